@@ -1,0 +1,119 @@
+"""Sourced device, GPU and link profiles, loaded from ``presets/catalog.yaml``.
+
+Think of the catalog as the spec sheets pinned above the architect's desk: every number on them
+carries where it came from (``src``) and how much to trust it (``grade``: type/confidence), so the
+dashboard and the memo can always show the provenance of a figure.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+CATALOG_PATH = Path(__file__).resolve().parent.parent / "presets" / "catalog.yaml"
+GRADE_TYPES = ("M", "VM", "VC", "L", "D")
+GRADE_CONFS = ("H", "M", "L", "M-H", "L-M")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Figure(_Frozen):
+    """One sourced number."""
+
+    v: float
+    """The value, in the unit named by the field holding it."""
+    grade: str = Field(pattern=r"^(M|VM|VC|L|D)/(H|M|L|M-H|L-M)$")
+    """TYPE/CONF: M measured, VM vendor-measured, VC vendor claim, L list price, D derived."""
+    src: str = Field(min_length=3)
+    """Where the number comes from."""
+
+
+class DeviceLlm(_Frozen):
+    model: str
+    prefill_tps: Figure
+    decode_tps: Figure
+    ttft_overhead_s: Figure
+    max_context_tokens: Figure
+    max_model_params_b: Figure
+
+
+class DeviceVision(_Frozen):
+    model: str
+    latency_p50_ms: Figure
+    latency_p99_ms: Figure
+
+
+class Device(_Frozen):
+    label: str
+    capex_usd: Figure
+    idle_w: Figure
+    active_w: Figure
+    llm: DeviceLlm | None = None
+    vision: DeviceVision | None = None
+
+
+class GpuLlm(_Frozen):
+    single_stream_tps: Figure
+    aggregate_tps: Figure
+    prefill_tps: Figure
+    ttft_overhead_s: Figure
+    max_model_params_b: Figure
+
+
+class GpuVision(_Frozen):
+    batch1_ms: Figure
+    saturated_fps: Figure
+
+
+class Gpu(_Frozen):
+    label: str
+    vendor_claim: bool = False
+    on_demand_hourly_usd: Figure
+    serverless_hourly_usd: Figure
+    llm: GpuLlm
+    vision: GpuVision
+
+
+class Link(_Frozen):
+    label: str
+    rtt_median_ms: Figure
+    rtt_p95_ms: Figure
+    loss_pct: Figure
+    uplink_mbps: Figure
+    downlink_mbps: Figure
+    outages_per_day: Figure
+    outage_mean_min: Figure
+
+
+class Catalog(_Frozen):
+    devices: dict[str, Device]
+    gpus: dict[str, Gpu]
+    links: dict[str, Link]
+
+
+CatalogSection = Literal["devices", "gpus", "links"]
+
+
+@functools.cache
+def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
+    """Parse and validate the catalog file (cached: the catalog is immutable data)."""
+    with open(path, encoding="utf-8") as fh:
+        return Catalog.model_validate(yaml.safe_load(fh))
+
+
+def iter_figures(model: BaseModel, prefix: str = "") -> list[tuple[str, Figure]]:
+    """Every sourced figure inside a catalog entry, as (dotted name, figure) pairs."""
+    found: list[tuple[str, Figure]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, Figure):
+            found.append((prefix + name, value))
+        elif isinstance(value, BaseModel):
+            found.extend(iter_figures(value, prefix + name + "."))
+    return found

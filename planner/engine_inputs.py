@@ -1,0 +1,248 @@
+"""Translate a Scenario and its catalog profiles into the engine's small typed inputs.
+
+Like a translator between the architect's language (monthly volumes, catalog keys, percent
+utilisation, hours) and the workshop's (rates per second, seconds, kB/s). No figure is invented
+here: each comes from the scenario or the catalog.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from planner.catalog import Device, Gpu, load_catalog
+from planner.plan import BIN_S, Plan, Segment, scaled_bound
+from planner.scenario import Scenario
+from simulations.inputs import (
+    ClassInput,
+    EdgeInput,
+    LinkInput,
+    PolicyInput,
+    PoolInput,
+    ScalerInput,
+    SegmentInput,
+    TrafficInput,
+)
+
+
+def gpu_hourly_usd(s: Scenario) -> float:
+    """Price of one GPU-hour under the scenario's pricing (override, else catalog)."""
+    gpu = load_catalog().gpus[s.cloud.gpu]
+    if s.cloud.gpu_hourly_usd is not None:
+        base = s.cloud.gpu_hourly_usd
+    elif s.cloud.pricing == "serverless":
+        base = gpu.serverless_hourly_usd.v
+    else:
+        base = gpu.on_demand_hourly_usd.v
+    if s.cloud.pricing == "reserved":
+        return base * (1 - s.cloud.reserved_discount_pct / 100)
+    return base
+
+
+def sampled_sites(s: Scenario, k: int) -> list[int]:
+    """Indices of the k simulated sites, spread over the fleet."""
+    n = s.edge.sites
+    return sorted({int(i * n / k) for i in range(k)})
+
+
+def devices_per_site(s: Scenario) -> list[int]:
+    base, extra = divmod(s.edge.device_count, s.edge.sites)
+    return [base + (1 if i < extra else 0) for i in range(s.edge.sites)]
+
+
+def class_inputs(s: Scenario, device: Device) -> tuple[ClassInput, ...]:
+    out = []
+    for c in s.workload.request_classes:
+        if c.kind == "llm":
+            llm = device.llm
+            eligible = llm is not None and c.model_params_b <= llm.max_model_params_b.v
+            out.append(
+                ClassInput(
+                    share=c.share,
+                    is_llm=True,
+                    prompt_mean=c.prompt_tokens_mean,
+                    prompt_cv=c.prompt_tokens_cv,
+                    output_mean=c.output_tokens_mean,
+                    output_cv=c.output_tokens_cv,
+                    request_kb=c.request_kb,
+                    response_kb=c.response_kb,
+                    edge_eligible=eligible,
+                )
+            )
+        else:
+            out.append(
+                ClassInput(
+                    share=c.share,
+                    is_llm=False,
+                    request_kb=c.payload_kb,
+                    response_kb=c.response_kb,
+                    edge_eligible=device.vision is not None,
+                )
+            )
+    return tuple(out)
+
+
+def edge_input(s: Scenario, device: Device, sites: list[int]) -> EdgeInput:
+    per_site = devices_per_site(s)
+    e = s.edge
+    llm = device.llm
+    return EdgeInput(
+        devices_per_site=tuple(per_site[i] for i in sites),
+        concurrency=e.concurrency_per_device,
+        queue_limit=e.queue_limit,
+        mtbf_s=e.mtbf_hours * 3600,
+        mttr_s=e.mttr_hours * 3600,
+        llm=(llm.prefill_tps.v, llm.decode_tps.v, llm.ttft_overhead_s.v) if llm else None,
+        vision=(
+            (device.vision.latency_p50_ms.v / 1000, device.vision.latency_p99_ms.v / 1000)
+            if device.vision
+            else None
+        ),
+        max_context_tokens=llm.max_context_tokens.v if llm else math.inf,
+    )
+
+
+def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
+    links = load_catalog().links
+    net = s.network
+    out = []
+    for i in sites:
+        p = links[net.site_links.get(i, net.link)]
+        per_day = net.outages_per_day if net.outages_per_day is not None else p.outages_per_day.v
+        mean_min = net.outage_mean_min if net.outage_mean_min is not None else p.outage_mean_min.v
+        out.append(
+            LinkInput(
+                rtt_median_s=p.rtt_median_ms.v / 1000,
+                rtt_p95_s=p.rtt_p95_ms.v / 1000,
+                loss=p.loss_pct.v / 100,
+                uplink_kbps=p.uplink_mbps.v * 1000,
+                downlink_kbps=p.downlink_mbps.v * 1000,
+                outages_per_s=per_day / 86_400,
+                outage_mean_s=mean_min * 60,
+                ideal=net.ideal,
+            )
+        )
+    return tuple(out)
+
+
+def scaler_input(s: Scenario) -> ScalerInput:
+    a = s.cloud.autoscaler
+    params = {k: float(v) for k, v in a.model_dump().items() if isinstance(v, int | float)}
+    windows: tuple[tuple[float, float, int], ...] = ()
+    if a.kind == "schedule":
+        windows = tuple((w.start_hour * 3600, w.end_hour * 3600, w.replicas) for w in a.windows)
+    return ScalerInput(kind=a.kind, params=params, windows=windows)
+
+
+def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
+    c = s.cloud
+    lo = scaled_bound(c.min_replicas, site_fraction, 0)
+    hi = scaled_bound(c.max_replicas, site_fraction, 1)
+    if s.policy.routing.kind == "edge_only":
+        lo = hi = 0  # an edge-only architecture runs no GPU pool
+    llm = s.workload.is_llm
+    stages = c.cold_start
+    return PoolInput(
+        llm=llm,
+        min_replicas=lo,
+        max_replicas=hi,
+        initial_replicas=lo,
+        scaler=scaler_input(s) if hi else ScalerInput(kind="fixed"),
+        cold_start=tuple(
+            (st.median_s, st.p95_s)
+            for st in (stages.provisioning, stages.image_pull, stages.weight_load, stages.warmup)
+        ),
+        batch1_s=gpu.vision.batch1_ms.v / 1000,
+        batch8_s=8 / gpu.vision.saturated_fps.v,
+        max_batch=c.batching.max_batch_size,
+        max_queue_delay_s=c.batching.max_queue_delay_ms / 1000,
+        single_tps=gpu.llm.single_stream_tps.v,
+        aggregate_tps=gpu.llm.aggregate_tps.v,
+        prefill_tps=gpu.llm.prefill_tps.v,
+        ttft_overhead_s=gpu.llm.ttft_overhead_s.v,
+        max_sequences=c.batching.max_concurrent_sequences,
+        queue_limit=c.batching.queue_limit,
+        variability=c.service_variability,
+        overhead_s=c.request_overhead_ms / 1000 + (gpu.llm.ttft_overhead_s.v if llm else 0.0),
+        price_per_replica_s=gpu_hourly_usd(s) / 3600,
+    )
+
+
+def policy_input(s: Scenario) -> PolicyInput:
+    r = s.policy.routing
+    leave, timeout = s.policy.sensitive_may_leave_site, s.network.cloud_timeout_s
+    if r.kind == "local_first":
+        return PolicyInput(
+            kind="local_first",
+            queue_threshold=r.queue_threshold,
+            wait_threshold_s=r.wait_threshold_s,
+            fallback_rate_per_s=r.fallback_rate_per_s,
+            fallback_burst=float(r.fallback_burst),
+            budget_usd=r.monthly_budget_usd,
+            drop_when_budget_spent=r.on_budget_exhausted == "drop",
+            sensitive_may_leave=leave,
+            cloud_timeout_s=timeout,
+        )
+    if r.kind == "split":
+        return PolicyInput(
+            kind="split",
+            encoder_s=r.encoder_ms / 1000,
+            payload_reduction=r.payload_reduction,
+            cloud_work_fraction=r.cloud_work_fraction,
+            sensitive_split_allowed=r.sensitive_split_allowed,
+            sensitive_may_leave=leave,
+            cloud_timeout_s=timeout,
+        )
+    return PolicyInput(kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout)
+
+
+def segment_inputs(s: Scenario, plan: Plan, replication: int) -> list[SegmentInput]:
+    """Engine inputs for every segment of one replication."""
+    cat = load_catalog()
+    device, gpu = cat.devices[s.edge.device], cat.gpus[s.cloud.gpu]
+    sites = sampled_sites(s, plan.sites_simulated)
+    classes = class_inputs(s, device)
+    edge = edge_input(s, device, sites)
+    links = link_inputs(s, sites)
+    pool = pool_input(s, gpu, plan.sites_simulated / s.edge.sites)
+    policy = policy_input(s)
+    return [
+        segment_input(s, seg, replication, classes, edge, links, pool, policy, len(sites))
+        for seg in plan.segments
+    ]
+
+
+def segment_input(
+    s: Scenario,
+    seg: Segment,
+    replication: int,
+    classes: tuple[ClassInput, ...],
+    edge: EdgeInput,
+    links: tuple[LinkInput, ...],
+    pool: PoolInput,
+    policy: PolicyInput,
+    n_sites: int,
+) -> SegmentInput:
+    traffic = TrafficInput(
+        rate_per_site=np.asarray(seg.rates, dtype=float),
+        bin_s=BIN_S,
+        sites=n_sites,
+        classes=classes,
+        sensitive_share=s.workload.sensitive_share,
+    )
+    return SegmentInput(
+        traffic=traffic,
+        edge=edge,
+        links=links,
+        pool=pool,
+        policy=policy,
+        warmup_s=seg.warmup_s,
+        day_offset_s=seg.day_offset_s,
+        seed=(s.simulation.seed, replication, seg.index),
+    )
+
+
+def eligible_by_class(s: Scenario) -> np.ndarray:
+    device = load_catalog().devices[s.edge.device]
+    return np.array([c.edge_eligible for c in class_inputs(s, device)], dtype=bool)

@@ -1,0 +1,218 @@
+"""``run(scenario) -> RunResult``: the one entry point from every face to the engine.
+
+Like a laboratory running the same experiment several times with fresh samples: it plans the
+segments, runs each replication (in parallel processes when asked), closes the books per
+replication and reports each figure as the mean with a 95 % interval across replications.
+The dashboard, the CLI's JSON and the memo all read the RunResult; none recomputes a figure.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.engine_inputs import eligible_by_class, segment_inputs
+from planner.plan import Plan, build_plan
+from planner.scenario import Scenario
+from planner.stats import mean_ci
+from planner.summary import pool_records, summarise
+from simulations.engine import run_segment
+from simulations.records import DROP_REASONS, PATHS, SERIES, SegmentRecords
+
+SAMPLE_ROWS = 20_000
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: the scenario, figures with intervals, series, samples, logs."""
+
+    scenario: Scenario
+    plan: Plan
+    figures: dict[str, float]
+    """Point estimates (mean over replications), flat dotted names with units."""
+    ci95: dict[str, tuple[float, float]]
+    """95 % t intervals across replications (only with >= 2 replications)."""
+    replications: list[dict[str, float]]
+    series: pd.DataFrame
+    """Per minute of every segment of replication 0."""
+    sample: pd.DataFrame
+    """A bounded random sample of measured requests of replication 0."""
+    latency_by_hour: pd.DataFrame
+    scaling_log: pd.DataFrame
+    engine: dict[str, Any]
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> float:
+        return self.figures.get(name, math.nan)
+
+
+def _run_replication(args: tuple[Scenario, Plan, int]) -> tuple[list[SegmentRecords], float]:
+    scenario, plan, replication = args
+    started = time.perf_counter()
+    eligible = eligible_by_class(scenario)
+    records = [run_segment(inp, eligible) for inp in segment_inputs(scenario, plan, replication)]
+    return records, time.perf_counter() - started
+
+
+def run(scenario: Scenario, progress: Progress | None = None) -> RunResult:
+    """Simulate the scenario's replications and summarise them (WorkLimitError if too big)."""
+    started = time.perf_counter()
+    plan = build_plan(scenario)
+    n = scenario.simulation.replications
+    jobs = [(scenario, plan, r) for r in range(n)]
+    results: list[tuple[list[SegmentRecords], float]] = []
+    workers = min(scenario.simulation.processes, n)
+    if workers > 1:
+        ctx = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
+            for i, res in enumerate(ex.map(_run_replication, jobs)):
+                results.append(res)
+                if progress:
+                    progress(i + 1, n)
+    else:
+        for i, job in enumerate(jobs):
+            results.append(_run_replication(job))
+            if progress:
+                progress(i + 1, n)
+    per_rep = [summarise(scenario, plan, recs) for recs, _ in results]
+    return assemble(scenario, plan, results, per_rep, time.perf_counter() - started)
+
+
+def assemble(
+    scenario: Scenario,
+    plan: Plan,
+    results: list[tuple[list[SegmentRecords], float]],
+    per_rep: list[dict[str, float]],
+    wall_s: float,
+) -> RunResult:
+    figures: dict[str, float] = {}
+    ci95: dict[str, tuple[float, float]] = {}
+    for key in per_rep[0]:
+        mean, lo, hi = mean_ci([rep[key] for rep in per_rep])
+        figures[key] = mean
+        if not math.isnan(lo):
+            ci95[key] = (lo, hi)
+    for key in (
+        "requests.arrived",
+        "requests.completed",
+        "requests.dropped",
+        "requests.in_flight_at_end",
+        "sensitive_left_site",
+    ):
+        figures[key] = float(sum(rep[key] for rep in per_rep))
+    for name in DROP_REASONS[1:]:
+        key = f"requests.dropped_by_reason.{name}"
+        figures[key] = float(sum(rep[key] for rep in per_rep))
+    records = results[0][0]
+    simulated = sum(int(r.arrival_s.size) for recs, _ in results for r in recs)
+    engine = {
+        "wall_s": wall_s,
+        "replication_wall_s": [w for _, w in results],
+        "simulated_requests": simulated,
+        "simulated_requests_per_s": simulated / wall_s if wall_s > 0 else math.nan,
+        "horizon": plan.horizon,
+        "segments": [f"{g.label}" for g in plan.segments],
+        "sites_simulated": plan.sites_simulated,
+        "notes": list(plan.notes),
+        "replications": len(per_rep),
+    }
+    return RunResult(
+        scenario=scenario,
+        plan=plan,
+        figures=figures,
+        ci95=ci95,
+        replications=per_rep,
+        series=series_frame(plan, records),
+        sample=sample_frame(scenario, plan, records),
+        latency_by_hour=latency_by_hour(plan, records),
+        scaling_log=scaling_frame(plan, records),
+        engine=engine,
+    )
+
+
+def series_frame(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
+    frames = []
+    for k, r in enumerate(records):
+        minutes = r.series["pool_queue"].size
+        t_min = np.arange(minutes)
+        data: dict[str, Any] = {
+            "segment": plan.segments[k].label,
+            "minute": t_min - r.warmup_s / 60,
+        }
+        data.update({name: r.series[name] for name in SERIES})
+        arr_min = (r.arrival_s // 60).astype(np.int64)
+        data["arrivals"] = np.bincount(arr_min, minlength=minutes)[:minutes]
+        done = np.isfinite(r.done_s) & (r.path >= 0)
+        for code, name in enumerate(PATHS):
+            sel = done & (r.path == code)
+            idx = np.minimum((r.done_s[sel] // 60).astype(np.int64), minutes - 1)
+            data[f"completed_{name}"] = np.bincount(idx, minlength=minutes)[:minutes]
+        data["dropped"] = np.bincount(arr_min[r.path == -1], minlength=minutes)[:minutes]
+        frames.append(pd.DataFrame(data))
+    df = pd.concat(frames, ignore_index=True)
+    df["fallback_rate"] = df["completed_fallback"] / df["arrivals"].where(df["arrivals"] > 0)
+    return df
+
+
+def sample_frame(scenario: Scenario, plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
+    p = pool_records(plan, records)
+    rng = np.random.default_rng([scenario.simulation.seed, 999])
+    n = p.path.size
+    idx = np.sort(rng.choice(n, SAMPLE_ROWS, replace=False)) if n > SAMPLE_ROWS else np.arange(n)
+    names = {**{i: name for i, name in enumerate(PATHS)}, -1: "dropped", -2: "in_flight"}
+    return pd.DataFrame(
+        {
+            "segment": [plan.segments[int(k)].label for k in p.segment[idx]],
+            "arrival_s": p.arrival_s[idx],
+            "path": [names[int(c)] for c in p.path[idx]],
+            "latency_ms": p.latency_ms[idx],
+            "ttft_ms": p.ttft_ms[idx],
+            "wait_ms": p.wait_ms[idx],
+            "service_ms": p.service_ms[idx],
+            "sensitive": p.sensitive[idx],
+            "left_site": p.left_site[idx],
+            "drop_reason": [DROP_REASONS[int(c)] for c in p.reason[idx]],
+            "weight": p.weight[idx],
+        }
+    )
+
+
+def latency_by_hour(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
+    from planner.summary import latency_stats
+
+    p = pool_records(plan, records)
+    offsets = np.array(
+        [plan.segments[k].day_offset_s + records[k].warmup_s for k in range(len(records))]
+    )
+    hour = (((p.arrival_s + offsets[p.segment]) // 3600) % 24).astype(int)
+    rows = []
+    for h in range(24):
+        sel = p.completed & (hour == h)
+        if sel.any():
+            st = latency_stats(p.latency_ms[sel], p.weight[sel])
+            rows.append({"hour": h, "requests": float(p.weight[hour == h].sum()), **st})
+    return pd.DataFrame(rows, columns=["hour", "requests", "mean", "p50", "p95", "p99"])
+
+
+def scaling_frame(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
+    rows = [
+        {
+            "segment": plan.segments[k].label,
+            "time_s": t - r.warmup_s,
+            "from": a,
+            "to": b,
+            "reason": why,
+        }
+        for k, r in enumerate(records)
+        for t, a, b, why in r.scaling_log
+    ]
+    return pd.DataFrame(rows, columns=["segment", "time_s", "from", "to", "reason"])

@@ -1,0 +1,659 @@
+"""The Scenario: everything an architect states about a workload and the options to serve it.
+
+A Scenario is like a filled-in request-for-proposal form: frozen once written, every field named
+with its unit, every field checked against its allowed range, and the cross-field rules
+(min <= max replicas, shares sum to 1, ...) enforced before anything is simulated. Variants come
+from ``with_updates`` (copy, then re-validate), never from mutation. Time is in seconds unless the
+field name says otherwise; a month is 30 days (720 h) throughout the planner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from planner.catalog import load_catalog
+
+DAYS_PER_MONTH = 30
+HOURS_PER_MONTH = DAYS_PER_MONTH * 24
+DailyProfileName = Literal["flat", "office_hours", "evening_peak", "industrial_24x7"]
+WeeklyProfileName = Literal["flat", "weekday_heavy", "weekdays_only"]
+
+
+class Model(BaseModel):
+    """Frozen, strict base for every scenario section."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
+    )
+
+
+# --------------------------------------------------------------------------- workload
+class Burst(Model):
+    """A recurring burst: some days a month, a window of hours multiplies the traffic."""
+
+    days_per_month: int = Field(default=1, ge=1, le=30)
+    """Days in the 30-day month that carry this burst (spread evenly)."""
+    start_hour: float = Field(default=12.0, ge=0, lt=24)
+    """Hour of day (0-24) at which the burst starts."""
+    duration_hours: float = Field(default=1.0, gt=0, le=24)
+    """How long the burst lasts, in hours (it does not wrap past midnight)."""
+    multiplier: float = Field(default=5.0, ge=1, le=1000)
+    """Traffic multiplier during the burst."""
+
+    @model_validator(mode="after")
+    def _fits_in_day(self) -> Burst:
+        if self.start_hour + self.duration_hours > 24:
+            raise ValueError(
+                f"start_hour + duration_hours = {self.start_hour + self.duration_hours} "
+                "must be <= 24 (a burst does not wrap past midnight)"
+            )
+        return self
+
+
+class Season(Model):
+    """A season: some days a year whose traffic is multiplied (tax season, holidays)."""
+
+    days_per_year: int = Field(default=42, ge=1, le=365)
+    """Days a year in season; a simulated month holds round(30 x days/365) season days."""
+    multiplier: float = Field(default=10.0, ge=1, le=1000)
+    """Traffic multiplier on season days."""
+
+
+class LlmClass(Model):
+    """A class of LLM chat requests with prompt and output token distributions."""
+
+    kind: Literal["llm"] = "llm"
+    name: str = Field(default="chat", min_length=1, max_length=40)
+    """Short name of the class."""
+    share: float = Field(default=1.0, gt=0, le=1)
+    """Share of all requests in this class (the shares sum to 1)."""
+    prompt_tokens_mean: float = Field(default=100, ge=1, le=200_000)
+    """Mean prompt length in tokens."""
+    prompt_tokens_cv: float = Field(default=0.5, ge=0, le=3)
+    """Coefficient of variation of prompt length (gamma-distributed; 0 = fixed)."""
+    output_tokens_mean: float = Field(default=100, ge=1, le=32_000)
+    """Mean output length in tokens."""
+    output_tokens_cv: float = Field(default=0.5, ge=0, le=3)
+    """Coefficient of variation of output length (gamma-distributed; 0 = fixed)."""
+    model_params_b: float = Field(default=1.5, gt=0, le=2000)
+    """Size of the model this class needs, in billions of parameters (edge-eligibility)."""
+    request_kb: float = Field(default=2.0, gt=0, le=100_000)
+    """Upload size of one request (prompt and metadata), in kB."""
+    response_kb: float = Field(default=1.0, gt=0, le=100_000)
+    """Download size of one response, in kB."""
+
+
+class VisionClass(Model):
+    """A class of vision frames with a payload size."""
+
+    kind: Literal["vision"] = "vision"
+    name: str = Field(default="frames", min_length=1, max_length=40)
+    """Short name of the class."""
+    share: float = Field(default=1.0, gt=0, le=1)
+    """Share of all requests in this class (the shares sum to 1)."""
+    payload_kb: float = Field(default=60, gt=0, le=100_000)
+    """Upload size of one frame (e.g. a 640x640 JPEG is ~60 kB), in kB."""
+    response_kb: float = Field(default=1.0, gt=0, le=100_000)
+    """Download size of one result, in kB."""
+
+
+RequestClass = Annotated[LlmClass | VisionClass, Field(discriminator="kind")]
+
+
+def _default_classes() -> list[LlmClass | VisionClass]:
+    return [LlmClass()]
+
+
+class Workload(Model):
+    """What arrives: volume, its shape over the day and week, and what each request is."""
+
+    requests_per_month: float = Field(default=1_000_000, ge=1, le=1e11)
+    """Baseline requests in a 30-day month, before bursts and seasons multiply it."""
+    daily_profile: DailyProfileName | list[float] = "flat"
+    """Shape of the day: a named profile or 24 non-negative hourly weights."""
+    open_hour: int = Field(default=8, ge=0, le=23)
+    """With daily_profile 'office_hours': first open hour."""
+    close_hour: int = Field(default=18, ge=1, le=24)
+    """With daily_profile 'office_hours': hour at which traffic stops."""
+    weekly_profile: WeeklyProfileName | list[float] = "flat"
+    """Shape of the week (Monday first): a named profile or 7 non-negative daily weights."""
+    bursts: list[Burst] = Field(default_factory=list, max_length=10)
+    """Recurring burst windows."""
+    seasons: list[Season] = Field(default_factory=list, max_length=1)
+    """At most one season (its days form their own day type)."""
+    request_classes: list[RequestClass] = Field(
+        default_factory=_default_classes, min_length=1, max_length=8
+    )
+    """Request classes with their shares (summing to 1)."""
+    sensitive_share: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests carrying sensitive data (PII/PHI) that residency rules protect."""
+
+    @model_validator(mode="after")
+    def _check(self) -> Workload:
+        if isinstance(self.daily_profile, list):
+            _check_weights("daily_profile", self.daily_profile, 24)
+        if isinstance(self.weekly_profile, list):
+            _check_weights("weekly_profile", self.weekly_profile, 7)
+        if self.daily_profile == "office_hours" and self.open_hour >= self.close_hour:
+            raise ValueError(
+                f"open_hour ({self.open_hour}) must be < close_hour ({self.close_hour})"
+            )
+        total = sum(c.share for c in self.request_classes)
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"request_classes shares sum to {total:g}; they must sum to 1")
+        if len({c.kind for c in self.request_classes}) > 1:
+            raise ValueError("request_classes must be all 'llm' or all 'vision' (one GPU pool)")
+        names = [c.name for c in self.request_classes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"request_classes names must be unique, got {names}")
+        return self
+
+    @property
+    def is_llm(self) -> bool:
+        return any(c.kind == "llm" for c in self.request_classes)
+
+
+def _check_weights(field: str, weights: list[float], n: int) -> None:
+    if len(weights) != n:
+        raise ValueError(f"{field} needs exactly {n} weights, got {len(weights)}")
+    if any(w < 0 or w != w for w in weights) or sum(weights) <= 0:
+        raise ValueError(f"{field} weights must be >= 0 with a positive sum")
+
+
+# --------------------------------------------------------------------------- edge
+class Edge(Model):
+    """The device fleet at the sites."""
+
+    device: str = "pi5_8gb_hailo10h"
+    """Device profile key in presets/catalog.yaml."""
+    device_count: int = Field(default=50, ge=0, le=100_000)
+    """Devices in service (spares excluded); 0 means no edge fleet."""
+    sites: int = Field(default=50, ge=1, le=100_000)
+    """Sites sharing the traffic equally; devices are spread evenly across them."""
+    concurrency_per_device: int = Field(default=1, ge=1, le=64)
+    """Requests one device serves at once."""
+    queue_limit: int = Field(default=20, ge=0, le=100_000)
+    """Requests that may wait at one device; a full queue rejects (or falls back)."""
+    mtbf_hours: float = Field(default=8760, gt=0, le=1e7)
+    """Mean time between device failures, in hours."""
+    mttr_hours: float = Field(default=24, gt=0, le=10_000)
+    """Mean time to repair or swap a failed device, in hours."""
+    amortization_months: int = Field(default=36, ge=1, le=120)
+    """Months over which device capex is written off."""
+    spares: int = Field(default=0, ge=0, le=100_000)
+    """Spare devices bought but not in service (capex only)."""
+    capex_usd_per_device: float | None = Field(default=None, ge=0, le=1e6)
+    """Override of the catalog capex per device (board, accelerator, PSU, case, storage)."""
+
+
+# --------------------------------------------------------------------------- network
+class Network(Model):
+    """Links from the sites to the cloud region."""
+
+    link: str = "home_broadband"
+    """Link profile key in presets/catalog.yaml, used by every site without an override."""
+    site_links: dict[int, str] = Field(default_factory=dict)
+    """Per-site link overrides: site index (0-based) -> link profile key."""
+    outages_per_day: float | None = Field(default=None, ge=0, le=1000)
+    """Override of the profile's outage rate (outages a day)."""
+    outage_mean_min: float | None = Field(default=None, gt=0, le=10_000)
+    """Override of the profile's mean outage duration, in minutes."""
+    ideal: bool = False
+    """Validation only: zero RTT, infinite bandwidth, no loss and no outages."""
+    cloud_timeout_s: float = Field(default=30, gt=0, le=3600)
+    """How long cloud-bound work waits for a link to come back before giving up."""
+
+
+# --------------------------------------------------------------------------- cloud
+class Stage(Model):
+    """One cold-start stage, lognormal from its median and p95."""
+
+    median_s: float = Field(ge=0, le=7200)
+    """Median duration in seconds."""
+    p95_s: float = Field(ge=0, le=7200)
+    """95th percentile duration in seconds (>= median)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Stage:
+        if self.p95_s < self.median_s:
+            raise ValueError(f"p95_s ({self.p95_s}) must be >= median_s ({self.median_s})")
+        return self
+
+
+class ColdStart(Model):
+    """Provisioning + image pull + weight load + warm-up (KServe on an existing GPU node)."""
+
+    provisioning: Stage = Stage(median_s=20, p95_s=60)
+    """Pod scheduling / node allocation."""
+    image_pull: Stage = Stage(median_s=15, p95_s=60)
+    """Container image pull."""
+    weight_load: Stage = Stage(median_s=10, p95_s=40)
+    """Model weights from storage to GPU memory."""
+    warmup: Stage = Stage(median_s=15, p95_s=30)
+    """Engine init, compile and CUDA graphs."""
+
+
+class FixedScaler(Model):
+    """A fixed pool: min_replicas run all the time."""
+
+    kind: Literal["fixed"] = "fixed"
+
+
+class KpaScaler(Model):
+    """Knative Pod Autoscaler with upstream defaults (knative/serving config/core)."""
+
+    kind: Literal["kpa"] = "kpa"
+    container_concurrency_target: float = Field(default=100, gt=0, le=10_000)
+    """container-concurrency-target-default: in-flight requests per replica."""
+    target_utilization_pct: float = Field(default=70, gt=0, le=100)
+    """container-concurrency-target-percentage."""
+    stable_window_s: float = Field(default=60, ge=6, le=3600)
+    """stable-window (6 s - 1 h)."""
+    panic_window_pct: float = Field(default=10, ge=1, le=100)
+    """panic-window-percentage of the stable window."""
+    panic_threshold_pct: float = Field(default=200, ge=110, le=1000)
+    """panic-threshold-percentage."""
+    max_scale_up_rate: float = Field(default=1000, gt=1, le=10_000)
+    """max-scale-up-rate."""
+    max_scale_down_rate: float = Field(default=2, gt=1, le=10_000)
+    """max-scale-down-rate."""
+    tick_interval_s: float = Field(default=2, gt=0, le=60)
+    """tick-interval."""
+    scale_to_zero_grace_s: float = Field(default=30, ge=0, le=3600)
+    """scale-to-zero-grace-period."""
+    scale_down_delay_s: float = Field(default=0, ge=0, le=3600)
+    """scale-down-delay."""
+    target_burst_capacity: float = Field(default=200, ge=-1, le=100_000)
+    """target-burst-capacity (-1: activator always in path)."""
+
+
+class HpaScaler(Model):
+    """Kubernetes HPA (autoscaling/v2) defaults, on in-flight requests per replica."""
+
+    kind: Literal["hpa"] = "hpa"
+    target_inflight_per_replica: float = Field(default=8, gt=0, le=10_000)
+    """Target average of the metric (in-flight requests per replica)."""
+    tolerance: float = Field(default=0.1, ge=0, le=1)
+    """No action while |ratio - 1| <= tolerance."""
+    sync_period_s: float = Field(default=15, gt=0, le=600)
+    """Controller sync period."""
+    scale_down_stabilization_s: float = Field(default=300, ge=0, le=3600)
+    """Scale-down stabilisation window (highest recommendation in the window)."""
+    scale_up_stabilization_s: float = Field(default=0, ge=0, le=3600)
+    """Scale-up stabilisation window."""
+    scale_up_pct_per_period: float = Field(default=100, gt=0, le=1000)
+    """Scale-up policy: percent per 15 s period."""
+    scale_up_pods_per_period: int = Field(default=4, ge=1, le=1000)
+    """Scale-up policy: pods per 15 s period (the larger policy wins)."""
+    scale_down_pct_per_period: float = Field(default=100, gt=0, le=100)
+    """Scale-down policy: percent per 15 s period."""
+
+
+class ScheduleWindow(Model):
+    """Keep at least `replicas` ready between start_hour and end_hour every day."""
+
+    start_hour: float = Field(ge=0, lt=24)
+    end_hour: float = Field(gt=0, le=24)
+    replicas: int = Field(ge=0, le=10_000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ScheduleWindow:
+        if self.end_hour <= self.start_hour:
+            raise ValueError(f"end_hour ({self.end_hour}) must be > start_hour")
+        return self
+
+
+class ScheduleScaler(Model):
+    """Pre-warm schedule: replicas requested ahead of each window by the lead time."""
+
+    kind: Literal["schedule"] = "schedule"
+    windows: list[ScheduleWindow] = Field(default_factory=list, max_length=24)
+    """Daily windows; outside them min_replicas run."""
+    prewarm_lead_s: float = Field(default=900, ge=0, le=86_400)
+    """How long before a window starts its replicas are requested."""
+
+
+Autoscaler = Annotated[
+    FixedScaler | KpaScaler | HpaScaler | ScheduleScaler, Field(discriminator="kind")
+]
+
+
+class Batching(Model):
+    """Server-side batching: Triton dynamic batcher (vision) or continuous batching (LLM)."""
+
+    max_batch_size: int = Field(default=8, ge=1, le=1024)
+    """Dynamic batcher: largest batch (1 disables batching)."""
+    max_queue_delay_ms: float = Field(default=5, ge=0, le=60_000)
+    """Dynamic batcher: how long the oldest request may wait for a fuller batch."""
+    max_concurrent_sequences: int = Field(default=64, ge=2, le=1024)
+    """Continuous batching: sequences decoded at once per replica; the GPU profile's aggregate
+    tokens/s is reached at this many, so it must exceed aggregate / single-stream tokens/s."""
+    queue_limit: int | None = Field(default=None, ge=0, le=10_000_000)
+    """Requests that may wait in the pool; None = unbounded (Triton's default)."""
+
+
+class Cloud(Model):
+    """The autoscaled GPU pool in one region."""
+
+    gpu: str = "l4"
+    """GPU profile key in presets/catalog.yaml."""
+    pricing: Literal["on_demand", "serverless", "reserved"] = "on_demand"
+    """on_demand: per instance-hour rounded up; serverless: per second; reserved: committed."""
+    gpu_hourly_usd: float | None = Field(default=None, ge=0, le=10_000)
+    """Override of the catalog price per GPU-hour for the chosen pricing."""
+    reserved_replicas: int = Field(default=0, ge=0, le=10_000)
+    """With pricing 'reserved': GPUs paid all month whether used or not."""
+    reserved_discount_pct: float = Field(default=35, ge=0, le=95)
+    """With pricing 'reserved': discount on the on-demand price (assumption: set yours)."""
+    min_replicas: int = Field(default=1, ge=0, le=10_000)
+    """Lower bound of the pool."""
+    max_replicas: int = Field(default=4, ge=1, le=10_000)
+    """Upper bound of the pool."""
+    batching: Batching = Batching()
+    """Batching settings."""
+    autoscaler: Autoscaler = KpaScaler()
+    """How the pool scales."""
+    cold_start: ColdStart = ColdStart()
+    """Cold-start stages of a new replica."""
+    service_variability: Literal["profile", "deterministic", "exponential"] = "profile"
+    """GPU service times: as the profile (deterministic batches, token-driven LLM work) or,
+    for validation against queueing theory, deterministic or exponential with the same mean."""
+    request_overhead_ms: float = Field(default=5, ge=0, le=60_000)
+    """Gateway/ingress overhead per cloud request (serverless warm overhead is 100-500 ms)."""
+
+
+# --------------------------------------------------------------------------- policy
+class EdgeOnly(Model):
+    """Everything on the device; requests that do not fit are dropped ('not_edge_eligible')."""
+
+    kind: Literal["edge_only"] = "edge_only"
+
+
+class CloudOnly(Model):
+    """Everything in the GPU pool."""
+
+    kind: Literal["cloud_only"] = "cloud_only"
+
+
+class LocalFirst(Model):
+    """Local first with rate-limited, budget-capped cloud fallback."""
+
+    kind: Literal["local_first"] = "local_first"
+    queue_threshold: int = Field(default=2, ge=0, le=100_000)
+    """Fall back when this many requests already wait at the chosen device."""
+    wait_threshold_s: float = Field(default=30, ge=0, le=86_400)
+    """Fall back when the expected local wait exceeds this, in seconds."""
+    fallback_rate_per_s: float = Field(default=5, gt=0, le=1e6)
+    """Token-bucket refill rate of fallbacks, per second."""
+    fallback_burst: int = Field(default=50, ge=1, le=1e7)
+    """Token-bucket depth."""
+    monthly_budget_usd: float | None = Field(default=None, ge=0, le=1e9)
+    """Cap on cloud GPU spend in the month; None = no cap (forces a full-month simulation)."""
+    on_budget_exhausted: Literal["queue_locally", "drop"] = "queue_locally"
+    """What happens to would-be fallbacks once the budget is spent."""
+
+
+class Split(Model):
+    """Split inference: an on-device encoder, a reduced payload, the rest in the pool."""
+
+    kind: Literal["split"] = "split"
+    encoder_ms: float = Field(default=15, ge=0, le=60_000)
+    """Device time of the encoder per request, in ms."""
+    payload_reduction: float = Field(default=0.1, gt=0, le=1)
+    """Uploaded size as a fraction of the original payload."""
+    cloud_work_fraction: float = Field(default=0.8, gt=0, le=1)
+    """Share of the GPU work left after the on-device encoder."""
+    sensitive_split_allowed: bool = True
+    """Whether embeddings of sensitive requests may leave the site (they are transformed data)."""
+
+
+Routing = Annotated[EdgeOnly | CloudOnly | LocalFirst | Split, Field(discriminator="kind")]
+
+
+class Policy(Model):
+    """Where each request goes."""
+
+    routing: Routing = LocalFirst()
+    """Routing policy."""
+    sensitive_may_leave_site: bool = False
+    """Whether sensitive requests may be processed outside their site."""
+
+
+# --------------------------------------------------------------------------- costs
+class Costs(Model):
+    """Prices and running costs."""
+
+    electricity_usd_per_kwh: float = Field(default=0.16, ge=0, le=10)
+    """Electricity price (US residential ~0.16, EIA 2024)."""
+    maintenance_pct_capex_per_year: float = Field(default=20, ge=0, le=200)
+    """Maintenance, replacement and ops as % of edge capex per year."""
+    ops_usd_per_device_month: float = Field(default=0, ge=0, le=10_000)
+    """Per-device management fee per month."""
+    connectivity_usd_per_site_month: float = Field(default=0, ge=0, le=100_000)
+    """Connectivity per site per month (0 when the site's link exists anyway)."""
+    egress_free_gb_per_month: float = Field(default=100, ge=0, le=1e9)
+    """Free internet egress per month (AWS: first 100 GB)."""
+    egress_usd_per_gb: float = Field(default=0.09, ge=0, le=100)
+    """Egress price per GB beyond the free allowance (AWS first tier)."""
+    fixed_cloud_usd_per_month: float = Field(default=500, ge=0, le=1e9)
+    """Storage, networking and management of the cloud deployment per month."""
+    horizon_years: int = Field(default=3, ge=1, le=10)
+    """TCO horizon in years."""
+
+
+# --------------------------------------------------------------------------- slo
+class Slo(Model):
+    """Targets the architecture must meet."""
+
+    p50_ms: float | None = Field(default=None, gt=0, le=1e8)
+    """End-to-end median latency target."""
+    p95_ms: float | None = Field(default=None, gt=0, le=1e8)
+    """End-to-end p95 latency target."""
+    p99_ms: float | None = Field(default=None, gt=0, le=1e8)
+    """End-to-end p99 latency target."""
+    ttft_p95_ms: float | None = Field(default=None, gt=0, le=1e8)
+    """LLM: p95 time to first token."""
+    min_tokens_per_s: float | None = Field(default=None, gt=0, le=100_000)
+    """LLM: minimum decode speed per stream."""
+    hard_deadline: bool = False
+    """Whether the latency target is a hard real-time deadline (control loops)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Slo:
+        given = [v for v in (self.p50_ms, self.p95_ms, self.p99_ms) if v is not None]
+        if given != sorted(given):
+            raise ValueError(f"latency targets must satisfy p50 <= p95 <= p99, got {given}")
+        return self
+
+    @property
+    def latency_target_ms(self) -> float | None:
+        """The tightest stated tail target: p99, else p95, else p50."""
+        return self.p99_ms or self.p95_ms or self.p50_ms
+
+
+# --------------------------------------------------------------------------- compliance
+Status = Literal["done", "planned", "gap", "not_applicable"]
+
+
+class Compliance(Model):
+    """Answers to the enterprise checklist and the quick questionnaire."""
+
+    edge: dict[str, Status] = Field(default_factory=dict)
+    """Checklist item id -> status for an edge deployment (missing = gap)."""
+    cloud: dict[str, Status] = Field(default_factory=dict)
+    """Checklist item id -> status for a cloud deployment (missing = gap)."""
+    fleet_ops_capacity: bool = True
+    """Whether the team can run fleet OTA, monitoring and security for devices."""
+    quantization_acceptable: bool = True
+    """Whether the model's quality survives edge quantisation."""
+    capex_preferred: bool = False
+    """Whether the organisation prefers up-front purchases to variable bills."""
+    local_integrations: bool = False
+    """Whether inference is coupled to local buses or peripherals (CAN, Modbus, USB)."""
+    multi_tenant: bool = False
+    """Whether several tenants share the deployment."""
+
+
+# --------------------------------------------------------------------------- simulation
+class Simulation(Model):
+    """How to simulate."""
+
+    seed: int = Field(default=20260129, ge=0, le=2**63 - 1)
+    """Seed of the scenario's random streams."""
+    replications: int = Field(default=3, ge=1, le=64)
+    """Independent replications (95 % intervals need >= 2)."""
+    horizon: Literal["auto", "representative_days", "full_month"] = "auto"
+    """auto: full month for small volumes or cross-day state, else one day per day type."""
+    warmup_hours: float = Field(default=2, ge=0, le=24)
+    """Warm-up simulated before each representative day and discarded."""
+    sites_simulated: int | None = Field(default=None, ge=1, le=100_000)
+    """Simulate only this many identical sites and scale up (cloud bounds scaled alike)."""
+    hours_per_day_simulated: float | None = Field(default=None, gt=0, le=24)
+    """For profiles flat over their open hours: simulate this many open hours and scale."""
+    max_simulated_requests: int = Field(default=3_000_000, ge=1000, le=1_000_000_000)
+    """Work limit: a run expected to simulate more requests is refused with an estimate."""
+    processes: int = Field(default=2, ge=1, le=64)
+    """Worker processes for replications."""
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(Model):
+    """One planning question, fully specified."""
+
+    name: str = Field(default="custom", min_length=1, max_length=120)
+    """Display name."""
+    description: str = Field(default="", max_length=500)
+    """One line on what the scenario is."""
+    preset: str | None = None
+    """The preset this scenario started from."""
+    workload: Workload = Workload()
+    edge: Edge = Edge()
+    network: Network = Network()
+    cloud: Cloud = Cloud()
+    policy: Policy = Policy()
+    costs: Costs = Costs()
+    slo: Slo = Slo()
+    compliance: Compliance = Compliance()
+    simulation: Simulation = Simulation()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Scenario:
+        _check_catalog_refs(self)
+        cloud, edge = self.cloud, self.edge
+        if cloud.min_replicas > cloud.max_replicas:
+            raise ValueError(
+                f"cloud.min_replicas ({cloud.min_replicas}) must be <= cloud.max_replicas "
+                f"({cloud.max_replicas})"
+            )
+        if edge.device_count and edge.sites > edge.device_count:
+            raise ValueError(
+                f"edge.sites ({edge.sites}) must be <= edge.device_count ({edge.device_count})"
+            )
+        bad_sites = [i for i in self.network.site_links if not 0 <= i < edge.sites]
+        if bad_sites:
+            raise ValueError(f"network.site_links sites {bad_sites} not in 0..{edge.sites - 1}")
+        if cloud.autoscaler.kind == "hpa" and cloud.min_replicas < 1:
+            raise ValueError("cloud.min_replicas must be >= 1 with the HPA (it cannot scale to 0)")
+        if cloud.pricing == "reserved" and cloud.reserved_replicas < cloud.min_replicas:
+            raise ValueError(
+                f"cloud.reserved_replicas ({cloud.reserved_replicas}) must be >= "
+                f"cloud.min_replicas ({cloud.min_replicas}) with reserved pricing"
+            )
+        sims = self.simulation
+        if sims.sites_simulated is not None and sims.sites_simulated > edge.sites:
+            raise ValueError(
+                f"simulation.sites_simulated ({sims.sites_simulated}) must be <= edge.sites "
+                f"({edge.sites})"
+            )
+        if self.policy.routing.kind in ("edge_only", "local_first", "split") and not (
+            edge.device_count
+        ):
+            raise ValueError(
+                f"policy.routing.kind '{self.policy.routing.kind}' needs edge.device_count >= 1"
+            )
+        _check_context(self)
+        _check_gpu_fit(self)
+        return self
+
+    def with_updates(self, updates: dict[str, Any]) -> Scenario:
+        """A re-validated copy with dotted-path updates applied ({'edge.device_count': 10})."""
+        data = self.model_dump(mode="json")
+        for path, value in updates.items():
+            set_dotted(data, path, value)
+        return Scenario.model_validate(data)
+
+
+def _check_catalog_refs(s: Scenario) -> None:
+    cat = load_catalog()
+    refs: list[tuple[str, str, Mapping[str, object]]] = [
+        ("edge.device", s.edge.device, cat.devices),
+        ("cloud.gpu", s.cloud.gpu, cat.gpus),
+        ("network.link", s.network.link, cat.links),
+    ]
+    refs += [(f"network.site_links.{k}", v, cat.links) for k, v in s.network.site_links.items()]
+    for field, key, table in refs:
+        if key not in table:
+            raise ValueError(
+                f"{field} '{key}' is not in the catalog; choose one of {sorted(table)}"
+            )
+
+
+def _check_context(s: Scenario) -> None:
+    device = load_catalog().devices[s.edge.device]
+    for c in s.workload.request_classes:
+        if c.kind != "llm" or device.llm is None or s.policy.routing.kind != "edge_only":
+            continue
+        ctx = device.llm.max_context_tokens.v
+        if c.prompt_tokens_mean + c.output_tokens_mean > ctx:
+            raise ValueError(
+                f"workload class '{c.name}': prompt + output tokens "
+                f"({c.prompt_tokens_mean + c.output_tokens_mean:g}) exceed edge device "
+                f"'{s.edge.device}' context of {ctx:g} tokens with policy edge_only"
+            )
+
+
+def _check_gpu_fit(s: Scenario) -> None:
+    gpu = load_catalog().gpus[s.cloud.gpu]
+    if s.workload.is_llm:
+        need = gpu.llm.aggregate_tps.v / gpu.llm.single_stream_tps.v
+        m = s.cloud.batching.max_concurrent_sequences
+        if m <= need:
+            raise ValueError(
+                f"cloud.batching.max_concurrent_sequences ({m}) must be > {need:.1f} for "
+                f"'{s.cloud.gpu}' (aggregate {gpu.llm.aggregate_tps.v:g} tok/s / single-stream "
+                f"{gpu.llm.single_stream_tps.v:g} tok/s)"
+            )
+
+
+def set_dotted(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``data['a']['b'] = value`` for path 'a.b'; list items by index ('x.0.y')."""
+    parts = path.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        node = _step(node, part, ".".join(parts[: i + 1]))
+    last = parts[-1]
+    if isinstance(node, list):
+        node[_index(node, last, path)] = value
+    elif isinstance(node, dict):
+        node[last] = value
+    else:
+        raise KeyError(f"{path}: '{'.'.join(parts[:-1])}' is not a section")
+
+
+def _step(node: Any, part: str, so_far: str) -> Any:
+    if isinstance(node, list):
+        return node[_index(node, part, so_far)]
+    if isinstance(node, dict):
+        if part not in node or not isinstance(node[part], dict | list):
+            raise KeyError(f"{so_far}: no such section")
+        return node[part]
+    raise KeyError(f"{so_far}: not a section")
+
+
+def _index(node: list[Any], part: str, path: str) -> int:
+    if not part.isdigit() or int(part) >= len(node):
+        raise KeyError(f"{path}: index '{part}' not in 0..{len(node) - 1}")
+    return int(part)

@@ -1,0 +1,182 @@
+"""Turn the engine's records into figures: one flat dict of named numbers per replication.
+
+Like an accountant closing the month's books from the till rolls: every figure is a sum or a
+weighted percentile over the requests of the measured window, each segment's requests weighted
+by how often that segment occurs in the month. Names carry units (``latency_ms.p95``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.catalog import load_catalog
+from planner.plan import Plan
+from planner.scenario import HOURS_PER_MONTH, Scenario
+from planner.stats import weighted_quantiles
+from simulations.records import DROP_REASONS, PATH_DROPPED, PATH_FALLBACK, PATHS, SegmentRecords
+
+QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+
+
+@dataclass(frozen=True)
+class Pooled:
+    """Measured requests of one replication, all segments concatenated, with weights."""
+
+    weight: np.ndarray
+    latency_ms: np.ndarray
+    ttft_ms: np.ndarray
+    path: np.ndarray
+    reason: np.ndarray
+    sensitive: np.ndarray
+    left_site: np.ndarray
+    completed: np.ndarray
+    response_kb: np.ndarray
+    arrival_s: np.ndarray
+    segment: np.ndarray
+    wait_ms: np.ndarray
+    service_ms: np.ndarray
+
+
+def segment_weight(plan: Plan, k: int) -> float:
+    return plan.segments[k].weight * plan.site_scale * plan.hour_scale
+
+
+def pool_records(plan: Plan, records: list[SegmentRecords]) -> Pooled:
+    parts: dict[str, list[np.ndarray]] = {f: [] for f in Pooled.__dataclass_fields__}
+    for k, r in enumerate(records):
+        m = r.arrival_s >= r.warmup_s
+        done = (r.path >= 0) & np.isfinite(r.done_s)
+        lat = (r.done_s - r.arrival_s) * 1000
+        cols = {
+            "weight": np.full(int(m.sum()), segment_weight(plan, k)),
+            "latency_ms": lat[m],
+            "ttft_ms": r.ttft_s[m] * 1000,
+            "path": r.path[m],
+            "reason": r.reason[m],
+            "sensitive": r.sensitive[m],
+            "left_site": r.left_site[m],
+            "completed": done[m],
+            "response_kb": r.response_kb[m],
+            "arrival_s": r.arrival_s[m] - r.warmup_s,
+            "segment": np.full(int(m.sum()), k),
+            "wait_ms": r.wait_s[m] * 1000,
+            "service_ms": r.service_s[m] * 1000,
+        }
+        for key, col in cols.items():
+            parts[key].append(col)
+    return Pooled(**{k: np.concatenate(v) for k, v in parts.items()})
+
+
+def latency_stats(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+    if values.size == 0:
+        return {"mean": math.nan, **{k: math.nan for k in QUANTILES}}
+    qs = weighted_quantiles(values, weights, list(QUANTILES.values()))
+    mean = float(np.average(values, weights=weights))
+    return {"mean": mean, **dict(zip(QUANTILES, qs, strict=True))}
+
+
+def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
+    """All summary figures of one replication, flat, with unit-bearing dotted names."""
+    p = pool_records(plan, records)
+    out: dict[str, float] = {}
+    out.update(request_counts(p))
+    done = p.completed
+    for k, v in latency_stats(p.latency_ms[done], p.weight[done]).items():
+        out[f"latency_ms.{k}"] = v
+    for code, name in enumerate(PATHS):
+        sel = done & (p.path == code)
+        out[f"latency_ms_by_path.{name}.share"] = float(
+            p.weight[sel].sum() / max(p.weight.sum(), 1e-12)
+        )
+        for k, v in latency_stats(p.latency_ms[sel], p.weight[sel]).items():
+            out[f"latency_ms_by_path.{name}.{k}"] = v
+    if s.workload.is_llm:
+        for k, v in latency_stats(p.ttft_ms[done], p.weight[done]).items():
+            out[f"ttft_ms.{k}"] = v
+    total_w = max(float(p.weight.sum()), 1e-12)
+    out["slo_attainment"] = slo_attainment(s, p)
+    out["fallback_rate"] = float(p.weight[p.path == PATH_FALLBACK].sum() / total_w)
+    out["drop_rate"] = float(p.weight[p.path == PATH_DROPPED].sum() / total_w)
+    cloud_done = done & p.left_site
+    out["egress_gb"] = float((p.response_kb[cloud_done] * p.weight[cloud_done]).sum() / 1e6)
+    out["sensitive_left_site"] = float((p.sensitive & p.left_site).sum())
+    out.update(cloud_figures(s, plan, records))
+    out.update(edge_figures(s, plan, records))
+    return out
+
+
+def request_counts(p: Pooled) -> dict[str, float]:
+    """Simulated counts (exact integers) and their monthly estimates."""
+    dropped = p.path == PATH_DROPPED
+    in_flight = ~p.completed & ~dropped
+    out = {
+        "requests.arrived": float(p.path.size),
+        "requests.completed": float(p.completed.sum()),
+        "requests.dropped": float(dropped.sum()),
+        "requests.in_flight_at_end": float(in_flight.sum()),
+        "requests_per_month.arrived": float(p.weight.sum()),
+        "requests_per_month.completed": float(p.weight[p.completed].sum()),
+        "requests_per_month.dropped": float(p.weight[dropped].sum()),
+    }
+    for code, name in enumerate(DROP_REASONS[1:], start=1):
+        out[f"requests.dropped_by_reason.{name}"] = float((p.reason[dropped] == code).sum())
+    return out
+
+
+def slo_attainment(s: Scenario, p: Pooled) -> float:
+    """Share of all arrived requests (drops count as misses) meeting every stated target."""
+    target, ttft = s.slo.latency_target_ms, s.slo.ttft_p95_ms
+    if target is None and ttft is None:
+        return math.nan
+    ok = p.completed.copy()
+    if target is not None:
+        ok &= p.latency_ms <= target
+    if ttft is not None and s.workload.is_llm:
+        ok &= p.ttft_ms <= ttft
+    return float(p.weight[ok].sum() / max(float(p.weight.sum()), 1e-12))
+
+
+def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
+    seconds = rounded_hours = 0.0
+    busy = ready = peak = 0.0
+    batches = items = 0
+    for k, r in enumerate(records):
+        w = plan.segments[k].weight * plan.hour_scale * plan.pool_scale
+        for start, _ready, end in r.instances:
+            span = max(0.0, min(end, r.end_s) - max(start, r.warmup_s))
+            seconds += span * w
+            rounded_hours += math.ceil(span / 3600 - 1e-9) * w
+        busy += r.gpu_busy_s * w
+        ready += r.gpu_ready_s * w
+        batches += r.batches
+        items += r.batch_items
+        measured = r.series["replicas_ready"] + r.series["replicas_provisioning"]
+        peak = max(peak, float(measured[int(r.warmup_s // 60) :].max(initial=0)))
+    return {
+        "cloud.gpu_hours": seconds / 3600,
+        "cloud.gpu_hours_rounded": rounded_hours,
+        "cloud.peak_replicas": peak * plan.pool_scale,
+        "cloud.mean_batch_size": items / batches if batches else math.nan,
+        "cloud.utilization": busy / ready if ready > 0 else math.nan,
+    }
+
+
+def edge_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
+    device = load_catalog().devices[s.edge.device]
+    busy = up = span = 0.0
+    for k, r in enumerate(records):
+        w = segment_weight(plan, k)
+        busy += r.device_busy_s * w
+        up += r.device_up_s * w
+        span += r.devices * (r.end_s - r.warmup_s) * w
+    # devices stay powered all month, also outside the simulated hours
+    month_up_s = s.edge.device_count * HOURS_PER_MONTH * 3600 * (up / span if span else 1.0)
+    energy_j = busy * device.active_w.v + max(month_up_s - busy, 0.0) * device.idle_w.v
+    return {
+        "edge.utilization": busy / up if up > 0 else math.nan,
+        "edge.busy_hours": busy / 3600,
+        "edge.energy_kwh": energy_j / 3.6e6,
+    }

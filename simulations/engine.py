@@ -1,0 +1,296 @@
+"""The engine: wires traffic, devices, links, the GPU pool, its autoscaler and the router.
+
+Like a model railway's control panel: it lays the track (one SimPy environment per segment),
+puts the trains on it (arrivals drawn up front), runs the clock to the end of the segment and
+reads the recorders. It returns plain records; it never summarises or prices. Time in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_scaler
+from simulations.edge import Device, Gauges, failure_process
+from simulations.gpu_pool import Pool
+from simulations.inputs import EdgeInput, SegmentInput
+from simulations.network import Link, outage_process
+from simulations.records import SERIES, SegmentRecords
+from simulations.routing import Book, Router
+from simulations.traffic import Requests, generate
+
+ProcessGenerator = Generator[simpy.Event, Any, None]
+MINUTE_S = 60.0
+N_STREAMS = 12
+# stream indices: 0-7 traffic attributes, 8 device failures, 9 link outages, 10 cold starts
+
+
+def edge_service(edge: EdgeInput, req: Requests) -> tuple[np.ndarray, np.ndarray]:
+    """Per-request device service time and its time-to-first-token part, in seconds."""
+    if edge.llm is not None and req.prompt_tokens.any():
+        prefill, decode, overhead = edge.llm
+        first = overhead + req.prompt_tokens / prefill
+        return first + req.output_tokens / decode, first
+    if edge.vision is not None:
+        p50, p99 = edge.vision
+        sigma = math.log(max(p99 / p50, 1.0)) / 2.3263478740408408
+        service = p50 * np.exp(sigma * req.z_service)
+        return service, service
+    n = len(req)
+    return np.full(n, math.inf), np.full(n, math.inf)
+
+
+class Segment:
+    """One simulation run over one segment."""
+
+    def __init__(self, inp: SegmentInput, eligible_by_class: np.ndarray) -> None:
+        self.inp = inp
+        self.env = simpy.Environment()
+        streams = [
+            np.random.default_rng(s) for s in np.random.SeedSequence(inp.seed).spawn(N_STREAMS)
+        ]
+        self.req = generate(inp.traffic, streams[:8])
+        n = len(self.req)
+        self.book = Book.empty(n)
+        self.end_s = inp.traffic.rate_per_site.size * inp.traffic.bin_s
+        service, ttft_part = edge_service(inp.edge, self.req)
+        fits = self.req.prompt_tokens + self.req.output_tokens <= inp.edge.max_context_tokens
+        eligible = eligible_by_class[self.req.cls] & np.isfinite(service) & fits
+        self.gauges = Gauges()
+        self.links = [Link(self.env, spec, self.gauges) for spec in inp.links]
+        self.pool = Pool(
+            self.env,
+            inp.pool,
+            self.work,
+            self.on_pool_done,
+            self.on_first_token,
+            self.on_pool_start,
+            streams[10],
+        )
+        self.devices = [
+            [
+                Device(
+                    self.env,
+                    inp.edge.concurrency,
+                    inp.edge.queue_limit,
+                    self.on_edge_done,
+                    self.gauges,
+                )
+                for _ in range(k)
+            ]
+            for k in inp.edge.devices_per_site
+        ]
+        self.router = Router(
+            self.env,
+            inp.policy,
+            self.req,
+            self.book,
+            self.devices,
+            self.links,
+            self.pool,
+            eligible,
+            service,
+            ttft_part,
+            self.spent_usd,
+        )
+        self.scaler: Scaler = make_scaler(inp.pool.scaler, inp.pool.min_replicas, inp.day_offset_s)
+        self.wake: simpy.Event | None = None
+        self.pool.on_activity = self.activity
+        self.series = {k: np.zeros(math.ceil(self.end_s / MINUTE_S)) for k in SERIES}
+        self.snapshot: dict[str, float] = {}
+        self.start_processes(streams)
+
+    # ------------------------------------------------------------------ callbacks
+    def work(self, rid: int) -> tuple[float, float, float, float]:
+        req = self.req
+        return (
+            float(self.book.scale[rid]),
+            float(req.e_gpu[rid]),
+            float(req.prompt_tokens[rid]),
+            float(req.output_tokens[rid]),
+        )
+
+    def on_edge_done(self, rid: int, work: float) -> None:
+        self.router.edge_done(rid, work)
+
+    def on_pool_done(self, rid: int) -> None:
+        self.router.pool_done(rid)
+
+    def on_first_token(self, rid: int) -> None:
+        self.router.pool_first_token(rid)
+
+    def on_pool_start(self, rid: int) -> None:
+        self.router.pool_started(rid)
+
+    def spent_usd(self) -> float:
+        return (
+            self.inp.budget_spent_usd
+            + self.pool.spent_replica_s() * self.inp.pool.price_per_replica_s
+        )
+
+    def activity(self) -> None:
+        """A request reached the pool: the activator scales from zero and wakes the scaler."""
+        spec = self.inp.pool
+        if spec.scaler.kind == "kpa" and self.pool.active() == 0:
+            self.pool.scale_to(max(1, spec.min_replicas), "activator: request while at zero")
+        if self.wake is not None and not self.wake.triggered:
+            self.wake.succeed()
+
+    # ------------------------------------------------------------------ processes
+    def start_processes(self, streams: list[np.random.Generator]) -> None:
+        env, spec = self.env, self.inp
+        self.pool.start_warm(spec.pool.initial_replicas)
+        env.process(self.arrivals())
+        env.process(self.monitor())
+        env.process(self.take_snapshot())
+        if spec.pool.scaler.kind != "fixed":
+            env.process(self.autoscale())
+        if spec.edge.mtbf_s < math.inf:
+            for site in self.devices:
+                for d in site:
+                    env.process(
+                        failure_process(
+                            env,
+                            d,
+                            spec.edge.mtbf_s,
+                            spec.edge.mttr_s,
+                            streams[8],
+                            self.router.device_failed,
+                        )
+                    )
+        for link in self.links:
+            env.process(outage_process(env, link, streams[9]))
+
+    def arrivals(self) -> ProcessGenerator:
+        times = self.req.arrival_s
+        env, arrive = self.env, self.router.arrive
+        for rid in range(times.size):
+            dt = times[rid] - env.now
+            if dt > 0:
+                yield env.timeout(dt)
+            arrive(rid)
+
+    def autoscale(self) -> ProcessGenerator:
+        """Tick the scaler; sleep while the pool is idle at its floor (woken by the activator)."""
+        env, pool, spec = self.env, self.pool, self.inp.pool
+        tick = self.scaler.tick_s
+        params = spec.scaler.params
+        stable_n = max(1, round(params.get("stable_window_s", 60.0) / tick))
+        panic_n = max(1, round(stable_n * params.get("panic_window_pct", 10.0) / 100))
+        grace = params.get("scale_to_zero_grace_s", 0.0)
+        areas = [0.0]
+        zero_since: float | None = None
+        while True:
+            yield env.timeout(tick)
+            areas.append(pool.inflight_area_now())
+            if len(areas) > 4 * stable_n:
+                del areas[: 2 * stable_n]
+            stable = window_avg(areas, stable_n, tick)
+            m = PoolMetrics(
+                env.now,
+                pool.counts["ready"],
+                pool.counts["provisioning"],
+                pool.inflight,
+                stable,
+                window_avg(areas, panic_n, tick),
+            )
+            current = pool.active()
+            d = bound(self.scaler.decide(m, current), spec.min_replicas, spec.max_replicas)
+            if d.desired == 0 and current > 0:
+                zero_since = env.now if zero_since is None else zero_since
+                if env.now - zero_since < grace:
+                    continue
+                d = Decision(0, f"{d.reason}; no traffic for the stable window, grace over")
+            else:
+                zero_since = None
+            pool.scale_to(d.desired, d.reason)
+            idle = stable == 0 and pool.inflight == 0 and zero_since is None
+            if spec.scaler.kind == "kpa" and idle and pool.active() == spec.min_replicas:
+                self.wake = env.event()
+                yield self.wake
+                self.wake = None
+                areas = [pool.inflight_area_now()]
+
+    def monitor(self) -> ProcessGenerator:
+        env, pool, s, g = self.env, self.pool, self.series, self.gauges
+        for i in range(s["pool_queue"].size):
+            yield env.timeout(MINUTE_S if i else 0.0)
+            s["edge_in_system"][i] = g.edge_in_system
+            s["pool_queue"][i] = len(pool.queue)
+            s["pool_in_service"][i] = pool.in_service
+            s["replicas_ready"][i] = pool.count("ready") + pool.count("draining")
+            s["replicas_provisioning"][i] = pool.count("provisioning")
+            s["links_down"][i] = g.links_down
+            s["devices_down"][i] = g.devices_down
+
+    def take_snapshot(self) -> ProcessGenerator:
+        yield self.env.timeout(self.inp.warmup_s)
+        self.snapshot = self.measures()
+
+    def measures(self) -> dict[str, float]:
+        devices = [d for site in self.devices for d in site]
+        _, busy, ready = self.pool.close(self.env.now)
+        return {
+            "device_busy_s": sum(d.busy_until_now() for d in devices),
+            "device_down_s": sum(d.down_until_now() for d in devices),
+            "outage_s": sum(link.down_until_now() for link in self.links),
+            "gpu_busy_s": busy,
+            "gpu_ready_s": ready,
+            "batches": float(self.pool.batches),
+            "batch_items": float(self.pool.batch_items),
+        }
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> SegmentRecords:
+        self.env.run(until=self.end_s)
+        end = self.measures()
+        delta = {k: end[k] - self.snapshot.get(k, 0.0) for k in end}
+        instances, _, _ = self.pool.close(self.end_s)
+        n_devices = sum(self.inp.edge.devices_per_site)
+        span = self.end_s - self.inp.warmup_s
+        req, book = self.req, self.book
+        return SegmentRecords(
+            arrival_s=req.arrival_s,
+            site=req.site,
+            cls=req.cls,
+            sensitive=req.sensitive,
+            prompt_tokens=req.prompt_tokens,
+            output_tokens=req.output_tokens,
+            response_kb=req.response_kb,
+            path=book.path,
+            reason=book.reason,
+            done_s=book.done_s,
+            ttft_s=book.ttft_s,
+            wait_s=book.wait_s,
+            service_s=book.service_s,
+            left_site=book.left_site,
+            warmup_s=self.inp.warmup_s,
+            end_s=self.end_s,
+            series=self.series,
+            scaling_log=self.pool.scaling_log,
+            instances=instances,
+            device_busy_s=delta["device_busy_s"],
+            device_up_s=n_devices * span - delta["device_down_s"],
+            devices=n_devices,
+            batches=int(delta["batches"]),
+            batch_items=int(delta["batch_items"]),
+            gpu_busy_s=delta["gpu_busy_s"],
+            gpu_ready_s=delta["gpu_ready_s"],
+            outage_s=delta["outage_s"],
+            events=next(self.env._eid),
+        )
+
+
+def window_avg(areas: list[float], n: int, tick_s: float) -> float:
+    """Average in-flight over the last n ticks, from cumulative areas sampled once a tick."""
+    back = min(n, len(areas) - 1)
+    return (areas[-1] - areas[-1 - back]) / (back * tick_s) if back else 0.0
+
+
+def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentRecords:
+    """Simulate one segment and return its records."""
+    return Segment(inp, eligible_by_class).run()

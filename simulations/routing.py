@@ -1,0 +1,290 @@
+"""Routing: the dispatcher at each site deciding where a request is served.
+
+Like a clinic's front desk: a patient is seen locally when a room is free; when the wait is too
+long the desk may send them to the city hospital, but only if they agree to leave the site, only
+at the rate the hospital accepts referrals (a token bucket) and only while the month's budget
+lasts. Policies: edge_only, cloud_only, local_first (fallback) and split (on-device encoder, the
+rest in the pool). Sensitive requests never cross the site's link unless the scenario allows it;
+every request ends completed, dropped with a reason, or in flight at the end. Time in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from simulations.edge import Device
+from simulations.gpu_pool import Pool
+from simulations.inputs import PolicyInput
+from simulations.network import Link
+from simulations.records import (
+    PATH_CLOUD,
+    PATH_DROPPED,
+    PATH_EDGE,
+    PATH_FALLBACK,
+    PATH_SPLIT,
+    REASON,
+)
+from simulations.traffic import Requests
+
+
+@dataclass
+class Book:
+    """Per-request outcome arrays being filled in during a run."""
+
+    path: np.ndarray
+    reason: np.ndarray
+    done_s: np.ndarray
+    ttft_s: np.ndarray
+    wait_s: np.ndarray
+    start_s: np.ndarray
+    service_s: np.ndarray
+    pool_arrival_s: np.ndarray
+    left_site: np.ndarray
+    scale: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> Book:
+        nan = np.full(n, math.nan)
+        return cls(
+            path=np.full(n, -2, dtype=np.int8),
+            reason=np.zeros(n, dtype=np.int8),
+            done_s=nan.copy(),
+            ttft_s=nan.copy(),
+            wait_s=nan.copy(),
+            start_s=nan.copy(),
+            service_s=nan.copy(),
+            pool_arrival_s=nan.copy(),
+            left_site=np.zeros(n, dtype=bool),
+            scale=np.ones(n),
+        )
+
+
+class TokenBucket:
+    """Fallback rate limit: ``rate`` tokens a second, at most ``depth`` stored."""
+
+    def __init__(self, rate: float, depth: float) -> None:
+        self.rate, self.depth, self.tokens, self.t = rate, depth, depth, 0.0
+
+    def take(self, now: float) -> bool:
+        self.tokens = min(self.depth, self.tokens + (now - self.t) * self.rate)
+        self.t = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+class Router:
+    """Applies the policy to each arrival and to work a failed device hands back."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        policy: PolicyInput,
+        req: Requests,
+        book: Book,
+        devices: list[list[Device]],
+        links: list[Link],
+        pool: Pool,
+        eligible: np.ndarray,
+        edge_service_s: np.ndarray,
+        edge_ttft_part_s: np.ndarray,
+        spent_usd: Callable[[], float],
+    ) -> None:
+        self.env, self.policy, self.req, self.book = env, policy, req, book
+        self.devices, self.links, self.pool = devices, links, pool
+        self.eligible = eligible
+        self.edge_service_s = edge_service_s
+        self.edge_ttft_part_s = edge_ttft_part_s
+        self.spent_usd = spent_usd
+        self.bucket = TokenBucket(policy.fallback_rate_per_s, policy.fallback_burst)
+        self.split_stage: set[int] = set()
+
+    # ------------------------------------------------------------------ helpers
+    def may_leave(self, rid: int) -> bool:
+        return not self.req.sensitive[rid] or self.policy.sensitive_may_leave
+
+    def drop(self, rid: int, reason: str) -> None:
+        self.book.path[rid] = PATH_DROPPED
+        self.book.reason[rid] = REASON[reason]
+
+    def pick_device(self, rid: int) -> Device | None:
+        """The up device at the request's site with the fewest requests in it."""
+        best: Device | None = None
+        for d in self.devices[int(self.req.site[rid])]:
+            if d.up and (best is None or d.in_system < best.in_system):
+                best = d
+        return best
+
+    def budget_left(self) -> bool:
+        b = self.policy.budget_usd
+        return b is None or self.spent_usd() < b
+
+    # ------------------------------------------------------------------ arrivals
+    def arrive(self, rid: int) -> None:
+        kind = self.policy.kind
+        if kind == "edge_only":
+            self.to_edge_or_drop(rid, "not_edge_eligible")
+        elif kind == "cloud_only":
+            if self.may_leave(rid):
+                self.to_cloud(rid, PATH_CLOUD)
+            else:
+                self.to_edge_or_drop(rid, "residency")
+        elif kind == "split":
+            self.arrive_split(rid)
+        else:
+            self.arrive_local_first(rid)
+
+    def to_edge_or_drop(self, rid: int, reason_if_ineligible: str) -> None:
+        if not self.eligible[rid]:
+            self.drop(rid, reason_if_ineligible)
+            return
+        d = self.pick_device(rid)
+        if d is None:
+            self.drop(rid, "device_failed")
+        elif d.can_queue():
+            self.edge(rid, d)
+        else:
+            self.drop(rid, "queue_full")
+
+    def edge(self, rid: int, d: Device) -> None:
+        self.book.path[rid] = PATH_EDGE
+        d.admit(rid, float(self.edge_service_s[rid]))
+
+    def arrive_local_first(self, rid: int) -> None:
+        if not self.eligible[rid]:
+            if self.may_leave(rid):
+                self.to_cloud(rid, PATH_CLOUD)
+            else:
+                self.drop(rid, "residency")
+            return
+        d = self.pick_device(rid)
+        busy = d is None or (
+            len(d.queue) >= self.policy.queue_threshold
+            or d.expected_wait_s() > self.policy.wait_threshold_s
+            or not d.can_queue()
+        )
+        if busy and self.try_fallback(rid):
+            return
+        if d is not None and d.can_queue():
+            self.edge(rid, d)
+        elif d is None:
+            self.drop(rid, "device_failed")
+        else:
+            self.drop(rid, self.blocked_reason(rid))
+
+    def try_fallback(self, rid: int) -> bool:
+        """Send to the cloud as a fallback if residency, the rate limit and the budget allow."""
+        if not self.may_leave(rid):
+            return False
+        if not self.budget_left():
+            if self.policy.drop_when_budget_spent:
+                self.drop(rid, "budget_exhausted")
+                return True
+            return False
+        if not self.bucket.take(self.env.now):
+            return False
+        self.to_cloud(rid, PATH_FALLBACK)
+        return True
+
+    def blocked_reason(self, rid: int) -> str:
+        if self.may_leave(rid) and not self.budget_left():
+            return "budget_exhausted"
+        return "queue_full"
+
+    def arrive_split(self, rid: int) -> None:
+        allowed = self.may_leave(rid) or self.policy.sensitive_split_allowed
+        if not allowed:
+            self.to_edge_or_drop(rid, "residency")
+            return
+        d = self.pick_device(rid)
+        if d is None or not d.can_queue():
+            self.drop(rid, "device_failed" if d is None else "queue_full")
+            return
+        self.split_stage.add(rid)
+        self.book.path[rid] = PATH_SPLIT
+        d.admit(rid, self.policy.encoder_s)
+
+    # ------------------------------------------------------------------ edge completions
+    def edge_done(self, rid: int, work_s: float) -> None:
+        now = self.env.now
+        if rid in self.split_stage:
+            self.split_stage.discard(rid)
+            self.book.scale[rid] = self.policy.cloud_work_fraction
+            self.to_cloud(rid, PATH_SPLIT, payload_factor=self.policy.payload_reduction)
+            return
+        book = self.book
+        book.done_s[rid] = now
+        book.service_s[rid] = work_s
+        start = now - work_s
+        book.wait_s[rid] = start - self.req.arrival_s[rid]
+        book.ttft_s[rid] = start + self.edge_ttft_part_s[rid] - self.req.arrival_s[rid]
+
+    def device_failed(self, victims: list[int]) -> None:
+        """Work a failed device held: fall back where allowed, else another device, else drop."""
+        for rid in victims:
+            self.split_stage.discard(rid)
+            if self.policy.kind in ("local_first", "cloud_only") and self.try_fallback(rid):
+                continue
+            d = self.pick_device(rid)
+            if d is not None and d.can_queue() and self.eligible[rid]:
+                self.edge(rid, d)
+            elif self.book.path[rid] != PATH_DROPPED:
+                self.drop(rid, "device_failed")
+
+    # ------------------------------------------------------------------ cloud
+    def to_cloud(self, rid: int, path: int, payload_factor: float = 1.0) -> None:
+        self.book.path[rid] = path
+        self.book.left_site[rid] = True
+        link = self.links[int(self.req.site[rid])]
+        link.wait_for_up(
+            lambda: self.send(rid, link, payload_factor),
+            lambda: self.offline(rid),
+            self.policy.cloud_timeout_s,
+        )
+
+    def send(self, rid: int, link: Link, payload_factor: float) -> None:
+        req = self.req
+        delay = link.uplink_s(
+            float(req.request_kb[rid]) * payload_factor,
+            float(req.z_rtt[rid]),
+            float(req.u_loss[rid]),
+        )
+        self.env.timeout(delay).callbacks.append(lambda _e: self.reach_pool(rid))
+
+    def reach_pool(self, rid: int) -> None:
+        self.book.pool_arrival_s[rid] = self.env.now
+        if not self.pool.submit(rid):
+            self.drop(rid, "pool_queue_full")
+
+    def offline(self, rid: int) -> None:
+        """The link stayed down past the timeout: serve locally if possible, else drop."""
+        d = self.pick_device(rid)
+        if self.policy.kind != "split" and self.eligible[rid] and d is not None and d.can_queue():
+            self.edge(rid, d)
+        else:
+            self.drop(rid, "offline")
+
+    def pool_started(self, rid: int) -> None:
+        self.book.start_s[rid] = self.env.now
+        self.book.wait_s[rid] = self.env.now - self.book.pool_arrival_s[rid]
+
+    def pool_first_token(self, rid: int) -> None:
+        self.book.ttft_s[rid] = self.return_time(rid) - self.req.arrival_s[rid]
+
+    def pool_done(self, rid: int) -> None:
+        book = self.book
+        book.service_s[rid] = self.env.now - book.start_s[rid]
+        book.done_s[rid] = self.return_time(rid)
+        if math.isnan(book.ttft_s[rid]):
+            book.ttft_s[rid] = book.done_s[rid] - self.req.arrival_s[rid]
+
+    def return_time(self, rid: int) -> float:
+        link = self.links[int(self.req.site[rid])]
+        down = link.downlink_s(float(self.req.response_kb[rid]), float(self.req.z_rtt[rid]))
+        return self.env.now + down + self.pool.spec.overhead_s

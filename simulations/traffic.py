@@ -1,0 +1,102 @@
+"""Traffic: who knocks on the door, when, and with what.
+
+Like a shop's footfall counter run backwards: from hourly rates per site, draw the exact arrival
+instants (a non-homogeneous Poisson process with piecewise-constant rates), then what each visitor
+brings (class, token counts or payload size, sensitive flag). Every attribute has its own random
+stream, and everything per request is drawn up front, so changing a policy never changes the
+traffic or the random numbers a request carries (common random numbers). Time in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulations.inputs import ClassInput, TrafficInput
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Every request of a segment, sorted by arrival time; all arrays share one index."""
+
+    arrival_s: np.ndarray
+    site: np.ndarray
+    cls: np.ndarray
+    prompt_tokens: np.ndarray
+    output_tokens: np.ndarray
+    request_kb: np.ndarray
+    response_kb: np.ndarray
+    sensitive: np.ndarray
+    z_service: np.ndarray
+    """Standard normal per request for its (lognormal) edge service-time draw."""
+    z_rtt: np.ndarray
+    """Standard normal per request for its RTT draw."""
+    u_loss: np.ndarray
+    """Uniform(0,1) per request: the request suffers a loss when below the link's loss rate."""
+    e_gpu: np.ndarray
+    """Exp(1) per request for an exponential GPU service time."""
+
+    def __len__(self) -> int:
+        return int(self.arrival_s.size)
+
+
+def generate_arrivals(
+    rates: np.ndarray, bin_s: float, sites: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Arrival times (s) and site index for piecewise-constant rates (arrivals/s per site)."""
+    counts = rng.poisson(np.repeat(rates[:, None], sites, axis=1) * bin_s)
+    hour_idx, site_idx = np.nonzero(counts)
+    n = counts[hour_idx, site_idx]
+    hours = np.repeat(hour_idx, n)
+    site = np.repeat(site_idx, n)
+    t = (hours + rng.random(hours.size)) * bin_s
+    order = np.argsort(t, kind="stable")
+    return t[order], site[order].astype(np.int64)
+
+
+def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Positive integer sizes with the given mean and coefficient of variation."""
+    if cv <= 0 or n == 0:
+        return np.full(n, max(1, round(mean)), dtype=np.int64)
+    shape = 1.0 / (cv * cv)
+    return np.maximum(1, np.rint(rng.gamma(shape, mean / shape, n))).astype(np.int64)
+
+
+def assign_classes(classes: tuple[ClassInput, ...], n: int, rng: np.random.Generator) -> np.ndarray:
+    shares = np.array([c.share for c in classes], dtype=float)
+    return rng.choice(len(classes), size=n, p=shares / shares.sum())
+
+
+def generate(traffic: TrafficInput, streams: list[np.random.Generator]) -> Requests:
+    """All requests of a segment. ``streams`` holds one generator per attribute (8)."""
+    arrival, site = generate_arrivals(
+        traffic.rate_per_site, traffic.bin_s, traffic.sites, streams[0]
+    )
+    n = arrival.size
+    cls = assign_classes(traffic.classes, n, streams[1])
+    prompt = np.zeros(n, dtype=np.int64)
+    output = np.zeros(n, dtype=np.int64)
+    req_kb = np.zeros(n)
+    resp_kb = np.zeros(n)
+    for k, c in enumerate(traffic.classes):
+        idx = np.flatnonzero(cls == k)
+        if c.is_llm:
+            prompt[idx] = gamma_sizes(c.prompt_mean, c.prompt_cv, idx.size, streams[2])
+            output[idx] = gamma_sizes(c.output_mean, c.output_cv, idx.size, streams[2])
+        req_kb[idx] = c.request_kb
+        resp_kb[idx] = c.response_kb
+    return Requests(
+        arrival_s=arrival,
+        site=site,
+        cls=cls,
+        prompt_tokens=prompt,
+        output_tokens=output,
+        request_kb=req_kb,
+        response_kb=resp_kb,
+        sensitive=streams[3].random(n) < traffic.sensitive_share,
+        z_service=streams[4].standard_normal(n),
+        z_rtt=streams[5].standard_normal(n),
+        u_loss=streams[6].random(n),
+        e_gpu=streams[7].exponential(1.0, n),
+    )

@@ -1,0 +1,35 @@
+"""Imports point one way: app/ui -> planner -> simulations (STYLE.md rule 1)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN_EVERYWHERE = {"streamlit", "plotly", "fpdf", "kaleido", "matplotlib"}
+FORBIDDEN = {
+    "planner": FORBIDDEN_EVERYWHERE | {"ui", "app"},
+    "simulations": FORBIDDEN_EVERYWHERE | {"ui", "app", "planner", "pydantic", "pandas", "yaml"},
+}
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            roots |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_layers_import_one_way() -> None:
+    violations = []
+    for package, forbidden in FORBIDDEN.items():
+        files = sorted((ROOT / package).rglob("*.py"))
+        assert files, package
+        for f in files:
+            bad = imported_roots(f) & forbidden
+            if bad:
+                violations.append(f"{f.relative_to(ROOT)} imports {sorted(bad)}")
+    assert not violations
