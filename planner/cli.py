@@ -106,6 +106,8 @@ EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import planner.cli_sim  # noqa: F401  (registers simulate, check-theory)
+
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler = args.func

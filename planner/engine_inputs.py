@@ -143,6 +143,7 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         lo = hi = 0  # an edge-only architecture runs no GPU pool
     llm = s.workload.is_llm
     stages = c.cold_start
+    speed = c.batch1_ms / gpu.vision.batch1_ms.v if c.batch1_ms else 1.0
     return PoolInput(
         llm=llm,
         min_replicas=lo,
@@ -153,8 +154,8 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
             (st.median_s, st.p95_s)
             for st in (stages.provisioning, stages.image_pull, stages.weight_load, stages.warmup)
         ),
-        batch1_s=gpu.vision.batch1_ms.v / 1000,
-        batch8_s=8 / gpu.vision.saturated_fps.v,
+        batch1_s=gpu.vision.batch1_ms.v / 1000 * speed,
+        batch8_s=8 / gpu.vision.saturated_fps.v * speed,
         max_batch=c.batching.max_batch_size,
         max_queue_delay_s=c.batching.max_queue_delay_ms / 1000,
         single_tps=gpu.llm.single_stream_tps.v,

@@ -358,6 +358,9 @@ class Cloud(Model):
     """How the pool scales."""
     cold_start: ColdStart = ColdStart()
     """Cold-start stages of a new replica."""
+    batch1_ms: float | None = Field(default=None, gt=0, le=600_000)
+    """Override of the GPU profile's batch-1 time per vision request (your own model's
+    measurement); larger batches scale with it."""
     service_variability: Literal["profile", "deterministic", "exponential"] = "profile"
     """GPU service times: as the profile (deterministic batches, token-driven LLM work) or,
     for validation against queueing theory, deterministic or exponential with the same mean."""

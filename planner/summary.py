@@ -16,7 +16,14 @@ from planner.catalog import load_catalog
 from planner.plan import Plan
 from planner.scenario import HOURS_PER_MONTH, Scenario
 from planner.stats import weighted_quantiles
-from simulations.records import DROP_REASONS, PATH_DROPPED, PATH_FALLBACK, PATHS, SegmentRecords
+from simulations.records import (
+    DROP_REASONS,
+    PATH_DROPPED,
+    PATH_EDGE,
+    PATH_FALLBACK,
+    PATHS,
+    SegmentRecords,
+)
 
 QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
 
@@ -100,6 +107,14 @@ def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[st
     out["slo_attainment"] = slo_attainment(s, p)
     out["fallback_rate"] = float(p.weight[p.path == PATH_FALLBACK].sum() / total_w)
     out["drop_rate"] = float(p.weight[p.path == PATH_DROPPED].sum() / total_w)
+    in_pool = done & (p.path != PATH_EDGE) & np.isfinite(p.wait_ms)
+    w_pool = p.weight[in_pool]
+    out["cloud.mean_wait_ms"] = (
+        float(np.average(p.wait_ms[in_pool], weights=w_pool)) if w_pool.size else math.nan
+    )
+    out["cloud.p_wait"] = (
+        float(w_pool[p.wait_ms[in_pool] > 1e-6].sum() / w_pool.sum()) if w_pool.size else math.nan
+    )
     cloud_done = done & p.left_site
     out["egress_gb"] = float((p.response_kb[cloud_done] * p.weight[cloud_done]).sum() / 1e6)
     out["sensitive_left_site"] = float((p.sensitive & p.left_site).sum())

@@ -1,0 +1,158 @@
+"""CLI commands that run the engine: ``simulate`` and ``check-theory``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+from planner.cli import EXIT_BAD_INPUT, EXTRA_COMMANDS, add_scenario_args, scenario_from_args
+from planner.plan import WorkLimitError, build_plan, estimate_seconds
+from planner.report import result_json
+from planner.run import RunResult, run
+
+
+def fmt(x: float, unit: str = "", digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return f"{x:,.{digits}f}{unit}"
+
+
+def text_report(r: RunResult) -> str:
+    f = r.figures
+    lines = [
+        f"{r.scenario.name}",
+        f"horizon: {r.engine['horizon']} ({', '.join(r.engine['segments'])})",
+    ]
+    lines += [f"note: {n}" for n in r.engine["notes"]]
+    lines.append(
+        f"requests simulated: {int(f['requests.arrived']):,} arrived, "
+        f"{int(f['requests.completed']):,} completed, {int(f['requests.dropped']):,} dropped, "
+        f"{int(f['requests.in_flight_at_end']):,} in flight at end"
+    )
+    lines.append(f"{'figure':32} {'value':>14}  95% interval")
+    for key, unit, digits in ROWS:
+        if key not in f:
+            continue
+        ci = r.ci95.get(key)
+        ci_txt = f"[{fmt(ci[0], '', digits)}, {fmt(ci[1], '', digits)}]" if ci else ""
+        lines.append(f"{key:32} {fmt(f[key], unit, digits):>14}  {ci_txt}")
+    drops = {
+        k.rsplit(".", 1)[1]: int(v)
+        for k, v in f.items()
+        if k.startswith("requests.dropped_by_reason") and v
+    }
+    if drops:
+        lines.append("drops by reason: " + ", ".join(f"{k} {v:,}" for k, v in drops.items()))
+    for key in ("cost", "decision"):
+        if key in r.extras:
+            lines.append(f"{key}: {r.extras[key].get('summary', '')}")
+    rate = r.engine["simulated_requests_per_s"]
+    lines.append(f"engine: {r.engine['wall_s']:.2f} s wall, {rate:,.0f} simulated requests/s")
+    return "\n".join(lines)
+
+
+ROWS = [
+    ("latency_ms.mean", " ms", 1),
+    ("latency_ms.p50", " ms", 1),
+    ("latency_ms.p95", " ms", 1),
+    ("latency_ms.p99", " ms", 1),
+    ("ttft_ms.p95", " ms", 1),
+    ("slo_attainment", "", 4),
+    ("fallback_rate", "", 4),
+    ("drop_rate", "", 4),
+    ("cloud.gpu_hours", " h", 1),
+    ("cloud.peak_replicas", "", 1),
+    ("cloud.mean_batch_size", "", 2),
+    ("cloud.utilization", "", 3),
+    ("edge.utilization", "", 3),
+    ("edge.energy_kwh", " kWh", 1),
+    ("egress_gb", " GB", 2),
+    ("requests_per_month.arrived", "", 0),
+]
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    scenario = scenario_from_args(args)
+    try:
+        plan = build_plan(scenario)
+    except WorkLimitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    predicted = estimate_seconds(plan.expected_requests)
+    if predicted > 5 and not args.json:
+        print(
+            f"about {plan.expected_requests:,.0f} requests per replication; "
+            f"predicted ~{predicted:g} s per replication",
+            file=sys.stderr,
+        )
+
+    def progress(done: int, total: int) -> None:
+        if predicted > 5:
+            print(f"replication {done}/{total} done", file=sys.stderr)
+
+    result = run(scenario, progress)
+    print(result_json(result, timings=not args.no_timings) if args.json else text_report(result))
+    return 0
+
+
+def cmd_check_theory(args: argparse.Namespace) -> int:
+    from planner.theory import check_dict, check_theory
+
+    try:
+        chk = check_theory(
+            args.servers,
+            args.utilization,
+            args.service,
+            args.requests,
+            args.replications,
+            args.seed,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    data = check_dict(chk)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    sim: Any = data["simulated_mean_wait_s"]
+    psim: Any = data["simulated_p_wait"]
+    print(f"{data['model']} at utilisation {chk.utilization:g}, service {chk.mean_service_s:.4g} s")
+    print(
+        f"mean wait   simulated {sim['mean']:.4g} s  "
+        f"99% [{sim['ci99_low']:.4g}, {sim['ci99_high']:.4g}]   theory {chk.theory_mean_wait_s:.4g} s"
+    )
+    print(
+        f"P(wait>0)   simulated {psim['mean']:.4g}  "
+        f"99% [{psim['ci99_low']:.4g}, {psim['ci99_high']:.4g}]   theory {chk.theory_p_wait:.4g}"
+    )
+    print("agrees within the 99% interval" if chk.agrees else "DISAGREES with theory")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("simulate", help="simulate a scenario: a table, or JSON with --json")
+    add_scenario_args(p)
+    p.add_argument("--seed", type=int, help="override simulation.seed")
+    p.add_argument("--replications", type=int, help="override simulation.replications")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--no-timings",
+        action="store_true",
+        help="omit wall-clock figures from the JSON (for byte-for-byte comparisons)",
+    )
+    p.set_defaults(func=cmd_simulate)
+    p = sub.add_parser("check-theory", help="the engine as M/M/c or M/D/1 beside Erlang C / P-K")
+    p.add_argument("--servers", type=int, default=1, help="replicas c (default 1)")
+    p.add_argument("--utilization", type=float, default=0.8, help="rho in (0, 1) (default 0.8)")
+    p.add_argument("--service", choices=["exponential", "deterministic"], default="exponential")
+    p.add_argument("--requests", type=int, default=100_000, help="requests per replication")
+    p.add_argument("--replications", type=int, default=10, help="replications (default 10)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_check_theory)
+
+
+EXTRA_COMMANDS.append(register)
