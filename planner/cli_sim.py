@@ -122,7 +122,8 @@ def cmd_check_theory(args: argparse.Namespace) -> int:
     print(f"{data['model']} at utilisation {chk.utilization:g}, service {chk.mean_service_s:.4g} s")
     print(
         f"mean wait   simulated {sim['mean']:.4g} s  "
-        f"99% [{sim['ci99_low']:.4g}, {sim['ci99_high']:.4g}]   theory {chk.theory_mean_wait_s:.4g} s"
+        f"99% [{sim['ci99_low']:.4g}, {sim['ci99_high']:.4g}]   "
+        f"theory {chk.theory_mean_wait_s:.4g} s"
     )
     print(
         f"P(wait>0)   simulated {psim['mean']:.4g}  "
