@@ -281,6 +281,9 @@ class Segment:
             gpu_busy_s=delta["gpu_busy_s"],
             gpu_ready_s=delta["gpu_ready_s"],
             outage_s=delta["outage_s"],
+            in_system_at_end=self.gauges.edge_in_system
+            + self.pool.inflight
+            + self.router.in_transit,
             events=next(self.env._eid),
         )
 

@@ -73,4 +73,6 @@ class SegmentRecords:
     gpu_ready_s: float = 0.0
     outage_s: float = 0.0
     events: int = 0
+    in_system_at_end: int = 0
+    """Requests physically in a device, on a link or in the pool when the clock stopped."""
     extra: dict[str, float] = field(default_factory=dict)

@@ -104,6 +104,8 @@ class Router:
         self.spent_usd = spent_usd
         self.bucket = TokenBucket(policy.fallback_rate_per_s, policy.fallback_burst)
         self.split_stage: set[int] = set()
+        self.in_transit = 0
+        """Requests on or waiting for a link (between the site and the pool)."""
 
     # ------------------------------------------------------------------ helpers
     def may_leave(self, rid: int) -> bool:
@@ -241,6 +243,7 @@ class Router:
     def to_cloud(self, rid: int, path: int, payload_factor: float = 1.0) -> None:
         self.book.path[rid] = path
         self.book.left_site[rid] = True
+        self.in_transit += 1
         link = self.links[int(self.req.site[rid])]
         link.wait_for_up(
             lambda: self.send(rid, link, payload_factor),
@@ -258,12 +261,14 @@ class Router:
         self.env.timeout(delay).callbacks.append(lambda _e: self.reach_pool(rid))
 
     def reach_pool(self, rid: int) -> None:
+        self.in_transit -= 1
         self.book.pool_arrival_s[rid] = self.env.now
         if not self.pool.submit(rid):
             self.drop(rid, "pool_queue_full")
 
     def offline(self, rid: int) -> None:
         """The link stayed down past the timeout: serve locally if possible, else drop."""
+        self.in_transit -= 1
         d = self.pick_device(rid)
         if self.policy.kind != "split" and self.eligible[rid] and d is not None and d.can_queue():
             self.edge(rid, d)
