@@ -15,6 +15,7 @@ import numpy as np
 import simpy
 
 from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_scaler
+from simulations import fastpath
 from simulations.edge import Device, Gauges, failure_process
 from simulations.gpu_pool import Pool
 from simulations.inputs import EdgeInput, SegmentInput
@@ -50,9 +51,7 @@ class Segment:
     def __init__(self, inp: SegmentInput, eligible_by_class: np.ndarray) -> None:
         self.inp = inp
         self.env = simpy.Environment()
-        streams = [
-            np.random.default_rng(s) for s in np.random.SeedSequence(inp.seed).spawn(N_STREAMS)
-        ]
+        streams = spawn_streams(inp)
         self.req = generate(inp.traffic, streams[:8])
         n = len(self.req)
         self.book = Book.empty(n)
@@ -294,6 +293,20 @@ def window_avg(areas: list[float], n: int, tick_s: float) -> float:
     return (areas[-1] - areas[-1 - back]) / (back * tick_s) if back else 0.0
 
 
-def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentRecords:
-    """Simulate one segment and return its records."""
+def run_segment(
+    inp: SegmentInput, eligible_by_class: np.ndarray, allow_fastpath: bool = True
+) -> SegmentRecords:
+    """Simulate one segment and return its records (the exact fast path where it applies)."""
+    if allow_fastpath:
+        streams = spawn_streams(inp)
+        req = generate(inp.traffic, streams[:8])
+        end_s = inp.traffic.rate_per_site.size * inp.traffic.bin_s
+        if fastpath.applies(inp, req, end_s, streams):
+            return fastpath.run(inp, req, end_s)
     return Segment(inp, eligible_by_class).run()
+
+
+def spawn_streams(inp: SegmentInput) -> list[np.random.Generator]:
+    """One generator per stochastic source, from SeedSequence(seed)."""
+    seeds = np.random.SeedSequence(inp.seed).spawn(N_STREAMS)
+    return [np.random.default_rng(s) for s in seeds]
