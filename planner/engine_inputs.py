@@ -231,6 +231,7 @@ def segment_input(
         sites=n_sites,
         classes=classes,
         sensitive_share=s.workload.sensitive_share,
+        periodic=s.workload.arrival_process == "periodic",
     )
     return SegmentInput(
         traffic=traffic,

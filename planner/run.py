@@ -19,8 +19,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.decision import Decision
 from planner.engine_inputs import eligible_by_class, segment_inputs
+from planner.errors import ScenarioError
 from planner.plan import Plan, build_plan
+from planner.presets import apply_overrides
 from planner.scenario import Scenario
 from planner.stats import mean_ci
 from planner.summary import pool_records, summarise
@@ -55,36 +58,144 @@ class RunResult:
         return self.figures.get(name, math.nan)
 
 
-def _run_replication(args: tuple[Scenario, Plan, int]) -> tuple[list[SegmentRecords], float]:
-    scenario, plan, replication = args
+Job = tuple[str, Scenario, Plan, int]
+
+
+def _run_replication(job: Job) -> tuple[str, list[SegmentRecords], float]:
+    key, scenario, plan, replication = job
     started = time.perf_counter()
     eligible = eligible_by_class(scenario)
     records = [run_segment(inp, eligible) for inp in segment_inputs(scenario, plan, replication)]
-    return records, time.perf_counter() - started
+    return key, records, time.perf_counter() - started
 
 
-def run(scenario: Scenario, progress: Progress | None = None) -> RunResult:
-    """Simulate the scenario's replications and summarise them (WorkLimitError if too big)."""
-    started = time.perf_counter()
-    plan = build_plan(scenario)
-    n = scenario.simulation.replications
-    jobs = [(scenario, plan, r) for r in range(n)]
-    results: list[tuple[list[SegmentRecords], float]] = []
-    workers = min(scenario.simulation.processes, n)
+def counterparts(scenario: Scenario) -> dict[str, Scenario]:
+    """The edge-only and cloud-only versions of the scenario, for the decision (same traffic)."""
+    out: dict[str, Scenario] = {}
+    kind = scenario.policy.routing.kind
+    reps = 1  # the decision needs their figures, not their intervals
+    for arch in ("edge_only", "cloud_only"):
+        if arch == kind or (arch == "edge_only" and scenario.edge.device_count == 0):
+            continue
+        try:
+            out[arch] = apply_overrides(
+                scenario, {"policy.routing.kind": arch, "simulation.replications": reps}
+            )
+        except ScenarioError:
+            continue  # e.g. a context too long for edge_only: that option is not runnable
+    return out
+
+
+def execute(
+    jobs: list[Job], processes: int, progress: Progress | None
+) -> list[tuple[str, list[SegmentRecords], float]]:
+    """Run replication jobs, in worker processes when allowed; results in job order."""
+    results = []
+    workers = min(processes, len(jobs))
     if workers > 1:
-        ctx = multiprocessing.get_context("forkserver")
+        # fork: workers inherit the imported engine (no re-import of __main__, no start-up cost)
+        ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
             for i, res in enumerate(ex.map(_run_replication, jobs)):
                 results.append(res)
                 if progress:
-                    progress(i + 1, n)
+                    progress(i + 1, len(jobs))
     else:
         for i, job in enumerate(jobs):
             results.append(_run_replication(job))
             if progress:
-                progress(i + 1, n)
-    per_rep = [summarise(scenario, plan, recs) for recs, _ in results]
-    return assemble(scenario, plan, results, per_rep, time.perf_counter() - started)
+                progress(i + 1, len(jobs))
+    return results
+
+
+def run(scenario: Scenario, progress: Progress | None = None, decide_too: bool = True) -> RunResult:
+    """Simulate the scenario's replications and summarise them (WorkLimitError if too big).
+
+    With ``decide_too`` the edge-only and cloud-only versions run on the same traffic (common
+    random numbers) so that the recommendation can quote both; their figures are in
+    ``extras['counterparts']``.
+    """
+    started = time.perf_counter()
+    variants = {"main": scenario, **(counterparts(scenario) if decide_too else {})}
+    plans = {k: build_plan(v) for k, v in variants.items()}
+    jobs = [
+        (k, v, plans[k], r) for k, v in variants.items() for r in range(v.simulation.replications)
+    ]
+    results = execute(jobs, scenario.simulation.processes, progress)
+    main = [(recs, wall) for key, recs, wall in results if key == "main"]
+    per_rep = [summarise(scenario, plans["main"], recs) for recs, _ in main]
+    result = assemble(scenario, plans["main"], main, per_rep, time.perf_counter() - started)
+    others = {}
+    for key in variants:
+        if key != "main":
+            reps = [
+                summarise(variants[key], plans[key], recs) for k, recs, _ in results if k == key
+            ]
+            others[key] = {f: mean_ci([r[f] for r in reps])[0] for f in reps[0]}
+    attach_decision(result, others)
+    return result
+
+
+def attach_decision(result: RunResult, others: dict[str, dict[str, float]]) -> None:
+    """Cost of each architecture, the checklist and the decision, into ``result.extras``."""
+    from planner.compliance import evaluate_checklist
+    from planner.cost import break_even_month, estimate_monthly_cost
+    from planner.decision import Evidence, decide
+
+    s, f = result.scenario, result.figures
+    kind = s.policy.routing.kind
+    figs = {"edge_only": others.get("edge_only"), "cloud_only": others.get("cloud_only")}
+    if kind in ("edge_only", "cloud_only"):
+        figs[kind] = f
+    hybrid = f if kind in ("local_first", "split") else None
+    costs = {}
+    for arch, ff in (("edge_only", figs["edge_only"]), ("cloud_only", figs["cloud_only"])):
+        if ff is not None:
+            costs[arch] = estimate_monthly_cost(
+                apply_overrides(s, {"policy.routing.kind": arch}), ff
+            )
+    own = estimate_monthly_cost(s, f)
+    if hybrid is not None:
+        costs[kind] = own
+    checklist = evaluate_checklist(s, f)
+    ev = Evidence(
+        edge=figs["edge_only"],
+        cloud=figs["cloud_only"],
+        hybrid=hybrid,
+        edge_tco_usd=costs["edge_only"].horizon_usd if "edge_only" in costs else math.nan,
+        cloud_tco_usd=costs["cloud_only"].horizon_usd if "cloud_only" in costs else math.nan,
+        hybrid_tco_usd=own.horizon_usd if hybrid is not None else math.nan,
+    )
+    decision = decide(s, ev, checklist)
+    edge_first = costs.get(kind) if hybrid is not None else costs.get("edge_only")
+    cloud_first = costs.get("cloud_only")
+    be = None
+    if edge_first is not None and cloud_first is not None and kind != "cloud_only":
+        be = break_even_month(edge_first.cumulative_usd, cloud_first.cumulative_usd)
+    cost = {**own.as_dict(), "break_even_month": be, "architecture": kind}
+    cost["summary"] = (
+        f"${own.monthly_usd['total']:,.0f}/month, ${own.first_year_usd:,.0f} first year, "
+        f"${own.horizon_usd:,.0f} over {own.horizon_years} years"
+    )
+    result.extras.update(
+        {
+            "cost": cost,
+            "cost_breakdowns": {"own": own, **costs},
+            "decision": {
+                **decision.as_dict(),
+                "summary": decision_summary(decision),
+            },
+            "compliance": checklist.as_dict(),
+            "counterparts": others,
+            "decision_obj": decision,
+            "checklist_obj": checklist,
+        }
+    )
+
+
+def decision_summary(decision: Decision) -> str:
+    top = decision.reasons[0] if decision.reasons else "no criterion applied"
+    return f"{decision.architecture}: {top}"
 
 
 def assemble(

@@ -128,6 +128,9 @@ class Workload(Model):
         default_factory=_default_classes, min_length=1, max_length=8
     )
     """Request classes with their shares (summing to 1)."""
+    arrival_process: Literal["poisson", "periodic"] = "poisson"
+    """poisson: independent users; periodic: each site emits evenly spaced requests at the
+    rate (cameras at a frame rate), with a random phase per site."""
     sensitive_share: float = Field(default=0.0, ge=0, le=1)
     """Share of requests carrying sensitive data (PII/PHI) that residency rules protect."""
 
@@ -439,12 +442,33 @@ class Costs(Model):
     """Connectivity per site per month (0 when the site's link exists anyway)."""
     egress_free_gb_per_month: float = Field(default=100, ge=0, le=1e9)
     """Free internet egress per month (AWS: first 100 GB)."""
-    egress_usd_per_gb: float = Field(default=0.09, ge=0, le=100)
-    """Egress price per GB beyond the free allowance (AWS first tier)."""
+    egress_tiers: list[tuple[float | None, float]] = Field(
+        default_factory=lambda: [
+            (10_240.0, 0.09),
+            (40_960.0, 0.085),
+            (102_400.0, 0.07),
+            (None, 0.05),
+        ],
+        min_length=1,
+        max_length=10,
+    )
+    """Egress tiers after the free allowance: (GB in this tier or None for the rest, USD per GB).
+    Default: AWS internet egress 0.09 to 10 TB, 0.085 next 40 TB, 0.07 next 100 TB, 0.05 above."""
     fixed_cloud_usd_per_month: float = Field(default=500, ge=0, le=1e9)
     """Storage, networking and management of the cloud deployment per month."""
     horizon_years: int = Field(default=3, ge=1, le=10)
     """TCO horizon in years."""
+
+    @model_validator(mode="after")
+    def _tiers(self) -> Costs:
+        for i, (size, price) in enumerate(self.egress_tiers):
+            last = i == len(self.egress_tiers) - 1
+            if (size is None) != last or (size is not None and size <= 0) or not 0 <= price <= 100:
+                raise ValueError(
+                    f"egress_tiers[{i}] = ({size}, {price}): each tier needs GB > 0 and a price "
+                    "0-100 USD/GB; only the last tier has GB None (unbounded)"
+                )
+        return self
 
 
 # --------------------------------------------------------------------------- slo

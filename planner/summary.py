@@ -118,6 +118,7 @@ def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[st
     cloud_done = done & p.left_site
     out["egress_gb"] = float((p.response_kb[cloud_done] * p.weight[cloud_done]).sum() / 1e6)
     out["sensitive_left_site"] = float((p.sensitive & p.left_site).sum())
+    out["links.down_fraction"] = down_fraction(plan, records)
     out.update(cloud_figures(s, plan, records))
     out.update(edge_figures(s, plan, records))
     return out
@@ -170,13 +171,46 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
         items += r.batch_items
         measured = r.series["replicas_ready"] + r.series["replicas_provisioning"]
         peak = max(peak, float(measured[int(r.warmup_s // 60) :].max(initial=0)))
+    reserved_sim = (
+        s.cloud.reserved_replicas / plan.pool_scale if s.cloud.pricing == "reserved" else 0
+    )
+    above = sum(
+        hours_above(r, reserved_sim) * plan.segments[k].weight * plan.hour_scale * plan.pool_scale
+        for k, r in enumerate(records)
+    )
     return {
         "cloud.gpu_hours": seconds / 3600,
+        "cloud.gpu_hours_above_reserved": above
+        if s.cloud.pricing == "reserved"
+        else seconds / 3600,
         "cloud.gpu_hours_rounded": rounded_hours,
         "cloud.peak_replicas": peak * plan.pool_scale,
         "cloud.mean_batch_size": items / batches if batches else math.nan,
         "cloud.utilization": busy / ready if ready > 0 else math.nan,
     }
+
+
+def down_fraction(plan: Plan, records: list[SegmentRecords]) -> float:
+    down = sum(r.outage_s * plan.segments[k].weight for k, r in enumerate(records))
+    span = sum(
+        r.links * (r.end_s - r.warmup_s) * plan.segments[k].weight for k, r in enumerate(records)
+    )
+    return down / span if span else 0.0
+
+
+def hours_above(r: SegmentRecords, reserved: float) -> float:
+    """Replica-hours in the measured window above a committed count (a sweep over instances)."""
+    events = []
+    for start, _ready, end in r.instances:
+        a, b = max(start, r.warmup_s), min(end, r.end_s)
+        if b > a:
+            events += [(a, 1), (b, -1)]
+    events.sort()
+    total, n, last = 0.0, 0, r.warmup_s
+    for t, step in events:
+        total += max(0.0, n - reserved) * (t - last)
+        n, last = n + step, t
+    return total / 3600
 
 
 def edge_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:

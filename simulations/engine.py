@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_scaler
 from simulations import fastpath
+from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_scaler
 from simulations.edge import Device, Gauges, failure_process
 from simulations.gpu_pool import Pool
 from simulations.inputs import EdgeInput, SegmentInput
@@ -272,6 +272,7 @@ class Segment:
             series=self.series,
             scaling_log=self.pool.scaling_log,
             instances=instances,
+            links=len(self.links),
             device_busy_s=delta["device_busy_s"],
             device_up_s=n_devices * span - delta["device_down_s"],
             devices=n_devices,

@@ -26,7 +26,9 @@ from simulations.traffic import Requests
 MINUTE_S = 60.0
 
 
-def applies(inp: SegmentInput, req: Requests, end_s: float, streams: list[np.random.Generator]) -> bool:
+def applies(
+    inp: SegmentInput, req: Requests, end_s: float, streams: list[np.random.Generator]
+) -> bool:
     """Whether the shortcut reproduces the SimPy model for this segment exactly."""
     pool, pol = inp.pool, inp.policy
     structural = (
@@ -46,11 +48,9 @@ def applies(inp: SegmentInput, req: Requests, end_s: float, streams: list[np.ran
         for _ in range(sum(inp.edge.devices_per_site)):
             if fail_rng.exponential(inp.edge.mtbf_s) < end_s:
                 return False
-    for link in inp.links:
-        if not link.ideal and link.outages_per_s > 0:
-            if outage_rng.exponential(1.0 / link.outages_per_s) < end_s:
-                return False
-    return True
+    # outage_process returns before drawing for ideal links or links without outages
+    rates = [link.outages_per_s for link in inp.links if not link.ideal and link.outages_per_s > 0]
+    return all(outage_rng.exponential(1.0 / rate) >= end_s for rate in rates)
 
 
 def run(inp: SegmentInput, req: Requests, end_s: float) -> SegmentRecords:
@@ -150,7 +150,7 @@ def records(
         response_kb=req.response_kb, path=book.path, reason=book.reason, done_s=book.done_s,
         ttft_s=book.ttft_s, wait_s=book.wait_s, service_s=book.service_s,
         left_site=book.left_site, warmup_s=warm, end_s=end_s, series=series, scaling_log=[],
-        instances=[(0.0, 0.0, end_s)] * c, device_busy_s=0.0,
+        instances=[(0.0, 0.0, end_s)] * c, device_busy_s=0.0, links=len(inp.links),
         device_up_s=n_devices * (end_s - warm), devices=n_devices, batches=batches,
         batch_items=batches, gpu_busy_s=float(overlap[has_start].sum()),
         gpu_ready_s=c * (end_s - warm), outage_s=0.0, events=0,

@@ -39,6 +39,8 @@ class TrafficInput:
     sites: int
     classes: tuple[ClassInput, ...]
     sensitive_share: float = 0.0
+    periodic: bool = False
+    """Evenly spaced arrivals per site (cameras at a frame rate) instead of Poisson."""
 
 
 @dataclass(frozen=True)

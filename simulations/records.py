@@ -64,6 +64,7 @@ class SegmentRecords:
     """(time s, replicas before, replicas after, reason)."""
     instances: list[tuple[float, float, float]]
     """Per replica: (requested s, ready s or nan, terminated s)."""
+    links: int = 0
     device_busy_s: float = 0.0
     device_up_s: float = 0.0
     devices: int = 0

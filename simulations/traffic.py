@@ -55,6 +55,23 @@ def generate_arrivals(
     return t[order], site[order].astype(np.int64)
 
 
+def periodic_arrivals(
+    rates: np.ndarray, bin_s: float, sites: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evenly spaced arrivals (a camera's frames) following the rate, a random phase per site."""
+    edges_t = np.arange(rates.size + 1) * bin_s
+    cum = np.concatenate([[0.0], np.cumsum(rates * bin_s)])
+    times, site_idx = [], []
+    for s in range(sites):
+        k = np.arange(rng.random(), cum[-1], 1.0)
+        times.append(np.interp(k, cum, edges_t))
+        site_idx.append(np.full(k.size, s, dtype=np.int64))
+    t = np.concatenate(times) if times else np.zeros(0)
+    site_of = np.concatenate(site_idx) if site_idx else np.zeros(0, dtype=np.int64)
+    order = np.argsort(t, kind="stable")
+    return t[order], site_of[order]
+
+
 def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """Positive integer sizes with the given mean and coefficient of variation."""
     if cv <= 0 or n == 0:
@@ -70,9 +87,8 @@ def assign_classes(classes: tuple[ClassInput, ...], n: int, rng: np.random.Gener
 
 def generate(traffic: TrafficInput, streams: list[np.random.Generator]) -> Requests:
     """All requests of a segment. ``streams`` holds one generator per attribute (8)."""
-    arrival, site = generate_arrivals(
-        traffic.rate_per_site, traffic.bin_s, traffic.sites, streams[0]
-    )
+    arrive = periodic_arrivals if traffic.periodic else generate_arrivals
+    arrival, site = arrive(traffic.rate_per_site, traffic.bin_s, traffic.sites, streams[0])
     n = arrival.size
     cls = assign_classes(traffic.classes, n, streams[1])
     prompt = np.zeros(n, dtype=np.int64)

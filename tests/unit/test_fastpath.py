@@ -25,8 +25,11 @@ def both(s):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("service", "network"),
-    [("exponential", {"network.ideal": True}), ("deterministic", {"network.ideal": True}),
-     ("exponential", {"network.ideal": False, "network.outages_per_day": 0})],
+    [
+        ("exponential", {"network.ideal": True}),
+        ("deterministic", {"network.ideal": True}),
+        ("exponential", {"network.ideal": False, "network.outages_per_day": 0}),
+    ],
 )
 def test_fastpath_matches_simpy(service: str, network: dict[str, object]) -> None:
     s = theory_scenario(3, 0.85, service, 20_000, 1, seed=4)  # type: ignore[arg-type]
@@ -38,8 +41,12 @@ def test_fastpath_matches_simpy(service: str, network: dict[str, object]) -> Non
     assert fast.events == 0 and slow.events > 0
     for name in FIELDS:
         np.testing.assert_allclose(
-            getattr(fast, name).astype(float), getattr(slow, name).astype(float),
-            rtol=1e-12, atol=1e-9, equal_nan=True, err_msg=name,
+            getattr(fast, name).astype(float),
+            getattr(slow, name).astype(float),
+            rtol=1e-12,
+            atol=1e-9,
+            equal_nan=True,
+            err_msg=name,
         )
     assert fast.in_system_at_end == slow.in_system_at_end
     assert fast.batches == slow.batches
