@@ -133,6 +133,43 @@ def cmd_check_theory(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
+    """'label:path=value;path=value' -> (label, overrides)."""
+    from planner.cli import parse_set
+    from planner.errors import ScenarioError
+
+    label, sep, rest = text.partition(":")
+    if not sep or not label.strip():
+        raise ScenarioError(f"--variant '{text}': expected label:path=value[;path=value]")
+    return label.strip(), parse_set([p for p in rest.split(";") if p.strip()])
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from planner.compare import compare, table
+    from planner.report import clean
+
+    scenario = scenario_from_args(args)
+    variants = dict(parse_variant(v) for v in args.variant) if args.variant else None
+    try:
+        runs = compare(scenario, variants)
+    except WorkLimitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    rows = table(runs)
+    if args.json:
+        data = {"scenario": scenario.name, "variants": [v.label for v in runs], "rows": rows}
+        print(json.dumps(clean(data), indent=2))
+        return 0
+    labels = [v.label for v in runs]
+    print(f"{'':24}" + "".join(f"{lab:>16}" for lab in labels))
+    for row in rows:
+        cells = "".join(
+            f"{fmt(row[lab], '', 3 if abs(row[lab] or 0) < 10 else 0):>16}" for lab in labels
+        )
+        print(f"{row['figure']:24}{cells}")
+    return 0
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("simulate", help="simulate a scenario: a table, or JSON with --json")
     add_scenario_args(p)
@@ -145,6 +182,16 @@ def register(sub: Any) -> None:
         help="omit wall-clock figures from the JSON (for byte-for-byte comparisons)",
     )
     p.set_defaults(func=cmd_simulate)
+    p = sub.add_parser("compare", help="edge-only, cloud-only and hybrid side by side")
+    add_scenario_args(p)
+    p.add_argument(
+        "--variant",
+        action="append",
+        metavar="LABEL:PATH=VALUE[;PATH=VALUE]",
+        help="compare these variants instead (repeatable)",
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_compare)
     p = sub.add_parser("check-theory", help="the engine as M/M/c or M/D/1 beside Erlang C / P-K")
     p.add_argument("--servers", type=int, default=1, help="replicas c (default 1)")
     p.add_argument("--utilization", type=float, default=0.8, help="rho in (0, 1) (default 0.8)")
