@@ -136,7 +136,15 @@ def failure_process(
     rng: np.random.Generator,
     on_fail: Callable[[list[int]], None],
 ) -> ProcessGenerator:
-    """Alternate exponential up and down periods for one device."""
+    """Alternate exponential up and down periods, starting in the stationary state.
+
+    A device is down at a random instant with probability MTTR / (MTBF + MTTR); starting there
+    (the periods are memoryless) keeps a simulated day unbiased for failures that span days.
+    """
+    if rng.random() < mttr_s / (mtbf_s + mttr_s):
+        on_fail(device.fail())
+        yield env.timeout(rng.exponential(mttr_s))
+        device.repair()
     while True:
         yield env.timeout(rng.exponential(mtbf_s))
         on_fail(device.fail())

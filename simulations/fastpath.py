@@ -44,13 +44,21 @@ def applies(
         return False
     # the SimPy model's first draws from the failure and outage streams, in process order
     fail_rng, outage_rng = streams[8], streams[9]
-    if inp.edge.mtbf_s < math.inf:
+    mtbf, mttr = inp.edge.mtbf_s, inp.edge.mttr_s
+    if mtbf < math.inf:
         for _ in range(sum(inp.edge.devices_per_site)):
-            if fail_rng.exponential(inp.edge.mtbf_s) < end_s:
+            if not stays_up(fail_rng, mtbf, mttr, end_s):
                 return False
     # outage_process returns before drawing for ideal links or links without outages
-    rates = [link.outages_per_s for link in inp.links if not link.ideal and link.outages_per_s > 0]
-    return all(outage_rng.exponential(1.0 / rate) >= end_s for rate in rates)
+    links = [x for x in inp.links if not x.ideal and x.outages_per_s > 0]
+    return all(stays_up(outage_rng, 1.0 / x.outages_per_s, x.outage_mean_s, end_s) for x in links)
+
+
+def stays_up(rng: np.random.Generator, up_mean: float, down_mean: float, end_s: float) -> bool:
+    """The draws a failure or outage process makes first: starts up and stays up to the end?"""
+    if rng.random() < down_mean / (up_mean + down_mean):
+        return False
+    return bool(rng.exponential(up_mean) >= end_s)
 
 
 def run(inp: SegmentInput, req: Requests, end_s: float) -> SegmentRecords:

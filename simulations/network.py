@@ -101,10 +101,15 @@ class Link:
 def outage_process(
     env: simpy.Environment, link: Link, rng: np.random.Generator
 ) -> ProcessGenerator:
-    """Alternate exponential up and down periods with the link's outage rate and duration."""
+    """Alternate exponential up and down periods, starting in the stationary state."""
     spec = link.spec
     if spec.ideal or spec.outages_per_s <= 0:
         return
+    up_mean = 1.0 / spec.outages_per_s
+    if rng.random() < spec.outage_mean_s / (up_mean + spec.outage_mean_s):
+        link.go_down()
+        yield env.timeout(rng.exponential(spec.outage_mean_s))
+        link.come_up()
     while True:
         yield env.timeout(rng.exponential(1.0 / spec.outages_per_s))
         link.go_down()

@@ -242,7 +242,6 @@ class Router:
     # ------------------------------------------------------------------ cloud
     def to_cloud(self, rid: int, path: int, payload_factor: float = 1.0) -> None:
         self.book.path[rid] = path
-        self.book.left_site[rid] = True
         self.in_transit += 1
         link = self.links[int(self.req.site[rid])]
         link.wait_for_up(
@@ -252,6 +251,8 @@ class Router:
         )
 
     def send(self, rid: int, link: Link, payload_factor: float) -> None:
+        """The request's data crosses the site's link now."""
+        self.book.left_site[rid] = True
         req = self.req
         delay = link.uplink_s(
             float(req.request_kb[rid]) * payload_factor,
