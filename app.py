@@ -1,20 +1,25 @@
-"""Streamlit entry point: pick a preset and see its resolved scenario (placeholder dashboard)."""
+"""Streamlit entry: routes pages, renders the scenario sidebar, keeps the URL in step."""
 
 from __future__ import annotations
 
 import streamlit as st
-import yaml
 
-from planner.errors import ScenarioError
-from planner.presets import list_presets, load
+from ui import assumptions, capacity, compare, compliance, cost, latency, overview, sidebar, state
 
 st.set_page_config(page_title="Edge-Cloud Inference Planner", layout="wide")
-st.title("Edge-Cloud Inference Planner")
-presets = dict(list_presets())
-name = st.sidebar.selectbox("Preset", list(presets), key="preset")
-st.caption(presets[name])
-try:
-    scenario = load(name)
-    st.code(yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False), language="yaml")
-except ScenarioError as exc:
-    st.error(str(exc))
+state.init_from_link()
+sidebar.render()
+st.session_state["result"] = state.current_result()
+page = st.navigation(
+    [
+        st.Page(overview.render, title="Overview", url_path="overview", default=True),
+        st.Page(latency.render, title="Latency", url_path="latency"),
+        st.Page(capacity.render, title="Fallback and capacity", url_path="capacity"),
+        st.Page(cost.render, title="Cost", url_path="cost"),
+        st.Page(compliance.render, title="Compliance and risk", url_path="compliance"),
+        st.Page(compare.render, title="Compare", url_path="compare"),
+        st.Page(assumptions.render, title="Assumptions", url_path="assumptions"),
+    ]
+)
+page.run()
+state.sync_url()

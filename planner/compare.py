@@ -7,6 +7,7 @@ the differences are the architecture's, not the dice's.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -112,3 +113,45 @@ def table(variants: list[Variant]) -> list[dict[str, Any]]:
         {"figure": "decision score", **{v.label: sc.get(v.label, math.nan) for v in variants}}
     )
     return rows
+
+
+def break_even_volume(
+    s: Scenario, factors: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
+) -> tuple[list[dict[str, float]], float | None]:
+    """Monthly cost of edge-only and cloud-only across volumes (the engine at each point), and
+    the volume where they cross (log-linear interpolation), or None when they do not."""
+    from planner.plan import WorkLimitError
+
+    rows = []
+    base = s.workload.requests_per_month
+    for f in factors:
+        row = {"requests_per_month": base * f}
+        try:
+            for arch, key in (("edge_only", "edge_usd"), ("cloud_only", "cloud_usd")):
+                v = apply_overrides(
+                    s,
+                    {
+                        "policy.routing.kind": arch,
+                        "workload.requests_per_month": base * f,
+                        "simulation.replications": 1,
+                    },
+                )
+                row[key] = estimate_monthly_cost(v, run(v, decide_too=False).figures).monthly_usd[
+                    "total"
+                ]
+        except WorkLimitError:
+            continue
+        rows.append(row)
+    return rows, crossing(rows)
+
+
+def crossing(rows: list[dict[str, float]]) -> float | None:
+    for a, b in itertools.pairwise(rows):
+        da, db = a["edge_usd"] - a["cloud_usd"], b["edge_usd"] - b["cloud_usd"]
+        if da == 0:
+            return a["requests_per_month"]
+        if da * db < 0:
+            t = da / (da - db)
+            la, lb = math.log(a["requests_per_month"]), math.log(b["requests_per_month"])
+            return math.exp(la + t * (lb - la))
+    return None

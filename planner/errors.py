@@ -27,7 +27,8 @@ def describe_validation_error(err: ValidationError, prefix: str = "") -> str:
         loc = ".".join(str(p) for p in e["loc"] if not _is_union_tag(p))
         where = prefix + loc if loc else (prefix.rstrip(".") or "scenario")
         msg = e["msg"].removeprefix("Value error, ")
-        shown = "" if e["type"] == "missing" else f" = {_shorten(e.get('input'))}"
+        whole_model = not loc or isinstance(e.get("input"), dict)
+        shown = "" if e["type"] == "missing" or whole_model else f" = {_shorten(e.get('input'))}"
         if e["type"] == "extra_forbidden":
             msg = "unknown field (not in the scenario schema)"
         lines.append(f"{where}{shown}: {msg}")

@@ -528,7 +528,7 @@ class Compliance(Model):
 class Simulation(Model):
     """How to simulate."""
 
-    seed: int = Field(default=20260129, ge=0, le=2**63 - 1)
+    seed: int = Field(default=20260129, ge=0, le=2**53 - 1)
     """Seed of the scenario's random streams."""
     replications: int = Field(default=3, ge=1, le=64)
     """Independent replications (95 % intervals need >= 2)."""

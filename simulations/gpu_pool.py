@@ -299,7 +299,7 @@ class Pool:
                 continue
             self._advance(r)
             while self.queue and r.busy < cap:
-                self._admit(r, self.queue.popleft())
+                self._admit(r)
             self._schedule(r)
 
     def _advance(self, r: Replica) -> None:
@@ -308,8 +308,11 @@ class Pool:
             r.v += (now - r.last_t) / self.step_s(r.busy)
         r.last_t = now
 
-    def _admit(self, r: Replica, rid: int) -> None:
+    def _admit(self, r: Replica) -> None:
+        """Take the oldest queued request onto replica r (the area is tracked before the queue
+        shrinks, so the in-flight integral never runs backwards)."""
         self._track()
+        rid = self.queue.popleft()
         scale, _, prompt_tokens, output_tokens = self.work(rid)
         prefill_units = prompt_tokens / self.spec.prefill_tps * self.spec.single_tps * scale
         output_units = output_tokens * scale
@@ -350,7 +353,7 @@ class Pool:
                 self.on_done(rid)
         if r.state == "ready":
             while self.queue and r.busy < self.spec.max_sequences:
-                self._admit(r, self.queue.popleft())
+                self._admit(r)
         self._schedule(r)
         if finished:
             self._dispatch()

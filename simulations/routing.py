@@ -268,13 +268,15 @@ class Router:
             self.drop(rid, "pool_queue_full")
 
     def offline(self, rid: int) -> None:
-        """The link stayed down past the timeout: serve locally if possible, else drop."""
+        """The link stayed down past the timeout: local-first serves on the device if it can;
+        everything else is dropped as offline."""
         self.in_transit -= 1
         d = self.pick_device(rid)
-        if self.policy.kind != "split" and self.eligible[rid] and d is not None and d.can_queue():
+        local = self.policy.kind == "local_first" and self.eligible[rid]
+        if local and d is not None and d.can_queue():
             self.edge(rid, d)
         else:
-            self.drop(rid, "offline")
+            self.drop(rid, "offline")  # a cloud-only design has no device to fall back to
 
     def pool_started(self, rid: int) -> None:
         self.book.start_s[rid] = self.env.now

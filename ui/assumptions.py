@@ -1,0 +1,47 @@
+"""Assumptions: every catalog figure the scenario uses, with its source and confidence grade."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from planner.catalog import iter_figures, load_catalog
+from ui import state
+
+
+def render() -> None:
+    st.title("Assumptions")
+    s = state.scenario()
+    cat = load_catalog()
+    links = {s.network.link, *s.network.site_links.values()}
+    entries = [
+        ("device", s.edge.device, cat.devices[s.edge.device]),
+        ("GPU", s.cloud.gpu, cat.gpus[s.cloud.gpu]),
+    ]
+    entries += [("link", k, cat.links[k]) for k in sorted(links)]
+    rows = []
+    for kind, key, entry in entries:
+        for name, fig in iter_figures(entry):
+            rows.append(
+                {
+                    "profile": f"{kind}: {key}",
+                    "figure": name,
+                    "value": fig.v,
+                    "grade": fig.grade,
+                    "source": fig.src,
+                }
+            )
+    st.caption(
+        "Grade = type/confidence. Type: M measured, VM vendor-measured, VC vendor claim, "
+        "L list price, D derived. Confidence: H high, M medium, L low."
+    )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    overrides = {
+        "edge.capex_usd_per_device": s.edge.capex_usd_per_device,
+        "cloud.gpu_hourly_usd": s.cloud.gpu_hourly_usd,
+        "cloud.batch1_ms": s.cloud.batch1_ms,
+    }
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if given:
+        st.subheader("Scenario overrides of catalog figures")
+        st.table({"field": list(given), "value": list(given.values())})

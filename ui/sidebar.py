@@ -1,0 +1,284 @@
+"""The scenario sidebar: a preset picker and the inputs, grouped as an architect thinks.
+
+Every widget takes its default, range, step and help text from the Scenario schema (the field's
+constraints and docstring) and the catalog; nothing is typed twice. Edits apply on Run (a
+form), so dragging a slider does not start ten simulations. Invalid combinations are reported
+by field and the previous scenario stays in force.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import annotated_types
+import streamlit as st
+from pydantic import BaseModel
+
+from planner.catalog import load_catalog
+from planner.errors import ScenarioError
+from planner.presets import apply_overrides, list_presets, load
+from planner.scenario import Scenario
+from ui import state
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: str
+    label: str
+    kind: str = "number"  # number | log | select | bool
+    choices: tuple[str, ...] = ()
+
+
+def llm_specs() -> list[Spec]:
+    c = "workload.request_classes.0."
+    return [
+        Spec(c + "prompt_tokens_mean", "prompt tokens (mean)"),
+        Spec(c + "output_tokens_mean", "output tokens (mean)"),
+        Spec(c + "model_params_b", "model size (B params)"),
+    ]
+
+
+GROUPS: dict[str, list[Spec]] = {
+    "Workload": [
+        Spec("workload.requests_per_month", "requests per month (log scale)", "log"),
+        Spec(
+            "workload.daily_profile",
+            "daily profile",
+            "select",
+            ("flat", "office_hours", "evening_peak", "industrial_24x7"),
+        ),
+        Spec(
+            "workload.weekly_profile",
+            "weekly profile",
+            "select",
+            ("flat", "weekday_heavy", "weekdays_only"),
+        ),
+        Spec("workload.arrival_process", "arrivals", "select", ("poisson", "periodic")),
+        Spec("workload.sensitive_share", "sensitive share"),
+    ],
+    "SLO": [
+        Spec("slo.p95_ms", "p95 target (ms)"),
+        Spec("slo.p99_ms", "p99 target (ms)"),
+        Spec("slo.ttft_p95_ms", "TTFT p95 target (ms)"),
+        Spec("slo.hard_deadline", "hard deadline", "bool"),
+    ],
+    "Edge": [
+        Spec("edge.device", "device profile", "select"),
+        Spec("edge.device_count", "devices"),
+        Spec("edge.sites", "sites"),
+        Spec("edge.concurrency_per_device", "concurrency per device"),
+        Spec("edge.queue_limit", "queue limit per device"),
+    ],
+    "Network": [
+        Spec("network.link", "link profile", "select"),
+        Spec("network.outages_per_day", "outages per day (blank: profile)"),
+    ],
+    "Cloud": [
+        Spec("cloud.gpu", "GPU", "select"),
+        Spec("cloud.pricing", "pricing", "select", ("on_demand", "serverless", "reserved")),
+        Spec("cloud.gpu_hourly_usd", "USD per GPU-hour (blank: catalog)"),
+        Spec("cloud.min_replicas", "min replicas"),
+        Spec("cloud.max_replicas", "max replicas"),
+        Spec("cloud.autoscaler.kind", "autoscaler", "select", ("fixed", "kpa", "hpa", "schedule")),
+        Spec("cloud.autoscaler.container_concurrency_target", "KPA concurrency target"),
+        Spec("cloud.autoscaler.stable_window_s", "KPA stable window (s)"),
+        Spec("cloud.autoscaler.target_inflight_per_replica", "HPA target in flight"),
+        Spec("cloud.batching.max_batch_size", "max batch size"),
+        Spec("cloud.batching.max_queue_delay_ms", "max queue delay (ms)"),
+        Spec("cloud.batching.max_concurrent_sequences", "max concurrent sequences"),
+    ],
+    "Policy": [
+        Spec(
+            "policy.routing.kind",
+            "routing",
+            "select",
+            ("edge_only", "cloud_only", "local_first", "split"),
+        ),
+        Spec("policy.routing.queue_threshold", "fallback at queue length"),
+        Spec("policy.routing.wait_threshold_s", "fallback at expected wait (s)"),
+        Spec("policy.routing.fallback_rate_per_s", "fallback rate limit (/s)"),
+        Spec("policy.routing.monthly_budget_usd", "monthly cloud budget (USD)"),
+        Spec("policy.sensitive_may_leave_site", "sensitive data may leave the site", "bool"),
+    ],
+    "Organisation": [
+        Spec("compliance.fleet_ops_capacity", "fleet-ops capacity", "bool"),
+        Spec("compliance.quantization_acceptable", "quantisation acceptable", "bool"),
+        Spec("compliance.capex_preferred", "capex preferred", "bool"),
+        Spec("compliance.local_integrations", "local integrations", "bool"),
+        Spec("compliance.multi_tenant", "multi-tenant", "bool"),
+    ],
+    "Simulation": [
+        Spec("simulation.seed", "seed"),
+        Spec("simulation.replications", "replications"),
+    ],
+}
+
+
+def resolve(s: Scenario, path: str) -> tuple[BaseModel, str, Any] | None:
+    """(owning model instance, field name, value) for a dotted path, None when absent."""
+    node: Any = s
+    *parents, last = path.split(".")
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else getattr(node, part, None)
+        if node is None:
+            return None
+    if not isinstance(node, BaseModel) or last not in type(node).model_fields:
+        return None
+    return node, last, getattr(node, last)
+
+
+def bounds(model: BaseModel, name: str) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for m in type(model).model_fields[name].metadata:
+        if isinstance(m, annotated_types.Ge | annotated_types.Gt):
+            lo = float(m.ge if isinstance(m, annotated_types.Ge) else m.gt)
+        if isinstance(m, annotated_types.Le | annotated_types.Lt):
+            hi = float(m.le if isinstance(m, annotated_types.Le) else m.lt)
+    return lo, hi
+
+
+def choices_for(spec: Spec) -> tuple[str, ...]:
+    cat = load_catalog()
+    table = {"edge.device": cat.devices, "cloud.gpu": cat.gpus, "network.link": cat.links}
+    return tuple(table[spec.path]) if spec.path in table else spec.choices
+
+
+def key(path: str) -> str:
+    return f"in:{path}"
+
+
+def widget(spec: Spec, s: Scenario) -> None:
+    found = resolve(s, spec.path)
+    if found is None:
+        return
+    model, name, value = found
+    info = type(model).model_fields[name]
+    help_text = info.description or None
+    k = key(spec.path)
+    if spec.kind == "select":
+        opts = choices_for(spec)
+        if not isinstance(value, str):
+            st.caption(f"{spec.label}: custom (set by preset or link)")
+            return
+        st.selectbox(spec.label, opts, key=k, help=help_text)
+    elif spec.kind == "bool":
+        st.checkbox(spec.label, key=k, help=help_text)
+    elif spec.kind == "log":
+        lo, hi = bounds(model, name)
+        st.slider(
+            spec.label,
+            0.0,
+            math.log10(hi or 1e11),
+            key=k,
+            step=0.01,
+            help=help_text,
+            format="10^%.2f",
+        )
+        st.caption(f"= {10 ** st.session_state[k]:,.0f} requests / month")
+    else:
+        lo, hi = bounds(model, name)
+        is_int = info.annotation is int or (isinstance(value, int) and not isinstance(value, bool))
+        cast = int if is_int else float
+        st.number_input(
+            spec.label,
+            key=k,
+            help=help_text,
+            step=1 if is_int else None,
+            min_value=cast(lo) if lo is not None else None,
+            max_value=cast(hi) if hi is not None else None,
+        )
+
+
+def widget_value(spec: Spec, value: Any) -> Any:
+    if spec.kind == "log":
+        return math.log10(value)
+    return value
+
+
+def from_widget(spec: Spec, raw: Any) -> Any:
+    if spec.kind == "log":
+        v = 10**raw
+        return float(f"{v:.3g}")
+    return raw
+
+
+def load_widgets(s: Scenario) -> None:
+    """Put the scenario's values into the widgets (after a preset change or a link)."""
+    for specs in GROUPS.values():
+        for spec in specs + llm_specs():
+            found = resolve(s, spec.path)
+            if found is not None and (spec.kind != "select" or isinstance(found[2], str)):
+                st.session_state[key(spec.path)] = widget_value(spec, found[2])
+    st.session_state["widgets_for"] = state.canonical(s)
+
+
+def edits(s: Scenario) -> dict[str, Any]:
+    """Dotted-path overrides for every widget whose value differs from the scenario."""
+    out: dict[str, Any] = {}
+    for specs in GROUPS.values():
+        for spec in specs + llm_specs():
+            k = key(spec.path)
+            found = resolve(s, spec.path)
+            if found is None or k not in st.session_state:
+                continue
+            new = from_widget(spec, st.session_state[k])
+            if new != found[2] and not (
+                spec.kind == "log" and math.isclose(new, found[2], rel_tol=5e-3)
+            ):
+                out[spec.path] = new
+    return out
+
+
+def on_preset() -> None:
+    state.set_scenario(load(st.session_state["preset_pick"]))
+
+
+def render() -> None:
+    s = state.scenario()
+    names = [n for n, _ in list_presets()]
+    if st.session_state.get("widgets_for") != state.canonical(s):
+        load_widgets(s)
+        st.session_state["preset_pick"] = s.preset if s.preset in names else names[0]
+    with st.sidebar:
+        st.selectbox(
+            "Preset",
+            names,
+            key="preset_pick",
+            on_change=on_preset,
+            help="Start from a sourced preset; the link records only what you change.",
+        )
+        st.caption(dict(list_presets()).get(s.preset or "", ""))
+        with st.form("scenario"):
+            for group, specs in GROUPS.items():
+                extra = llm_specs() if group == "Workload" and s.workload.is_llm else []
+                with st.expander(group, expanded=group in ("Workload", "Policy")):
+                    for spec in specs + extra:
+                        widget(spec, s)
+            submitted = st.form_submit_button("Run", type="primary", use_container_width=True)
+        if submitted:
+            apply_edits(s)
+        if st.session_state.get("form_error"):
+            st.error(
+                "Not applied; the previous scenario stays in force:\n\n"
+                + st.session_state["form_error"]
+            )
+        st.caption("Share this scenario (the link reopens it exactly):")
+        st.code(state.share_url(), language=None, wrap_lines=True)
+
+
+def apply_edits(s: Scenario) -> None:
+    changes = edits(s)
+    if not changes:
+        return
+    try:
+        new = apply_overrides(
+            s, dict(sorted(changes.items(), key=lambda kv: not kv[0].endswith(".kind")))
+        )
+    except ScenarioError as exc:
+        st.session_state["form_error"] = str(exc)
+        return
+    st.session_state["form_error"] = None
+    state.set_scenario(new)
+    st.rerun()

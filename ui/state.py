@@ -1,0 +1,129 @@
+"""Session state for the dashboard: the current scenario, its link, its (cached) run.
+
+Like a receptionist's desk: the scenario in hand, the link that reopens it, and a shelf of
+recent results (shared across sessions by the scenario's canonical JSON, bounded) so that the
+same question is never simulated twice. Nothing here computes a figure.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from planner.errors import ScenarioError
+from planner.links import from_params, to_params
+from planner.plan import WorkLimitError
+from planner.presets import load
+from planner.run import RunResult, run
+from planner.scenario import Scenario
+
+SCENARIO = "current_scenario"
+MESSAGES = "link_messages"
+
+
+def canonical(s: Scenario) -> str:
+    return json.dumps(s.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+class ResultStore:
+    """A bounded LRU of results by canonical scenario JSON (results are immutable)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, RunResult] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> RunResult | None:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+            return None
+
+    def put(self, key: str, value: RunResult) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+@st.cache_resource
+def store() -> ResultStore:
+    """One store per server process, shared by sessions: the same scenario, the same result."""
+    return ResultStore(16)
+
+
+def cached_run(scenario_json: str, progress: Any = None) -> RunResult:
+    """One simulation per distinct scenario; progress reported while it runs."""
+    hit = store().get(scenario_json)
+    if hit is not None:
+        return hit
+    result = run(Scenario.model_validate_json(scenario_json), progress)
+    store().put(scenario_json, result)
+    return result
+
+
+def init_from_link() -> None:
+    """On a session's first run, read the scenario from the URL (never raising)."""
+    if SCENARIO in st.session_state:
+        return
+    params = {k: st.query_params[k] for k in st.query_params}
+    decoded = from_params(params) if params else None
+    st.session_state[SCENARIO] = decoded.scenario if decoded else load()
+    st.session_state[MESSAGES] = decoded.messages if decoded else []
+    st.session_state["widgets_for"] = None
+
+
+def scenario() -> Scenario:
+    s: Scenario = st.session_state[SCENARIO]
+    return s
+
+
+def set_scenario(s: Scenario) -> None:
+    st.session_state[SCENARIO] = s
+    st.session_state["widgets_for"] = None
+
+
+def sync_url() -> None:
+    """Write the scenario's compact link into the address bar (only when it changed)."""
+    params = to_params(scenario())
+    current = {k: st.query_params[k] for k in st.query_params}
+    if current != params:
+        st.query_params.clear()
+        st.query_params.update(params)
+
+
+def share_url() -> str:
+    base = ""
+    try:
+        base = st.context.url or ""
+    except Exception:  # no browser context (headless tests)
+        base = ""
+    base = base.split("?")[0]
+    return f"{base}?{urlencode(to_params(scenario()))}"
+
+
+def current_result() -> RunResult | None:
+    """Run (or fetch) the current scenario with a progress bar; None with a message on error."""
+    s = scenario()
+    holder = st.empty()
+    bar = holder.progress(0.0, text="simulating...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"simulating: {done} of {total} replication runs done")
+
+    try:
+        result = cached_run(canonical(s), progress)
+    except (WorkLimitError, ScenarioError) as exc:
+        holder.empty()
+        st.session_state["run_error"] = str(exc)
+        return None
+    holder.empty()
+    st.session_state["run_error"] = None
+    return result
