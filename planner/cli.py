@@ -31,7 +31,7 @@ def parse_set(items: Sequence[str]) -> dict[str, Any]:
             raise ScenarioError(f"--set '{item}': expected dotted.path=value")
         try:
             out[path.strip()] = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):
             out[path.strip()] = raw
     return out
 

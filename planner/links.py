@@ -49,7 +49,7 @@ def encode_value(value: Any) -> str:
 def decode_value(text: str) -> Any:
     try:
         return yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: integers beyond Python's digit limit
         return text
 
 

@@ -36,6 +36,7 @@ def test_show_applies_set_and_prints_yaml(capsys: pytest.CaptureFixture[str]) ->
         ("edge.colour=red", "edge.colour = 'red': unknown field"),
         ("nothing", "expected dotted.path=value"),
         ("cloud.max_replicas=1e30", "cloud.max_replicas"),
+        ("edge.device_count=" + "9" * 5000, "edge.device_count"),
     ],
 )
 def test_hostile_set_gets_one_clear_line(setting: str, fragment: str) -> None:

@@ -1,0 +1,133 @@
+"""The dashboard headless (AppTest): every page for every preset, inputs, links, hostile links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from planner.links import from_params, to_params
+from planner.presets import apply_overrides, list_presets, load
+
+APP = "app.py"
+PAGES = ("overview", "latency", "capacity", "cost", "compliance", "compare", "assumptions")
+FAST = {"simulation.replications": "2"}
+
+
+def one_page(page: str) -> None:
+    """The app's sidebar and run, then a single page (AppTest cannot switch callable pages)."""
+    import importlib
+
+    import streamlit as st
+
+    from ui import sidebar, state
+
+    state.init_from_link()
+    sidebar.render()
+    st.session_state["result"] = state.current_result()
+    importlib.import_module(f"ui.{page}").render()
+    state.sync_url()
+
+
+def app_for(params: dict[str, str], page: str | None = None) -> AppTest:
+    at = (
+        AppTest.from_function(one_page, args=(page,), default_timeout=300)
+        if page
+        else AppTest.from_file(f"../../{APP}", default_timeout=300)
+    )
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+@pytest.mark.parametrize("preset", [n for n, _ in list_presets()])
+def test_every_page_renders_for_every_preset(preset: str) -> None:
+    params = {"v": "1", "preset": preset, **FAST}
+    for page in PAGES:
+        at = app_for(params, page)
+        no_errors(at)
+        assert at.title and at.title[0].value
+        if page == "overview":
+            assert at.subheader[0].value.startswith("Recommendation: ")
+            assert len(at.metric) == 6
+
+
+def test_full_app_writes_the_link() -> None:
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST})
+    no_errors(at)
+    assert (
+        at.query_params["preset"] == ["clinic_llm_assistant_pii"]
+        or at.query_params["preset"] == "clinic_llm_assistant_pii"
+    )
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_changed_input_changes_the_figures() -> None:
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
+    before = metric(at, "monthly cost")
+    at.number_input(key="in:edge.device_count").set_value(50)
+    at.number_input(key="in:edge.sites").set_value(25)
+    form_button = next(b for b in at.button if b.label == "Run")
+    form_button.click().run()
+    no_errors(at)
+    assert metric(at, "monthly cost") != before
+    assert at.query_params["edge.device_count"] in (["50"], "50")
+
+
+def test_invalid_form_input_keeps_the_scenario_and_names_the_field() -> None:
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
+    at.number_input(key="in:edge.sites").set_value(200)
+    next(b for b in at.button if b.label == "Run").click().run()
+    no_errors(at)
+    assert any("edge.sites" in e.value for e in at.error)
+
+
+def test_link_restores_the_identical_scenario() -> None:
+    s = apply_overrides(
+        load("seasonal_burst_app"),
+        {
+            "cloud.max_replicas": 6,
+            "policy.routing.kind": "cloud_only",
+            "simulation.seed": 99,
+            "workload.daily_profile": [1.0] * 12 + [2.0] * 12,
+        },
+    )
+    params = to_params(s)
+    assert from_params(params).scenario == s
+    at = app_for({**params, **FAST}, "overview")
+    no_errors(at)
+    restored = at.session_state["current_scenario"]
+    assert restored == apply_overrides(s, {"simulation.replications": 2})
+
+
+HOSTILE: list[tuple[dict[str, Any], str]] = [
+    ({"v": "1", "edge.device_count": "-4"}, "edge.device_count"),
+    ({"v": "1", "cloud.gpu": "<script>alert(1)</script>"}, "cloud.gpu"),
+    ({"v": "1", "workload.requests_per_month": "1e400"}, "workload.requests_per_month"),
+    ({"v": "1", "nonsense.field": "1"}, "nonsense.field"),
+    ({"v": "1", "preset": "../../etc/passwd"}, "does not exist"),
+    ({"v": "99"}, "version"),
+    ({"v": "1", "workload.daily_profile": "[1, 2"}, "workload.daily_profile"),
+    ({"v": "1", **{f"x{i}": "1" for i in range(300)}}, "link too large"),
+    ({"v": "1", "workload.requests_per_month": "9" * 9000}, "link too large"),
+    ({"v": "1", "workload.requests_per_month": "9" * 5000}, "workload.requests_per_month"),
+]
+
+
+@pytest.mark.parametrize(("params", "fragment"), HOSTILE)
+def test_hostile_links_give_a_message_and_a_working_page(
+    params: dict[str, Any], fragment: str
+) -> None:
+    at = app_for({**params, **FAST} if "x0" not in params else params, "overview")
+    no_errors(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert fragment in warnings
+    assert at.subheader and at.subheader[0].value.startswith("Recommendation")
