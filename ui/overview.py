@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from planner.run import RunResult
+from ui import state
 from ui.common import ci_text, ms, pct, result
+from ui.memo import build_memo
 
 
 def render() -> None:
@@ -50,3 +53,20 @@ def render() -> None:
     )
     for note in r.engine["notes"]:
         st.info(note)
+    memo_button(r)
+
+
+def memo_button(r: RunResult) -> None:
+    """Build the memo on request (charts take a few seconds), then offer it for download."""
+    key = f"memo:{state.canonical(r.scenario)}"
+    if st.button("Prepare decision memo (PDF)"):
+        with st.spinner("rendering charts and the memo..."):
+            st.session_state[key] = build_memo(r, state.share_url())
+    if key in st.session_state:
+        st.download_button(
+            "Download memo (PDF)",
+            st.session_state[key],
+            file_name="decision-memo.pdf",
+            mime="application/pdf",
+            type="primary",
+        )

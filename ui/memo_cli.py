@@ -1,0 +1,47 @@
+"""``python -m planner memo``: the decision memo from the command line (same RunResult)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from planner.cli import EXIT_BAD_INPUT, EXTRA_COMMANDS, add_scenario_args, scenario_from_args
+from planner.links import to_params
+from planner.plan import WorkLimitError
+from planner.run import run
+
+DEFAULT_BASE_URL = "http://localhost:8501/"
+
+
+def cmd_memo(args: argparse.Namespace) -> int:
+    from ui.memo import build_memo
+
+    scenario = scenario_from_args(args)
+    try:
+        result = run(scenario)
+    except WorkLimitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    link = f"{args.base_url}?{urlencode(to_params(scenario))}"
+    out = Path(args.output)
+    out.write_bytes(build_memo(result, link))
+    print(f"wrote {out} ({out.stat().st_size:,} bytes): {result.extras['decision']['summary']}")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("memo", help="write the PDF decision memo")
+    add_scenario_args(p)
+    p.add_argument("-o", "--output", default="memo.pdf", help="PDF path (default memo.pdf)")
+    p.add_argument(
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        help=f"dashboard address for the link in the memo (default {DEFAULT_BASE_URL})",
+    )
+    p.set_defaults(func=cmd_memo)
+
+
+EXTRA_COMMANDS.append(register)
