@@ -152,3 +152,78 @@ def evaluate_checklist(s: Scenario, figures: dict[str, float]) -> Checklist:
         status["data_residency"] = {a: "gap" for a in ARCHS}
     gaps = {a: [i for i, st in status.items() if st[a] == "gap"] for a in ARCHS}
     return Checklist(status, gaps, verified, risk_rows(s, figures))
+
+
+def both(s: Scenario, item: Item) -> str:
+    return f"edge {item_status(s, item, 'edge')}, cloud {item_status(s, item, 'cloud')}"
+
+
+def quick_decisions(s: Scenario, f: dict[str, float]) -> list[dict[str, str]]:
+    """The source article's ten quick operational decisions, answered from the scenario and the
+    simulation; each answer names the scenario field or figure that feeds the decision rules."""
+    target = s.slo.latency_target_ms
+    sensitive = s.workload.sensitive_share > 0 and not s.policy.sensitive_may_leave_site
+    routing = s.policy.routing
+    throttled = routing.kind == "local_first" and routing.monthly_budget_usd is not None
+    rows = [
+        (
+            "Do you need <50 ms latency?",
+            "yes: design for local inference" if target is not None and target <= 50 else "no",
+            "slo.p99_ms / p95_ms / p50_ms",
+        ),
+        (
+            "Is raw data regulated?",
+            f"yes: {s.workload.sensitive_share:.0%} of requests must stay on site"
+            if sensitive
+            else "no",
+            "workload.sensitive_share, policy.sensitive_may_leave_site",
+        ),
+        (
+            "Can the model be quantised without unacceptable quality loss?",
+            "yes" if s.compliance.quantization_acceptable else "no: favours cloud GPUs",
+            "compliance.quantization_acceptable",
+        ),
+        (
+            "Do you have ops capacity for fleet OTA and security?",
+            "yes" if s.compliance.fleet_ops_capacity else "no: prefer cloud",
+            "compliance.fleet_ops_capacity",
+        ),
+        (
+            "Monthly inferences and expected GPU hours?",
+            f"{f.get('requests_per_month.arrived', float('nan')):,.0f} requests, "
+            f"{f.get('cloud.gpu_hours', float('nan')):,.1f} GPU hours simulated",
+            "simulation",
+        ),
+        (
+            "Multi-tenant isolation planned from day one?",
+            item_status(s, CHECKLIST[3], "cloud") if s.compliance.multi_tenant else "single tenant",
+            "compliance.multi_tenant, checklist multi_tenant_isolation",
+        ),
+        (
+            "SSO and RBAC for the management plane?",
+            both(s, CHECKLIST[0]),
+            "checklist device_identity_sso",
+        ),
+        (
+            "Backups encrypted and audit logs immutable?",
+            both(s, CHECKLIST[4]),
+            "checklist backups_audit",
+        ),
+        (
+            "Fallback throttles and cost limits defined?",
+            "yes: rate limit and budget cap"
+            if throttled
+            else (
+                "rate limit only"
+                if routing.kind == "local_first"
+                else "not applicable to this policy"
+            ),
+            "policy.routing.fallback_rate_per_s, monthly_budget_usd",
+        ),
+        (
+            "Run a 3-month pilot and measure TCO?",
+            "this simulation is the desk study; pilot one site before rollout",
+            "-",
+        ),
+    ]
+    return [{"question": q, "answer": a, "from": src} for q, a, src in rows]

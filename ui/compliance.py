@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planner.compliance import CHECKLIST
+from planner.compliance import CHECKLIST, quick_decisions
 from planner.errors import ScenarioError
 from planner.presets import apply_overrides
 from ui import state
@@ -62,5 +62,7 @@ def render() -> None:
     with st.expander("What each item means"):
         for it in CHECKLIST:
             st.markdown(f"**{it.title}** — edge: {it.edge_practice}; cloud: {it.cloud_practice}")
+    st.subheader("Ten quick decisions (from the scenario and the simulation)")
+    st.dataframe(pd.DataFrame(quick_decisions(r.scenario, r.figures)), hide_index=True)
     st.subheader("Risk matrix")
     st.dataframe(pd.DataFrame(comp["risks"]), hide_index=True)

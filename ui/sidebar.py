@@ -31,6 +31,13 @@ class Spec:
     choices: tuple[str, ...] = ()
 
 
+def class_specs(s: Scenario) -> list[Spec]:
+    """Inputs of the first request class: tokens for LLM work, frame size for vision."""
+    if not s.workload.is_llm:
+        return [Spec("workload.request_classes.0.payload_kb", "frame size (kB)")]
+    return llm_specs()
+
+
 def llm_specs() -> list[Spec]:
     c = "workload.request_classes.0."
     return [
@@ -176,7 +183,7 @@ def widget(spec: Spec, s: Scenario) -> None:
             help=help_text,
             format="10^%.2f",
         )
-        st.caption(f"= {10 ** st.session_state[k]:,.0f} requests / month")
+        st.caption(f"= {10 ** st.session_state[k]:,.0f} requests / month; {peak_text(s)}")
     else:
         lo, hi = bounds(model, name)
         is_int = info.annotation is int or (isinstance(value, int) and not isinstance(value, bool))
@@ -189,6 +196,17 @@ def widget(spec: Spec, s: Scenario) -> None:
             min_value=cast(lo) if lo is not None else None,
             max_value=cast(hi) if hi is not None else None,
         )
+
+
+def peak_text(s: Scenario) -> str:
+    from planner.plan import hourly_shape, weekly_shape
+
+    w = s.workload
+    day, week = hourly_shape(w), weekly_shape(w)
+    ratio = day.max() / day.mean() * week.max() / week.mean()
+    bursts = max([b.multiplier for b in w.bursts] + [1.0])
+    extra = f", bursts x{bursts:g}" if bursts > 1 else ""
+    return f"busy hour x{ratio:.1f} the mean{extra}"
 
 
 def widget_value(spec: Spec, value: Any) -> Any:
@@ -207,7 +225,7 @@ def from_widget(spec: Spec, raw: Any) -> Any:
 def load_widgets(s: Scenario) -> None:
     """Put the scenario's values into the widgets (after a preset change or a link)."""
     for specs in GROUPS.values():
-        for spec in specs + llm_specs():
+        for spec in specs + class_specs(s):
             found = resolve(s, spec.path)
             if found is not None and (spec.kind != "select" or isinstance(found[2], str)):
                 st.session_state[key(spec.path)] = widget_value(spec, found[2])
@@ -218,7 +236,7 @@ def edits(s: Scenario) -> dict[str, Any]:
     """Dotted-path overrides for every widget whose value differs from the scenario."""
     out: dict[str, Any] = {}
     for specs in GROUPS.values():
-        for spec in specs + llm_specs():
+        for spec in specs + class_specs(s):
             k = key(spec.path)
             found = resolve(s, spec.path)
             if found is None or k not in st.session_state:
@@ -252,7 +270,7 @@ def render() -> None:
         st.caption(dict(list_presets()).get(s.preset or "", ""))
         with st.form("scenario"):
             for group, specs in GROUPS.items():
-                extra = llm_specs() if group == "Workload" and s.workload.is_llm else []
+                extra = class_specs(s) if group == "Workload" else []
                 with st.expander(group, expanded=group in ("Workload", "Policy")):
                     for spec in specs + extra:
                         widget(spec, s)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 START = "?v=1&preset=clinic_llm_assistant_pii&simulation.replications=2"
 PAGES = ("latency", "capacity", "cost", "compliance", "compare", "assumptions")
 
@@ -22,16 +22,19 @@ def kpis(page: Page) -> list[str]:
     return page.get_by_test_id("stMetricValue").all_inner_texts()
 
 
-def screenshot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(page: Page, name: str, folder: Path) -> None:
+    """Full-page PNG in the test's own output folder (pytest-playwright's output_path)."""
+    folder.mkdir(parents=True, exist_ok=True)
     height = page.locator("[data-testid=stMain]").evaluate("e => e.scrollHeight")
     page.set_viewport_size({"width": 1400, "height": max(900, min(int(height), 5000))})
     page.wait_for_timeout(500)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    page.screenshot(path=str(folder / f"{name}.png"))
     page.set_viewport_size({"width": 1400, "height": 900})
 
 
-def test_change_share_and_reopen(page: Page, browser: Browser, base_url: str) -> None:
+def test_change_share_and_reopen(
+    page: Page, browser: Browser, base_url: str, output_path: Callable[[str], str]
+) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(base_url + "/" + START)
     first = kpis(page)
@@ -45,7 +48,7 @@ def test_change_share_and_reopen(page: Page, browser: Browser, base_url: str) ->
     changed = kpis(page)
     assert changed != first
     shared = page.url
-    screenshot(page, "overview")
+    screenshot(page, "overview", Path(output_path("")))
     other = browser.new_context(viewport={"width": 1400, "height": 900})
     colleague = other.new_page()
     colleague.goto(shared)
@@ -53,7 +56,9 @@ def test_change_share_and_reopen(page: Page, browser: Browser, base_url: str) ->
     other.close()
 
 
-def test_every_page_shows_and_is_photographed(page: Page, base_url: str) -> None:
+def test_every_page_shows_and_is_photographed(
+    page: Page, base_url: str, output_path: Callable[[str], str]
+) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
     for name in PAGES:
         page.goto(f"{base_url}/{name}{START}")
@@ -64,7 +69,7 @@ def test_every_page_shows_and_is_photographed(page: Page, base_url: str) -> None
             page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
             n = page.locator(".js-plotly-plot").first.evaluate("gd => gd._fullData.length")
             assert n > 0
-        screenshot(page, name)
+        screenshot(page, name, Path(output_path("")))
 
 
 def test_hostile_link_in_the_browser(page: Page, base_url: str) -> None:

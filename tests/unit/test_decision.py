@@ -121,3 +121,14 @@ def test_residency_is_checked_against_the_simulation() -> None:
     leaked = evaluate_checklist(s, {"sensitive_left_site": 3.0})
     assert not leaked.residency_verified
     assert "data_residency" in leaked.gaps["edge"]
+
+
+def test_ten_quick_decisions_follow_the_scenario() -> None:
+    from planner.compliance import quick_decisions
+
+    s = apply_overrides(neutral(), {"slo.p99_ms": 40, "compliance.fleet_ops_capacity": False})
+    rows = quick_decisions(s, {"requests_per_month.arrived": 1000.0, "cloud.gpu_hours": 5.0})
+    assert len(rows) == 10
+    assert rows[0]["answer"].startswith("yes")
+    assert rows[3]["answer"].startswith("no")
+    assert "1,000 requests" in rows[4]["answer"]
