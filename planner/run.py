@@ -242,7 +242,7 @@ def assemble(
         figures=figures,
         ci95=ci95,
         replications=per_rep,
-        series=series_frame(plan, records),
+        series=series_frame(plan, records, scenario),
         sample=sample_frame(scenario, plan, records),
         latency_by_hour=latency_by_hour(plan, records),
         scaling_log=scaling_frame(plan, records),
@@ -250,7 +250,9 @@ def assemble(
     )
 
 
-def series_frame(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
+def series_frame(
+    plan: Plan, records: list[SegmentRecords], plan_scenario: Scenario
+) -> pd.DataFrame:
     frames = []
     for k, r in enumerate(records):
         minutes = r.series["pool_queue"].size
@@ -271,7 +273,15 @@ def series_frame(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
         frames.append(pd.DataFrame(data))
     df = pd.concat(frames, ignore_index=True)
     df["fallback_rate"] = df["completed_fallback"] / df["arrivals"].where(df["arrivals"] > 0)
+    slots = df["replicas_ready"] * capacity_per_replica(plan_scenario)
+    df["gpu_utilization"] = df["pool_in_service"] / slots.where(slots > 0)
     return df
+
+
+def capacity_per_replica(s: Scenario) -> int:
+    """Requests one replica serves at once: sequences (LLM) or the batch size (vision)."""
+    b = s.cloud.batching
+    return b.max_concurrent_sequences if s.workload.is_llm else b.max_batch_size
 
 
 def sample_frame(scenario: Scenario, plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:

@@ -8,7 +8,6 @@ Pollaczek-Khinchine (M/D/1), with 99 % intervals across independent replications
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -152,7 +151,3 @@ def check_dict(chk: TheoryCheck) -> dict[str, object]:
             "simulated_requests": chk.result.engine["simulated_requests"],
         },
     }
-
-
-def is_finite(x: float) -> bool:
-    return not (math.isnan(x) or math.isinf(x))
