@@ -69,7 +69,7 @@ def session(url: str, out: list[float], errors: list[str]) -> None:
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
             page = b.new_page()
-            page.goto(url)
+            page.goto(url, timeout=600_000)
             page.get_by_test_id("stMetricValue").first.wait_for(timeout=600_000)
             if page.get_by_test_id("stException").count():
                 errors.append("exception on page")
@@ -110,6 +110,8 @@ def main() -> None:
         ("warm (same scenario)", warm, warm_err),
         ("cold (distinct seeds)", cold, cold_err),
     ):
+        for e in sorted(set(errs))[:3]:
+            print(f"  error: {e}")
         if times:
             print(
                 f"{args.sessions} sessions {name}: median {statistics.median(times):.1f} s "

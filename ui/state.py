@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,12 +32,33 @@ def canonical(s: Scenario) -> str:
 
 
 class ResultStore:
-    """A bounded LRU of results by canonical scenario JSON (results are immutable)."""
+    """A bounded LRU of results by canonical scenario JSON (results are immutable).
 
-    def __init__(self, size: int) -> None:
+    Sessions asking for a scenario that another session is already simulating wait for that
+    run instead of starting their own, and at most ``concurrent`` simulations run at once, so
+    ten browsers on a 2-core machine queue politely instead of starving the web server.
+    """
+
+    def __init__(self, size: int, concurrent: int = 1) -> None:
         self.size = size
         self.items: OrderedDict[str, RunResult] = OrderedDict()
         self.lock = threading.Lock()
+        self.pending: dict[str, threading.Lock] = {}
+        self.slots = threading.Semaphore(concurrent)
+
+    def get_or_compute(self, key: str, compute: Callable[[], RunResult]) -> RunResult:
+        with self.lock:
+            key_lock = self.pending.setdefault(key, threading.Lock())
+        with key_lock:
+            hit = self.get(key)
+            if hit is not None:
+                return hit
+            with self.slots:
+                value = compute()
+            self.put(key, value)
+        with self.lock:
+            self.pending.pop(key, None)
+        return value
 
     def get(self, key: str) -> RunResult | None:
         with self.lock:
@@ -61,12 +83,9 @@ def store() -> ResultStore:
 
 def cached_run(scenario_json: str, progress: Any = None) -> RunResult:
     """One simulation per distinct scenario; progress reported while it runs."""
-    hit = store().get(scenario_json)
-    if hit is not None:
-        return hit
-    result = run(Scenario.model_validate_json(scenario_json), progress)
-    store().put(scenario_json, result)
-    return result
+    return store().get_or_compute(
+        scenario_json, lambda: run(Scenario.model_validate_json(scenario_json), progress)
+    )
 
 
 def init_from_link() -> None:
@@ -113,7 +132,7 @@ def current_result() -> RunResult | None:
     """Run (or fetch) the current scenario with a progress bar; None with a message on error."""
     s = scenario()
     holder = st.empty()
-    bar = holder.progress(0.0, text="simulating...")
+    bar = holder.progress(0.0, text="simulating (or waiting for a free simulation slot)...")
 
     def progress(done: int, total: int) -> None:
         bar.progress(done / total, text=f"simulating: {done} of {total} replication runs done")

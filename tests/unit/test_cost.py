@@ -155,3 +155,19 @@ def test_costs_never_negative_and_monotone(
     for m in more:
         assert m.monthly_usd["total"] >= base.monthly_usd["total"]
         assert m.horizon_usd >= base.horizon_usd
+
+
+def test_break_even_volume_runs_the_engine_across_volumes() -> None:
+    from planner.compare import break_even_volume, crossing
+
+    s = apply_overrides(load("clinic_llm_assistant_pii"), {"simulation.replications": 1})
+    rows, _ = break_even_volume(s, factors=(0.5, 1.0))
+    assert [r["requests_per_month"] for r in rows] == pytest.approx([33_000, 66_000])
+    # more traffic never makes the cloud-only design cheaper
+    assert rows[1]["cloud_usd"] >= rows[0]["cloud_usd"]
+    # the crossing of two straight lines in log-volume
+    line = [
+        {"requests_per_month": 1e3, "edge_usd": 100.0, "cloud_usd": 50.0},
+        {"requests_per_month": 1e5, "edge_usd": 100.0, "cloud_usd": 150.0},
+    ]
+    assert crossing(line) == pytest.approx(1e4)
