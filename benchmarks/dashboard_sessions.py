@@ -11,63 +11,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
-from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[1]
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(200):
-        try:
-            if (
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
-                == b"ok"
-            ):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("server did not start")
+from ui.devserver import CHROMIUM, CHROMIUM_ARGS, start, stop
 
 
 def session(url: str, out: list[float], errors: list[str]) -> None:
     started = time.perf_counter()
     try:
         with sync_playwright() as p:
-            b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = b.new_page()
             page.goto(url, timeout=600_000)
             page.get_by_test_id("stMetricValue").first.wait_for(timeout=600_000)
@@ -95,15 +51,14 @@ def main() -> None:
     ap.add_argument("--sessions", type=int, default=10)
     ap.add_argument("--port", type=int, default=8599)
     args = ap.parse_args()
-    proc = start_server(args.port)
-    base = f"http://127.0.0.1:{args.port}/?v=1&preset=clinic_llm_assistant_pii"
+    proc, url = start(args.port)
+    base = f"{url}/?v=1&preset=clinic_llm_assistant_pii"
     try:
         single, _ = wave([base + "&simulation.seed=1"])
         warm, warm_err = wave([base + "&simulation.seed=1"] * args.sessions)
         cold, cold_err = wave([f"{base}&simulation.seed={100 + i}" for i in range(args.sessions)])
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
     ref = single[0] if single else float("nan")
     print(f"one session, cold: {ref:.1f} s to the first result")
     for name, times, errs in (

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from planner.cli import EXIT_BAD_INPUT, EXTRA_COMMANDS, add_scenario_args, scenario_from_args
-from planner.plan import WorkLimitError, build_plan, estimate_seconds
+from planner.plan import build_plan, estimate_seconds
 from planner.report import result_json
 from planner.run import RunResult, run
 
@@ -76,11 +76,7 @@ ROWS = [
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(args)
-    try:
-        plan = build_plan(scenario)
-    except WorkLimitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    plan = build_plan(scenario)  # a WorkLimitError is a ScenarioError: main() reports it
     predicted = estimate_seconds(plan.expected_requests)
     if predicted > 5 and not args.json:
         print(
@@ -150,11 +146,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     scenario = scenario_from_args(args)
     variants = dict(parse_variant(v) for v in args.variant) if args.variant else None
-    try:
-        runs = compare(scenario, variants)
-    except WorkLimitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    runs = compare(scenario, variants)
     rows = table(runs)
     if args.json:
         data = {"scenario": scenario.name, "variants": [v.label for v in runs], "rows": rows}

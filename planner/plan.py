@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.errors import ScenarioError
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
 
 BIN_S = 300.0
@@ -54,7 +55,7 @@ WEEKLY = {
 }
 
 
-class WorkLimitError(ValueError):
+class WorkLimitError(ScenarioError):
     """The scenario would simulate more requests than the work limit allows."""
 
 

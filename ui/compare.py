@@ -27,5 +27,5 @@ def render() -> None:
     st.caption("Each variant keeps the scenario's seed: identical traffic and random numbers.")
     with st.spinner("simulating the three architectures..."):
         rows, labels = cached_compare(canonical(r.scenario))
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.dataframe(pd.DataFrame(rows).round(3), hide_index=True)
     st.plotly_chart(charts.fig_compare(rows, labels), use_container_width=True)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from planner.cli import EXIT_BAD_INPUT, EXTRA_COMMANDS, add_scenario_args, scenario_from_args
+from planner.cli import EXTRA_COMMANDS, add_scenario_args, scenario_from_args
 from planner.links import to_params
-from planner.plan import WorkLimitError
 from planner.run import run
 
 DEFAULT_BASE_URL = "http://localhost:8501/"
@@ -20,11 +18,7 @@ def cmd_memo(args: argparse.Namespace) -> int:
     from ui.memo import build_memo
 
     scenario = scenario_from_args(args)
-    try:
-        result = run(scenario)
-    except WorkLimitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    result = run(scenario)
     link = f"{args.base_url}?{urlencode(to_params(scenario))}"
     out = Path(args.output)
     out.write_bytes(build_memo(result, link))

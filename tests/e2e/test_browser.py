@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -33,7 +32,7 @@ def screenshot(page: Page, name: str, folder: Path) -> None:
 
 
 def test_change_share_and_reopen(
-    page: Page, browser: Browser, base_url: str, output_path: Callable[[str], str]
+    page: Page, browser: Browser, base_url: str, output_path: str
 ) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(base_url + "/" + START)
@@ -48,7 +47,7 @@ def test_change_share_and_reopen(
     changed = kpis(page)
     assert changed != first
     shared = page.url
-    screenshot(page, "overview", Path(output_path("")))
+    screenshot(page, "overview", Path(output_path))
     other = browser.new_context(viewport={"width": 1400, "height": 900})
     colleague = other.new_page()
     colleague.goto(shared)
@@ -56,9 +55,7 @@ def test_change_share_and_reopen(
     other.close()
 
 
-def test_every_page_shows_and_is_photographed(
-    page: Page, base_url: str, output_path: Callable[[str], str]
-) -> None:
+def test_every_page_shows_and_is_photographed(page: Page, base_url: str, output_path: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 900})
     for name in PAGES:
         page.goto(f"{base_url}/{name}{START}")
@@ -69,7 +66,7 @@ def test_every_page_shows_and_is_photographed(
             page.locator(".js-plotly-plot").first.wait_for(timeout=180_000)
             n = page.locator(".js-plotly-plot").first.evaluate("gd => gd._fullData.length")
             assert n > 0
-        screenshot(page, name, Path(output_path("")))
+        screenshot(page, name, Path(output_path))
 
 
 def test_hostile_link_in_the_browser(page: Page, base_url: str) -> None:
