@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT)
+	@echo "dashboard: http://localhost:$(PORT)"
+	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT) --server.address 0.0.0.0
 
 system-deps:
 	@missing=""; \
