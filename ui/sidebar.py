@@ -222,8 +222,53 @@ def from_widget(spec: Spec, raw: Any) -> Any:
     return raw
 
 
+BURST_FIELDS = ("days_per_month", "start_hour", "duration_hours", "multiplier")
+BURST_LABELS = ("burst days per month (0: none)", "burst start hour", "burst hours", "burst x")
+
+
+def burst_widgets(s: Scenario) -> None:
+    """The first recurring burst (more bursts come from presets or links and are kept)."""
+    from planner.scenario import Burst
+
+    for name, label in zip(BURST_FIELDS, BURST_LABELS, strict=True):
+        lo, hi = bounds(Burst(), name)
+        is_int = name == "days_per_month"
+        st.number_input(
+            label,
+            key=f"burst:{name}",
+            help=Burst.model_fields[name].description,
+            min_value=0 if is_int else lo,
+            max_value=int(hi) if is_int and hi else hi,
+            step=1 if is_int else None,
+        )
+    if len(s.workload.bursts) > 1:
+        st.caption(f"+{len(s.workload.bursts) - 1} more bursts from the preset or link")
+
+
+def load_bursts(s: Scenario) -> None:
+    from planner.scenario import Burst
+
+    first = s.workload.bursts[0] if s.workload.bursts else Burst()
+    for name in BURST_FIELDS:
+        st.session_state[f"burst:{name}"] = getattr(first, name)
+    if not s.workload.bursts:
+        st.session_state["burst:days_per_month"] = 0
+
+
+def burst_edit(s: Scenario) -> list[dict[str, Any]] | None:
+    """The bursts list the widgets ask for, or None when it is unchanged."""
+    if "burst:days_per_month" not in st.session_state:
+        return None
+    rest = [b.model_dump() for b in s.workload.bursts[1:]]
+    days = st.session_state["burst:days_per_month"]
+    first = [] if not days else [{n: st.session_state[f"burst:{n}"] for n in BURST_FIELDS}]
+    wanted = first + rest
+    return None if wanted == [b.model_dump() for b in s.workload.bursts] else wanted
+
+
 def load_widgets(s: Scenario) -> None:
     """Put the scenario's values into the widgets (after a preset change or a link)."""
+    load_bursts(s)
     for specs in GROUPS.values():
         for spec in specs + class_specs(s):
             found = resolve(s, spec.path)
@@ -246,6 +291,9 @@ def edits(s: Scenario) -> dict[str, Any]:
                 spec.kind == "log" and math.isclose(new, found[2], rel_tol=5e-3)
             ):
                 out[spec.path] = new
+    bursts = burst_edit(s)
+    if bursts is not None:
+        out["workload.bursts"] = bursts
     return out
 
 
@@ -274,6 +322,8 @@ def render() -> None:
                 with st.expander(group, expanded=group in ("Workload", "Policy")):
                     for spec in specs + extra:
                         widget(spec, s)
+                    if group == "Workload":
+                        burst_widgets(s)
             submitted = st.form_submit_button("Run", type="primary", use_container_width=True)
         if submitted:
             apply_edits(s)

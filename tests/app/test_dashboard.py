@@ -131,3 +131,14 @@ def test_hostile_links_give_a_message_and_a_working_page(
     warnings = " ".join(w.value for w in at.warning)
     assert fragment in warnings
     assert at.subheader and at.subheader[0].value.startswith("Recommendation")
+
+
+def test_burst_inputs_add_a_burst_to_the_scenario_and_link() -> None:
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
+    at.number_input(key="burst:days_per_month").set_value(2)
+    at.number_input(key="burst:multiplier").set_value(8.0)
+    next(b for b in at.button if b.label == "Run").click().run()
+    no_errors(at)
+    s = at.session_state["current_scenario"]
+    assert len(s.workload.bursts) == 1 and s.workload.bursts[0].multiplier == 8.0
+    assert "workload.bursts" in at.query_params
