@@ -89,18 +89,14 @@ def latency_band(s: Scenario, ev: Evidence) -> Criterion | None:
     e, c = fig(ev.edge, f"latency_ms.{q}"), fig(ev.cloud, f"latency_ms.{q}")
     edge_ok, cloud_ok = e <= target, c <= target
     reason = f"{q} on the device {ms(e)}, in the cloud {ms(c)}, against a {ms(target)} target"
-    weight = (
-        3.0
-        if target < SUB_50_MS or s.slo.hard_deadline
-        else (2.0 if target <= INTERACTIVE_MS else 1.0)
-    )
-    band = (
-        "<50 ms" if target < SUB_50_MS else ("50-200 ms" if target <= INTERACTIVE_MS else ">200 ms")
-    )
+    # the article's bands: sub-50 ms (local only), 50-200 ms (edge or regional), >200 ms
+    sub_50 = target <= SUB_50_MS
+    weight = 3.0 if sub_50 or s.slo.hard_deadline else (2.0 if target <= INTERACTIVE_MS else 1.0)
+    band = "<=50 ms" if sub_50 else ("50-200 ms" if target <= INTERACTIVE_MS else ">200 ms")
     pts = (weight * (1 if edge_ok else -1), weight * (1 if cloud_ok else -1), 0.0)
     if s.slo.hard_deadline and not cloud_ok:
         pts = (pts[0], -5.0, pts[2])
-    hybrid = weight * 0.5 if edge_ok and band != "<=50 ms" else (pts[0] - 1 if edge_ok else -weight)
+    hybrid = weight * 0.5 if edge_ok and not sub_50 else (pts[0] - 1 if edge_ok else -weight)
     return Criterion(f"latency {band}", (pts[0], pts[1], hybrid), reason)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from planner.compliance import evaluate_checklist
 from planner.decision import Evidence, decide
 from planner.presets import apply_overrides, load
@@ -69,6 +71,16 @@ def test_hard_30ms_deadline_over_5g_goes_edge() -> None:
     )
     assert d.architecture == "edge-first"
     assert any("22 ms" in r and "140 ms" in r and "30 ms" in r for r in d.reasons)
+
+
+@pytest.mark.parametrize(
+    ("target", "band"), [(50, "<=50 ms"), (51, "50-200 ms"), (200, "50-200 ms"), (201, ">200 ms")]
+)
+def test_latency_bands_follow_the_article(target: float, band: str) -> None:
+    s = apply_overrides(neutral(), {"slo.p99_ms": target})
+    ev = Evidence(edge=ev_figs(20), cloud=ev_figs(100), hybrid=None)
+    d = decide(s, ev, evaluate_checklist(s, {}))
+    assert any(c.name == f"latency {band}" for c in d.criteria)
 
 
 def test_70b_model_goes_cloud() -> None:
