@@ -21,7 +21,7 @@ from simulations.gpu_pool import Pool
 from simulations.inputs import EdgeInput, SegmentInput
 from simulations.network import Link, outage_process
 from simulations.records import SERIES, SegmentRecords
-from simulations.routing import Book, Router
+from simulations.routing import Book, Router, request_columns
 from simulations.traffic import Requests, generate
 
 ProcessGenerator = Generator[simpy.Event, Any, None]
@@ -253,20 +253,7 @@ class Segment:
         span = self.end_s - self.inp.warmup_s
         req, book = self.req, self.book
         return SegmentRecords(
-            arrival_s=req.arrival_s,
-            site=req.site,
-            cls=req.cls,
-            sensitive=req.sensitive,
-            prompt_tokens=req.prompt_tokens,
-            output_tokens=req.output_tokens,
-            response_kb=req.response_kb,
-            path=book.path,
-            reason=book.reason,
-            done_s=book.done_s,
-            ttft_s=book.ttft_s,
-            wait_s=book.wait_s,
-            service_s=book.service_s,
-            left_site=book.left_site,
+            **request_columns(req, book),
             warmup_s=self.inp.warmup_s,
             end_s=self.end_s,
             series=self.series,

@@ -20,7 +20,7 @@ import numpy as np
 from simulations.inputs import SegmentInput
 from simulations.network import MIN_RTO_S, Z95
 from simulations.records import PATH_CLOUD, SERIES, SegmentRecords
-from simulations.routing import Book
+from simulations.routing import Book, request_columns
 from simulations.traffic import Requests
 
 MINUTE_S = 60.0
@@ -153,20 +153,7 @@ def records(
     in_system = int((~np.isnan(pool_arrival) & (pool_arrival < end_s) & np.isnan(done)).sum())
     in_transit = int((pool_arrival >= end_s).sum())
     return SegmentRecords(
-        arrival_s=req.arrival_s,
-        site=req.site,
-        cls=req.cls,
-        sensitive=req.sensitive,
-        prompt_tokens=req.prompt_tokens,
-        output_tokens=req.output_tokens,
-        response_kb=req.response_kb,
-        path=book.path,
-        reason=book.reason,
-        done_s=book.done_s,
-        ttft_s=book.ttft_s,
-        wait_s=book.wait_s,
-        service_s=book.service_s,
-        left_site=book.left_site,
+        **request_columns(req, book),
         warmup_s=warm,
         end_s=end_s,
         series=series,

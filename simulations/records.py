@@ -7,6 +7,7 @@ minute; it draws no conclusions. Times are seconds from the segment start.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -36,6 +37,25 @@ SERIES = (
     "links_down",
     "devices_down",
 )
+
+
+class RequestColumns(TypedDict):
+    """The per-request arrays of SegmentRecords (unpacked into it with **)."""
+
+    arrival_s: np.ndarray
+    site: np.ndarray
+    cls: np.ndarray
+    sensitive: np.ndarray
+    prompt_tokens: np.ndarray
+    output_tokens: np.ndarray
+    response_kb: np.ndarray
+    path: np.ndarray
+    reason: np.ndarray
+    done_s: np.ndarray
+    ttft_s: np.ndarray
+    wait_s: np.ndarray
+    service_s: np.ndarray
+    left_site: np.ndarray
 
 
 @dataclass

@@ -28,6 +28,7 @@ from simulations.records import (
     PATH_FALLBACK,
     PATH_SPLIT,
     REASON,
+    RequestColumns,
 )
 from simulations.traffic import Requests
 
@@ -62,6 +63,26 @@ class Book:
             left_site=np.zeros(n, dtype=bool),
             scale=np.ones(n),
         )
+
+
+def request_columns(req: Requests, book: Book) -> RequestColumns:
+    """The per-request arrays of a SegmentRecords: what arrived and what became of it."""
+    return {
+        "arrival_s": req.arrival_s,
+        "site": req.site,
+        "cls": req.cls,
+        "sensitive": req.sensitive,
+        "prompt_tokens": req.prompt_tokens,
+        "output_tokens": req.output_tokens,
+        "response_kb": req.response_kb,
+        "path": book.path,
+        "reason": book.reason,
+        "done_s": book.done_s,
+        "ttft_s": book.ttft_s,
+        "wait_s": book.wait_s,
+        "service_s": book.service_s,
+        "left_site": book.left_site,
+    }
 
 
 class TokenBucket:
