@@ -71,11 +71,23 @@ class GpuVision(_Frozen):
     saturated_fps: Figure
 
 
+class GpuBilling(_Frozen):
+    """How the offer bills a node's life: increments and the minimum per start (seconds)."""
+
+    on_demand_increment_s: Figure
+    on_demand_minimum_s: Figure
+    serverless_increment_s: Figure
+    serverless_minimum_s: Figure
+
+
 class Gpu(_Frozen):
     label: str
     vendor_claim: bool = False
     on_demand_hourly_usd: Figure
     serverless_hourly_usd: Figure
+    memory_gb: Figure
+    memory_bandwidth_gbs: Figure
+    billing: GpuBilling
     llm: GpuLlm
     vision: GpuVision
 

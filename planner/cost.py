@@ -3,10 +3,11 @@
 Like a household budget that separates the car you bought (capex, written off over its life)
 from the fuel and insurance you pay each month (opex). Edge: devices and spares amortised over
 their months, electricity from the simulated busy and idle hours, maintenance as a share of
-capex, management fees and connectivity. Cloud: GPU time as the pricing bills it (on-demand per
-started instance-hour, serverless per second, reserved by commitment plus overflow on demand),
-tiered egress and the fixed monthly overhead. A month is 30 days (720 h). Cash views (first year,
-multi-year, cumulative) pay capex up front and again when devices reach the end of their life.
+capex, management fees and connectivity. Cloud: GPU time as the offer bills it (on-demand and
+serverless per second with the catalog's minimum per node start, reserved by the whole commitment
+plus overflow on demand; see ``simulations.billing``), tiered egress and the fixed monthly
+overhead. A month is 30 days (720 h). Cash views (first year, multi-year, cumulative) pay capex
+up front and again when devices reach the end of their life.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import math
 from dataclasses import dataclass
 
 from planner.catalog import load_catalog
-from planner.engine_inputs import gpu_hourly_usd
-from planner.scenario import HOURS_PER_MONTH, Scenario
+from planner.engine_inputs import overflow_hourly_usd
+from planner.scenario import HOURS_PER_MONTH, Scenario, gpu_hourly_usd
 
 EDGE_LINES = (
     "edge_amortization",
@@ -91,18 +92,25 @@ def egress_usd(gb: float, free_gb: float, tiers: list[tuple[float | None, float]
     return cost
 
 
+def gpu_bill_rows(s: Scenario, figures: dict[str, float]) -> list[tuple[str, float, float]]:
+    """The GPU line as (what, billed GPU-hours, USD per GPU-hour); their products sum to it.
+
+    Billed hours come from ``simulations.billing`` (per-second increments with the offer's
+    minimum per node start; a reservation's commitment in full plus overflow on demand).
+    """
+    if s.cloud.pricing != "reserved":
+        return [(s.cloud.pricing, figures["cloud.gpu_hours_billed"], gpu_hourly_usd(s))]
+    committed_h = s.cloud.reserved_replicas * HOURS_PER_MONTH
+    overflow_h = figures["cloud.gpu_hours_billed"] - committed_h
+    return [
+        ("reserved commitment", committed_h, gpu_hourly_usd(s)),
+        ("overflow on demand", max(overflow_h, 0.0), overflow_hourly_usd(s)),
+    ]
+
+
 def gpu_cost_usd(s: Scenario, figures: dict[str, float]) -> float:
     """GPU time as billed under the scenario's pricing model."""
-    price = gpu_hourly_usd(s)
-    if s.cloud.pricing == "on_demand":
-        return figures["cloud.gpu_hours_rounded"] * price
-    if s.cloud.pricing == "serverless":
-        return figures["cloud.gpu_hours"] * price
-    committed = s.cloud.reserved_replicas * HOURS_PER_MONTH * price
-    overflow_rate = load_catalog().gpus[s.cloud.gpu].on_demand_hourly_usd.v
-    if s.cloud.gpu_hourly_usd is not None:
-        overflow_rate = s.cloud.gpu_hourly_usd
-    return committed + figures["cloud.gpu_hours_above_reserved"] * overflow_rate
+    return sum(hours * price for _, hours, price in gpu_bill_rows(s, figures))
 
 
 def monthly_lines(s: Scenario, figures: dict[str, float]) -> tuple[dict[str, float], float]:

@@ -8,12 +8,14 @@ here: each comes from the scenario or the catalog.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
 from planner.catalog import Device, Gpu, load_catalog
 from planner.plan import BIN_S, Plan, Segment, scaled_bound
-from planner.scenario import Scenario
+from planner.scenario import HOURS_PER_MONTH, Scenario, gpu_hourly_usd
+from simulations.billing import BillingTerms
 from simulations.inputs import (
     ClassInput,
     EdgeInput,
@@ -24,20 +26,6 @@ from simulations.inputs import (
     SegmentInput,
     TrafficInput,
 )
-
-
-def gpu_hourly_usd(s: Scenario) -> float:
-    """Price of one GPU-hour under the scenario's pricing (override, else catalog)."""
-    gpu = load_catalog().gpus[s.cloud.gpu]
-    if s.cloud.gpu_hourly_usd is not None:
-        base = s.cloud.gpu_hourly_usd
-    elif s.cloud.pricing == "serverless":
-        base = gpu.serverless_hourly_usd.v
-    else:
-        base = gpu.on_demand_hourly_usd.v
-    if s.cloud.pricing == "reserved":
-        return base * (1 - s.cloud.reserved_discount_pct / 100)
-    return base
 
 
 def sampled_sites(s: Scenario, k: int) -> list[int]:
@@ -166,11 +154,41 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         queue_limit=c.batching.queue_limit,
         variability=c.service_variability,
         overhead_s=c.request_overhead_ms / 1000 + (gpu.llm.ttft_overhead_s.v if llm else 0.0),
-        price_per_replica_s=gpu_hourly_usd(s) / 3600,
+        **billing_fields(s, site_fraction),
     )
 
 
-def policy_input(s: Scenario) -> PolicyInput:
+def billing_terms(s: Scenario) -> BillingTerms:
+    """The chosen offer's billing increment and minimum (reserved overflow bills on demand)."""
+    b = load_catalog().gpus[s.cloud.gpu].billing
+    if s.cloud.pricing == "serverless":
+        return BillingTerms(b.serverless_increment_s.v, b.serverless_minimum_s.v)
+    return BillingTerms(b.on_demand_increment_s.v, b.on_demand_minimum_s.v)
+
+
+def overflow_hourly_usd(s: Scenario) -> float:
+    """Reserved pricing: the on-demand rate GPUs above the commitment are billed at."""
+    if s.cloud.gpu_hourly_usd is not None:
+        return s.cloud.gpu_hourly_usd
+    return load_catalog().gpus[s.cloud.gpu].on_demand_hourly_usd.v
+
+
+def billing_fields(s: Scenario, site_fraction: float) -> dict[str, Any]:
+    """The pool's metered price, billing terms and (reserved) commitment, simulated-pool share."""
+    c = s.cloud
+    if c.pricing != "reserved":
+        return {"price_per_replica_s": gpu_hourly_usd(s) / 3600, "billing": billing_terms(s)}
+    committed = c.reserved_replicas * site_fraction
+    return {
+        "price_per_replica_s": overflow_hourly_usd(s) / 3600,
+        "billing": billing_terms(s),
+        "committed_replicas": committed,
+        "committed_usd": committed * HOURS_PER_MONTH * gpu_hourly_usd(s),
+    }
+
+
+def policy_input(s: Scenario, plan: Plan | None = None) -> PolicyInput:
+    """Routing inputs; the budget only over a simulated full month (the simulated pool's share)."""
     r = s.policy.routing
     leave, timeout = s.policy.sensitive_may_leave_site, s.network.cloud_timeout_s
     if r.kind == "local_first":
@@ -180,8 +198,8 @@ def policy_input(s: Scenario) -> PolicyInput:
             wait_threshold_s=r.wait_threshold_s,
             fallback_rate_per_s=r.fallback_rate_per_s,
             fallback_burst=float(r.fallback_burst),
-            budget_usd=r.monthly_budget_usd,
-            drop_when_budget_spent=r.on_budget_exhausted == "drop",
+            budget_usd=simulated_budget_usd(r.monthly_budget_usd, plan),
+            on_budget_exhausted=r.on_budget_exhausted,
             sensitive_may_leave=leave,
             cloud_timeout_s=timeout,
         )
@@ -198,6 +216,12 @@ def policy_input(s: Scenario) -> PolicyInput:
     return PolicyInput(kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout)
 
 
+def simulated_budget_usd(budget: float | None, plan: Plan | None) -> float | None:
+    if budget is None or plan is None or plan.horizon != "full_month":
+        return None
+    return budget / plan.pool_scale
+
+
 def segment_inputs(s: Scenario, plan: Plan, replication: int) -> list[SegmentInput]:
     """Engine inputs for every segment of one replication."""
     cat = load_catalog()
@@ -207,7 +231,7 @@ def segment_inputs(s: Scenario, plan: Plan, replication: int) -> list[SegmentInp
     edge = edge_input(s, device, sites)
     links = link_inputs(s, sites)
     pool = pool_input(s, gpu, plan.sites_simulated / s.edge.sites)
-    policy = policy_input(s)
+    policy = policy_input(s, plan)
     return [
         segment_input(s, seg, replication, classes, edge, links, pool, policy, len(sites))
         for seg in plan.segments

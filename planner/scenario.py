@@ -397,9 +397,14 @@ class LocalFirst(Model):
     fallback_burst: int = Field(default=50, ge=1, le=1e7)
     """Token-bucket depth."""
     monthly_budget_usd: float | None = Field(default=None, ge=0, le=1e9)
-    """Cap on cloud GPU spend in the month; None = no cap (forces a full-month simulation)."""
-    on_budget_exhausted: Literal["queue_locally", "drop"] = "queue_locally"
-    """What happens to would-be fallbacks once the budget is spent."""
+    """Cap on all billed cloud GPU spend of the month, every request class included (classes
+    only the cloud can serve too); None = no cap (forces a full-month simulation). When the
+    budget would be passed, nodes above cloud.min_replicas are released and the pool stays at
+    that floor, so the bill never exceeds the budget."""
+    on_budget_exhausted: Literal["queue_locally", "drop", "allow"] = "queue_locally"
+    """Once the budget is spent: queue_locally keeps would-be fallbacks on the device (classes
+    only the cloud serves are dropped unless the paid floor runs); drop drops them with reason
+    budget_exhausted; allow sends them anyway, uncapped, counting each as a budget alert."""
 
 
 class Split(Model):
@@ -603,6 +608,7 @@ class Scenario(Model):
             )
         _check_context(self)
         _check_gpu_fit(self)
+        _check_budget_floor(self)
         return self
 
     def with_updates(self, updates: dict[str, Any]) -> Scenario:
@@ -626,6 +632,42 @@ def _check_catalog_refs(s: Scenario) -> None:
             raise ValueError(
                 f"{field} '{key}' is not in the catalog; choose one of {sorted(table)}"
             )
+
+
+def gpu_hourly_usd(s: Scenario) -> float:
+    """Price of one GPU-hour under the scenario's pricing (override, else catalog)."""
+    gpu = load_catalog().gpus[s.cloud.gpu]
+    if s.cloud.gpu_hourly_usd is not None:
+        base = s.cloud.gpu_hourly_usd
+    elif s.cloud.pricing == "serverless":
+        base = gpu.serverless_hourly_usd.v
+    else:
+        base = gpu.on_demand_hourly_usd.v
+    if s.cloud.pricing == "reserved":
+        return base * (1 - s.cloud.reserved_discount_pct / 100)
+    return base
+
+
+def floor_cost_usd(s: Scenario) -> float:
+    """What the pool's floor costs a month: min replicas all month, or the whole commitment."""
+    held = s.cloud.min_replicas
+    if s.cloud.pricing == "reserved":
+        held = max(held, s.cloud.reserved_replicas)
+    return held * HOURS_PER_MONTH * gpu_hourly_usd(s)
+
+
+def _check_budget_floor(s: Scenario) -> None:
+    r = s.policy.routing
+    if r.kind != "local_first" or r.monthly_budget_usd is None:
+        return
+    floor = floor_cost_usd(s)
+    if r.monthly_budget_usd < floor:
+        raise ValueError(
+            f"policy.routing.monthly_budget_usd ({r.monthly_budget_usd:g}) is below the pool's "
+            f"floor cost of {floor:,.2f} USD a month: cloud.min_replicas ({s.cloud.min_replicas})"
+            f" x {HOURS_PER_MONTH} h x {gpu_hourly_usd(s):g} USD/GPU-hour; raise the budget or "
+            "lower cloud.min_replicas"
+        )
 
 
 def _check_context(s: Scenario) -> None:

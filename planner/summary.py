@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.catalog import load_catalog
+from planner.engine_inputs import billing_terms
 from planner.plan import Plan
 from planner.scenario import HOURS_PER_MONTH, Scenario
 from planner.stats import weighted_quantiles
+from simulations.billing import billed_total_s, seconds_above
 from simulations.records import (
     DROP_REASONS,
     PATH_DROPPED,
@@ -156,38 +158,65 @@ def slo_attainment(s: Scenario, p: Pooled) -> float:
 
 
 def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
-    seconds = rounded_hours = 0.0
-    busy = ready = peak = 0.0
+    """GPU-hours by state and as billed (node lives through the one billing function)."""
+    terms = billing_terms(s)
+    held = billed = starting = busy = ready = peak = above = 0.0
     batches = items = 0
+    reserved_sim = (
+        s.cloud.reserved_replicas / plan.pool_scale if s.cloud.pricing == "reserved" else 0
+    )
     for k, r in enumerate(records):
         w = plan.segments[k].weight * plan.hour_scale * plan.pool_scale
-        for start, _ready, end in r.instances:
-            span = max(0.0, min(end, r.end_s) - max(start, r.warmup_s))
-            seconds += span * w
-            rounded_hours += math.ceil(span / 3600 - 1e-9) * w
+        lives, spans = measured_lives(r)
+        held += sum(life for life, _ in lives) * w
+        billed += billed_total_s(lives, terms) * w
+        starting += starting_s(r) * w
+        above += seconds_above(spans, reserved_sim) * w
         busy += r.gpu_busy_s * w
         ready += r.gpu_ready_s * w
         batches += r.batches
         items += r.batch_items
         measured = r.series["replicas_ready"] + r.series["replicas_provisioning"]
         peak = max(peak, float(measured[int(r.warmup_s // 60) :].max(initial=0)))
-    reserved_sim = (
-        s.cloud.reserved_replicas / plan.pool_scale if s.cloud.pricing == "reserved" else 0
-    )
-    above = sum(
-        hours_above(r, reserved_sim) * plan.segments[k].weight * plan.hour_scale * plan.pool_scale
-        for k, r in enumerate(records)
-    )
+    if s.cloud.pricing == "reserved":
+        billed = s.cloud.reserved_replicas * HOURS_PER_MONTH * 3600 + above
+    alerts = sum(r.extra.get("budget_alerts", 0.0) for r in records)
     return {
-        "cloud.gpu_hours": seconds / 3600,
-        "cloud.gpu_hours_above_reserved": above
-        if s.cloud.pricing == "reserved"
-        else seconds / 3600,
-        "cloud.gpu_hours_rounded": rounded_hours,
+        "cloud.gpu_hours": held / 3600,
+        "cloud.gpu_hours_billed": billed / 3600,
+        "cloud.gpu_hours_busy": busy / 3600,
+        "cloud.gpu_hours_ready_idle": max(ready - busy, 0.0) / 3600,
+        "cloud.gpu_hours_starting": starting / 3600,
+        "cloud.gpu_hours_above_reserved": above / 3600,
+        "cloud.budget_alerts": alerts * plan.pool_scale,
         "cloud.peak_replicas": peak * plan.pool_scale,
         "cloud.mean_batch_size": items / batches if batches else math.nan,
         "cloud.utilization": busy / ready if ready > 0 else math.nan,
     }
+
+
+def measured_lives(r: SegmentRecords) -> tuple[list[tuple[float, bool]], list[tuple[float, float]]]:
+    """Each instance's life inside the measured window, whether it started there, and its span.
+
+    A life that began before the window (warm-up, or carried over from the day before) had its
+    start billed already, so the per-start minimum applies only to starts inside the window.
+    """
+    lives, spans = [], []
+    for start, _ready, end in r.instances:
+        a, b = max(start, r.warmup_s), min(end, r.end_s)
+        if b > a:
+            lives.append((b - a, start >= r.warmup_s))
+            spans.append((a, b))
+    return lives, spans
+
+
+def starting_s(r: SegmentRecords) -> float:
+    """Instance-seconds in the measured window between request and ready (cold starts)."""
+    total = 0.0
+    for start, ready, end in r.instances:
+        stop = min(end if math.isnan(ready) else ready, end, r.end_s)
+        total += max(0.0, stop - max(start, r.warmup_s))
+    return total
 
 
 def down_fraction(plan: Plan, records: list[SegmentRecords]) -> float:
@@ -196,21 +225,6 @@ def down_fraction(plan: Plan, records: list[SegmentRecords]) -> float:
         r.links * (r.end_s - r.warmup_s) * plan.segments[k].weight for k, r in enumerate(records)
     )
     return down / span if span else 0.0
-
-
-def hours_above(r: SegmentRecords, reserved: float) -> float:
-    """Replica-hours in the measured window above a committed count (a sweep over instances)."""
-    events = []
-    for start, _ready, end in r.instances:
-        a, b = max(start, r.warmup_s), min(end, r.end_s)
-        if b > a:
-            events += [(a, 1), (b, -1)]
-    events.sort()
-    total, n, last = 0.0, 0, r.warmup_s
-    for t, step in events:
-        total += max(0.0, n - reserved) * (t - last)
-        n, last = n + step, t
-    return total / 3600
 
 
 def edge_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:

@@ -16,6 +16,7 @@ import simpy
 
 from simulations import fastpath
 from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_scaler
+from simulations.budget import BudgetGuard
 from simulations.edge import Device, Gauges, failure_process
 from simulations.gpu_pool import Pool
 from simulations.inputs import EdgeInput, SegmentInput
@@ -70,6 +71,18 @@ class Segment:
             self.on_pool_start,
             streams[10],
         )
+        budget = inp.policy.budget_usd
+        self.capping = budget is not None and inp.policy.on_budget_exhausted != "allow"
+        self.guard = BudgetGuard(
+            self.env,
+            self.pool,
+            budget if self.capping else None,
+            inp.budget_spent_usd,
+            self.end_s,
+            inp.pool.min_replicas,
+        )
+        if self.capping:
+            self.pool.guard = self.guard
         self.devices = [
             [
                 Device(
@@ -94,8 +107,9 @@ class Segment:
             eligible,
             service,
             ttft_part,
-            self.spent_usd,
+            self.budget_exhausted,
         )
+        self.pool.on_evict = self.router.pool_evicted
         self.scaler: Scaler = make_scaler(inp.pool.scaler, inp.pool.min_replicas, inp.day_offset_s)
         self.wake: simpy.Event | None = None
         self.pool.on_activity = self.activity
@@ -125,11 +139,15 @@ class Segment:
     def on_pool_start(self, rid: int) -> None:
         self.router.pool_started(rid)
 
-    def spent_usd(self) -> float:
-        return (
-            self.inp.budget_spent_usd
-            + self.pool.spent_replica_s() * self.inp.pool.price_per_replica_s
-        )
+    def budget_exhausted(self) -> bool:
+        """Whether the month's budget is spent (capping: the guard tripped; 'allow': billed
+        spend plus the floor's remaining cost has reached it)."""
+        budget = self.inp.policy.budget_usd
+        if budget is None:
+            return False
+        if self.capping:
+            return self.guard.tripped
+        return self.guard.spent_usd() + self.guard.floor_usd(self.env.now) >= budget
 
     def activity(self) -> None:
         """A request reached the pool: the activator scales from zero and wakes the scaler."""
@@ -272,6 +290,10 @@ class Segment:
             + self.pool.inflight
             + self.router.in_transit,
             events=next(self.env._eid),
+            extra={
+                "budget_alerts": float(self.router.budget_alerts),
+                "billed_usd": self.guard.spent_usd(self.end_s),
+            },
         )
 
 

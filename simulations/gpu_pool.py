@@ -24,11 +24,16 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import simpy
 
+from simulations.billing import billed_s
 from simulations.inputs import PoolInput
+
+if TYPE_CHECKING:
+    from simulations.budget import BudgetGuard
 
 EPS = 1e-9
 
@@ -49,6 +54,7 @@ class Replica:
     ends: list[tuple[float, int]] = field(default_factory=list)
     firsts: list[tuple[float, int]] = field(default_factory=list)
     gen: int = 0
+    batch: list[int] = field(default_factory=list)
 
 
 class Pool:
@@ -87,6 +93,12 @@ class Pool:
         self.counts = {"provisioning": 0, "ready": 0, "draining": 0, "gone": 0}
         self.closed_s = 0.0
         self.live_requested_s = 0.0
+        self.closed_billed_s = 0.0
+        self.over_area_s = 0.0
+        self.over_t = 0.0
+        self.cap = math.inf
+        self.guard: BudgetGuard | None = None
+        self.on_evict: Callable[[int], None] = lambda _rid: None
         self._fit()
 
     # ------------------------------------------------------------------ model fits
@@ -121,6 +133,7 @@ class Pool:
         return self.counts["provisioning"] + self.counts["ready"]
 
     def _new(self, state: str) -> Replica:
+        self._meter()
         r = Replica(len(self.replicas), self.env.now, state=state)
         self.replicas.append(r)
         self.live.append(r)
@@ -146,8 +159,21 @@ class Pool:
         for _ in range(n):
             r = self._new("ready")
             r.ready_s = r.last_t = self.env.now
+        self._rearm()
+
+    def _meter(self) -> None:
+        """Advance the integral of node-seconds above the commitment (reserved pricing)."""
+        now, over = self.env.now, max(len(self.live) - self.spec.committed_replicas, 0.0)
+        self.over_area_s += over * (now - self.over_t)
+        self.over_t = now
+
+    def _rearm(self) -> None:
+        if self.guard is not None:
+            self.guard.rearm()
 
     def scale_to(self, desired: int, reason: str) -> None:
+        if desired > self.cap:
+            desired, reason = int(self.cap), f"{reason}; held at the floor (budget exhausted)"
         before = self.active()
         if desired == before:
             return
@@ -163,9 +189,13 @@ class Pool:
                 self._set(r, "ready")
                 k -= 1
         for _ in range(k):
+            if self.guard is not None and not self.guard.may_start():
+                self.guard.trip()
+                return
             r = self._new("provisioning")
             delay = sum(self._stage(med, p95) for med, p95 in self.spec.cold_start)
             self.env.timeout(delay).callbacks.append(self._ready_callback(r))
+        self._rearm()
 
     def _ready_callback(self, r: Replica) -> Callable[[simpy.Event], None]:
         return lambda _e: self._ready(r)
@@ -195,21 +225,53 @@ class Pool:
                 self._set(r, "draining")
 
     def _terminate(self, r: Replica) -> None:
+        self._meter()
         self._set(r, "gone")
         r.end_s = self.env.now
         self.closed_s += r.end_s - r.requested_s
+        self.closed_billed_s += billed_s(r.end_s - r.requested_s, self.spec.billing)
         self.live_requested_s -= r.requested_s
         self.live.remove(r)
+        self._rearm()
 
-    def spent_replica_s(self) -> float:
-        """Replica-seconds billed so far (requested to terminated, or to now)."""
-        return self.closed_s + len(self.live) * self.env.now - self.live_requested_s
+    def cap_at(self, floor: int, reason: str) -> None:
+        """Release every node above ``floor`` now (their requests are evicted); stay capped."""
+        self.cap = floor
+        before = self.active()
+        order = sorted(self.live, key=lambda r: (r.state == "ready", -r.busy, -r.rid))
+        for r in order[: max(len(self.live) - floor, 0)]:
+            self._evict(r)
+            if r.state != "gone":
+                self._terminate(r)
+        self.scaling_log.append((self.env.now, before, self.active(), reason))
+        if floor == 0:
+            self._track()
+            while self.queue:
+                rid = self.queue.popleft()
+                self.enqueued_s.pop(rid, None)
+                self.on_evict(rid)
+        self._dispatch()
+
+    def _evict(self, r: Replica) -> None:
+        """Hand back the requests on replica r (its pending events become stale)."""
+        r.gen += 1
+        rids = [rid for _, rid in r.ends] if self.spec.llm else list(r.batch)
+        r.ends.clear()
+        r.firsts.clear()
+        r.batch = []
+        if rids:
+            self._track()
+            self.in_service -= len(rids)
+            self._release(r, len(rids))
+        for rid in rids:
+            self.enqueued_s.pop(rid, None)
+            self.on_evict(rid)
 
     # ------------------------------------------------------------------ requests
     def submit(self, rid: int) -> bool:
         """Queue a request; False when the pool queue is full (the caller drops it)."""
         limit = self.spec.queue_limit
-        if limit is not None and len(self.queue) >= limit:
+        if self.cap == 0 or (limit is not None and len(self.queue) >= limit):
             return False
         self._track()
         self.queue.append(rid)
@@ -259,11 +321,12 @@ class Pool:
         self.in_service += n
         self.batches += 1
         self.batch_items += n
-        r.busy, r.busy_since = n, self.env.now
+        r.busy, r.busy_since, r.batch = n, self.env.now, batch
         for rid in batch:
             self.on_start(rid)
         duration = self._batch_duration(batch)
-        self.env.timeout(duration).callbacks.append(lambda _e: self._end_batch(r, batch))
+        gen = r.gen
+        self.env.timeout(duration).callbacks.append(lambda _e: self._end_batch(r, batch, gen))
 
     def _batch_duration(self, batch: list[int]) -> float:
         scale, exp_draw, _, _ = self.work(batch[0])
@@ -272,7 +335,10 @@ class Pool:
             return mean * exp_draw
         return mean
 
-    def _end_batch(self, r: Replica, batch: list[int]) -> None:
+    def _end_batch(self, r: Replica, batch: list[int], gen: int) -> None:
+        if gen != r.gen:
+            return
+        r.batch = []
         self._track()
         self.in_service -= len(batch)
         self._release(r, len(batch))

@@ -11,6 +11,8 @@ from typing import Literal
 
 import numpy as np
 
+from simulations.billing import BillingTerms
+
 SimTime = float
 
 
@@ -108,6 +110,13 @@ class PoolInput:
     variability: Literal["profile", "deterministic", "exponential"] = "profile"
     overhead_s: float = 0.0
     price_per_replica_s: float = 0.0
+    """Metered price of one node-second (reserved: the on-demand rate of the overflow)."""
+    billing: BillingTerms = field(default_factory=BillingTerms)
+    """Billing increment and minimum per node start of the offer."""
+    committed_replicas: float = 0.0
+    """Reserved pricing: nodes paid all month whether used or not (simulated pool's share)."""
+    committed_usd: float = 0.0
+    """Reserved pricing: the commitment's bill for the whole month (simulated pool's share)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +130,10 @@ class PolicyInput:
     fallback_rate_per_s: float = 0.0
     fallback_burst: float = 1.0
     budget_usd: float | None = None
-    drop_when_budget_spent: bool = False
+    """Cap on the month's billed GPU spend of the simulated pool; None = no cap."""
+    on_budget_exhausted: Literal["queue_locally", "drop", "allow"] = "queue_locally"
+    """queue_locally: cloud-bound work stays on the device (or is dropped if it cannot);
+    drop: dropped with reason budget_exhausted; allow: served anyway, each one an alert."""
     encoder_s: float = 0.0
     payload_reduction: float = 1.0
     cloud_work_fraction: float = 1.0

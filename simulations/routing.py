@@ -115,14 +115,16 @@ class Router:
         eligible: np.ndarray,
         edge_service_s: np.ndarray,
         edge_ttft_part_s: np.ndarray,
-        spent_usd: Callable[[], float],
+        budget_exhausted: Callable[[], bool],
     ) -> None:
         self.env, self.policy, self.req, self.book = env, policy, req, book
         self.devices, self.links, self.pool = devices, links, pool
         self.eligible = eligible
         self.edge_service_s = edge_service_s
         self.edge_ttft_part_s = edge_ttft_part_s
-        self.spent_usd = spent_usd
+        self.budget_exhausted = budget_exhausted
+        self.budget_alerts = 0
+        """Requests sent to the cloud after the budget ran out (on_budget_exhausted: allow)."""
         self.bucket = TokenBucket(policy.fallback_rate_per_s, policy.fallback_burst)
         self.split_stage: set[int] = set()
         self.in_transit = 0
@@ -145,8 +147,21 @@ class Router:
         return best
 
     def budget_left(self) -> bool:
-        b = self.policy.budget_usd
-        return b is None or self.spent_usd() < b
+        """False once the month's budget is exhausted (with 'allow', each use is an alert)."""
+        if not self.budget_exhausted():
+            return True
+        if self.policy.on_budget_exhausted == "allow":
+            self.budget_alerts += 1
+            return True
+        return False
+
+    def to_cloud_only_class(self, rid: int) -> None:
+        """A request only the cloud can serve: the pool's paid floor takes it, else the budget
+        decides (every class counts against the budget)."""
+        if self.budget_left() or self.pool.cap > 0:
+            self.to_cloud(rid, PATH_CLOUD)
+        else:
+            self.drop(rid, "budget_exhausted")
 
     # ------------------------------------------------------------------ arrivals
     def arrive(self, rid: int) -> None:
@@ -182,7 +197,7 @@ class Router:
     def arrive_local_first(self, rid: int) -> None:
         if not self.eligible[rid]:
             if self.may_leave(rid):
-                self.to_cloud(rid, PATH_CLOUD)
+                self.to_cloud_only_class(rid)
             else:
                 self.drop(rid, "residency")
             return
@@ -205,18 +220,21 @@ class Router:
         """Send to the cloud as a fallback if residency, the rate limit and the budget allow."""
         if not self.may_leave(rid):
             return False
-        if not self.budget_left():
-            if self.policy.drop_when_budget_spent:
+        capped = self.policy.on_budget_exhausted != "allow"
+        if capped and self.budget_exhausted():
+            if self.policy.on_budget_exhausted == "drop":
                 self.drop(rid, "budget_exhausted")
                 return True
             return False
         if not self.bucket.take(self.env.now):
             return False
+        if self.budget_exhausted():
+            self.budget_alerts += 1
         self.to_cloud(rid, PATH_FALLBACK)
         return True
 
     def blocked_reason(self, rid: int) -> str:
-        if self.may_leave(rid) and not self.budget_left():
+        if self.may_leave(rid) and self.budget_exhausted():
             return "budget_exhausted"
         return "queue_full"
 
@@ -286,7 +304,11 @@ class Router:
         self.in_transit -= 1
         self.book.pool_arrival_s[rid] = self.env.now
         if not self.pool.submit(rid):
-            self.drop(rid, "pool_queue_full")
+            self.drop(rid, "budget_exhausted" if self.pool.cap == 0 else "pool_queue_full")
+
+    def pool_evicted(self, rid: int) -> None:
+        """The budget ran out while the request was in the pool: its node was released."""
+        self.drop(rid, "budget_exhausted")
 
     def offline(self, rid: int) -> None:
         """The link stayed down past the timeout: local-first serves on the device if it can;

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +14,7 @@ from planner.scenario import Scenario
 def figures(**kw: float) -> dict[str, float]:
     base = {
         "cloud.gpu_hours": 0.0,
-        "cloud.gpu_hours_rounded": 0.0,
+        "cloud.gpu_hours_billed": 0.0,
         "cloud.gpu_hours_above_reserved": 0.0,
         "edge.energy_kwh": 0.0,
         "egress_gb": 0.0,
@@ -43,7 +41,13 @@ def test_article_edge_option() -> None:
 @pytest.mark.parametrize("gpu_hours", [200.0, 300.0])
 def test_article_cloud_option(gpu_hours: float) -> None:
     # $10/GPU-hour x 200-300 h = $2-3k/month; plus ~$6k/yr storage, networking, management
-    f = figures(**{"cloud.gpu_hours": gpu_hours, "latency_ms_by_path.edge.share": 0.0})
+    f = figures(
+        **{
+            "cloud.gpu_hours": gpu_hours,
+            "cloud.gpu_hours_billed": gpu_hours,
+            "latency_ms_by_path.edge.share": 0.0,
+        }
+    )
     c = estimate_monthly_cost(article("cloud_only"), f)
     assert c.monthly_usd["cloud_gpu"] == pytest.approx(gpu_hours * 10)
     assert c.monthly_usd["cloud_gpu"] * 12 == pytest.approx(gpu_hours * 120)  # $24k-36k/yr
@@ -57,11 +61,12 @@ def test_article_cloud_option(gpu_hours: float) -> None:
 
 def test_pricing_models() -> None:
     s = apply_overrides(load("seasonal_burst_app"), {"cloud.gpu_hourly_usd": 2.0})
-    f = figures(**{"cloud.gpu_hours": 100.4, "cloud.gpu_hours_rounded": 130.0})
+    f = figures(**{"cloud.gpu_hours": 100.0, "cloud.gpu_hours_billed": 100.4})
     on_demand = estimate_monthly_cost(s, f)
-    assert on_demand.monthly_usd["cloud_gpu"] == pytest.approx(260.0)  # started hours rounded up
+    # billed hours (per second, 60 s minimum per start) x price; never whole started hours
+    assert on_demand.monthly_usd["cloud_gpu"] == pytest.approx(200.8)
     serverless = estimate_monthly_cost(apply_overrides(s, {"cloud.pricing": "serverless"}), f)
-    assert serverless.monthly_usd["cloud_gpu"] == pytest.approx(200.8)  # per second
+    assert serverless.monthly_usd["cloud_gpu"] == pytest.approx(200.8)
     reserved = apply_overrides(
         s,
         {
@@ -70,7 +75,7 @@ def test_pricing_models() -> None:
             "cloud.reserved_discount_pct": 50,
         },
     )
-    r = estimate_monthly_cost(reserved, {**f, "cloud.gpu_hours_above_reserved": 10.0})
+    r = estimate_monthly_cost(reserved, {**f, "cloud.gpu_hours_billed": 730.0})
     # 1 GPU x 720 h x $1 committed + 10 h overflow at the $2 on-demand rate
     assert r.monthly_usd["cloud_gpu"] == pytest.approx(720 + 20)
 
@@ -139,7 +144,7 @@ def test_costs_never_negative_and_monotone(
     f = figures(
         **{
             "cloud.gpu_hours": gpu_h,
-            "cloud.gpu_hours_rounded": math.ceil(gpu_h),
+            "cloud.gpu_hours_billed": gpu_h,
             "edge.energy_kwh": kwh,
             "egress_gb": gb,
         }
@@ -149,7 +154,7 @@ def test_costs_never_negative_and_monotone(
     more = [
         estimate_monthly_cost(s.with_updates({"edge.device_count": devices + 1}), f),
         estimate_monthly_cost(s.with_updates({"cloud.gpu_hourly_usd": price + 1}), f),
-        estimate_monthly_cost(s, {**f, "cloud.gpu_hours_rounded": math.ceil(gpu_h) + 1}),
+        estimate_monthly_cost(s, {**f, "cloud.gpu_hours_billed": gpu_h + 1}),
         estimate_monthly_cost(s, {**f, "egress_gb": gb + 1000}),
     ]
     for m in more:
