@@ -62,7 +62,9 @@ class BudgetGuard:
         pool = self.pool
         if self.committed:
             return pool.over_area_s + max(len(pool.live) - self.committed, 0) * (t - pool.over_t)
-        live = sum(billed_s(t - r.requested_s, self.terms) for r in pool.live)
+        # a live node has committed its minimum charge from the moment it was requested
+        m = self.terms.minimum_s
+        live = sum(billed_s(max(t - r.requested_s, m), self.terms) for r in pool.live)
         return pool.closed_billed_s + live
 
     def limit_usd(self) -> float:
