@@ -13,8 +13,15 @@ from typing import Any
 import numpy as np
 
 from planner.catalog import Device, Gpu, load_catalog
+from planner.llm_sizing import LlmReplica, size_replica
 from planner.plan import BIN_S, Plan, Segment, scaled_bound
-from planner.scenario import HOURS_PER_MONTH, Scenario, gpu_hourly_usd
+from planner.scenario import (
+    HOURS_PER_MONTH,
+    Scenario,
+    gpu_hourly_usd,
+    pool_min_kv_tokens,
+    pool_model_params_b,
+)
 from simulations.billing import BillingTerms
 from simulations.inputs import (
     ClassInput,
@@ -123,6 +130,38 @@ def scaler_input(s: Scenario) -> ScalerInput:
     return ScalerInput(kind=a.kind, params=params, windows=windows)
 
 
+def llm_replica(s: Scenario) -> LlmReplica | None:
+    """GPUs, speeds and KV capacity of one replica serving the pool's model (None for vision)."""
+    params = pool_model_params_b(s)
+    if params is None:
+        return None
+    gpu = load_catalog().gpus[s.cloud.gpu]
+    return size_replica(gpu, s.cloud.gpu, params, s.cloud.precision, pool_min_kv_tokens(s))
+
+
+def gpus_per_replica(s: Scenario) -> int:
+    """GPUs one replica holds (tensor parallel for a large model; 1 for vision)."""
+    sized = llm_replica(s) if s.workload.is_llm else None
+    return sized.gpus if sized is not None else 1
+
+
+def llm_speeds(s: Scenario, gpu: Gpu) -> dict[str, Any]:
+    """The pool's LLM speed fields: from the model's size, else the catalog's 8B figures."""
+    sized = llm_replica(s)
+    if sized is None:
+        return {
+            "single_tps": gpu.llm.single_stream_tps.v,
+            "aggregate_tps": gpu.llm.aggregate_tps.v,
+            "prefill_tps": gpu.llm.prefill_tps.v,
+        }
+    return {
+        "single_tps": sized.single_tps,
+        "aggregate_tps": sized.aggregate_tps,
+        "prefill_tps": sized.prefill_tps,
+        "kv_capacity_tokens": sized.kv_capacity_tokens,
+    }
+
+
 def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
     c = s.cloud
     lo = scaled_bound(c.min_replicas, site_fraction, 0)
@@ -146,14 +185,15 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         batch8_s=8 / gpu.vision.saturated_fps.v * speed,
         max_batch=c.batching.max_batch_size,
         max_queue_delay_s=c.batching.max_queue_delay_ms / 1000,
-        single_tps=gpu.llm.single_stream_tps.v,
-        aggregate_tps=gpu.llm.aggregate_tps.v,
-        prefill_tps=gpu.llm.prefill_tps.v,
+        **llm_speeds(s, gpu),
         ttft_overhead_s=gpu.llm.ttft_overhead_s.v,
         max_sequences=c.batching.max_concurrent_sequences,
+        max_batched_tokens=c.batching.max_batched_tokens,
+        load_balancer=c.load_balancer,
         queue_limit=c.batching.queue_limit,
         variability=c.service_variability,
-        overhead_s=c.request_overhead_ms / 1000 + (gpu.llm.ttft_overhead_s.v if llm else 0.0),
+        # the LLM step model carries the per-step fixed cost the profile's TTFT overhead measured
+        overhead_s=c.request_overhead_ms / 1000,
         **billing_fields(s, site_fraction),
     )
 
@@ -176,14 +216,15 @@ def overflow_hourly_usd(s: Scenario) -> float:
 def billing_fields(s: Scenario, site_fraction: float) -> dict[str, Any]:
     """The pool's metered price, billing terms and (reserved) commitment, simulated-pool share."""
     c = s.cloud
+    gpus = gpus_per_replica(s)
     if c.pricing != "reserved":
-        return {"price_per_replica_s": gpu_hourly_usd(s) / 3600, "billing": billing_terms(s)}
-    committed = c.reserved_replicas * site_fraction
+        return {"price_per_replica_s": gpus * gpu_hourly_usd(s) / 3600, "billing": billing_terms(s)}
+    committed = c.reserved_replicas * site_fraction / gpus
     return {
-        "price_per_replica_s": overflow_hourly_usd(s) / 3600,
+        "price_per_replica_s": gpus * overflow_hourly_usd(s) / 3600,
         "billing": billing_terms(s),
         "committed_replicas": committed,
-        "committed_usd": committed * HOURS_PER_MONTH * gpu_hourly_usd(s),
+        "committed_usd": c.reserved_replicas * site_fraction * HOURS_PER_MONTH * gpu_hourly_usd(s),
     }
 
 

@@ -79,7 +79,8 @@ class LlmClass(Model):
     output_tokens_cv: float = Field(default=0.5, ge=0, le=3)
     """Coefficient of variation of output length (gamma-distributed; 0 = fixed)."""
     model_params_b: float = Field(default=1.5, gt=0, le=2000)
-    """Size of the model this class needs, in billions of parameters (edge-eligibility)."""
+    """Size of the model this class needs, in billions of parameters: edge eligibility, and in
+    the cloud the GPUs per replica and the decode speed (the pool serves the largest model)."""
     request_kb: float = Field(default=2.0, gt=0, le=100_000)
     """Upload size of one request (prompt and metadata), in kB."""
     response_kb: float = Field(default=1.0, gt=0, le=100_000)
@@ -336,6 +337,10 @@ class Batching(Model):
     tokens/s is reached at this many, so it must exceed aggregate / single-stream tokens/s."""
     queue_limit: int | None = Field(default=None, ge=0, le=10_000_000)
     """Requests that may wait in the pool; None = unbounded (Triton's default)."""
+    max_batched_tokens: int = Field(default=2048, ge=16, le=1_000_000)
+    """Continuous batching: vLLM max_num_batched_tokens, the token budget of one engine step
+    shared by decodes and the chunk of a waiting prompt (chunked prefill). 2048 is vLLM's
+    chunked-prefill default in its V0 engine; check the value of the version you run."""
 
 
 class Cloud(Model):
@@ -357,6 +362,16 @@ class Cloud(Model):
     """Upper bound of the pool."""
     batching: Batching = Batching()
     """Batching settings."""
+    precision: Literal["fp16", "fp8", "int8", "int4"] = "fp8"
+    """LLM weights precision in the pool: sets weight bytes (2, 1, 1, ~0.56 per parameter), hence
+    the GPUs per replica (tensor parallel 1/2/4/8) and the bandwidth-bound decode speed."""
+    load_balancer: Literal[
+        "least_outstanding", "round_robin", "random", "power_of_two", "shared_queue"
+    ] = "least_outstanding"
+    """How requests are assigned to replicas, each with its own queue: least_outstanding (Knative
+    activator, Envoy least-request), round_robin (Envoy default), random (kube-proxy iptables),
+    power_of_two (Envoy LEAST_REQUEST, choice_count 2); shared_queue: one pool queue, the first
+    free slot takes the oldest (the M/M/c best case, used by the theory checks)."""
     autoscaler: Autoscaler = KpaScaler()
     """How the pool scales."""
     cold_start: ColdStart = ColdStart()
@@ -648,9 +663,20 @@ def gpu_hourly_usd(s: Scenario) -> float:
     return base
 
 
+def replica_gpus(s: Scenario) -> int:
+    """GPUs one replica holds: tensor parallel for a large model, 1 for vision."""
+    params = pool_model_params_b(s)
+    if params is None or not s.workload.is_llm:
+        return 1
+    from planner.llm_sizing import size_replica
+
+    gpu = load_catalog().gpus[s.cloud.gpu]
+    return size_replica(gpu, s.cloud.gpu, params, s.cloud.precision, pool_min_kv_tokens(s)).gpus
+
+
 def floor_cost_usd(s: Scenario) -> float:
     """What the pool's floor costs a month: min replicas all month, or the whole commitment."""
-    held = s.cloud.min_replicas
+    held = s.cloud.min_replicas * replica_gpus(s)
     if s.cloud.pricing == "reserved":
         held = max(held, s.cloud.reserved_replicas)
     return held * HOURS_PER_MONTH * gpu_hourly_usd(s)
@@ -665,7 +691,8 @@ def _check_budget_floor(s: Scenario) -> None:
         raise ValueError(
             f"policy.routing.monthly_budget_usd ({r.monthly_budget_usd:g}) is below the pool's "
             f"floor cost of {floor:,.2f} USD a month: cloud.min_replicas ({s.cloud.min_replicas})"
-            f" x {HOURS_PER_MONTH} h x {gpu_hourly_usd(s):g} USD/GPU-hour; raise the budget or "
+            f" x {replica_gpus(s)} GPU x {HOURS_PER_MONTH} h x {gpu_hourly_usd(s):g} USD/GPU-hour;"
+            " raise the budget or "
             "lower cloud.min_replicas"
         )
 
@@ -684,8 +711,38 @@ def _check_context(s: Scenario) -> None:
             )
 
 
+def pool_model_params_b(s: Scenario) -> float | None:
+    """The model the GPU pool serves: the largest of the LLM classes (None without any)."""
+    sizes = [c.model_params_b for c in s.workload.request_classes if c.kind == "llm"]
+    return max(sizes) if sizes else None
+
+
+def pool_min_kv_tokens(s: Scenario) -> float:
+    """KV room a replica must have: two sequences of the longest class's mean length."""
+    lengths = [
+        c.prompt_tokens_mean + c.output_tokens_mean
+        for c in s.workload.request_classes
+        if c.kind == "llm"
+    ]
+    return 2 * max(lengths, default=0.0)
+
+
 def _check_gpu_fit(s: Scenario) -> None:
     gpu = load_catalog().gpus[s.cloud.gpu]
+    params = pool_model_params_b(s)
+    if params is not None and s.policy.routing.kind != "edge_only":
+        from planner.llm_sizing import size_replica
+
+        sizes = [getattr(c, "model_params_b", 0.0) for c in s.workload.request_classes]
+        field = f"workload.request_classes.{sizes.index(params)}.model_params_b"
+        size_replica(gpu, s.cloud.gpu, params, s.cloud.precision, pool_min_kv_tokens(s), field)
+        b = s.cloud.batching
+        if b.max_batched_tokens < b.max_concurrent_sequences:
+            raise ValueError(
+                f"cloud.batching.max_batched_tokens ({b.max_batched_tokens}) must be >= "
+                f"cloud.batching.max_concurrent_sequences ({b.max_concurrent_sequences}): every "
+                "sequence decodes one token per step"
+            )
     if s.workload.is_llm:
         need = gpu.llm.aggregate_tps.v / gpu.llm.single_stream_tps.v
         m = s.cloud.batching.max_concurrent_sequences

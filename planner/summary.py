@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from planner.catalog import load_catalog
-from planner.engine_inputs import billing_terms
+from planner.engine_inputs import billing_terms, gpus_per_replica
 from planner.plan import Plan
 from planner.scenario import HOURS_PER_MONTH, Scenario
 from planner.stats import weighted_quantiles
@@ -162,11 +162,13 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
     terms = billing_terms(s)
     held = billed = starting = busy = ready = peak = above = 0.0
     batches = items = 0
+    gpus = gpus_per_replica(s)
     reserved_sim = (
-        s.cloud.reserved_replicas / plan.pool_scale if s.cloud.pricing == "reserved" else 0
+        s.cloud.reserved_replicas / plan.pool_scale / gpus if s.cloud.pricing == "reserved" else 0
     )
     for k, r in enumerate(records):
-        w = plan.segments[k].weight * plan.hour_scale * plan.pool_scale
+        # GPU-seconds: each simulated replica holds `gpus` GPUs (tensor parallel)
+        w = plan.segments[k].weight * plan.hour_scale * plan.pool_scale * gpus
         lives, spans = measured_lives(r)
         held += sum(life for life, _ in lives) * w
         billed += billed_total_s(lives, terms) * w
@@ -190,6 +192,7 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
         "cloud.gpu_hours_above_reserved": above / 3600,
         "cloud.budget_alerts": alerts * plan.pool_scale,
         "cloud.peak_replicas": peak * plan.pool_scale,
+        "cloud.gpus_per_replica": float(gpus),
         "cloud.mean_batch_size": items / batches if batches else math.nan,
         "cloud.utilization": busy / ready if ready > 0 else math.nan,
     }

@@ -65,6 +65,7 @@ def theory_scenario(
                 "min_replicas": c,
                 "max_replicas": c,
                 "autoscaler": {"kind": "fixed"},
+                "load_balancer": "shared_queue",
                 "batching": {"max_batch_size": 1, "max_queue_delay_ms": 0},
                 "batch1_ms": mean_service_s * 1000,
                 "service_variability": service,

@@ -28,7 +28,8 @@ from simulations.traffic import Requests, generate
 ProcessGenerator = Generator[simpy.Event, Any, None]
 MINUTE_S = 60.0
 N_STREAMS = 12
-# stream indices: 0-7 traffic attributes, 8 device failures, 9 link outages, 10 cold starts
+# stream indices: 0-7 traffic attributes, 8 device failures, 9 link outages, 10 cold starts,
+# 11 load-balancer draws (random, power_of_two)
 
 
 def edge_service(edge: EdgeInput, req: Requests) -> tuple[np.ndarray, np.ndarray]:
@@ -70,6 +71,7 @@ class Segment:
             self.on_first_token,
             self.on_pool_start,
             streams[10],
+            streams[11],
         )
         budget = inp.policy.budget_usd
         self.capping = budget is not None and inp.policy.on_budget_exhausted != "allow"
@@ -237,7 +239,7 @@ class Segment:
         for i in range(s["pool_queue"].size):
             yield env.timeout(MINUTE_S if i else 0.0)
             s["edge_in_system"][i] = g.edge_in_system
-            s["pool_queue"][i] = len(pool.queue)
+            s["pool_queue"][i] = pool.n_waiting
             s["pool_in_service"][i] = pool.in_service
             s["replicas_ready"][i] = pool.count("ready") + pool.count("draining")
             s["replicas_provisioning"][i] = pool.count("provisioning")

@@ -11,6 +11,7 @@ from typing import Literal
 
 import numpy as np
 
+from simulations.balancer import Balancer
 from simulations.billing import BillingTerms
 
 SimTime = float
@@ -106,6 +107,15 @@ class PoolInput:
     prefill_tps: float = 1.0
     ttft_overhead_s: float = 0.0
     max_sequences: int = 1
+    """Continuous batching: vLLM max_num_seqs, sequences in a replica's batch at once."""
+    max_batched_tokens: int = 2048
+    """Continuous batching: vLLM max_num_batched_tokens, the token budget of one engine step
+    shared by decodes (one token each) and the chunk of the oldest waiting prompt."""
+    kv_capacity_tokens: float = float("inf")
+    """KV-cache capacity of a replica in tokens (GPU memory left after the weights); a sequence
+    reserves its prompt + output tokens while it runs."""
+    load_balancer: Balancer = "least_outstanding"
+    """How requests are assigned to replicas (see simulations.balancer)."""
     queue_limit: int | None = None
     variability: Literal["profile", "deterministic", "exponential"] = "profile"
     overhead_s: float = 0.0

@@ -99,9 +99,11 @@ def test_continuous_batching_matches_single_and_aggregate_speed() -> None:
     assert 64 / pool.step_s(64) == pytest.approx(1000.0)
     submit_at(env, pool, 0, 0.0)
     env.run(until=100)
-    # one stream: prefill 100 tokens at 3000 tok/s, then 50 tokens at 30 tok/s
-    assert dict(log)["first0"] == pytest.approx(100 / 3000)
-    assert dict(log)["done0"] == pytest.approx(100 / 3000 + 50 / 30)
+    # one stream: a prefill step (fixed step cost + 100 tokens at 3000 tok/s) yields the first
+    # token, then 49 decode steps at the single-stream speed
+    first = pool.step_a + 100 / 3000
+    assert dict(log)["first0"] == pytest.approx(first)
+    assert dict(log)["done0"] == pytest.approx(first + 49 / 30)
 
 
 def test_sharing_slows_each_stream() -> None:
@@ -117,5 +119,61 @@ def test_sharing_slows_each_stream() -> None:
     for rid in range(8):
         submit_at(env, pool, rid, 0.0)
     env.run(until=100)
-    work = 100 / 3000 * 30 + 50  # decode-step units per stream
-    assert dict(log)["done7"] == pytest.approx(work * pool.step_s(8))
+    # chunked prefill: one prompt per step (100 tokens fit the 2048 budget) while the earlier
+    # streams decode; stream i leaves the prefill phase with 8 - i tokens; then all decode
+    step = pool.step_s
+    prefill_phase = sum(step(k, 100) for k in range(8))
+    together = 42 * step(8)  # stream 0 needs 50 - 8 more tokens
+    tail = sum(step(n) for n in range(7, 0, -1))  # streams 0..6 finish one step apart
+    assert dict(log)["done7"] == pytest.approx(prefill_phase + together + tail)
+    assert dict(log)["done7"] > 50 / 30  # sharing slows each stream
+
+
+def llm_pool(log: list[tuple[str, float]], **kw: object) -> tuple[simpy.Environment, Pool]:
+    base = {
+        "llm": True,
+        "single_tps": 30.0,
+        "aggregate_tps": 1000.0,
+        "prefill_tps": 3000.0,
+        "max_sequences": 64,
+    }
+    return make_pool(log, **{**base, **kw})
+
+
+def test_a_long_prompt_slows_its_batch() -> None:
+    done = {}
+    for prompt in (10.0, 4000.0):
+        log: list[tuple[str, float]] = []
+        env, pool = llm_pool(log)
+        pool.work = lambda rid, p=prompt: (1.0, 1.0, 10.0 if rid == 0 else p, 50.0)
+        submit_at(env, pool, 0, 0.0)
+        submit_at(env, pool, 1, 0.5)
+        env.run(until=100)
+        done[prompt] = dict(log)["done0"]
+    # the 4,000-token prompt takes two chunks of the step budget beside stream 0's decodes
+    assert done[4000.0] - done[10.0] > 3000 / 3000
+
+
+def test_kv_cache_bounds_the_batch() -> None:
+    log: list[tuple[str, float]] = []
+    env, pool = llm_pool(log, kv_capacity_tokens=300.0)  # two sequences of 150 tokens
+    for rid in range(3):
+        submit_at(env, pool, rid, 0.0)
+    env.run(until=100)
+    d = dict(log)
+    assert d["start0"] == d["start1"] == 0.0
+    assert d["start2"] == pytest.approx(min(d["done0"], d["done1"]))
+
+
+def test_each_replica_has_its_own_queue_and_the_balancer_spreads_work() -> None:
+    # defect: the pool filled replica 0 before using the next, so 1, 2 and 4 replicas gave the
+    # same latency; least-outstanding puts the second stream on the idle replica
+    for balancer in ("least_outstanding", "round_robin"):
+        log: list[tuple[str, float]] = []
+        env, pool = llm_pool(log, initial_replicas=2, load_balancer=balancer)
+        submit_at(env, pool, 0, 0.0)
+        submit_at(env, pool, 1, 0.0)
+        env.run(until=100)
+        d = dict(log)
+        assert d["done1"] == pytest.approx(d["done0"])  # each alone on its replica
+        assert [r.busy_s > 0 for r in pool.replicas] == [True, True]
