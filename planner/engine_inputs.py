@@ -17,15 +17,20 @@ from planner.llm_sizing import LlmReplica, size_replica
 from planner.plan import BIN_S, Plan, Segment, scaled_bound
 from planner.scenario import (
     HOURS_PER_MONTH,
+    HpaScaler,
     Scenario,
     gpu_hourly_usd,
     pool_min_kv_tokens,
     pool_model_params_b,
 )
+from planner.scenario import HpaPolicy as HpaPolicySpec
 from simulations.billing import BillingTerms
 from simulations.inputs import (
     ClassInput,
     EdgeInput,
+    HpaInput,
+    HpaPolicy,
+    KpaInput,
     LinkInput,
     PolicyInput,
     PoolInput,
@@ -122,12 +127,34 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
 
 
 def scaler_input(s: Scenario) -> ScalerInput:
+    """The autoscaler's typed settings (seconds throughout)."""
     a = s.cloud.autoscaler
-    params = {k: float(v) for k, v in a.model_dump().items() if isinstance(v, int | float)}
-    windows: tuple[tuple[float, float, int], ...] = ()
+    if a.kind == "kpa":
+        kpa = KpaInput(**a.model_dump(exclude={"kind"}))
+        return ScalerInput(kind="kpa", kpa=kpa)
+    if a.kind == "hpa":
+        return ScalerInput(kind="hpa", hpa=hpa_input(a))
     if a.kind == "schedule":
         windows = tuple((w.start_hour * 3600, w.end_hour * 3600, w.replicas) for w in a.windows)
-    return ScalerInput(kind=a.kind, params=params, windows=windows)
+        return ScalerInput(kind="schedule", windows=windows, prewarm_lead_s=a.prewarm_lead_s)
+    return ScalerInput(kind="fixed")
+
+
+def hpa_input(a: HpaScaler) -> HpaInput:
+    def policies(ps: list[HpaPolicySpec]) -> tuple[HpaPolicy, ...]:
+        return tuple(HpaPolicy(p.type, p.value, p.period_seconds) for p in ps)
+
+    return HpaInput(
+        target_inflight_per_replica=a.target_inflight_per_replica,
+        tolerance=a.tolerance,
+        sync_period_s=a.sync_period_s,
+        scale_up_stabilization_s=a.scale_up_stabilization_s,
+        scale_down_stabilization_s=a.scale_down_stabilization_s,
+        scale_up_policies=policies(a.scale_up_policies),
+        scale_down_policies=policies(a.scale_down_policies),
+        scale_up_select=a.scale_up_select_policy,
+        scale_down_select=a.scale_down_select_policy,
+    )
 
 
 def llm_replica(s: Scenario) -> LlmReplica | None:
@@ -191,6 +218,7 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         max_batched_tokens=c.batching.max_batched_tokens,
         load_balancer=c.load_balancer,
         queue_limit=c.batching.queue_limit,
+        queue_timeout_s=c.queue_timeout_s,
         variability=c.service_variability,
         # the LLM step model carries the per-step fixed cost the profile's TTFT overhead measured
         overhead_s=c.request_overhead_ms / 1000,

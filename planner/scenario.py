@@ -270,12 +270,21 @@ class KpaScaler(Model):
     """scale-to-zero-grace-period."""
     scale_down_delay_s: float = Field(default=0, ge=0, le=3600)
     """scale-down-delay."""
-    target_burst_capacity: float = Field(default=200, ge=-1, le=100_000)
-    """target-burst-capacity (-1: activator always in path)."""
+
+
+class HpaPolicy(Model):
+    """One HPA behavior policy: at most `value` pods (or percent) changed per `period_seconds`."""
+
+    type: Literal["Pods", "Percent"]
+    value: float = Field(gt=0, le=100_000)
+    period_seconds: float = Field(gt=0, le=1800)
+    """Look-back over which the policy must hold (upstream: 1-1800 s)."""
 
 
 class HpaScaler(Model):
-    """Kubernetes HPA (autoscaling/v2) defaults, on in-flight requests per replica."""
+    """Kubernetes HPA (autoscaling/v2), on in-flight requests per replica; the behavior defaults
+    are upstream's: scale up by max(100 %, 4 pods) per 15 s with no stabilisation, scale down by
+    100 % per 15 s after a 300 s stabilisation window."""
 
     kind: Literal["hpa"] = "hpa"
     target_inflight_per_replica: float = Field(default=8, gt=0, le=10_000)
@@ -287,13 +296,26 @@ class HpaScaler(Model):
     scale_down_stabilization_s: float = Field(default=300, ge=0, le=3600)
     """Scale-down stabilisation window (highest recommendation in the window)."""
     scale_up_stabilization_s: float = Field(default=0, ge=0, le=3600)
-    """Scale-up stabilisation window."""
-    scale_up_pct_per_period: float = Field(default=100, gt=0, le=1000)
-    """Scale-up policy: percent per 15 s period."""
-    scale_up_pods_per_period: int = Field(default=4, ge=1, le=1000)
-    """Scale-up policy: pods per 15 s period (the larger policy wins)."""
-    scale_down_pct_per_period: float = Field(default=100, gt=0, le=100)
-    """Scale-down policy: percent per 15 s period."""
+    """Scale-up stabilisation window (lowest recommendation in the window)."""
+    scale_up_policies: list[HpaPolicy] = Field(
+        default_factory=lambda: [
+            HpaPolicy(type="Percent", value=100, period_seconds=15),
+            HpaPolicy(type="Pods", value=4, period_seconds=15),
+        ],
+        min_length=1,
+        max_length=10,
+    )
+    """behavior.scaleUp.policies."""
+    scale_up_select_policy: Literal["Max", "Min", "Disabled"] = "Max"
+    """behavior.scaleUp.selectPolicy: Max takes the policy allowing the largest change."""
+    scale_down_policies: list[HpaPolicy] = Field(
+        default_factory=lambda: [HpaPolicy(type="Percent", value=100, period_seconds=15)],
+        min_length=1,
+        max_length=10,
+    )
+    """behavior.scaleDown.policies."""
+    scale_down_select_policy: Literal["Max", "Min", "Disabled"] = "Max"
+    """behavior.scaleDown.selectPolicy."""
 
 
 class ScheduleWindow(Model):
@@ -382,6 +404,10 @@ class Cloud(Model):
     service_variability: Literal["profile", "deterministic", "exponential"] = "profile"
     """GPU service times: as the profile (deterministic batches, token-driven LLM work) or,
     for validation against queueing theory, deterministic or exponential with the same mean."""
+    queue_timeout_s: float | None = Field(default=None, gt=0, le=86_400)
+    """A request still waiting in the pool (not started) after this long is dropped with reason
+    cloud_timeout (Triton's queue policy timeout; Knative's revision timeoutSeconds, 300 s by
+    default, bounds the whole request); None = wait indefinitely."""
     request_overhead_ms: float = Field(default=5, ge=0, le=60_000)
     """Gateway/ingress overhead per cloud request (serverless warm overhead is 100-500 ms)."""
 
@@ -504,7 +530,8 @@ class Slo(Model):
     ttft_p95_ms: float | None = Field(default=None, gt=0, le=1e8)
     """LLM: p95 time to first token."""
     min_tokens_per_s: float | None = Field(default=None, gt=0, le=100_000)
-    """LLM: minimum decode speed per stream."""
+    """LLM: minimum streaming speed per request, (output - 1) tokens from the first token to the
+    last; a completed request below it counts as an SLO miss."""
     hard_deadline: bool = False
     """Whether the latency target is a hard real-time deadline (control loops)."""
 

@@ -47,6 +47,7 @@ class Pooled:
     segment: np.ndarray
     wait_ms: np.ndarray
     service_ms: np.ndarray
+    output_tokens: np.ndarray
 
 
 def segment_weight(plan: Plan, k: int) -> float:
@@ -73,6 +74,7 @@ def pool_records(plan: Plan, records: list[SegmentRecords]) -> Pooled:
             "segment": np.full(int(m.sum()), k),
             "wait_ms": r.wait_s[m] * 1000,
             "service_ms": r.service_s[m] * 1000,
+            "output_tokens": r.output_tokens[m],
         }
         for key, col in cols.items():
             parts[key].append(col)
@@ -146,15 +148,25 @@ def request_counts(p: Pooled) -> dict[str, float]:
 
 def slo_attainment(s: Scenario, p: Pooled) -> float:
     """Share of all arrived requests (drops count as misses) meeting every stated target."""
-    target, ttft = s.slo.latency_target_ms, s.slo.ttft_p95_ms
-    if target is None and ttft is None:
+    target, ttft, tps = s.slo.latency_target_ms, s.slo.ttft_p95_ms, s.slo.min_tokens_per_s
+    if target is None and ttft is None and (tps is None or not s.workload.is_llm):
         return math.nan
     ok = p.completed.copy()
     if target is not None:
         ok &= p.latency_ms <= target
     if ttft is not None and s.workload.is_llm:
         ok &= p.ttft_ms <= ttft
+    if tps is not None and s.workload.is_llm:
+        ok &= decode_tokens_per_s(p) >= tps * (1 - 1e-9)
     return float(p.weight[ok].sum() / max(float(p.weight.sum()), 1e-12))
+
+
+def decode_tokens_per_s(p: Pooled) -> np.ndarray:
+    """Per-request streaming speed after the first token: (output - 1) tokens over the time
+    from first token to done (infinite for one-token answers and non-LLM work)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = (p.output_tokens - 1) * 1000 / (p.latency_ms - p.ttft_ms)
+    return np.where((p.output_tokens > 1) & (p.latency_ms > p.ttft_ms), speed, np.inf)
 
 
 def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:

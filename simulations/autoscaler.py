@@ -15,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
-from simulations.inputs import ScalerInput
+from simulations.inputs import HpaInput, KpaInput, ScalerInput
 
 DAY_S = 86_400.0
 
@@ -71,15 +71,15 @@ class FixedScaler:
 class KpaScaler:
     """Knative Pod Autoscaler: stable and panic windows over per-second concurrency."""
 
-    def __init__(self, p: dict[str, float]) -> None:
-        self.target = p["container_concurrency_target"] * p["target_utilization_pct"] / 100
-        self.stable_window_s = p["stable_window_s"]
-        self.panic_window_s = max(1.0, p["stable_window_s"] * p["panic_window_pct"] / 100)
-        self.panic_threshold = p["panic_threshold_pct"] / 100
-        self.max_up_rate = p["max_scale_up_rate"]
-        self.max_down_rate = p["max_scale_down_rate"]
-        self.tick_s = p["tick_interval_s"]
-        self.scale_down_delay_s = p["scale_down_delay_s"]
+    def __init__(self, p: KpaInput) -> None:
+        self.target = p.container_concurrency_target * p.target_utilization_pct / 100
+        self.stable_window_s = p.stable_window_s
+        self.panic_window_s = max(1.0, p.stable_window_s * p.panic_window_pct / 100)
+        self.panic_threshold = p.panic_threshold_pct / 100
+        self.max_up_rate = p.max_scale_up_rate
+        self.max_down_rate = p.max_scale_down_rate
+        self.tick_s = p.tick_interval_s
+        self.scale_down_delay_s = p.scale_down_delay_s
         self.panic_since: float | None = None
         self.max_panic_pods = 0
         self.recent: deque[tuple[float, int]] = deque()
@@ -122,50 +122,93 @@ class KpaScaler:
 
 
 class HpaScaler:
-    """Kubernetes HPA on in-flight requests per replica, with default behaviour policies."""
+    """Kubernetes HPA on in-flight requests per replica, as the controller computes it
+    (pkg/controller/podautoscaler/horizontal.go): a recommendation from the metric ratio,
+    stabilised over its windows, then limited by the behavior policies over their periodSeconds
+    (changes already made inside a policy's period count against it)."""
 
-    def __init__(self, p: dict[str, float]) -> None:
-        self.target = p["target_inflight_per_replica"]
-        self.tolerance = p["tolerance"]
-        self.tick_s = p["sync_period_s"]
-        self.down_window_s = p["scale_down_stabilization_s"]
-        self.up_window_s = p["scale_up_stabilization_s"]
-        self.up_pct = p["scale_up_pct_per_period"]
-        self.up_pods = int(p["scale_up_pods_per_period"])
-        self.down_pct = p["scale_down_pct_per_period"]
+    def __init__(self, p: HpaInput) -> None:
+        self.p = p
+        self.tick_s = p.sync_period_s
         self.history: deque[tuple[float, int]] = deque()
+        self.events: deque[tuple[float, int]] = deque()
+        """Scale events (time, replicas added; negative = removed)."""
 
     def decide(self, m: PoolMetrics, current: int) -> Decision:
         pods = m.ready + m.not_ready
         if pods == 0:
             return Decision(current, "no pods: no metric")
-        ratio = (m.inflight / pods) / self.target
-        if abs(ratio - 1) <= self.tolerance:
+        ratio = (m.inflight / pods) / self.p.target_inflight_per_replica
+        if abs(ratio - 1) <= self.p.tolerance:
             rec, why = current, f"within tolerance (ratio {ratio:.2f})"
         else:
             rec, why = math.ceil(pods * ratio), f"ratio {ratio:.2f}"
-        self.history.append((m.now, rec))
-        horizon = max(self.down_window_s, self.up_window_s)
-        while self.history and self.history[0][0] < m.now - horizon:
-            self.history.popleft()
-        return self._stabilise(m.now, current, rec, why)
-
-    def _stabilise(self, now: float, current: int, rec: int, why: str) -> Decision:
-        down_floor = max(v for t, v in self.history if t >= now - self.down_window_s)
-        up_ceiling = min(v for t, v in self.history if t >= now - self.up_window_s)
-        desired = current
-        if rec > current:
-            desired = min(up_ceiling, rec)
-            limit = max(math.ceil(current * (1 + self.up_pct / 100)), current + self.up_pods)
-            if desired > limit:
-                return Decision(limit, f"{why}; scale-up rate limit {limit}")
-        elif rec < current:
-            desired = max(down_floor, rec)
-            if desired > rec:
-                return Decision(desired, f"{why}; scale-down stabilisation hold")
-            limit = math.floor(current * (1 - self.down_pct / 100))
-            desired = max(desired, limit)
+        stable = self._stabilise(m.now, current, rec)
+        desired = self._limit(m.now, current, stable)
+        if desired != current:
+            self.events.append((m.now, desired - current))
+        periods = [pol.period_s for pol in self.p.scale_up_policies + self.p.scale_down_policies]
+        while self.events and self.events[0][0] <= m.now - max(periods, default=0.0):
+            self.events.popleft()
+        if desired != stable:
+            why = f"{why}; {'scale-up' if desired > current else 'scale-down'} policy limit"
+        elif stable != rec:
+            why = f"{why}; stabilisation window hold"
         return Decision(desired, why)
+
+    def _stabilise(self, now: float, current: int, rec: int) -> int:
+        """stabilizeRecommendationWithBehaviors: min over the up window, max over the down."""
+        up = down = rec
+        for t, r in self.history:
+            if t > now - self.p.scale_up_stabilization_s:
+                up = min(up, r)
+            if t > now - self.p.scale_down_stabilization_s:
+                down = max(down, r)
+        self.history.append((now, rec))
+        horizon = max(self.p.scale_up_stabilization_s, self.p.scale_down_stabilization_s)
+        while self.history and self.history[0][0] <= now - horizon:
+            self.history.popleft()
+        return min(max(current, up), down)
+
+    def _limit(self, now: float, current: int, desired: int) -> int:
+        """convertDesiredReplicasWithBehaviorRate: the policies' limits over their periods."""
+        if desired > current:
+            return min(desired, max(self._up_limit(now, current), current))
+        if desired < current:
+            return max(desired, min(self._down_limit(now, current), current))
+        return desired
+
+    def _changes(self, now: float, period_s: float) -> tuple[int, int]:
+        """Replicas added and removed by scale events inside the last period_s."""
+        added = sum(c for t, c in self.events if t > now - period_s and c > 0)
+        removed = sum(-c for t, c in self.events if t > now - period_s and c < 0)
+        return added, removed
+
+    def _up_limit(self, now: float, current: int) -> int:
+        if self.p.scale_up_select == "Disabled":
+            return current
+        proposals = []
+        for pol in self.p.scale_up_policies:
+            added, removed = self._changes(now, pol.period_s)
+            start = current - added + removed
+            if pol.kind == "Pods":
+                proposals.append(start + int(pol.value))
+            else:
+                proposals.append(math.ceil(start * (1 + pol.value / 100)))
+        return min(proposals) if self.p.scale_up_select == "Min" else max(proposals)
+
+    def _down_limit(self, now: float, current: int) -> int:
+        if self.p.scale_down_select == "Disabled":
+            return current
+        proposals = []
+        for pol in self.p.scale_down_policies:
+            added, removed = self._changes(now, pol.period_s)
+            start = current - added + removed
+            if pol.kind == "Pods":
+                proposals.append(start - int(pol.value))
+            else:
+                proposals.append(int(start * (1 - pol.value / 100)))
+        return max(proposals) if self.p.scale_down_select == "Min" else min(proposals)
 
 
 class ScheduleScaler:
@@ -175,23 +218,26 @@ class ScheduleScaler:
 
     def __init__(self, inp: ScalerInput, base: int, day_offset_s: float) -> None:
         self.windows = inp.windows
-        self.lead_s = inp.params.get("prewarm_lead_s", 0.0)
+        self.lead_s = inp.prewarm_lead_s
         self.base = base
         self.day_offset_s = day_offset_s
 
     def decide(self, m: PoolMetrics, current: int) -> Decision:
-        tod = (m.now + self.day_offset_s + self.lead_s) % DAY_S
+        tod = (m.now + self.day_offset_s) % DAY_S
         for start, end, replicas in self.windows:
-            if start <= tod < end and replicas > self.base:
+            # the lead moves only the start: replicas are requested lead_s early, released at end
+            if (tod - (start - self.lead_s)) % DAY_S < end - start + self.lead_s and (
+                replicas > self.base
+            ):
                 return Decision(replicas, f"schedule window {start / 3600:g}-{end / 3600:g} h")
         return Decision(self.base, "schedule: outside windows")
 
 
 def make_scaler(inp: ScalerInput, min_replicas: int, day_offset_s: float) -> Scaler:
     if inp.kind == "kpa":
-        return KpaScaler(inp.params)
+        return KpaScaler(inp.kpa)
     if inp.kind == "hpa":
-        return HpaScaler(inp.params)
+        return HpaScaler(inp.hpa)
     if inp.kind == "schedule":
         return ScheduleScaler(inp, min_replicas, day_offset_s)
     return FixedScaler(min_replicas)

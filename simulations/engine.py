@@ -112,6 +112,7 @@ class Segment:
             self.budget_exhausted,
         )
         self.pool.on_evict = self.router.pool_evicted
+        self.pool.on_timeout = lambda rid: self.router.drop(rid, "cloud_timeout")
         self.scaler: Scaler = make_scaler(inp.pool.scaler, inp.pool.min_replicas, inp.day_offset_s)
         self.wake: simpy.Event | None = None
         self.pool.on_activity = self.activity
@@ -197,10 +198,10 @@ class Segment:
         """Tick the scaler; sleep while the pool is idle at its floor (woken by the activator)."""
         env, pool, spec = self.env, self.pool, self.inp.pool
         tick = self.scaler.tick_s
-        params = spec.scaler.params
-        stable_n = max(1, round(params.get("stable_window_s", 60.0) / tick))
-        panic_n = max(1, round(stable_n * params.get("panic_window_pct", 10.0) / 100))
-        grace = params.get("scale_to_zero_grace_s", 0.0)
+        kpa = spec.scaler.kpa
+        stable_n = max(1, round(kpa.stable_window_s / tick))
+        panic_n = max(1, round(stable_n * kpa.panic_window_pct / 100))
+        grace = kpa.scale_to_zero_grace_s if spec.scaler.kind == "kpa" else 0.0
         areas = [0.0]
         zero_since: float | None = None
         while True:

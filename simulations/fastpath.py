@@ -4,7 +4,8 @@ Like working out a bank queue on paper instead of re-enacting it: with c identic
 serving first come, first served, and each request carrying its own service time, a request's
 start is the later of its arrival and the earliest time a server frees up. A heap of server-free
 times gives every wait with no events at all. It applies only where the SimPy model would do the
-same thing: cloud-only routing, a fixed pool, batch size 1, no pool queue limit, and no device
+same thing: cloud-only routing, a fixed pool, batch size 1, no pool queue limit, one shared
+queue (the ``shared_queue`` balancer, or a single replica), and no device
 failure or link outage inside the segment (checked by drawing from the same streams the SimPy
 processes would use). ``tests/unit/test_fastpath.py`` proves both give identical requests.
 Time in seconds.
@@ -38,6 +39,8 @@ def applies(
         and pool.max_batch == 1
         and pool.queue_limit is None
         and pool.initial_replicas >= 1
+        # one shared FCFS queue: the shared_queue balancer, or a single replica under any balancer
+        and (pool.load_balancer == "shared_queue" or pool.initial_replicas == 1)
         and (pol.sensitive_may_leave or not req.sensitive.any())
     )
     if not structural:

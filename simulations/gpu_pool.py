@@ -70,6 +70,9 @@ class Pool(Service):
         self.cap = math.inf
         self.guard: BudgetGuard | None = None
         self.on_evict: Callable[[int], None] = lambda _rid: None
+        self.on_timeout: Callable[[int], None] = lambda _rid: None
+        self.queued_in: dict[int, deque[int]] = {}
+        """Where each waiting request sits (the buffer, the shared queue or a replica's)."""
         self._fit()
 
     # ------------------------------------------------------------------ counts
@@ -206,6 +209,7 @@ class Pool(Service):
         self._track()
         while q:
             rid = q.popleft()
+            self.queued_in.pop(rid, None)
             self.n_waiting -= 1
             self.enqueued_s.pop(rid, None)
             self.on_evict(rid)
@@ -237,22 +241,40 @@ class Pool(Service):
         self.n_waiting += 1
         self.enqueued_s[rid] = self.env.now
         self.on_activity()
+        timeout = self.spec.queue_timeout_s
+        if timeout is not None:
+            self.env.timeout(timeout).callbacks.append(lambda _e: self._expire(rid))
         if self.shared:
-            self.queue.append(rid)
+            self._enqueue(rid, self.queue)
             self._dispatch()
         else:
             self._assign(rid)
         return True
 
+    def _enqueue(self, rid: int, q: deque[int]) -> None:
+        q.append(rid)
+        self.queued_in[rid] = q
+
+    def _expire(self, rid: int) -> None:
+        """The pool queue timeout: a request still waiting is dropped (reason cloud_timeout)."""
+        q = self.queued_in.pop(rid, None)
+        if q is None:
+            return  # started, finished or handed back already
+        self._track()
+        q.remove(rid)
+        self.n_waiting -= 1
+        self.enqueued_s.pop(rid, None)
+        self.on_timeout(rid)
+
     def _assign(self, rid: int) -> None:
         """The balancer's choice among ready replicas; the buffer while none is ready."""
         ready = [r for r in self.live if r.state == "ready"]
         if not ready:
-            self.queue.append(rid)
+            self._enqueue(rid, self.queue)
             return
         r = ready[pick(self.spec.load_balancer, ready, self.lb_rng, self.last_rid)]
         self.last_rid = r.rid
-        r.queue.append(rid)
+        self._enqueue(rid, r.queue)
         self._serve(r, r.queue, r)
 
     def _flush(self) -> None:

@@ -78,13 +78,59 @@ class LinkInput:
 
 
 @dataclass(frozen=True)
+class KpaInput:
+    """Knative Pod Autoscaler settings (knative/serving config/core/configmaps/autoscaler.yaml)."""
+
+    container_concurrency_target: float = 100.0
+    target_utilization_pct: float = 70.0
+    stable_window_s: float = 60.0
+    panic_window_pct: float = 10.0
+    panic_threshold_pct: float = 200.0
+    max_scale_up_rate: float = 1000.0
+    max_scale_down_rate: float = 2.0
+    tick_interval_s: float = 2.0
+    scale_to_zero_grace_s: float = 30.0
+    scale_down_delay_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class HpaPolicy:
+    """One HPA scaling policy: at most ``value`` pods or percent over the last ``period_s``."""
+
+    kind: Literal["Pods", "Percent"]
+    value: float
+    period_s: float
+
+
+@dataclass(frozen=True)
+class HpaInput:
+    """Kubernetes HPA (autoscaling/v2) settings; defaults are upstream's default behavior."""
+
+    target_inflight_per_replica: float = 8.0
+    tolerance: float = 0.1
+    sync_period_s: float = 15.0
+    scale_up_stabilization_s: float = 0.0
+    scale_down_stabilization_s: float = 300.0
+    scale_up_policies: tuple[HpaPolicy, ...] = (
+        HpaPolicy("Percent", 100, 15),
+        HpaPolicy("Pods", 4, 15),
+    )
+    scale_down_policies: tuple[HpaPolicy, ...] = (HpaPolicy("Percent", 100, 15),)
+    scale_up_select: Literal["Max", "Min", "Disabled"] = "Max"
+    scale_down_select: Literal["Max", "Min", "Disabled"] = "Max"
+
+
+@dataclass(frozen=True)
 class ScalerInput:
-    """Autoscaler settings; ``kind`` picks the algorithm, the rest are its knobs."""
+    """Autoscaler settings; ``kind`` picks the algorithm, the matching field holds its knobs."""
 
     kind: Literal["fixed", "kpa", "hpa", "schedule"]
-    params: dict[str, float] = field(default_factory=dict)
+    kpa: KpaInput = field(default_factory=KpaInput)
+    hpa: HpaInput = field(default_factory=HpaInput)
     windows: tuple[tuple[float, float, int], ...] = ()
     """Schedule windows (start s of day, end s of day, replicas)."""
+    prewarm_lead_s: float = 0.0
+    """Schedule: replicas are requested this long before a window starts."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +163,8 @@ class PoolInput:
     load_balancer: Balancer = "least_outstanding"
     """How requests are assigned to replicas (see simulations.balancer)."""
     queue_limit: int | None = None
+    queue_timeout_s: float | None = None
+    """A request not started after this long in the pool is dropped (reason cloud_timeout)."""
     variability: Literal["profile", "deterministic", "exponential"] = "profile"
     overhead_s: float = 0.0
     price_per_replica_s: float = 0.0

@@ -25,6 +25,7 @@ DROP_REASONS = (
     "offline",
     "budget_exhausted",
     "pool_queue_full",
+    "cloud_timeout",
 )
 REASON = {name: i for i, name in enumerate(DROP_REASONS)}
 

@@ -80,6 +80,7 @@ class Service:
     batches: int
     batch_items: int
     n_waiting: int
+    queued_in: dict[int, deque[int]]
     timer_gen: int
     timer_at: float
 
@@ -105,7 +106,8 @@ class Service:
 
     def batch_s(self, n: int) -> float:
         """Batch time; beyond batch 8 it grows at the saturated throughput (never faster)."""
-        return max(self.setup_s + self.per_item_s * n, n * self.spec.batch8_s / 8)
+        linear = self.setup_s + self.per_item_s * n
+        return linear if n <= 8 else max(linear, n * self.spec.batch8_s / 8)
 
     # ------------------------------------------------------------------ dynamic batching
     def _try_batch(self, r: Replica, src: deque[int], timer: Replica | None) -> bool:
@@ -140,6 +142,8 @@ class Service:
         self._track()
         n = min(len(src), self.spec.max_batch)
         batch = [src.popleft() for _ in range(n)]
+        for rid in batch:
+            self.queued_in.pop(rid, None)
         self.n_waiting -= n
         self.in_service += n
         self.batches += 1
@@ -204,6 +208,7 @@ class Service:
             return False
         self._track()
         src.popleft()
+        self.queued_in.pop(rid, None)
         self.n_waiting -= 1
         if r.busy == 0:
             r.busy_since = self.env.now

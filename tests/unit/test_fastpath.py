@@ -27,12 +27,15 @@ def both(s):  # type: ignore[no-untyped-def]
     ("service", "network"),
     [
         ("exponential", {"network.ideal": True}),
+        # one replica: every balancer is one FCFS queue
+        ("exponential", {"network.ideal": True, "cloud.load_balancer": "random"}),
         ("deterministic", {"network.ideal": True}),
         ("exponential", {"network.ideal": False, "network.outages_per_day": 0}),
     ],
 )
 def test_fastpath_matches_simpy(service: str, network: dict[str, object]) -> None:
-    s = theory_scenario(3, 0.85, service, 20_000, 1, seed=4)  # type: ignore[arg-type]
+    replicas = 1 if "cloud.load_balancer" in network else 3
+    s = theory_scenario(replicas, 0.85, service, 20_000, 1, seed=4)  # type: ignore[arg-type]
     s = apply_overrides(s, network)
     inp, fast, slow = both(s)
     streams = spawn_streams(inp)
@@ -62,6 +65,7 @@ def test_fastpath_refuses_what_it_cannot_reproduce() -> None:
         {"cloud.autoscaler.kind": "hpa"},
         {"network.ideal": False, "network.outages_per_day": 500},
         {"edge.mtbf_hours": 1},
+        {"cloud.load_balancer": "least_outstanding"},  # per-replica queues are not M/M/c
     ):
         t = apply_overrides(s, updates)
         (inp,) = segment_inputs(t, build_plan(t), 0)

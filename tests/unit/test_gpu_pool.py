@@ -177,3 +177,17 @@ def test_each_replica_has_its_own_queue_and_the_balancer_spreads_work() -> None:
         d = dict(log)
         assert d["done1"] == pytest.approx(d["done0"])  # each alone on its replica
         assert [r.busy_s > 0 for r in pool.replicas] == [True, True]
+
+
+def test_pool_queue_timeout_drops_waiting_requests() -> None:
+    # defect: the pool had no request timeout; a request still queued after it is dropped
+    log: list[tuple[str, float]] = []
+    env, pool = make_pool(log, max_batch=1, queue_timeout_s=0.015)
+    pool.on_timeout = lambda rid: log.append((f"timeout{rid}", env.now))
+    for rid in range(3):
+        submit_at(env, pool, rid, 0.0)
+    env.run(until=1)
+    d = dict(log)
+    assert d["start0"] == 0.0 and d["start1"] == pytest.approx(0.010)
+    assert d["timeout2"] == pytest.approx(0.015) and "start2" not in d
+    assert pool.n_waiting == 0
