@@ -48,6 +48,10 @@ class CostBreakdown:
     per_slo_met_request_usd: float
     cumulative_usd: list[float]
     """Cash spent by the end of month m, m = 0 (purchase) .. 12 x horizon_years."""
+    gpu_bill: list[dict[str, float | str]]
+    """The GPU line as rows: billed GPU-hours x USD per GPU-hour = USD (they sum to the line)."""
+    gpu_hours: dict[str, float]
+    """GPU-hours of the month by state (busy, ready_idle, starting), held and billed."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -60,6 +64,8 @@ class CostBreakdown:
             "horizon_years": self.horizon_years,
             "per_1k_requests_usd": self.per_1k_requests_usd,
             "per_slo_met_request_usd": self.per_slo_met_request_usd,
+            "gpu_bill": self.gpu_bill,
+            "gpu_hours": self.gpu_hours,
         }
 
 
@@ -111,6 +117,45 @@ def gpu_bill_rows(s: Scenario, figures: dict[str, float]) -> list[tuple[str, flo
 def gpu_cost_usd(s: Scenario, figures: dict[str, float]) -> float:
     """GPU time as billed under the scenario's pricing model."""
     return sum(hours * price for _, hours, price in gpu_bill_rows(s, figures))
+
+
+GPU_HOUR_STATES = ("busy", "ready_idle", "starting")
+
+
+def gpu_hours_by_state(figures: dict[str, float]) -> dict[str, float]:
+    """Busy + ready-idle + starting = held; billed adds the per-start minimums (or, reserved,
+    the unused commitment)."""
+    out = {k: figures.get(f"cloud.gpu_hours_{k}", 0.0) for k in GPU_HOUR_STATES}
+    out["held"] = figures.get("cloud.gpu_hours", 0.0)
+    out["billed"] = figures.get("cloud.gpu_hours_billed", 0.0)
+    return out
+
+
+def gpu_bill(s: Scenario, figures: dict[str, float]) -> list[dict[str, float | str]]:
+    """The GPU line, row by row, as the Cost page and the JSON show it."""
+    if not uses_cloud(s):
+        return []
+    return [
+        {"billing": what, "billed_gpu_hours": h, "usd_per_gpu_hour": p, "usd": h * p}
+        for what, h, p in gpu_bill_rows(s, figures)
+    ]
+
+
+ARTICLE_GPU_HOURS = (200.0, 300.0)
+"""The source article's cloud option: 200-300 GPU-hours a month for 1M ~200-token chats."""
+
+
+def busy_vs_billed_note(hours: dict[str, float]) -> str:
+    """One sentence on why billed GPU-hours exceed busy ones, beside the article's figure."""
+    lo, hi = ARTICLE_GPU_HOURS
+    return (
+        f"Busy GPU-hours ({hours['busy']:,.1f}) count only the time a GPU was serving requests, "
+        f"which is what the article's {lo:.0f}-{hi:.0f} GPU-hours a month for 1M chats measure; "
+        f"the provider bills every second a GPU is held ({hours['held']:,.1f} h: also ready but "
+        f"idle {hours['ready_idle']:,.1f} h, starting {hours['starting']:,.1f} h) plus the "
+        f"minimum charge per start, so billed GPU-hours are {hours['billed']:,.1f} and billed "
+        "hours x price is the GPU line."
+    )
 
 
 def monthly_lines(s: Scenario, figures: dict[str, float]) -> tuple[dict[str, float], float]:
@@ -165,6 +210,8 @@ def estimate_monthly_cost(s: Scenario, figures: dict[str, float]) -> CostBreakdo
         per_1k_requests_usd=lines["total"] / requests * 1000 if requests else math.nan,
         per_slo_met_request_usd=lines["total"] / met if met and met > 0 else math.nan,
         cumulative_usd=cumulative,
+        gpu_bill=gpu_bill(s, figures),
+        gpu_hours=gpu_hours_by_state(figures),
     )
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.compare import break_even_volume
+from planner.cost import busy_vs_billed_note
 from ui import charts
 from ui.common import result
 from ui.state import canonical
@@ -45,6 +46,15 @@ def render() -> None:
     st.caption(f"Break-even month (edge-first vs cloud-first): {when}")
     st.subheader("Monthly cost lines (this scenario)")
     st.dataframe(pd.DataFrame([cost["monthly_usd"]]).T.rename(columns={0: "USD / month"}))
+    st.subheader("GPU-hours and the bill (this scenario)")
+    if cost["gpu_bill"]:
+        hours = cost["gpu_hours"]
+        st.dataframe(
+            pd.DataFrame([hours]).rename(index={0: "GPU-hours / month"}).T,
+            use_container_width=False,
+        )
+        st.dataframe(pd.DataFrame(cost["gpu_bill"]), hide_index=True)
+        st.caption(busy_vs_billed_note(hours))
     st.subheader("Break-even volume")
     if st.button("Simulate across volumes (edge-only vs cloud-only, x0.1 to x10)"):
         with st.spinner("simulating 10 runs..."):
