@@ -119,12 +119,12 @@ def gpu_cost_usd(s: Scenario, figures: dict[str, float]) -> float:
     return sum(hours * price for _, hours, price in gpu_bill_rows(s, figures))
 
 
-GPU_HOUR_STATES = ("busy", "ready_idle", "starting")
+GPU_HOUR_STATES = ("busy", "ready_idle", "starting", "keep_alive")
 
 
 def gpu_hours_by_state(figures: dict[str, float]) -> dict[str, float]:
-    """Busy + ready-idle + starting = held; billed adds the per-start minimums (or, reserved,
-    the unused commitment)."""
+    """Busy + ready-idle + starting + node keep-alive = held; billed adds the per-start minimums
+    (or, reserved, the unused commitment)."""
     out = {k: figures.get(f"cloud.gpu_hours_{k}", 0.0) for k in GPU_HOUR_STATES}
     out["held"] = figures.get("cloud.gpu_hours", 0.0)
     out["billed"] = figures.get("cloud.gpu_hours_billed", 0.0)
@@ -152,7 +152,8 @@ def busy_vs_billed_note(hours: dict[str, float]) -> str:
         f"Busy GPU-hours ({hours['busy']:,.1f}) count only the time a GPU was serving requests, "
         f"which is what the article's {lo:.0f}-{hi:.0f} GPU-hours a month for 1M chats measure; "
         f"the provider bills every second a GPU is held ({hours['held']:,.1f} h: also ready but "
-        f"idle {hours['ready_idle']:,.1f} h, starting {hours['starting']:,.1f} h) plus the "
+        f"idle {hours['ready_idle']:,.1f} h, starting {hours['starting']:,.1f} h, empty nodes kept "
+        f"alive {hours['keep_alive']:,.1f} h) plus the "
         f"minimum charge per start, so billed GPU-hours are {hours['billed']:,.1f} and billed "
         "hours x price is the GPU line."
     )

@@ -219,6 +219,7 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         load_balancer=c.load_balancer,
         queue_limit=c.batching.queue_limit,
         queue_timeout_s=c.queue_timeout_s,
+        node_keep_alive_s=0.0 if c.pricing == "serverless" else c.node_keep_alive_s,
         variability=c.service_variability,
         # the LLM step model carries the per-step fixed cost the profile's TTFT overhead measured
         overhead_s=c.request_overhead_ms / 1000,

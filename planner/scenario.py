@@ -404,6 +404,10 @@ class Cloud(Model):
     service_variability: Literal["profile", "deterministic", "exponential"] = "profile"
     """GPU service times: as the profile (deterministic batches, token-driven LLM work) or,
     for validation against queueing theory, deterministic or exponential with the same mean."""
+    node_keep_alive_s: float = Field(default=600, ge=0, le=86_400)
+    """How long an emptied GPU node is kept (and billed) before removal, so a replica started
+    within it skips node provisioning and the image pull: Cluster Autoscaler's
+    --scale-down-unneeded-time, 10 min by default. Serverless pricing has no nodes of yours."""
     queue_timeout_s: float | None = Field(default=None, gt=0, le=86_400)
     """A request still waiting in the pool (not started) after this long is dropped with reason
     cloud_timeout (Triton's queue policy timeout; Knative's revision timeoutSeconds, 300 s by

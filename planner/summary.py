@@ -172,7 +172,7 @@ def decode_tokens_per_s(p: Pooled) -> np.ndarray:
 def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
     """GPU-hours by state and as billed (node lives through the one billing function)."""
     terms = billing_terms(s)
-    held = billed = starting = busy = ready = peak = above = 0.0
+    held = pods = billed = starting = busy = ready = peak = above = 0.0
     batches = items = 0
     gpus = gpus_per_replica(s)
     reserved_sim = (
@@ -181,7 +181,9 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
     for k, r in enumerate(records):
         # GPU-seconds: each simulated replica holds `gpus` GPUs (tensor parallel)
         w = plan.segments[k].weight * plan.hour_scale * plan.pool_scale * gpus
-        lives, spans = measured_lives(r)
+        pod_lives, _ = measured_lives(r, [(a, end) for a, _r, end in r.instances])
+        lives, spans = measured_lives(r, r.nodes or [(a, end) for a, _r, end in r.instances])
+        pods += sum(life for life, _ in pod_lives) * w
         held += sum(life for life, _ in lives) * w
         billed += billed_total_s(lives, terms) * w
         starting += starting_s(r) * w
@@ -201,6 +203,7 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
         "cloud.gpu_hours_busy": busy / 3600,
         "cloud.gpu_hours_ready_idle": max(ready - busy, 0.0) / 3600,
         "cloud.gpu_hours_starting": starting / 3600,
+        "cloud.gpu_hours_keep_alive": max(held - pods, 0.0) / 3600,
         "cloud.gpu_hours_above_reserved": above / 3600,
         "cloud.budget_alerts": alerts * plan.pool_scale,
         "cloud.peak_replicas": peak * plan.pool_scale,
@@ -210,14 +213,16 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
     }
 
 
-def measured_lives(r: SegmentRecords) -> tuple[list[tuple[float, bool]], list[tuple[float, float]]]:
-    """Each instance's life inside the measured window, whether it started there, and its span.
+def measured_lives(
+    r: SegmentRecords, intervals: list[tuple[float, float]]
+) -> tuple[list[tuple[float, bool]], list[tuple[float, float]]]:
+    """Each (node or pod) life inside the measured window, whether it started there, its span.
 
     A life that began before the window (warm-up, or carried over from the day before) had its
     start billed already, so the per-start minimum applies only to starts inside the window.
     """
     lives, spans = [], []
-    for start, _ready, end in r.instances:
+    for start, end in intervals:
         a, b = max(start, r.warmup_s), min(end, r.end_s)
         if b > a:
             lives.append((b - a, start >= r.warmup_s))

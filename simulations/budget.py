@@ -59,17 +59,18 @@ class BudgetGuard:
         return self.prior_usd + self.pool.spec.committed_usd + self.metered_s(t) * self.price_s
 
     def metered_s(self, t: float) -> float:
-        pool = self.pool
+        pool, nodes = self.pool, self.pool.nodes
         if self.committed:
-            return pool.over_area_s + max(len(pool.live) - self.committed, 0) * (t - pool.over_t)
+            over = max(len(nodes.live) - self.committed, 0)
+            return pool.over_area_s + over * (t - pool.over_t)
         # a live node has committed its minimum charge from the moment it was requested
         m = self.terms.minimum_s
-        live = sum(billed_s(max(t - r.requested_s, m), self.terms) for r in pool.live)
-        return pool.closed_billed_s + live
+        live = sum(billed_s(max(t - n.requested_s, m), self.terms) for n in nodes.live)
+        return nodes.closed_billed_s + live
 
     def limit_usd(self) -> float:
         """The budget less one billing increment for every node that may still be rounded up."""
-        margin = len(self.pool.live) * self.terms.increment_s * self.price_s
+        margin = len(self.pool.nodes.live) * self.terms.increment_s * self.price_s
         return self.budget_usd - margin
 
     def floor_usd(self, t: float) -> float:
@@ -114,11 +115,13 @@ class BudgetGuard:
         if value >= limit:
             return now
         if self.committed:
-            rate = (max(len(self.pool.live) - self.committed, 0) - self.floor_extra) * self.price_s
+            live = len(self.pool.nodes.live)
+            rate = (max(live - self.committed, 0) - self.floor_extra) * self.price_s
             return now + (limit - value) / rate if rate > 0 else math.inf
         m = self.terms.minimum_s
-        pending = sorted(r.requested_s + m for r in self.pool.live if now - r.requested_s < m)
-        running = len(self.pool.live) - len(pending)
+        nodes = self.pool.nodes.live
+        pending = sorted(n.requested_s + m for n in nodes if now - n.requested_s < m)
+        running = len(nodes) - len(pending)
         t = now
         for bp in [*pending, math.inf]:
             rate = (running - self.floor_extra) * self.price_s

@@ -280,6 +280,7 @@ class Segment:
             series=self.series,
             scaling_log=self.pool.scaling_log,
             instances=instances,
+            nodes=self.pool.nodes.lives(self.end_s),
             links=len(self.links),
             device_busy_s=delta["device_busy_s"],
             device_up_s=n_devices * span - delta["device_down_s"],

@@ -162,6 +162,7 @@ def records(
         series=series,
         scaling_log=[],
         instances=[(0.0, 0.0, end_s)] * c,
+        nodes=[(0.0, end_s)] * c,
         device_busy_s=0.0,
         links=len(inp.links),
         device_up_s=n_devices * (end_s - warm),

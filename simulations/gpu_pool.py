@@ -24,8 +24,8 @@ import numpy as np
 import simpy
 
 from simulations.balancer import pick
-from simulations.billing import billed_s
 from simulations.inputs import PoolInput
+from simulations.nodes import Node, NodePool
 from simulations.service import Replica, Service
 
 if TYPE_CHECKING:
@@ -66,7 +66,8 @@ class Pool(Service):
         self.inflight_area = self.inflight_t = 0.0
         self.on_activity: Callable[[], None] = lambda: None
         self.counts = {"provisioning": 0, "ready": 0, "draining": 0, "gone": 0}
-        self.closed_billed_s = self.over_area_s = self.over_t = 0.0
+        self.over_area_s = self.over_t = 0.0
+        self.nodes = NodePool(env, spec.node_keep_alive_s, spec.billing, self._node_change)
         self.cap = math.inf
         self.guard: BudgetGuard | None = None
         self.on_evict: Callable[[int], None] = lambda _rid: None
@@ -88,7 +89,6 @@ class Pool(Service):
         return self.counts["provisioning"] + self.counts["ready"]
 
     def _new(self, state: str) -> Replica:
-        self._meter()
         r = Replica(len(self.replicas), self.env.now, state=state)
         self.replicas.append(r)
         self.live.append(r)
@@ -111,7 +111,8 @@ class Pool(Service):
     # ------------------------------------------------------------------ billing clock
     def _meter(self) -> None:
         """Advance the integral of node-seconds above the commitment (reserved pricing)."""
-        now, over = self.env.now, max(len(self.live) - self.spec.committed_replicas, 0.0)
+        now = self.env.now
+        over = max(len(self.nodes.live) - self.spec.committed_replicas, 0.0)
         self.over_area_s += over * (now - self.over_t)
         self.over_t = now
 
@@ -119,12 +120,19 @@ class Pool(Service):
         if self.guard is not None:
             self.guard.rearm()
 
+    def _node_change(self, after: bool) -> None:
+        """Nodes come and go: meter before the change, re-arm the budget guard after it."""
+        if after:
+            self._rearm()
+        else:
+            self._meter()
+
     # ------------------------------------------------------------------ scaling
     def start_warm(self, n: int) -> None:
         for _ in range(n):
             r = self._new("ready")
             r.ready_s = r.last_t = self.env.now
-        self._rearm()
+            r.node = self.nodes.new(0.0, ready_now=True)
 
     def scale_to(self, desired: int, reason: str) -> None:
         if desired > self.cap:
@@ -147,11 +155,29 @@ class Pool(Service):
             if self.guard is not None and not self.guard.may_start():
                 self.guard.trip()
                 return
-            r = self._new("provisioning")
-            delay = sum(self._stage(med, p95) for med, p95 in self.spec.cold_start)
-            self.env.timeout(delay).callbacks.append(self._ready_callback(r))
-        self._rearm()
+            self._place(self._new("provisioning"))
         self._flush()
+
+    def _place(self, r: Replica) -> None:
+        """Schedule a new pod: on an empty ready node (image cached: weights and warm-up
+        only), on a node still provisioning, or on a new node (provisioning + image pull)."""
+        node = self.nodes.take()
+        if node is None:
+            stages = self.spec.cold_start
+            node = self.nodes.new(self._stage(*stages[0]) if stages else 0.0)
+        r.node = node
+        if node.state == "ready":
+            self._pod_start(r, node)
+        else:
+            node.waiting = lambda n: self._pod_start(r, n)
+
+    def _pod_start(self, r: Replica, node: Node) -> None:
+        stages = self.spec.cold_start[1:]
+        if node.image_cached:
+            stages = stages[1:]
+        node.image_cached = True
+        delay = sum(self._stage(med, p95) for med, p95 in stages)
+        self.env.timeout(delay).callbacks.append(self._ready_callback(r))
 
     def _ready_callback(self, r: Replica) -> Callable[[simpy.Event], None]:
         return lambda _e: self._ready(r)
@@ -184,12 +210,12 @@ class Pool(Service):
                 self._set(r, "draining")
 
     def _terminate(self, r: Replica) -> None:
-        self._meter()
+        """The pod goes; its node (kept after a cancelled start too) enters its keep-alive."""
         self._set(r, "gone")
         r.end_s = self.env.now
-        self.closed_billed_s += billed_s(r.end_s - r.requested_s, self.spec.billing)
         self.live.remove(r)
-        self._rearm()
+        if r.node is not None:
+            self.nodes.release(r.node, keep_alive=self.cap == math.inf)
 
     def cap_at(self, floor: int, reason: str) -> None:
         """Release every node above ``floor`` now (their requests are evicted); stay capped."""
@@ -201,6 +227,7 @@ class Pool(Service):
             if r.state != "gone":
                 self._terminate(r)
         self.scaling_log.append((self.env.now, before, self.active(), reason))
+        self.nodes.drop_idle()
         if floor == 0:
             self._hand_back(self.queue)
         self._dispatch()

@@ -171,6 +171,9 @@ class PoolInput:
     """Metered price of one node-second (reserved: the on-demand rate of the overflow)."""
     billing: BillingTerms = field(default_factory=BillingTerms)
     """Billing increment and minimum per node start of the offer."""
+    node_keep_alive_s: float = 0.0
+    """How long an empty node stays before removal (Cluster Autoscaler scale-down-unneeded-time);
+    0 = the node goes with its pod (serverless: the platform bills container seconds)."""
     committed_replicas: float = 0.0
     """Reserved pricing: nodes paid all month whether used or not (simulated pool's share)."""
     committed_usd: float = 0.0

@@ -85,6 +85,8 @@ class SegmentRecords:
     """(time s, replicas before, replicas after, reason)."""
     instances: list[tuple[float, float, float]]
     """Per replica: (requested s, ready s or nan, terminated s)."""
+    nodes: list[tuple[float, float]] = field(default_factory=list)
+    """Per GPU node: (requested s, removed s or end of run): what the provider bills."""
     links: int = 0
     device_busy_s: float = 0.0
     device_up_s: float = 0.0

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from simulations.inputs import PoolInput
+from simulations.nodes import Node
 
 EPS = 1e-9
 
@@ -60,6 +61,7 @@ class Replica:
     kv: dict[int, float] = field(default_factory=dict)
     kv_used: float = 0.0
     gen: int = 0
+    node: Node | None = None
 
     @property
     def outstanding(self) -> int:

@@ -53,7 +53,9 @@ def test_short_lived_replicas_are_not_billed_whole_hours() -> None:
 def test_billed_hours_by_state_add_up() -> None:
     f = figures(small("seasonal_burst_app"))
     parts = f["cloud.gpu_hours_busy"] + f["cloud.gpu_hours_ready_idle"]
-    assert parts + f["cloud.gpu_hours_starting"] == pytest.approx(f["cloud.gpu_hours"], rel=1e-6)
+    parts += f["cloud.gpu_hours_starting"] + f["cloud.gpu_hours_keep_alive"]
+    assert parts == pytest.approx(f["cloud.gpu_hours"], rel=1e-6)
+    assert f["cloud.gpu_hours_keep_alive"] > 0  # on-demand nodes stay 10 min after emptying
 
 
 def test_billed_hours_never_fall_when_only_volume_rises() -> None:

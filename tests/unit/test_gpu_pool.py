@@ -191,3 +191,52 @@ def test_pool_queue_timeout_drops_waiting_requests() -> None:
     assert d["start0"] == 0.0 and d["start1"] == pytest.approx(0.010)
     assert d["timeout2"] == pytest.approx(0.015) and "start2" not in d
     assert pool.n_waiting == 0
+
+
+def node_pool(log: list[tuple[str, float]]) -> tuple[simpy.Environment, Pool]:
+    # node provisioning 100 s, image pull 50 s, weights 20 s, warm-up 10 s; 10 min keep-alive
+    stages = ((100.0, 100.0), (50.0, 50.0), (20.0, 20.0), (10.0, 10.0))
+    env, pool = make_pool(
+        log, initial_replicas=0, min_replicas=0, cold_start=stages, node_keep_alive_s=600.0
+    )
+    pool.on_start = lambda rid: log.append((f"start{rid}", env.now))
+    return env, pool
+
+
+def scale_at(env: simpy.Environment, pool: Pool, n: int, t: float) -> None:
+    env.timeout(t).callbacks.append(lambda _e: pool.scale_to(n, "test"))
+
+
+def test_a_pool_that_refills_within_the_keep_alive_pays_no_second_node_start() -> None:
+    log: list[tuple[str, float]] = []
+    env, pool = node_pool(log)
+    scale_at(env, pool, 1, 0.0)
+    scale_at(env, pool, 0, 1000.0)  # empties
+    scale_at(env, pool, 1, 1300.0)  # refills 5 min later: the node is still there
+    submit_at(env, pool, 0, 1300.0)
+    env.run(until=3000)
+    assert len(pool.nodes.nodes) == 1
+    assert pool.replicas[0].ready_s == pytest.approx(180.0)  # node + pull + weights + warm-up
+    assert pool.replicas[1].ready_s == pytest.approx(1330.0)  # weights + warm-up only
+    assert dict(log)["start0"] == pytest.approx(1330.0)
+    assert pool.nodes.lives(3000.0) == [(0.0, 3000.0)]  # billed as one node life
+
+
+def test_an_empty_node_is_removed_after_the_keep_alive_and_a_later_start_pays_again() -> None:
+    env, pool = node_pool([])
+    scale_at(env, pool, 1, 0.0)
+    scale_at(env, pool, 0, 1000.0)
+    scale_at(env, pool, 1, 2000.0)  # 1,000 s later: the node left at 1,600 s
+    env.run(until=3000)
+    assert pool.nodes.lives(3000.0) == [(0.0, 1600.0), (2000.0, 3000.0)]
+    assert pool.replicas[1].ready_s == pytest.approx(2180.0)
+
+
+def test_a_cancelled_start_keeps_its_node() -> None:
+    env, pool = node_pool([])
+    scale_at(env, pool, 1, 0.0)
+    scale_at(env, pool, 0, 50.0)  # cancelled while the node is provisioning
+    scale_at(env, pool, 1, 400.0)  # the node (ready at 100 s, image not yet pulled) is reused
+    env.run(until=3000)
+    assert len(pool.nodes.nodes) == 1
+    assert pool.replicas[1].ready_s == pytest.approx(400.0 + 50 + 20 + 10)
