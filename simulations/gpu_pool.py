@@ -294,23 +294,38 @@ class Pool(Service):
         self.on_timeout(rid)
 
     def _assign(self, rid: int) -> None:
-        """The balancer's choice among ready replicas; the buffer while none is ready."""
+        """The balancer's choice among ready replicas. While none is ready, or a backlog is
+        still buffered, the request waits in the buffer (Knative's activator in the path)."""
         ready = [r for r in self.live if r.state == "ready"]
-        if not ready:
+        if not ready or self.queue:
             self._enqueue(rid, self.queue)
+            self._flush()
             return
-        r = ready[pick(self.spec.load_balancer, ready, self.lb_rng, self.last_rid)]
+        self._send(rid, ready)
+
+    def _send(self, rid: int, candidates: list[Replica]) -> None:
+        r = candidates[pick(self.spec.load_balancer, candidates, self.lb_rng, self.last_rid)]
         self.last_rid = r.rid
         self._enqueue(rid, r.queue)
         self._serve(r, r.queue, r)
 
+    def slots(self) -> int:
+        """Requests a replica serves at once: its batch or its sequences."""
+        return self.spec.max_sequences if self.spec.llm else self.spec.max_batch
+
     def _flush(self) -> None:
-        """Assign buffered requests once a replica is ready (oldest first)."""
-        if self.shared or not self.queue or not self.counts["ready"]:
+        """The buffer drains oldest first, each request to a ready replica with a free slot (as
+        the activator forwards within containerConcurrency), so a backlog is not piled onto
+        the first replica that becomes ready."""
+        if self.shared:
             return
-        buffered, self.queue = self.queue, deque()
-        for rid in buffered:
-            self._assign(rid)
+        while self.queue:
+            free = [r for r in self.live if r.state == "ready" and r.outstanding < self.slots()]
+            if not free:
+                return
+            rid = self.queue.popleft()
+            self.queued_in.pop(rid, None)
+            self._send(rid, free)
 
     def _serve(self, r: Replica, src: deque[int], timer: Replica | None) -> bool:
         """Let replica r take work from src; True when a batch timer was armed instead."""
@@ -352,6 +367,7 @@ class Pool(Service):
                 self._fill(r, r.queue)
             else:
                 self._serve(r, r.queue, r)
+            self._flush()
 
     def _release(self, r: Replica, n: int) -> None:
         r.busy -= n

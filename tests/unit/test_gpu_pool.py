@@ -240,3 +240,25 @@ def test_a_cancelled_start_keeps_its_node() -> None:
     env.run(until=3000)
     assert len(pool.nodes.nodes) == 1
     assert pool.replicas[1].ready_s == pytest.approx(400.0 + 50 + 20 + 10)
+
+
+def test_batch_time_saturates_at_the_profile_throughput() -> None:
+    # defect: the batch-time fit extrapolated past the catalog's saturated throughput
+    _, pool = make_pool([], max_batch=64)
+    saturated_per_s = 8 / 0.024
+    for n in (16, 32, 64):
+        assert n / pool.batch_s(n) <= saturated_per_s * (1 + 1e-12)
+    assert pool.batch_s(8) == pytest.approx(0.024)
+
+
+def test_a_buffered_backlog_is_spread_within_each_replicas_slots() -> None:
+    # from zero the buffer holds the backlog; the first ready replica takes only its
+    # max_sequences, the next one the rest (not all piled onto the first)
+    log: list[tuple[str, float]] = []
+    env, pool = llm_pool(log, initial_replicas=0, min_replicas=0, max_sequences=4)
+    pool.work = lambda rid: (1.0, 1.0, 10.0, 3000.0)  # long answers: no slot frees early
+    env.timeout(0.0).callbacks.append(lambda _e: pool.scale_to(2, "test"))
+    for rid in range(6):
+        submit_at(env, pool, rid, 0.0)
+    env.run(until=5)
+    assert [r.busy for r in pool.replicas] == [4, 2]
