@@ -228,19 +228,23 @@ class Service:
             return
         chunk = self._chunk(r)
         tau = self.step_s(len(r.ends), chunk)
-        steps = math.inf
-        if r.prefills:
-            steps = r.prefills[0][1] / chunk
-        if r.ends:
-            steps = min(steps, r.ends[0][0] - r.v)
-        dt = max(steps, 0.0) * tau
+        prefill_steps = r.prefills[0][1] / chunk if r.prefills else math.inf
+        decode_steps = r.ends[0][0] - r.v if r.ends else math.inf
+        prefill_first = prefill_steps <= decode_steps
+        steps = prefill_steps if prefill_first else decode_steps
+        target = r.v + steps
         gen = r.gen
-        self.env.timeout(dt).callbacks.append(lambda _e: self._step_event(r, gen))
+        ev = self.env.timeout(max(steps, 0.0) * tau)
+        ev.callbacks.append(lambda _e: self._step_event(r, gen, target, prefill_first))
 
-    def _step_event(self, r: Replica, gen: int) -> None:
+    def _step_event(self, r: Replica, gen: int, target: float, prefill_first: bool) -> None:
         if gen != r.gen:
             return
         self._advance(r)
+        # the clock cannot resolve the last few ulps of progress late in a long run
+        r.v = max(r.v, target)
+        if prefill_first and r.prefills:
+            r.prefills[0][1] = min(r.prefills[0][1], 0.0)
         tol = EPS * max(1.0, r.v)
         if r.prefills and r.prefills[0][1] <= 1e-6:
             rid_f, _, out = r.prefills.popleft()
