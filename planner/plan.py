@@ -45,6 +45,8 @@ class Segment:
     index: int
     days: tuple[int, ...] = ()
     """Days of the month (0-based) this segment stands for, whole or in part."""
+    name: str = ""
+    """The day type in words ('weekday, in season')."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ def pool_scale_for(s: Scenario, k: int) -> float:
 
 def _month_segment(w: Workload, days: list[DayPart], base: float) -> Segment:
     rates = month_rates(w, days, base)
-    return Segment("whole month (x1)", rates, 0.0, 1.0, 0.0, 0, tuple(range(DAYS_PER_MONTH)))
+    days_ = tuple(range(DAYS_PER_MONTH))
+    return Segment("whole month (x1)", rates, 0.0, 1.0, 0.0, 0, days_, "the whole month")
 
 
 def day_types(w: Workload, days: list[DayPart]) -> list[list[DayPart]]:
@@ -205,9 +208,27 @@ def _day_segments(
                 offset - warm_bins * BIN_S,
                 i,
                 tuple(sorted({p.day for p in members})),
+                name,
             )
         )
     return segs, hour_scale
+
+
+def day_table(plan: Plan) -> list[dict[str, object]]:
+    """The plan's simulated days for people: what each stands for and how much it weighs."""
+    rows: list[dict[str, object]] = []
+    for g in plan.segments:
+        measured_h = (g.rates.size * BIN_S - g.warmup_s) / 3600
+        rows.append(
+            {
+                "simulated day": g.name or g.label,
+                "days a month": round(g.weight, 2),
+                "days of the month": ", ".join(str(d + 1) for d in g.days),
+                "hours simulated": round(measured_h, 2),
+                "warm-up hours": round(g.warmup_s / 3600, 2),
+            }
+        )
+    return rows
 
 
 def floor_replicas_by_minute(s: Scenario) -> np.ndarray:
