@@ -85,6 +85,13 @@ def build_plan(s: Scenario) -> Plan:
         )
     if budget and horizon == "representative_days":
         notes.append("a monthly budget carries state across days; representative days ignore it")
+    if sim.horizon == "auto" and horizon == "full_month":
+        notes.append(
+            "simulated the whole month: a monthly budget carries state across days"
+            if budget
+            else f"simulated the whole month: about {month_expected:,.0f} requests, within "
+            f"the {FULL_MONTH_MAX_REQUESTS:,} a full month is simulated for"
+        )
     unsimulated: tuple[tuple[int, float], ...] = ()
     if horizon == "full_month":
         segs, hour_scale = [_month_segment(w, days, base)], 1.0
