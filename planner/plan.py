@@ -85,13 +85,7 @@ def build_plan(s: Scenario) -> Plan:
         )
     if budget and horizon == "representative_days":
         notes.append("a monthly budget carries state across days; representative days ignore it")
-    if sim.horizon == "auto" and horizon == "full_month":
-        notes.append(
-            "simulated the whole month: a monthly budget carries state across days"
-            if budget
-            else f"simulated the whole month: about {month_expected:,.0f} requests, within "
-            f"the {FULL_MONTH_MAX_REQUESTS:,} a full month is simulated for"
-        )
+    notes.extend(horizon_notes(s, horizon, budget, month_expected, k))
     unsimulated: tuple[tuple[int, float], ...] = ()
     if horizon == "full_month":
         segs, hour_scale = [_month_segment(w, days, base)], 1.0
@@ -113,6 +107,43 @@ def build_plan(s: Scenario) -> Plan:
     )
     check_work(plan, s)
     return plan
+
+
+def rare_failures(s: Scenario, k: int) -> str | None:
+    """Device failures too rare for one simulated day to measure (< 1 a day), in words."""
+    if s.policy.routing.kind == "cloud_only" or s.edge.device_count == 0:
+        return None
+    devices = s.edge.device_count * k / s.edge.sites
+    per_day = devices * 24 / s.edge.mtbf_hours
+    if per_day >= 1:
+        return None
+    return (
+        f"device failures are rare ({per_day:.2g} a day across {devices:g} simulated devices, "
+        f"each down about {s.edge.mttr_hours:g} h)"
+    )
+
+
+def horizon_notes(
+    s: Scenario, horizon: str, budget: bool, month_expected: float, k: int
+) -> list[str]:
+    """Why the plan simulates the whole month, or what representative days measure loosely."""
+    rare = rare_failures(s, k)
+    if horizon == "representative_days":
+        if rare is None:
+            return []
+        return [
+            f"{rare}: representative days measure their effect (fallback, drops) only loosely; "
+            "simulation.horizon = full_month measures it"
+        ]
+    if s.simulation.horizon == "full_month":
+        why = f"{rare}, so one representative day would see none or one of them" if rare else ""
+        return [f"simulated the whole month (simulation.horizon){': ' + why if why else ''}"]
+    if budget:
+        return ["simulated the whole month: a monthly budget carries state across days"]
+    return [
+        f"simulated the whole month: about {month_expected:,.0f} requests, within the "
+        f"{FULL_MONTH_MAX_REQUESTS:,} a full month is simulated for"
+    ]
 
 
 def identical_sites(s: Scenario) -> bool:

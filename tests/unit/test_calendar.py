@@ -122,3 +122,20 @@ def test_a_schedule_is_billed_outside_the_simulated_hours() -> None:
     plan = build_plan(s)
     hours = sum(r * h for r, h in plan.unsimulated_pool)
     assert hours == pytest.approx((14 + 2 * 2) * 30)
+
+
+def test_the_plan_says_why_it_simulates_the_whole_month() -> None:
+    clinic = build_plan(load("clinic_llm_assistant_pii"))
+    assert clinic.horizon == "full_month"
+    assert any("whole month" in n and "66,000" in n for n in clinic.notes)
+    hybrid = build_plan(load("local_first_hybrid"))
+    assert any("budget carries state" in n for n in hybrid.notes)
+
+
+def test_rare_device_failures_are_named_on_either_horizon() -> None:
+    farm = load("remote_farm_sensors_satellite")
+    days = build_plan(farm)
+    assert days.horizon == "representative_days"
+    assert any("failures are rare" in n and "loosely" in n for n in days.notes)
+    month = build_plan(apply_overrides(farm, {"simulation.horizon": "full_month"}))
+    assert any("would see none or one" in n for n in month.notes)
