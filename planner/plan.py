@@ -4,8 +4,9 @@ Like a pollster's sample design: rather than ask every voter, ask a representati
 weight the answers. A 30-day month (day 0 a Monday) is cut into day types (weekday, weekend,
 season day, burst day); each distinct type is simulated once at full fidelity after a warm-up and
 weighted by how many such days the month holds. Small volumes, or state that carries across days
-(a monthly budget), simulate the whole month. Identical sites may be sampled, and a profile flat
-over its open hours may be sampled by hours; every such shortcut is stated in the plan.
+(a monthly budget), simulate the whole month. Identical sites that share no GPU pool may be
+sampled, and a profile flat over its open hours may be sampled by hours (the pool's floor in the
+closed hours is billed all the same); every such shortcut is stated in the plan.
 Time in seconds; rates per second.
 """
 

@@ -57,7 +57,7 @@ class Season(Model):
     """A season: some days a year whose traffic is multiplied (tax season, holidays)."""
 
     days_per_year: int = Field(default=42, ge=1, le=365)
-    """Days a year in season; a simulated month holds round(30 x days/365) season days."""
+    """Days a year in season; a 30-day month holds 30 x days/365 season days, fraction kept."""
     multiplier: float = Field(default=10.0, ge=1, le=1000)
     """Traffic multiplier on season days."""
 
@@ -537,7 +537,7 @@ class Simulation(Model):
     warmup_hours: float = Field(default=2, ge=0, le=24)
     """Warm-up simulated before each representative day and discarded."""
     sites_simulated: int | None = Field(default=None, ge=1, le=100_000)
-    """Simulate only this many identical sites and scale up (cloud bounds scaled alike)."""
+    """Simulate only this many sites and scale up: only identical sites sharing no GPU pool."""
     hours_per_day_simulated: float | None = Field(default=None, gt=0, le=24)
     """For profiles flat over their open hours: simulate this many open hours and scale."""
     max_simulated_requests: int = Field(default=3_000_000, ge=1000, le=1_000_000_000)
