@@ -110,7 +110,8 @@ def from_params(params: dict[str, str]) -> Decoded:
         if key in RESERVED:
             continue
         try:
-            updates[check_path(key)] = decode_value(raw, key)
+            path = check_path(key)  # before the value, whose messages name it
+            updates[path] = decode_value(raw, path)
         except ScenarioError as exc:
             messages.append(ignored(key, first_line(exc)))
     return apply_leniently(load(preset), updates, messages)

@@ -112,6 +112,12 @@ class _Loader(Reader, Scanner, Parser, Composer, SafeConstructor, BaseResolver):
         finally:
             self.limits.depth -= 1
 
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:
+        # the scanner looks ahead over every open bracket (quadratic): stop at the depth limit
+        if self.flow_level >= MAX_DEPTH:
+            raise InputError(f"{self.where}: nested deeper than {MAX_DEPTH} levels")
+        super().fetch_flow_collection_start(TokenClass)
+
     def construct_yaml_int(self, node: ScalarNode) -> int:
         return int(node.value)
 
@@ -153,8 +159,9 @@ def parse_yaml(text: str, where: str, max_chars: int = MAX_FILE_BYTES, sep: str 
     """
     if len(text) > max_chars:
         raise InputError(f"{where}: {len(text):,} characters; at most {max_chars:,}")
-    loader = _Loader(text, where)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text, where)  # the reader refuses control characters here already
         node = loader.get_single_node()
         if node is None:
             return None
@@ -165,13 +172,14 @@ def parse_yaml(text: str, where: str, max_chars: int = MAX_FILE_BYTES, sep: str 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = exc.problem or exc.context or "unreadable"
+        problem = excerpt(exc.problem or exc.context or "unreadable", 120, quote=False)
         raise InputError(f"{where}: not valid YAML ({problem}{at})") from None
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"{where}: not valid YAML ({excerpt(first, 80, quote=False)})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _check_scalars(root: Node, where: str, sep: str) -> None:
