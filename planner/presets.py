@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.errors import ScenarioError, describe_validation_error, excerpt
-from planner.safe_input import check_name, parse_yaml, read_text_file
+from planner.safe_input import InputError, check_name, parse_yaml, read_text_file
 from planner.scenario import Scenario, set_dotted
 
 PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
@@ -72,7 +72,7 @@ def base_path(base: object, path: Path) -> Path:
     """The file ``base:`` names: a preset, else a file in the same folder; never elsewhere."""
     where = f"{excerpt(path.name, 80, quote=False)}: base"
     if not isinstance(base, str):
-        raise ScenarioError(f"{where} = {excerpt(base)}: must be a preset name or a file name")
+        raise InputError(f"{where} = {excerpt(base)}: must be a preset name or a file name")
     check_name(base, where)
     if base in preset_names():
         return PRESET_DIR / f"{base}.yaml"
@@ -81,9 +81,9 @@ def base_path(base: object, path: Path) -> Path:
         resolved = candidate.resolve()
         if resolved.suffix in (".yaml", ".yml") and resolved.is_file():
             if resolved.parent != folder:  # a symlink pointing out of the folder
-                raise ScenarioError(f"{where} {excerpt(base)} leads outside the file's folder")
+                raise InputError(f"{where} {excerpt(base)} leads outside the file's folder")
             return resolved
-    raise ScenarioError(
+    raise InputError(
         f"{excerpt(path.name, 80, quote=False)}: base preset {excerpt(base)} does not exist "
         f"(neither a preset: {', '.join(preset_names())}; nor a YAML file beside this one)"
     )

@@ -540,18 +540,18 @@ class Costs(Model):
     horizon_years: int = Field(default=3, ge=1, le=10)
     """TCO horizon in years."""
 
-    @model_validator(mode="after")
-    def _tiers(self) -> Costs:
-        for i, (size, price) in enumerate(self.egress_tiers):
-            last = i == len(self.egress_tiers) - 1
+    @field_validator("egress_tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[tuple[float | None, float]]) -> list[tuple[float | None, float]]:
+        for i, (size, price) in enumerate(tiers):
+            last = i == len(tiers) - 1
             bad_size = size is not None and not 0 < size <= MAX_TIER_GB
             if (size is None) != last or bad_size or not 0 <= price <= 100:
                 raise ValueError(
-                    f"egress_tiers[{i}] = ({size}, {price}): each tier needs GB in (0, "
-                    f"{MAX_TIER_GB:g}] and a price 0-100 USD/GB; only the last tier has GB None "
-                    "(unbounded)"
+                    f"tier {i} = ({size}, {price}): each tier needs GB in (0, {MAX_TIER_GB:g}] "
+                    "and a price 0-100 USD/GB; only the last tier has GB None (unbounded)"
                 )
-        return self
+        return tiers
 
 
 MAX_TIER_GB = 1e12
