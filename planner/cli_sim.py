@@ -150,7 +150,8 @@ def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
     label, sep, rest = text.partition(":")
     if not sep or not label.strip():
         raise ScenarioError(f"--variant '{text}': expected label:path=value[;path=value]")
-    return label.strip(), parse_set([p for p in rest.split(";") if p.strip()])
+    items = [p for p in rest.split(";") if p.strip()]
+    return label.strip(), parse_set(items, flag=f"--variant {label.strip()[:40]}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -38,7 +38,9 @@ def theory_wait(c: int, rho: float, mean_service_s: float, service: Service) -> 
         p_wait = erlang_c(c, lam * mean_service_s)
         return p_wait / (c / mean_service_s - lam), p_wait
     if c != 1:
-        raise ValueError("deterministic service has a closed form only for one server (M/D/1)")
+        raise ValueError(
+            "--service deterministic needs --servers 1 (M/D/1 is the only closed form)"
+        )
     return lam * mean_service_s**2 / (2 * (1 - rho)), rho
 
 
