@@ -269,7 +269,8 @@ class Segment:
         in a device's queue or service, on or waiting for a link, in the pool's queue or
         service. The summary checks it against arrived - completed - dropped."""
         on_devices = sum(d.in_system for site in self.devices for d in site)
-        in_pool = len(self.pool.queue) + self.pool.in_service
+        pool = self.pool
+        in_pool = len(pool.queue) + sum(len(r.queue) for r in pool.live) + pool.in_service
         return on_devices + self.router.in_transit + in_pool
 
     # ------------------------------------------------------------------ run
