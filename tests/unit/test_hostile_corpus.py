@@ -83,7 +83,7 @@ def test_base_outside_the_folder_by_absolute_path(tmp_path: Path) -> None:
     (tmp_path / "outside.yaml").write_text(f"name: {OUTSIDE_NAME}\n")
     mine = tmp_path / "sub" / "mine.yaml"
     mine.parent.mkdir()
-    mine.write_text(f"base: {tmp_path / 'outside.yaml'}\n")
+    mine.write_text(f"base: {tmp_path / 'outside'}\n")  # '.yaml' was appended to it
     assert "base" in one_error_line(cli("validate", str(mine)))
     mine.write_text("base: ../outside\n")
     assert "base" in one_error_line(cli("validate", str(mine)))
