@@ -1,7 +1,8 @@
 """A circuit breaker per site link: a fuse the site's router keeps in front of its cloud link.
 
-Closed, every cloud-bound request is sent. After ``failures`` consecutive failures (a request that
-gave up waiting for a down link, or one that timed out in the link's queue) the fuse opens: for
+Closed, every cloud-bound request is sent. After ``failures`` consecutive failures (a connection
+attempt that finds the link down -- the request then retries until the link returns or the
+timeout -- or a request that timed out in the link's backed-up queue) the fuse opens: for
 ``base_open_s`` x (times opened) seconds, at most ``max_open_s``, the router neither sends nor
 waits -- fallbacks stay on the device, cloud-only work is dropped at once (``circuit_open``).
 After the cool-down the next request is a probe (half-open): if it reaches the pool the fuse

@@ -288,6 +288,7 @@ class Segment:
             extra={
                 "breaker_opens": float(sum(b.opens for b in self.router.breakers)),
                 "kept_local_by_breaker": float(self.router.kept_local_by_breaker),
+                "kept_local_link_down": float(self.router.kept_local_link_down),
                 "uplink_busy_s": float(sum(link.uplink.busy_s for link in self.links)),
             },
         )

@@ -133,7 +133,9 @@ class Router:
         """Requests on or waiting for a link (between the site and the pool)."""
         self.breakers = [Breaker(policy.breaker) for _ in links]
         self.kept_local_by_breaker = 0
-        """Would-be fallbacks served locally because their site's breaker was open."""
+        """Would-be fallbacks kept at the site because their site's breaker was open."""
+        self.kept_local_link_down = 0
+        """Would-be fallbacks kept at the site because the link was down when they tried."""
 
     # ------------------------------------------------------------------ helpers
     def may_leave(self, rid: int) -> bool:
@@ -212,8 +214,7 @@ class Router:
         """Send to the cloud as a fallback if residency, the rate limit and the budget allow."""
         if not self.may_leave(rid):
             return False
-        if not self.link_allows(rid):
-            self.kept_local_by_breaker += 1
+        if self.fallback_blocked(rid):
             return False
         if not self.budget_left():
             if self.policy.drop_when_budget_spent:
@@ -273,6 +274,19 @@ class Router:
                 self.drop(rid, "device_failed")
 
     # ------------------------------------------------------------------ cloud
+    def fallback_blocked(self, rid: int) -> bool:
+        """A fallback neither sends nor waits when the site's breaker is open, or when its
+        connection attempt finds the link down (a failure for the breaker): it stays local."""
+        site = int(self.req.site[rid])
+        if not self.breakers[site].allows(self.env.now):
+            self.kept_local_by_breaker += 1
+            return True
+        if not self.links[site].up:
+            self.breakers[site].failure(self.env.now, rid)
+            self.kept_local_link_down += 1
+            return True
+        return False
+
     def link_allows(self, rid: int) -> bool:
         """Whether the site's circuit breaker lets a request be sent now."""
         return self.breakers[int(self.req.site[rid])].allows(self.env.now)
@@ -287,6 +301,8 @@ class Router:
         self.in_transit += 1
         link = self.links[site]
         deadline = self.env.now + self.policy.cloud_timeout_s
+        if not link.up:  # the connection attempt fails at once; the request retries until then
+            self.breakers[site].failure(self.env.now, rid)
         link.wait_for_up(
             lambda: self.send(rid, link, payload_factor, deadline),
             lambda: self.give_up(rid, "offline"),
@@ -318,10 +334,12 @@ class Router:
             self.drop(rid, "pool_queue_full")
 
     def give_up(self, rid: int, reason: str) -> None:
-        """The link stayed down, or its queue backed up, past the timeout: a failure for the
-        breaker; local-first serves on the device if it can; everything else is dropped."""
+        """The link stayed down, or its queue backed up, past the timeout: local-first serves
+        on the device if it can; everything else is dropped. A queue timeout is a failure for
+        the breaker (a down link was counted when the request first found it down)."""
         self.in_transit -= 1
-        self.breakers[int(self.req.site[rid])].failure(self.env.now, rid)
+        if reason == "link_timeout":
+            self.breakers[int(self.req.site[rid])].failure(self.env.now, rid)
         d = self.pick_device(rid)
         local = self.policy.kind == "local_first" and self.eligible[rid]
         if local and d is not None and d.can_queue():
