@@ -9,12 +9,14 @@ import pytest
 import simpy
 
 from planner.catalog import load_catalog
-from planner.engine_inputs import segment_inputs
+from planner.engine_inputs import eligible_by_class, segment_inputs
 from planner.plan import build_plan
+from planner.presets import apply_overrides
+from planner.theory import theory_scenario
 from simulations import fastpath
 from simulations.breaker import Breaker
 from simulations.edge import Gauges
-from simulations.engine import spawn_streams
+from simulations.engine import run_segment, spawn_streams
 from simulations.inputs import BreakerInput, LinkInput
 from simulations.network import Lane, Link, lost_packets, packets, rtt_s
 from simulations.records import REASON
@@ -148,3 +150,35 @@ def test_fastpath_refuses_a_link_that_times_out() -> None:
     streams = spawn_streams(inp)
     req = generate(inp.traffic, streams[:8])
     assert not fastpath.applies(inp, req, 1e9, streams)
+
+
+def test_fastpath_replays_congested_lanes_exactly() -> None:
+    s = theory_scenario(2, 0.6, "exponential", 150_000, 1, seed=9)
+    s = apply_overrides(
+        s,
+        {
+            "network.ideal": False,
+            "network.link": "geo_satellite",
+            "network.outages_per_day": 0,
+            "workload.request_classes.0.payload_kb": 150,  # 0.4 s on the 3 Mbit/s uplink
+            "workload.request_classes.0.response_kb": 100,
+        },
+    )
+    (inp,) = segment_inputs(s, build_plan(s), 0)[:1]
+    streams = spawn_streams(inp)
+    req = generate(inp.traffic, streams[:8])
+    assert fastpath.applies(inp, req, 1e9, streams)
+    elig = eligible_by_class(s)
+    fast, slow = run_segment(inp, elig, True), run_segment(inp, elig, False)
+    assert fast.events == 0 and slow.events > 0
+    waited = slow.done_s - slow.arrival_s - slow.service_s - slow.wait_s
+    assert np.nanmax(waited) > 2.0  # frames queued on the lane, not just RTT
+    for name in ("path", "reason", "done_s", "ttft_s", "wait_s", "service_s", "left_site"):
+        np.testing.assert_allclose(
+            getattr(fast, name).astype(float),
+            getattr(slow, name).astype(float),
+            rtol=1e-12,
+            atol=1e-9,
+            equal_nan=True,
+            err_msg=name,
+        )
