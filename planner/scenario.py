@@ -221,7 +221,8 @@ class Network(Model):
     """Open time after the first opening, multiplied by the openings in a row (Envoy
     base_ejection_time: 30 s)."""
     breaker_max_open_s: float = Field(default=300, gt=0, le=86_400)
-    """Longest open time (Envoy max_ejection_time: 300 s)."""
+    """Longest open time (Envoy max_ejection_time: 300 s; Envoy OutlierDetection proto docs,
+    v1.30, and grpc-java #9889 which aligned its default to Envoy's)."""
 
     @model_validator(mode="after")
     def _breaker_times(self) -> Network:

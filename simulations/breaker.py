@@ -9,7 +9,9 @@ After the cool-down the next request is a probe (half-open): if it reaches the p
 closes and forgets its history; if it fails the fuse opens again for longer. Outcomes of
 requests sent before the fuse opened are ignored while it is open or half-open (only the probe
 counts). Defaults follow Envoy's outlier detection (consecutive_5xx 5, base_ejection_time 30 s
-multiplied by the ejection count, max_ejection_time 300 s). Time in seconds.
+multiplied by the ejection count, max_ejection_time 300 s; for TCP traffic a connection failure
+counts as a 5xx: envoyproxy.io/docs/envoy/v1.30.4/api-v3/config/cluster/v3/outlier_detection.proto).
+Time in seconds.
 """
 
 from __future__ import annotations

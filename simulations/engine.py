@@ -3,6 +3,11 @@
 Like a model railway's control panel: it lays the track (one SimPy environment per segment),
 puts the trains on it (arrivals drawn up front), runs the clock to the end of the segment and
 reads the recorders. It returns plain records; it never summarises or prices. Time in seconds.
+
+The one tie-breaking rule (a compiled engine must mirror it): events at the same instant are
+processed in the order they were scheduled (SimPy's FIFO among equal times), and where one event
+concerns several requests (a device's simultaneous first tokens or completions, a batch) they are
+handled in request-id order; a link's lane serves frames in the order they are handed to it.
 """
 
 from __future__ import annotations

@@ -265,6 +265,7 @@ class Router:
         """Work a failed device held: fall back where allowed, else another device, else drop."""
         for rid in victims:
             self.split_stage.discard(rid)
+            self.book.ttft_s[rid] = math.nan  # a first token on the failed device is void
             if self.policy.kind in ("local_first", "cloud_only") and self.try_fallback(rid):
                 continue
             d = self.pick_device(rid)
