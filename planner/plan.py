@@ -261,13 +261,24 @@ def day_table(plan: Plan) -> list[dict[str, object]]:
         rows.append(
             {
                 "simulated day": g.name or g.label,
-                "days a month": round(g.weight, 2),
-                "days of the month": ", ".join(str(d + 1) for d in g.days),
+                "days a month": round(g.weight if plan.horizon != "full_month" else 30.0, 2),
+                "days of the month": day_ranges(g.days),
                 "hours simulated": round(measured_h, 2),
                 "warm-up hours": round(g.warmup_s / 3600, 2),
             }
         )
     return rows
+
+
+def day_ranges(days: tuple[int, ...]) -> str:
+    """0-based days as 1-based runs: (0, 1, 2, 4) -> '1-3, 5'."""
+    runs: list[list[int]] = []
+    for d in sorted(days):
+        if runs and d == runs[-1][1] + 1:
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return ", ".join(f"{a + 1}" if a == b else f"{a + 1}-{b + 1}" for a, b in runs)
 
 
 def floor_replicas_by_minute(s: Scenario) -> np.ndarray:
