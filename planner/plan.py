@@ -12,7 +12,9 @@ Time in seconds; rates per second.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -335,9 +337,70 @@ def open_window(s: Scenario) -> tuple[tuple[int, int] | None, float]:
     return (int(open_h[0]) * (BINS_PER_DAY // 24), n), open_h.size * 3600 / (n * BIN_S)
 
 
+BYTES_PER_REQUEST = 1_000
+"""Memory per simulated request, conservatively. Measured (peak RSS of one process, full month,
+``run(decide_too=False)``): 330-530 B per request for article_1m_chat and seasonal_burst_app at
+0.1-1.2 M requests; doubled for worker processes, pickled copies and the summary's frames."""
+MEMORY_SHARE = 0.8
+"""Share of the machine's available memory a run may plan to use."""
+
+
+def available_memory_bytes() -> float | None:
+    """Memory this process may still use: MemAvailable, capped by a cgroup v2 limit; None if
+    unknown (then only the request limit applies)."""
+    found: list[float] = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    found.append(float(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    if not found:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            found.append(float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")))
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as fh:
+            cap = fh.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as fh:
+            used = float(fh.read().strip())
+        if cap != "max":
+            found.append(max(float(cap) - used, 0.0))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def runs_per_replication(s: Scenario) -> int:
+    """Engine runs a replication costs: the scenario plus the decision's counterparts."""
+    kind = s.policy.routing.kind
+    if kind in ("local_first", "split"):
+        return 3
+    return 2 if kind == "edge_only" or s.edge.device_count else 1
+
+
+def estimate_bytes(plan: Plan, s: Scenario) -> float:
+    """Memory a run needs: every replication's and counterpart's requests at BYTES_PER_REQUEST."""
+    runs = s.simulation.replications + runs_per_replication(s) - 1
+    return plan.expected_requests * runs * BYTES_PER_REQUEST
+
+
 def check_work(plan: Plan, s: Scenario) -> None:
+    """Refuse, with the estimate, a run over the request limit or over the machine's memory."""
     total = plan.expected_requests * s.simulation.replications
     limit = s.simulation.max_simulated_requests
+    need = estimate_bytes(plan, s)
+    free = available_memory_bytes()
+    if free is not None and need > MEMORY_SHARE * free:
+        raise WorkLimitError(
+            f"this scenario would simulate about {total:,.0f} requests "
+            f"({s.simulation.replications} replications x {plan.expected_requests:,.0f}, "
+            f"horizon {plan.horizon}) and need about {need / 1e9:,.1f} GB of memory with the "
+            f"decision's counterparts; this machine has {free / 1e9:,.1f} GB available. "
+            "Set simulation.sites_simulated or simulation.hours_per_day_simulated, "
+            "or lower simulation.replications (simulation.max_simulated_requests cannot "
+            "raise this limit)."
+        )
     if total > limit:
         raise WorkLimitError(
             f"this scenario would simulate about {total:,.0f} requests "
