@@ -128,7 +128,7 @@ class Season(Model):
     """A season: some days a year whose traffic is multiplied (tax season, holidays)."""
 
     days_per_year: int = Field(default=42, ge=1, le=365)
-    """Days a year in season; a simulated month holds round(30 x days/365) season days."""
+    """Days a year in season; a 30-day month holds 30 x days/365 season days, fraction kept."""
     multiplier: float = Field(default=10.0, ge=1, le=1000)
     """Traffic multiplier on season days."""
 
@@ -150,7 +150,10 @@ class LlmClass(Model):
     output_tokens_cv: float = Field(default=0.5, ge=0, le=3)
     """Coefficient of variation of output length (gamma-distributed; 0 = fixed)."""
     model_params_b: float = Field(default=1.5, gt=0, le=2000)
-    """Size of the model this class needs, in billions of parameters (edge-eligibility)."""
+    """Size of the model this class needs, in billions of parameters: sets the device's speed
+    (memory bandwidth / model bytes) and whether the model fits its memory."""
+    weight_precision: Literal["int4", "int8", "fp16"] = "int4"
+    """Precision of the model's weights on the device (bytes per parameter: catalog)."""
     request_kb: float = Field(default=2.0, gt=0, le=100_000)
     """Upload size of one request (prompt and metadata), in kB."""
     response_kb: float = Field(default=1.0, gt=0, le=100_000)
@@ -288,7 +291,28 @@ class Network(Model):
     ideal: bool = False
     """Validation only: zero RTT, infinite bandwidth, no loss and no outages."""
     cloud_timeout_s: float = Field(default=30, gt=0, le=3600)
-    """How long cloud-bound work waits for a link to come back before giving up."""
+    """How long cloud-bound work waits for a link to come back, or in its backed-up uplink
+    queue, before giving up."""
+    breaker_enabled: bool = True
+    """A circuit breaker per site link: after consecutive failures the router stops sending
+    and stops waiting (fallbacks stay local) until a probe gets through."""
+    breaker_failures: int = Field(default=5, ge=1, le=1000)
+    """Consecutive link failures (timeouts) that open the breaker (Envoy consecutive_5xx: 5)."""
+    breaker_open_s: float = Field(default=30, gt=0, le=86_400)
+    """Open time after the first opening, multiplied by the openings in a row (Envoy
+    base_ejection_time: 30 s)."""
+    breaker_max_open_s: float = Field(default=300, gt=0, le=86_400)
+    """Longest open time (Envoy max_ejection_time: 300 s; Envoy OutlierDetection proto docs,
+    v1.30, and grpc-java #9889 which aligned its default to Envoy's)."""
+
+    @model_validator(mode="after")
+    def _breaker_times(self) -> Network:
+        if self.breaker_max_open_s < self.breaker_open_s:
+            raise ValueError(
+                f"breaker_max_open_s ({self.breaker_max_open_s:g}) must be >= breaker_open_s "
+                f"({self.breaker_open_s:g})"
+            )
+        return self
 
 
 # --------------------------------------------------------------------------- cloud
@@ -640,7 +664,7 @@ class Simulation(Model):
     warmup_hours: float = Field(default=2, ge=0, le=24)
     """Warm-up simulated before each representative day and discarded."""
     sites_simulated: int | None = Field(default=None, ge=1, le=100_000)
-    """Simulate only this many identical sites and scale up (cloud bounds scaled alike)."""
+    """Simulate only this many sites and scale up: only identical sites sharing no GPU pool."""
     hours_per_day_simulated: float | None = Field(default=None, gt=0, le=24)
     """For profiles flat over their open hours: simulate this many open hours and scale."""
     max_simulated_requests: int = Field(default=3_000_000, ge=1000, le=1_000_000_000)

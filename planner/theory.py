@@ -48,7 +48,7 @@ def theory_scenario(
     c: int, rho: float, service: Service, requests: int, replications: int, seed: int
 ) -> Scenario:
     """A scenario whose engine run is an M/M/c or M/D/1 queue with ``requests`` per day."""
-    check_args(c, rho, requests, replications, least_requests=1, least_replications=1)
+    check_args(c, rho, requests)
     mean_service_s = rho * c * 86_400 / requests
     return validate(
         {
@@ -83,26 +83,18 @@ def theory_scenario(
     )
 
 
-def check_args(
-    c: int,
-    rho: float,
-    requests: int,
-    replications: int,
-    least_requests: int = 1_000,
-    least_replications: int = 2,
-) -> None:
-    """The command's ranges, named by flag (a ValueError), before any scenario is built.
+def check_args(c: int, rho: float, requests: int, replications: int | None = None) -> None:
+    """The command's own ranges, named by flag (a ValueError), before any scenario is built.
 
-    A check against theory needs an interval (two replications) and enough requests; a bare
-    theory scenario (for the engine's own tests) needs only positive numbers.
+    ``replications`` is checked only for the command's interval; a scenario alone may have one.
     """
     problems = [
         (c >= 1, f"--servers must be >= 1, got {c}"),
         (0 < rho < 1, f"--utilization must be in (0, 1), got {rho}"),
-        (requests >= least_requests, f"--requests must be >= {least_requests}, got {requests}"),
+        (requests >= 1_000, f"--requests must be >= 1000, got {requests}"),
         (
-            replications >= least_replications,
-            f"--replications must be >= {least_replications}, got {replications}",
+            replications is None or replications >= 2,
+            f"--replications must be >= 2 for an interval, got {replications}",
         ),
     ]
     for ok, message in problems:
