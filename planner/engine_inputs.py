@@ -93,12 +93,8 @@ def edge_input(s: Scenario, device: Device, sites: list[int]) -> EdgeInput:
         queue_limit=e.queue_limit,
         mtbf_s=e.mtbf_hours * 3600,
         mttr_s=e.mttr_hours * 3600,
-        llm=(llm.prefill_tps.v, llm.decode_tps.v, llm.ttft_overhead_s.v) if llm else None,
-        vision=(
-            (device.vision.latency_p50_ms.v / 1000, device.vision.latency_p99_ms.v / 1000)
-            if device.vision
-            else None
-        ),
+        llm=edge_llm_speeds(s, device),
+        vision=edge_vision_s(s, device),
         max_context_tokens=llm.max_context_tokens.v if llm else math.inf,
     )
 
@@ -126,6 +122,30 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
     return tuple(out)
 
 
+def edge_llm_speeds(s: Scenario, device: Device) -> tuple[float, float, float] | None:
+    """(prefill tok/s, decode tok/s, overhead s) of the device: the scenario's override (a
+    pilot's measurement), else the catalog profile."""
+    llm, e = device.llm, s.edge
+    if llm is None:
+        return None
+    overhead_s = e.llm_overhead_ms / 1000 if e.llm_overhead_ms is not None else None
+    return (
+        e.llm_prefill_tokens_per_s or llm.prefill_tps.v,
+        e.llm_decode_tokens_per_s or llm.decode_tps.v,
+        llm.ttft_overhead_s.v if overhead_s is None else overhead_s,
+    )
+
+
+def edge_vision_s(s: Scenario, device: Device) -> tuple[float, float] | None:
+    """(p50 s, p99 s) per frame on the device: override, else the catalog profile."""
+    v, e = device.vision, s.edge
+    if v is None:
+        return None
+    p50 = e.vision_p50_ms or v.latency_p50_ms.v
+    p99 = e.vision_p99_ms or max(v.latency_p99_ms.v * p50 / v.latency_p50_ms.v, p50)
+    return p50 / 1000, p99 / 1000
+
+
 def scaler_input(s: Scenario) -> ScalerInput:
     a = s.cloud.autoscaler
     params = {k: float(v) for k, v in a.model_dump().items() if isinstance(v, int | float)}
@@ -144,6 +164,12 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
     llm = s.workload.is_llm
     stages = c.cold_start
     speed = c.batch1_ms / gpu.vision.batch1_ms.v if c.batch1_ms else 1.0
+    decode_scale = (c.llm_decode_tokens_per_s or gpu.llm.single_stream_tps.v) / (
+        gpu.llm.single_stream_tps.v
+    )
+    ttft_s = (
+        c.llm_overhead_ms / 1000 if c.llm_overhead_ms is not None else gpu.llm.ttft_overhead_s.v
+    )
     return PoolInput(
         llm=llm,
         min_replicas=lo,
@@ -158,14 +184,14 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         batch8_s=8 / gpu.vision.saturated_fps.v * speed,
         max_batch=c.batching.max_batch_size,
         max_queue_delay_s=c.batching.max_queue_delay_ms / 1000,
-        single_tps=gpu.llm.single_stream_tps.v,
-        aggregate_tps=gpu.llm.aggregate_tps.v,
-        prefill_tps=gpu.llm.prefill_tps.v,
-        ttft_overhead_s=gpu.llm.ttft_overhead_s.v,
+        single_tps=gpu.llm.single_stream_tps.v * decode_scale,
+        aggregate_tps=gpu.llm.aggregate_tps.v * decode_scale,
+        prefill_tps=c.llm_prefill_tokens_per_s or gpu.llm.prefill_tps.v,
+        ttft_overhead_s=ttft_s,
         max_sequences=c.batching.max_concurrent_sequences,
         queue_limit=c.batching.queue_limit,
         variability=c.service_variability,
-        overhead_s=c.request_overhead_ms / 1000 + (gpu.llm.ttft_overhead_s.v if llm else 0.0),
+        overhead_s=c.request_overhead_ms / 1000 + (ttft_s if llm else 0.0),
         price_per_replica_s=gpu_hourly_usd(s) / 3600,
     )
 

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import iter_figures, load_catalog
-from ui import state
+from ui import pilot, state
 
 
 def render() -> None:
@@ -45,3 +45,4 @@ def render() -> None:
     if given:
         st.subheader("Scenario overrides of catalog figures")
         st.table({"field": list(given), "value": list(given.values())})
+    pilot.render_section()
