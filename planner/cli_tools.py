@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.calibrate import calibrate, calibration_json, read_pilot
-from planner.cli import EXTRA_COMMANDS, add_scenario_args, parse_set, scenario_from_args
+from planner.cli import EXTRA_COMMANDS, add_scenario_args, scenario_from_args
 from planner.errors import ScenarioError
 
 
@@ -50,7 +50,73 @@ def describe_fit(fit: dict[str, Any]) -> str:
     return f"{head}; R² {fit['r2']:.4f}, residual sd {fit['residual_sd_ms']:.2f} ms"
 
 
+def add_sweep_args(p: argparse.ArgumentParser) -> None:
+    add_scenario_args(p)
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="Dask scheduler (tcp://host:8786), or 'inprocess'; default $PLANNER_DASK_SCHEDULER, "
+        "else a LocalCluster with one worker process per core",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from planner.optimise import Constraints, default_constraints, optimise, optimise_json
+    from planner.search_space import parse_vary
+    from planner.sweeps import clean, sweeper
+
+    s = scenario_from_args(args)
+    if args.evaluations < 1:
+        raise ScenarioError(f"--evaluations {args.evaluations}: must be >= 1")
+    space = parse_vary(args.vary) if args.vary else None
+    base = default_constraints(s)
+    constraints = Constraints(
+        args.min_attainment if args.min_attainment is not None else base.min_slo_attainment,
+        args.max_drop_rate,
+        base.residency,
+    )
+    with sweeper(args.scheduler) as sw:
+        result = optimise(s, sw, args.evaluations, space, constraints)
+    out = clean(optimise_json(result))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{s.name}: {out['method']}, {out['evaluated']} simulations ({result.where})")
+    print(f"constraints: {out['constraints']}")
+    best = out["cheapest_feasible"]
+    print("cheapest feasible: " + (point_text(best) if best else "none found"))
+    print("Pareto front (monthly USD, SLO attainment, p95):")
+    for point in out["front"]:
+        print("  " + point_text(point))
+    return 0
+
+
+def point_text(p: dict[str, Any]) -> str:
+    sets = " ".join(f"{k}={v}" for k, v in p["overrides"].items())
+    att = p["slo_attainment"]
+    p95 = p["p95_ms"]
+    return (
+        f"${p['monthly_usd']:,.0f}/month, attainment {att if att is None else round(att, 4)}, "
+        f"p95 {p95 if p95 is None else round(p95)} ms{'' if p['feasible'] else ' (infeasible)'}"
+        f": {sets}"
+    )
+
+
 def register(sub: Any) -> None:
+    p = sub.add_parser("optimize", help="cheapest configurations meeting the SLO (Pareto front)")
+    add_sweep_args(p)
+    p.add_argument("--evaluations", type=int, default=60, help="configurations to simulate")
+    p.add_argument(
+        "--vary",
+        action="append",
+        metavar="PATH[+PATH]=V1,V2,...",
+        help="search this field over these values (repeatable; replaces the default space)",
+    )
+    p.add_argument("--min-attainment", type=float, help="SLO attainment target (default from SLO)")
+    p.add_argument("--max-drop-rate", type=float, default=0.01, help="largest share dropped")
+    p.set_defaults(func=cmd_optimize)
+
     p = sub.add_parser("calibrate", help="fit the edge and cloud service models to a pilot CSV")
     p.add_argument("pilot", help="pilot CSV: target, prompt_tokens, output_tokens, latency_ms, ...")
     p.add_argument("--json", action="store_true", help="print the fit as JSON")
@@ -58,4 +124,3 @@ def register(sub: Any) -> None:
 
 
 EXTRA_COMMANDS.append(register)
-__all__ = ["add_scenario_args", "parse_set", "scenario_from_args"]

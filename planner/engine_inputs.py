@@ -109,8 +109,8 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
         mean_min = net.outage_mean_min if net.outage_mean_min is not None else p.outage_mean_min.v
         out.append(
             LinkInput(
-                rtt_median_s=p.rtt_median_ms.v / 1000,
-                rtt_p95_s=p.rtt_p95_ms.v / 1000,
+                rtt_median_s=p.rtt_median_ms.v / 1000 * net.rtt_multiplier,
+                rtt_p95_s=p.rtt_p95_ms.v / 1000 * net.rtt_multiplier,
                 loss=p.loss_pct.v / 100,
                 uplink_kbps=p.uplink_mbps.v * 1000,
                 downlink_kbps=p.downlink_mbps.v * 1000,

@@ -224,6 +224,9 @@ class Network(Model):
     """Override of the profile's mean outage duration, in minutes."""
     ideal: bool = False
     """Validation only: zero RTT, infinite bandwidth, no loss and no outages."""
+    rtt_multiplier: float = Field(default=1.0, gt=0, le=100)
+    """Multiplier on every link profile's RTT (median and p95): a what-if on latency to the
+    region (sensitivity sweeps vary it)."""
     cloud_timeout_s: float = Field(default=30, gt=0, le=3600)
     """How long cloud-bound work waits for a link to come back before giving up."""
 
