@@ -103,7 +103,42 @@ def point_text(p: dict[str, Any]) -> str:
     )
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from planner.sensitivity import sensitivity
+    from planner.sweeps import clean, sweeper
+
+    s = scenario_from_args(args)
+    with sweeper(args.scheduler) as sw:
+        out = clean(sensitivity(s, sw))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    base = out["base"]
+    print(
+        f"{out['scenario']}: {out['recommendation']}, ${fmt(base['monthly_usd'], 0)}/month, "
+        f"SLO attainment {fmt(base['slo_attainment'], 4)} ({out['evaluated']} evaluations)"
+    )
+    print(f"{'input':14} {'low':>12} {'high':>12}  {'monthly USD low / high':>25}  flips at")
+    for row in out["rows"]:
+        m = row["monthly_usd"]
+        flip = row["flip_at"]
+        flip_text = flip if isinstance(flip, str) else f"{flip:,.4g} -> {row['flip_to']}"
+        print(
+            f"{row['input']:14} {row['low']:>12,.4g} {row['high']:>12,.4g}  "
+            f"{fmt(m['low'], 0):>11} / {fmt(m['high'], 0):<11}  {flip_text}"
+        )
+    return 0
+
+
+def fmt(x: float | None, digits: int) -> str:
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
 def register(sub: Any) -> None:
+    p = sub.add_parser("sensitivity", help="tornado: swing and flip point per uncertain input")
+    add_sweep_args(p)
+    p.set_defaults(func=cmd_sensitivity)
+
     p = sub.add_parser("optimize", help="cheapest configurations meeting the SLO (Pareto front)")
     add_sweep_args(p)
     p.add_argument("--evaluations", type=int, default=60, help="configurations to simulate")
