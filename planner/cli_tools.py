@@ -134,7 +134,30 @@ def fmt(x: float | None, digits: int) -> str:
     return "-" if x is None else f"{x:,.{digits}f}"
 
 
+def cmd_break_even(args: argparse.Namespace) -> int:
+    from planner.sweeps import break_even_volume, clean, sweeper
+
+    s = scenario_from_args(args)
+    with sweeper(args.scheduler) as sw:
+        rows, volume = break_even_volume(s, sw)
+    out = clean({"rows": rows, "break_even_requests_per_month": volume})
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row['requests_per_month']:>14,.0f} requests/month: edge-only "
+            f"${row['edge_usd']:,.0f}, cloud-only ${row['cloud_usd']:,.0f}"
+        )
+    print(f"break-even volume: {'none in range' if volume is None else f'{volume:,.0f}'}")
+    return 0
+
+
 def register(sub: Any) -> None:
+    p = sub.add_parser("break-even", help="edge-only vs cloud-only cost from x0.1 to x10 volume")
+    add_sweep_args(p)
+    p.set_defaults(func=cmd_break_even)
+
     p = sub.add_parser("sensitivity", help="tornado: swing and flip point per uncertain input")
     add_sweep_args(p)
     p.set_defaults(func=cmd_sensitivity)

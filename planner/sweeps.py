@@ -137,3 +137,39 @@ def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterato
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield Sweeper(client)
+
+
+def break_even_volume(
+    s: Scenario, sw: Sweeper, factors: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
+) -> tuple[list[dict[str, float]], float | None]:
+    """``planner.compare.break_even_volume`` as a sweep: edge-only and cloud-only monthly cost
+    at each volume, all simulated at once; volumes over the work limit are left out."""
+    from planner.compare import crossing
+    from planner.presets import apply_overrides
+
+    base = s.workload.requests_per_month
+    variants = [
+        apply_overrides(
+            s,
+            {
+                "policy.routing.kind": arch,
+                "workload.requests_per_month": base * f,
+                "simulation.replications": 1,
+            },
+        )
+        for f in factors
+        for arch in ("edge_only", "cloud_only")
+    ]
+    outcomes = sw.map(variants)
+    rows = []
+    for i, f in enumerate(factors):
+        edge, cloud = outcomes[2 * i], outcomes[2 * i + 1]
+        if "error" not in edge and "error" not in cloud:
+            rows.append(
+                {
+                    "requests_per_month": base * f,
+                    "edge_usd": edge["monthly_usd"],
+                    "cloud_usd": cloud["monthly_usd"],
+                }
+            )
+    return rows, crossing(rows)

@@ -66,3 +66,12 @@ def test_in_process_sweeper_simulates_each_scenario_once() -> None:
     a, b = sw.map([tiny(), tiny()]), sw.map([tiny()])
     assert a[0] == a[1] == b[0] and sw.evaluations == 1
     assert set(a[0]) >= {"monthly_usd", "slo_attainment", "p95_ms", "drop_rate"}
+
+
+def test_break_even_sweep_matches_the_sequential_one() -> None:
+    from planner.compare import break_even_volume as sequential
+    from planner.sweeps import break_even_volume
+
+    s = tiny()
+    factors = (0.5, 2.0)
+    assert break_even_volume(s, Sweeper(None), factors) == sequential(s, factors)
