@@ -28,6 +28,8 @@ from planner.scenario import Scenario
 from planner.search_space import Dimension, default_space
 from planner.sweeps import Outcome, Sweeper
 
+HARD_DEADLINE_ATTAINMENT = 0.999
+"""A hard real-time deadline: all but one request in a thousand (a simulation cannot show 0)."""
 NEAR_ATTAINMENT = 0.02
 """A one-replication point this close below the attainment target is short-listed anyway."""
 
@@ -54,11 +56,14 @@ class Constraints:
 
 
 def default_constraints(s: Scenario) -> Constraints:
-    """Attainment target from the tightest stated percentile (p99 -> 0.99, p95 -> 0.95, ...)."""
+    """Attainment target from the tightest stated percentile (p99 -> 0.99, p95 -> 0.95, ...);
+    a hard deadline asks for HARD_DEADLINE_ATTAINMENT."""
     slo = s.slo
     levels = [q for q, v in ((0.99, slo.p99_ms), (0.95, slo.p95_ms), (0.5, slo.p50_ms)) if v]
     if slo.ttft_p95_ms:
         levels.append(0.95)
+    if slo.hard_deadline and levels:
+        levels.append(HARD_DEADLINE_ATTAINMENT)
     return Constraints(
         min_slo_attainment=max(levels) if levels else None,
         residency=s.workload.sensitive_share > 0 and not s.policy.sensitive_may_leave_site,

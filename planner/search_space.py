@@ -51,6 +51,12 @@ def default_space(s: Scenario) -> list[Dimension]:
         space.append(
             dim("policy.routing.wait_threshold_s", [5, 10, 20, 30, 60, r.wait_threshold_s])
         )
+        space.append(
+            dim(
+                "policy.routing.fallback_rate_per_s",
+                scaled(r.fallback_rate_per_s, (0.5, 1, 2), 0.001, False),
+            )
+        )
         if r.monthly_budget_usd is not None:
             budget = r.monthly_budget_usd
             space.append(
