@@ -102,3 +102,9 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
         hide_index=True,
         column_config={"open": st.column_config.LinkColumn("open as scenario")},
     )
+    st.markdown(
+        " · ".join(
+            f"[point {i + 1}: ${r['monthly_usd']:,.0f}/month]({r['open']})"
+            for i, r in enumerate(rows)
+        )
+    )
