@@ -38,6 +38,27 @@ def decode_link(link: str) -> Decoded:
     return from_params(dict(parse_qsl(query, keep_blank_values=True)))
 
 
+MAX_SCENARIO_BYTES = 1_000_000
+
+
+def decode_file(data: bytes, name: str) -> Scenario:
+    """A saved scenario (YAML, as ``python -m planner show`` prints it); ScenarioError if bad."""
+    import yaml
+
+    from planner.errors import ScenarioError
+    from planner.presets import validate
+
+    if len(data) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{name}: {len(data):,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
+    try:
+        raw = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ScenarioError(f"{name}: not a UTF-8 YAML scenario ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{name}: must hold a mapping of scenario sections")
+    return validate(raw)
+
+
 def changed_inputs(scenarios: list[Scenario]) -> list[dict[str, Any]]:
     """One row per input whose value is not the same in every scenario."""
     flats = [flatten(s.model_dump(mode="json")) for s in scenarios]

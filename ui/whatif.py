@@ -10,7 +10,15 @@ import streamlit as st
 
 from planner.errors import ScenarioError
 from planner.plan import WorkLimitError
-from planner.whatif import changed_inputs, cost_rows, decisions, decode_link, kpi_rows
+from planner.scenario import Scenario
+from planner.whatif import (
+    changed_inputs,
+    cost_rows,
+    decisions,
+    decode_file,
+    decode_link,
+    kpi_rows,
+)
 from ui import state
 
 HIGHLIGHT = "background-color: #fff3b0"
@@ -42,10 +50,10 @@ def render() -> None:
     for i, d in enumerate(decoded):
         for msg in d.messages:
             st.warning(f"link {i + 1}: {msg}")
-    if len(decoded) < 2:
+    scenarios = [d.scenario for d in decoded] + saved_scenarios()
+    if len(scenarios) < 2:
         st.info("Add at least one more link to compare (e.g. a point from the Optimise page).")
         return
-    scenarios = [d.scenario for d in decoded]
     try:
         with st.spinner("simulating the scenarios..."):
             results = [state.cached_run(state.canonical(s)) for s in scenarios]
@@ -64,6 +72,20 @@ def render() -> None:
     st.dataframe(pd.DataFrame(kpi_rows(results)).round(4), hide_index=True)
     st.subheader("Monthly cost by line (USD)")
     st.dataframe(pd.DataFrame(cost_rows(results)).round(2), hide_index=True)
+
+
+def saved_scenarios() -> list[Scenario]:
+    """Scenario YAML files uploaded beside the links (as ``python -m planner show`` writes)."""
+    files = st.file_uploader(
+        "...or saved scenarios (YAML)", type=["yaml", "yml"], accept_multiple_files=True
+    )
+    out = []
+    for f in files or []:
+        try:
+            out.append(decode_file(f.getvalue(), f.name))
+        except ScenarioError as exc:
+            st.error(str(exc))
+    return out
 
 
 def columns(n: int) -> list[str]:

@@ -85,3 +85,18 @@ def test_pure_whatif_helpers() -> None:
         }
     ]
     assert decode_link("?" + urlencode(to_params(b))).scenario == b
+
+
+def test_saved_scenario_files_decode_and_bad_ones_are_named() -> None:
+    import pytest
+    import yaml
+
+    from planner.errors import ScenarioError
+    from planner.whatif import decode_file
+
+    s = load("article_1m_chat", {"edge.device_count": 60})
+    assert decode_file(yaml.safe_dump(s.model_dump(mode="json")).encode(), "a.yaml") == s
+    with pytest.raises(ScenarioError, match="b.yaml: must hold a mapping"):
+        decode_file(b"- 1\n- 2\n", "b.yaml")
+    with pytest.raises(ScenarioError, match="edge.device_count"):
+        decode_file(b"edge: {device_count: -1}\n", "c.yaml")
