@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from planner.errors import ScenarioError
+from planner.safe_input import decode_utf8
 from simulations.traffic import gamma_sizes
 
 Target = Literal["edge", "cloud"]
@@ -92,10 +93,7 @@ def read_pilot(data: bytes, name: str = "pilot") -> list[PilotRow]:
     """Parse and check a pilot CSV; ScenarioError naming the row and column on bad input."""
     if len(data) > MAX_BYTES:
         raise ScenarioError(f"{name}: {len(data):,} bytes; the limit is {MAX_BYTES:,}")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    text = decode_utf8(data, name)
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]

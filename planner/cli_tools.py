@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from planner.calibrate import calibrate, calibration_json, read_pilot
+from planner.calibrate import MAX_BYTES, calibrate, calibration_json, read_pilot
 from planner.cli import EXTRA_COMMANDS, add_scenario_args, scenario_from_args
 from planner.errors import ScenarioError
 
@@ -20,7 +20,8 @@ from planner.errors import ScenarioError
 def cmd_calibrate(args: argparse.Namespace) -> int:
     path = Path(args.pilot)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as fh:  # a byte over the limit is enough to refuse it
+            data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
     out = calibration_json(calibrate(read_pilot(data, path.name), path.name))

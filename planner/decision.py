@@ -81,6 +81,12 @@ def fig(f: dict[str, float] | None, key: str) -> float:
     return math.nan if f is None else f.get(key, math.nan)
 
 
+def share(f: dict[str, float] | None, key: str) -> float:
+    """``key`` per arrived request; NaN when nothing arrived (a very low volume)."""
+    arrived = fig(f, "requests.arrived")
+    return fig(f, key) / arrived if arrived > 0 else math.nan
+
+
 def latency_band(s: Scenario, ev: Evidence) -> Criterion | None:
     target = s.slo.latency_target_ms
     if target is None:
@@ -116,7 +122,7 @@ def residency(s: Scenario, ev: Evidence) -> Criterion | None:
 
 
 def connectivity(s: Scenario, ev: Evidence) -> Criterion | None:
-    drops = fig(ev.cloud, "requests.dropped_by_reason.offline") / fig(ev.cloud, "requests.arrived")
+    drops = share(ev.cloud, "requests.dropped_by_reason.offline")
     down = fig(ev.cloud or ev.hybrid or ev.edge, "links.down_fraction")
     if math.isnan(down) or (down < 0.005 and not drops > 0.001):
         return None
@@ -129,7 +135,7 @@ def device_volume(s: Scenario, ev: Evidence) -> Criterion | None:
         return None
     per_day = fig(ev.edge, "requests_per_month.arrived") / 30 / s.edge.device_count
     util = fig(ev.edge, "edge.utilization")
-    full = fig(ev.edge, "requests.dropped_by_reason.queue_full") / fig(ev.edge, "requests.arrived")
+    full = share(ev.edge, "requests.dropped_by_reason.queue_full")
     reason = (
         f"{per_day:,.0f} requests a day per device at {pct(util)} device utilisation; "
         f"edge-only turns away {pct(full)} for full queues"
@@ -142,9 +148,7 @@ def device_volume(s: Scenario, ev: Evidence) -> Criterion | None:
 
 
 def availability(s: Scenario, ev: Evidence) -> Criterion | None:
-    failed = fig(ev.edge, "requests.dropped_by_reason.device_failed") / fig(
-        ev.edge, "requests.arrived"
-    )
+    failed = share(ev.edge, "requests.dropped_by_reason.device_failed")
     if not failed > 0.001:
         return None
     reason = (

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from planner.catalog import load_catalog
 from planner.errors import ScenarioError
+from planner.safe_input import check_path, parse_value
 from planner.scenario import Scenario
 
 
@@ -126,8 +125,8 @@ def parse_vary(items: Sequence[str]) -> list[Dimension]:
     out = []
     for item in items:
         lhs, sep, rhs = item.partition("=")
-        paths = tuple(p.strip() for p in lhs.split("+") if p.strip())
-        values = [yaml.safe_load(v) for v in rhs.split(",") if v.strip()]
+        paths = tuple(check_path(p, "--vary") for p in lhs.split("+") if p.strip())
+        values = [parse_value(v, f"--vary {lhs}") for v in rhs.split(",") if v.strip()]
         if not sep or not paths or len(values) < 1:
             raise ScenarioError(f"--vary '{item}': expected path[+path]=value1,value2,...")
         out.append(dim(paths[0], values, *paths[1:]))

@@ -38,22 +38,16 @@ def decode_link(link: str) -> Decoded:
     return from_params(dict(parse_qsl(query, keep_blank_values=True)))
 
 
-MAX_SCENARIO_BYTES = 1_000_000
-
-
 def decode_file(data: bytes, name: str) -> Scenario:
-    """A saved scenario (YAML, as ``python -m planner show`` prints it); ScenarioError if bad."""
-    import yaml
-
+    """A saved scenario (YAML, as ``python -m planner show`` prints it); ScenarioError if bad.
+    Read like a scenario file: size, encoding and YAML limits first (``planner.safe_input``)."""
     from planner.errors import ScenarioError
     from planner.presets import validate
+    from planner.safe_input import MAX_FILE_BYTES, decode_utf8, parse_yaml
 
-    if len(data) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{name}: {len(data):,} bytes; the limit is {MAX_SCENARIO_BYTES:,}")
-    try:
-        raw = yaml.safe_load(data.decode("utf-8"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{name}: not a UTF-8 YAML scenario ({exc})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{name}: {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    raw = parse_yaml(decode_utf8(data, name), name)
     if not isinstance(raw, dict):
         raise ScenarioError(f"{name}: must hold a mapping of scenario sections")
     return validate(raw)

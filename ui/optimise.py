@@ -13,12 +13,12 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
-import yaml
 
 from planner.errors import ScenarioError
 from planner.links import to_params
 from planner.optimise import Constraints, default_constraints, optimise, optimise_json
 from planner.presets import apply_overrides
+from planner.safe_input import parse_value
 from planner.scenario import Scenario
 from planner.search_space import Dimension, default_space, dim
 from planner.sweeps import ENV_SCHEDULER, INPROCESS, clean, sweeper
@@ -40,7 +40,11 @@ def space_editor(s: Scenario) -> list[Dimension]:
     with st.expander("Search space (values per knob, comma-separated)"):
         for d in default_space(s):
             text = st.text_input(d.name, ", ".join(str(v) for v in d.choices), key=f"opt_{d.name}")
-            values = [yaml.safe_load(v) for v in text.split(",") if v.strip()]
+            try:
+                values = [parse_value(v, d.name) for v in text.split(",") if v.strip()]
+            except ScenarioError as exc:
+                st.error(str(exc))
+                continue
             if values:
                 out.append(dim(d.paths[0], values, *d.paths[1:]))
     return out

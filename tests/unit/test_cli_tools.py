@@ -14,9 +14,10 @@ from planner.theory import theory_scenario
 
 @pytest.fixture()
 def pool_yaml(tmp_path: Path) -> Path:
-    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=1, seed=9)
+    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=2, seed=9)
     data = s.model_dump(mode="json")
     data["slo"]["p95_ms"] = 5 * (s.cloud.batch1_ms or 1.0)
+    data["simulation"]["replications"] = 1
     path = tmp_path / "pool.yaml"
     path.write_text(yaml.safe_dump(data))
     return path

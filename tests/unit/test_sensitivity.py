@@ -14,7 +14,7 @@ from planner.theory import theory_scenario
 
 @pytest.fixture(scope="module")
 def tornado() -> dict[str, Any]:
-    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=1, seed=4)
+    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=2, seed=4)
     s = apply_overrides(s, {"slo.p95_ms": 4 * (s.cloud.batch1_ms or 1.0)})
     return sensitivity(s, Sweeper(None))
 
@@ -48,7 +48,7 @@ def test_rows_have_documented_keys_and_tornado_order(tornado: dict[str, Any]) ->
 
 
 def test_inputs_follow_the_architecture() -> None:
-    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=1, seed=4)
+    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=2, seed=4)
     names = {i.name for i in uncertain_inputs(s)}
     assert {"volume", "GPU price", "RTT", "cold start"} <= names
     assert "MTBF" not in names and "device speed" not in names  # cloud only: no fleet
@@ -61,7 +61,7 @@ def test_flip_point_resimulated_on_each_side_gives_both_recommendations() -> Non
     from planner.run import run
 
     # a slow device (20 s a frame) near full: more volume overloads it and flips the decision
-    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=1, seed=4)
+    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=2, seed=4)
     s = apply_overrides(
         s,
         {
@@ -69,6 +69,7 @@ def test_flip_point_resimulated_on_each_side_gives_both_recommendations() -> Non
             "edge.vision_p50_ms": 20_000,
             "edge.vision_p99_ms": 30_000,
             "edge.queue_limit": 1000,
+            "simulation.replications": 1,
         },
     )
     t = sensitivity(s, Sweeper(None))
