@@ -12,7 +12,6 @@ from planner.presets import apply_overrides, load
 from planner.run import run
 from planner.scenario import Scenario
 
-
 # small enough that a whole-month plan passes the memory work limit on any CI machine
 VOLUME = 100_000
 
