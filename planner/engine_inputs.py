@@ -11,10 +11,12 @@ import math
 
 import numpy as np
 
-from planner.catalog import Device, Gpu, load_catalog
+from planner.catalog import Device, Gpu, Speedup, load_catalog
+from planner.device_speed import ClassOnDevice, class_on_device
 from planner.plan import BIN_S, Plan, Segment, scaled_bound
 from planner.scenario import Scenario
 from simulations.inputs import (
+    BreakerInput,
     ClassInput,
     EdgeInput,
     LinkInput,
@@ -51,12 +53,30 @@ def devices_per_site(s: Scenario) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(s.edge.sites)]
 
 
+def llm_on_device(s: Scenario) -> list[ClassOnDevice | None]:
+    """Per request class: its model's speeds on the edge device, or why it cannot run there
+    (None for vision classes)."""
+    device = load_catalog().devices[s.edge.device]
+    return [
+        class_on_device(c, s.edge.device, device) if c.kind == "llm" else None
+        for c in s.workload.request_classes
+    ]
+
+
+def edge_eligibility_notes(s: Scenario) -> list[str]:
+    """One line per class the edge device cannot serve, for the result's notes."""
+    return [
+        f"not on the edge: {c.reason}" for c in llm_on_device(s) if c is not None and not c.eligible
+    ]
+
+
 def class_inputs(s: Scenario, device: Device) -> tuple[ClassInput, ...]:
     out = []
-    for c in s.workload.request_classes:
+    on_device = llm_on_device(s)
+    for k, c in enumerate(s.workload.request_classes):
         if c.kind == "llm":
-            llm = device.llm
-            eligible = llm is not None and c.model_params_b <= llm.max_model_params_b.v
+            fit = on_device[k]
+            eligible = fit is not None and fit.eligible
             out.append(
                 ClassInput(
                     share=c.share,
@@ -83,17 +103,32 @@ def class_inputs(s: Scenario, device: Device) -> tuple[ClassInput, ...]:
     return tuple(out)
 
 
+def speedup_of(point: Speedup | None) -> tuple[int, float]:
+    return (point.n, point.aggregate.v) if point is not None else (1, 1.0)
+
+
 def edge_input(s: Scenario, device: Device, sites: list[int]) -> EdgeInput:
     per_site = devices_per_site(s)
     e = s.edge
     llm = device.llm
+    speeds = tuple(
+        with_pilot(s, (c.prefill_tps, c.decode_tps, llm.ttft_overhead_s.v))
+        if c is not None and c.eligible and llm is not None
+        else None
+        for c in llm_on_device(s)
+    )
+    if s.workload.is_llm:
+        speedup = speedup_of(llm.speedup if llm else None)
+    else:
+        speedup = speedup_of(device.vision.speedup if device.vision else None)
     return EdgeInput(
         devices_per_site=tuple(per_site[i] for i in sites),
         concurrency=e.concurrency_per_device,
         queue_limit=e.queue_limit,
         mtbf_s=e.mtbf_hours * 3600,
         mttr_s=e.mttr_hours * 3600,
-        llm=edge_llm_speeds(s, device),
+        llm_by_class=speeds,
+        speedup=speedup,
         vision=edge_vision_s(s, device),
         max_context_tokens=llm.max_context_tokens.v if llm else math.inf,
     )
@@ -111,6 +146,7 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
             LinkInput(
                 rtt_median_s=p.rtt_median_ms.v / 1000 * net.rtt_multiplier,
                 rtt_p95_s=p.rtt_p95_ms.v / 1000 * net.rtt_multiplier,
+                rtt_p99_s=p.rtt_p99_ms.v / 1000 * net.rtt_multiplier,
                 loss=p.loss_pct.v / 100,
                 uplink_kbps=p.uplink_mbps.v * 1000,
                 downlink_kbps=p.downlink_mbps.v * 1000,
@@ -122,18 +158,24 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
     return tuple(out)
 
 
-def edge_llm_speeds(s: Scenario, device: Device) -> tuple[float, float, float] | None:
-    """(prefill tok/s, decode tok/s, overhead s) of the device: the scenario's override (a
-    pilot's measurement), else the catalog profile."""
-    llm, e = device.llm, s.edge
-    if llm is None:
-        return None
-    overhead_s = e.llm_overhead_ms / 1000 if e.llm_overhead_ms is not None else None
+def with_pilot(s: Scenario, speeds: tuple[float, float, float]) -> tuple[float, float, float]:
+    """(prefill tok/s, decode tok/s, overhead s) with the scenario's overrides (a pilot's
+    measurement of the model it runs) in place of the catalog's."""
+    e = s.edge
     return (
-        e.llm_prefill_tokens_per_s or llm.prefill_tps.v,
-        e.llm_decode_tokens_per_s or llm.decode_tps.v,
-        llm.ttft_overhead_s.v if overhead_s is None else overhead_s,
+        e.llm_prefill_tokens_per_s or speeds[0],
+        e.llm_decode_tokens_per_s or speeds[1],
+        speeds[2] if e.llm_overhead_ms is None else e.llm_overhead_ms / 1000,
     )
+
+
+def edge_llm_speeds(s: Scenario, device: Device) -> tuple[float, float, float] | None:
+    """The device's speeds for the first LLM class it can serve (overrides applied), or None."""
+    llm = device.llm
+    for c in llm_on_device(s):
+        if c is not None and c.eligible and llm is not None:
+            return with_pilot(s, (c.prefill_tps, c.decode_tps, llm.ttft_overhead_s.v))
+    return None
 
 
 def edge_vision_s(s: Scenario, device: Device) -> tuple[float, float] | None:
@@ -196,9 +238,20 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
     )
 
 
+def breaker_input(s: Scenario) -> BreakerInput:
+    n = s.network
+    return BreakerInput(
+        enabled=n.breaker_enabled,
+        failures=n.breaker_failures,
+        base_open_s=n.breaker_open_s,
+        max_open_s=n.breaker_max_open_s,
+    )
+
+
 def policy_input(s: Scenario) -> PolicyInput:
     r = s.policy.routing
     leave, timeout = s.policy.sensitive_may_leave_site, s.network.cloud_timeout_s
+    breaker = breaker_input(s)
     if r.kind == "local_first":
         return PolicyInput(
             kind="local_first",
@@ -210,6 +263,7 @@ def policy_input(s: Scenario) -> PolicyInput:
             drop_when_budget_spent=r.on_budget_exhausted == "drop",
             sensitive_may_leave=leave,
             cloud_timeout_s=timeout,
+            breaker=breaker,
         )
     if r.kind == "split":
         return PolicyInput(
@@ -220,8 +274,11 @@ def policy_input(s: Scenario) -> PolicyInput:
             sensitive_split_allowed=r.sensitive_split_allowed,
             sensitive_may_leave=leave,
             cloud_timeout_s=timeout,
+            breaker=breaker,
         )
-    return PolicyInput(kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout)
+    return PolicyInput(
+        kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout, breaker=breaker
+    )
 
 
 def segment_inputs(s: Scenario, plan: Plan, replication: int) -> list[SegmentInput]:

@@ -74,7 +74,8 @@ def test_overrides_apply_to_a_scenario_and_reach_the_engine() -> None:
     cal = calibrate(read_pilot(SAMPLE.read_bytes()))
     s = load("article_1m_chat", {**all_overrides(cal), "cloud.gpu": "l4"})
     cat = load_catalog()
-    prefill, decode, overhead_s = edge_input(s, cat.devices[s.edge.device], [0]).llm or (0, 0, 0)
+    speeds = edge_input(s, cat.devices[s.edge.device], [0]).llm_by_class[0]
+    prefill, decode, overhead_s = speeds or (0, 0, 0)
     assert cal.edge is not None and cal.edge.kind == "llm"
     assert (prefill, decode) == pytest.approx(
         (cal.edge.prefill_tokens_per_s, cal.edge.decode_tokens_per_s), rel=1e-3
