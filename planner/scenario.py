@@ -274,6 +274,24 @@ class Edge(Model):
     """Spare devices bought but not in service (capex only)."""
     capex_usd_per_device: float | None = Field(default=None, ge=0, le=1e6)
     """Override of the catalog capex per device (board, accelerator, PSU, case, storage)."""
+    llm_overhead_ms: float | None = Field(default=None, ge=0, le=600_000)
+    """Override of the device profile's fixed time per LLM request (its TTFT overhead), in ms,
+    e.g. measured in a pilot (``python -m planner calibrate``)."""
+    llm_prefill_tokens_per_s: float | None = Field(default=None, gt=0, le=1e6)
+    """Override of the device profile's prompt (prefill) speed, tokens/s."""
+    llm_decode_tokens_per_s: float | None = Field(default=None, gt=0, le=1e6)
+    """Override of the device profile's decode speed, tokens/s."""
+    vision_p50_ms: float | None = Field(default=None, gt=0, le=600_000)
+    """Override of the device profile's median time per frame, in ms."""
+    vision_p99_ms: float | None = Field(default=None, gt=0, le=600_000)
+    """Override of the device profile's p99 time per frame, in ms (>= the median)."""
+
+    @model_validator(mode="after")
+    def _vision_ordered(self) -> Edge:
+        lo, hi = self.vision_p50_ms, self.vision_p99_ms
+        if lo is not None and hi is not None and hi < lo:
+            raise ValueError(f"vision_p99_ms ({hi}) must be >= vision_p50_ms ({lo})")
+        return self
 
 
 # --------------------------------------------------------------------------- network
@@ -290,6 +308,9 @@ class Network(Model):
     """Override of the profile's mean outage duration, in minutes."""
     ideal: bool = False
     """Validation only: zero RTT, infinite bandwidth, no loss and no outages."""
+    rtt_multiplier: float = Field(default=1.0, gt=0, le=100)
+    """Multiplier on every link profile's RTT (median and p95): a what-if on latency to the
+    region (sensitivity sweeps vary it)."""
     cloud_timeout_s: float = Field(default=30, gt=0, le=3600)
     """How long cloud-bound work waits for a link to come back, or in its backed-up uplink
     queue, before giving up."""
@@ -474,6 +495,13 @@ class Cloud(Model):
     for validation against queueing theory, deterministic or exponential with the same mean."""
     request_overhead_ms: float = Field(default=5, ge=0, le=60_000)
     """Gateway/ingress overhead per cloud request (serverless warm overhead is 100-500 ms)."""
+    llm_overhead_ms: float | None = Field(default=None, ge=0, le=600_000)
+    """Override of the GPU profile's fixed time to first token per LLM request, in ms."""
+    llm_prefill_tokens_per_s: float | None = Field(default=None, gt=0, le=1e7)
+    """Override of the GPU profile's prompt (prefill) speed, tokens/s."""
+    llm_decode_tokens_per_s: float | None = Field(default=None, gt=0, le=1e6)
+    """Override of the GPU profile's single-stream decode speed, tokens/s; the aggregate speed
+    scales by the same factor (a faster or slower GPU of the same shape)."""
 
 
 # --------------------------------------------------------------------------- policy

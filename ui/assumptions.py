@@ -9,7 +9,7 @@ from planner.catalog import iter_figures, load_catalog
 from planner.errors import ScenarioError
 from planner.plan import build_plan, day_table
 from planner.scenario import Scenario
-from ui import state
+from ui import pilot, state
 
 
 def render() -> None:
@@ -49,6 +49,7 @@ def render() -> None:
         st.subheader("Scenario overrides of catalog figures")
         st.table({"field": list(given), "value": list(given.values())})
     days_simulated(s)
+    pilot.render_section()
 
 
 def days_simulated(s: Scenario) -> None:
