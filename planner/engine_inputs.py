@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from planner.catalog import Device, Gpu, load_catalog
+from planner.catalog import Device, Gpu, Speedup, load_catalog
+from planner.device_speed import ClassOnDevice, class_on_device
 from planner.llm_sizing import LlmReplica, size_replica
 from planner.plan import BIN_S, Plan, Segment, scaled_bound
 from planner.scenario import (
@@ -26,6 +27,7 @@ from planner.scenario import (
 from planner.scenario import HpaPolicy as HpaPolicySpec
 from simulations.billing import BillingTerms
 from simulations.inputs import (
+    BreakerInput,
     ClassInput,
     EdgeInput,
     HpaInput,
@@ -51,12 +53,30 @@ def devices_per_site(s: Scenario) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(s.edge.sites)]
 
 
+def llm_on_device(s: Scenario) -> list[ClassOnDevice | None]:
+    """Per request class: its model's speeds on the edge device, or why it cannot run there
+    (None for vision classes)."""
+    device = load_catalog().devices[s.edge.device]
+    return [
+        class_on_device(c, s.edge.device, device) if c.kind == "llm" else None
+        for c in s.workload.request_classes
+    ]
+
+
+def edge_eligibility_notes(s: Scenario) -> list[str]:
+    """One line per class the edge device cannot serve, for the result's notes."""
+    return [
+        f"not on the edge: {c.reason}" for c in llm_on_device(s) if c is not None and not c.eligible
+    ]
+
+
 def class_inputs(s: Scenario, device: Device) -> tuple[ClassInput, ...]:
     out = []
-    for c in s.workload.request_classes:
+    on_device = llm_on_device(s)
+    for k, c in enumerate(s.workload.request_classes):
         if c.kind == "llm":
-            llm = device.llm
-            eligible = llm is not None and c.model_params_b <= llm.max_model_params_b.v
+            fit = on_device[k]
+            eligible = fit is not None and fit.eligible
             out.append(
                 ClassInput(
                     share=c.share,
@@ -83,22 +103,33 @@ def class_inputs(s: Scenario, device: Device) -> tuple[ClassInput, ...]:
     return tuple(out)
 
 
+def speedup_of(point: Speedup | None) -> tuple[int, float]:
+    return (point.n, point.aggregate.v) if point is not None else (1, 1.0)
+
+
 def edge_input(s: Scenario, device: Device, sites: list[int]) -> EdgeInput:
     per_site = devices_per_site(s)
     e = s.edge
     llm = device.llm
+    speeds = tuple(
+        with_pilot(s, (c.prefill_tps, c.decode_tps, llm.ttft_overhead_s.v))
+        if c is not None and c.eligible and llm is not None
+        else None
+        for c in llm_on_device(s)
+    )
+    if s.workload.is_llm:
+        speedup = speedup_of(llm.speedup if llm else None)
+    else:
+        speedup = speedup_of(device.vision.speedup if device.vision else None)
     return EdgeInput(
         devices_per_site=tuple(per_site[i] for i in sites),
         concurrency=e.concurrency_per_device,
         queue_limit=e.queue_limit,
         mtbf_s=e.mtbf_hours * 3600,
         mttr_s=e.mttr_hours * 3600,
-        llm=(llm.prefill_tps.v, llm.decode_tps.v, llm.ttft_overhead_s.v) if llm else None,
-        vision=(
-            (device.vision.latency_p50_ms.v / 1000, device.vision.latency_p99_ms.v / 1000)
-            if device.vision
-            else None
-        ),
+        llm_by_class=speeds,
+        speedup=speedup,
+        vision=edge_vision_s(s, device),
         max_context_tokens=llm.max_context_tokens.v if llm else math.inf,
     )
 
@@ -113,8 +144,9 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
         mean_min = net.outage_mean_min if net.outage_mean_min is not None else p.outage_mean_min.v
         out.append(
             LinkInput(
-                rtt_median_s=p.rtt_median_ms.v / 1000,
-                rtt_p95_s=p.rtt_p95_ms.v / 1000,
+                rtt_median_s=p.rtt_median_ms.v / 1000 * net.rtt_multiplier,
+                rtt_p95_s=p.rtt_p95_ms.v / 1000 * net.rtt_multiplier,
+                rtt_p99_s=p.rtt_p99_ms.v / 1000 * net.rtt_multiplier,
                 loss=p.loss_pct.v / 100,
                 uplink_kbps=p.uplink_mbps.v * 1000,
                 downlink_kbps=p.downlink_mbps.v * 1000,
@@ -124,6 +156,36 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
             )
         )
     return tuple(out)
+
+
+def with_pilot(s: Scenario, speeds: tuple[float, float, float]) -> tuple[float, float, float]:
+    """(prefill tok/s, decode tok/s, overhead s) with the scenario's overrides (a pilot's
+    measurement of the model it runs) in place of the catalog's."""
+    e = s.edge
+    return (
+        e.llm_prefill_tokens_per_s or speeds[0],
+        e.llm_decode_tokens_per_s or speeds[1],
+        speeds[2] if e.llm_overhead_ms is None else e.llm_overhead_ms / 1000,
+    )
+
+
+def edge_llm_speeds(s: Scenario, device: Device) -> tuple[float, float, float] | None:
+    """The device's speeds for the first LLM class it can serve (overrides applied), or None."""
+    llm = device.llm
+    for c in llm_on_device(s):
+        if c is not None and c.eligible and llm is not None:
+            return with_pilot(s, (c.prefill_tps, c.decode_tps, llm.ttft_overhead_s.v))
+    return None
+
+
+def edge_vision_s(s: Scenario, device: Device) -> tuple[float, float] | None:
+    """(p50 s, p99 s) per frame on the device: override, else the catalog profile."""
+    v, e = device.vision, s.edge
+    if v is None:
+        return None
+    p50 = e.vision_p50_ms or v.latency_p50_ms.v
+    p99 = e.vision_p99_ms or max(v.latency_p99_ms.v * p50 / v.latency_p50_ms.v, p50)
+    return p50 / 1000, p99 / 1000
 
 
 def scaler_input(s: Scenario) -> ScalerInput:
@@ -175,18 +237,25 @@ def gpus_per_replica(s: Scenario) -> int:
 def llm_speeds(s: Scenario, gpu: Gpu) -> dict[str, Any]:
     """The pool's LLM speed fields: from the model's size, else the catalog's 8B figures."""
     sized = llm_replica(s)
-    if sized is None:
-        return {
-            "single_tps": gpu.llm.single_stream_tps.v,
-            "aggregate_tps": gpu.llm.aggregate_tps.v,
-            "prefill_tps": gpu.llm.prefill_tps.v,
-        }
-    return {
-        "single_tps": sized.single_tps,
-        "aggregate_tps": sized.aggregate_tps,
-        "prefill_tps": sized.prefill_tps,
-        "kv_capacity_tokens": sized.kv_capacity_tokens,
+    out: dict[str, Any] = {
+        "single_tps": gpu.llm.single_stream_tps.v,
+        "aggregate_tps": gpu.llm.aggregate_tps.v,
+        "prefill_tps": gpu.llm.prefill_tps.v,
     }
+    if sized is not None:
+        out = {
+            "single_tps": sized.single_tps,
+            "aggregate_tps": sized.aggregate_tps,
+            "prefill_tps": sized.prefill_tps,
+            "kv_capacity_tokens": sized.kv_capacity_tokens,
+        }
+    c = s.cloud
+    if c.llm_decode_tokens_per_s is not None:  # a measured override scales the whole curve
+        out["aggregate_tps"] *= c.llm_decode_tokens_per_s / out["single_tps"]
+        out["single_tps"] = c.llm_decode_tokens_per_s
+    if c.llm_prefill_tokens_per_s is not None:
+        out["prefill_tps"] = c.llm_prefill_tokens_per_s
+    return out
 
 
 def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
@@ -198,6 +267,9 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
     llm = s.workload.is_llm
     stages = c.cold_start
     speed = c.batch1_ms / gpu.vision.batch1_ms.v if c.batch1_ms else 1.0
+    ttft_s = (
+        c.llm_overhead_ms / 1000 if c.llm_overhead_ms is not None else gpu.llm.ttft_overhead_s.v
+    )
     return PoolInput(
         llm=llm,
         min_replicas=lo,
@@ -213,7 +285,7 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         max_batch=c.batching.max_batch_size,
         max_queue_delay_s=c.batching.max_queue_delay_ms / 1000,
         **llm_speeds(s, gpu),
-        ttft_overhead_s=gpu.llm.ttft_overhead_s.v,
+        ttft_overhead_s=ttft_s,
         max_sequences=c.batching.max_concurrent_sequences,
         max_batched_tokens=c.batching.max_batched_tokens,
         load_balancer=c.load_balancer,
@@ -221,8 +293,10 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         queue_timeout_s=c.queue_timeout_s,
         node_keep_alive_s=0.0 if c.pricing == "serverless" else c.node_keep_alive_s,
         variability=c.service_variability,
-        # the LLM step model carries the per-step fixed cost the profile's TTFT overhead measured
-        overhead_s=c.request_overhead_ms / 1000,
+        # the LLM step model carries the per-step fixed cost the profile's TTFT overhead measured;
+        # a measured override (cloud.llm_overhead_ms) is added as stated
+        overhead_s=c.request_overhead_ms / 1000
+        + (c.llm_overhead_ms / 1000 if llm and c.llm_overhead_ms is not None else 0.0),
         **billing_fields(s, site_fraction),
     )
 
@@ -257,10 +331,21 @@ def billing_fields(s: Scenario, site_fraction: float) -> dict[str, Any]:
     }
 
 
+def breaker_input(s: Scenario) -> BreakerInput:
+    n = s.network
+    return BreakerInput(
+        enabled=n.breaker_enabled,
+        failures=n.breaker_failures,
+        base_open_s=n.breaker_open_s,
+        max_open_s=n.breaker_max_open_s,
+    )
+
+
 def policy_input(s: Scenario, plan: Plan | None = None) -> PolicyInput:
     """Routing inputs; the budget only over a simulated full month (the simulated pool's share)."""
     r = s.policy.routing
     leave, timeout = s.policy.sensitive_may_leave_site, s.network.cloud_timeout_s
+    breaker = breaker_input(s)
     if r.kind == "local_first":
         return PolicyInput(
             kind="local_first",
@@ -272,6 +357,7 @@ def policy_input(s: Scenario, plan: Plan | None = None) -> PolicyInput:
             on_budget_exhausted=r.on_budget_exhausted,
             sensitive_may_leave=leave,
             cloud_timeout_s=timeout,
+            breaker=breaker,
         )
     if r.kind == "split":
         return PolicyInput(
@@ -282,8 +368,11 @@ def policy_input(s: Scenario, plan: Plan | None = None) -> PolicyInput:
             sensitive_split_allowed=r.sensitive_split_allowed,
             sensitive_may_leave=leave,
             cloud_timeout_s=timeout,
+            breaker=breaker,
         )
-    return PolicyInput(kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout)
+    return PolicyInput(
+        kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout, breaker=breaker
+    )
 
 
 def simulated_budget_usd(budget: float | None, plan: Plan | None) -> float | None:

@@ -9,7 +9,7 @@ from planner.catalog import iter_figures, load_catalog
 from planner.errors import ScenarioError
 from planner.plan import build_plan, day_table
 from planner.scenario import Scenario
-from ui import state
+from ui import pilot, state
 
 
 def render() -> None:
@@ -49,6 +49,7 @@ def render() -> None:
         st.subheader("Scenario overrides of catalog figures")
         st.table({"field": list(given), "value": list(given.values())})
     days_simulated(s)
+    pilot.render_section()
 
 
 def days_simulated(s: Scenario) -> None:
@@ -60,8 +61,10 @@ def days_simulated(s: Scenario) -> None:
         st.warning(str(e))
         return
     st.caption(
-        f"Horizon: {plan.horizon.replace('_', ' ')}. Each simulated day counts for its share of "
-        "the 30-day month (day 1 a Monday); the shares sum to 30."
+        "The whole 30-day month is simulated in one stretch (day 1 a Monday)."
+        if plan.horizon == "full_month"
+        else "Representative days: each simulated day counts for its share of the 30-day month "
+        "(day 1 a Monday); the shares sum to 30."
     )
     st.dataframe(pd.DataFrame(day_table(plan)), hide_index=True, use_container_width=True)
     for note in plan.notes:
