@@ -56,6 +56,26 @@ class Architecture:
     def horizon_usd(self) -> float:
         return self.cost.horizon_usd
 
+    def gpu_billing(self) -> str:
+        """How the GPU line is billed: hours x price = the line (empty without a cloud)."""
+        from planner.engine_inputs import gpu_hourly_usd
+
+        line = self.cost.monthly_usd["cloud_gpu"]
+        if self.key == "edge_only" or not line:
+            return ""
+        s, rate = self.scenario, gpu_hourly_usd(self.scenario)
+        if s.cloud.pricing == "reserved":
+            return (
+                f"{s.cloud.reserved_replicas} reserved replicas x 720 h at {usd(rate, True)} "
+                f"plus {self.get('cloud.gpu_hours_above_reserved'):,.1f} h on demand "
+                f"= {usd(line, True)} a month"
+            )
+        key = "cloud.gpu_hours_rounded" if s.cloud.pricing == "on_demand" else "cloud.gpu_hours"
+        unit = (
+            "started instance-hours" if s.cloud.pricing == "on_demand" else "GPU-hours (per second)"
+        )
+        return f"{self.get(key):,.1f} billed {unit} x {usd(rate, True)} = {usd(line, True)} a month"
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import iter_figures, load_catalog
+from planner.formatting import label
 from ui import state
 
 
@@ -24,9 +25,9 @@ def render() -> None:
         for name, fig in iter_figures(entry):
             rows.append(
                 {
-                    "profile": f"{kind}: {key}",
+                    "profile": f"{kind}: {label(key)}",
                     "figure": name,
-                    "value": fig.v,
+                    "value": f"{fig.v:,g}",
                     "grade": fig.grade,
                     "source": fig.src,
                 }
@@ -35,7 +36,7 @@ def render() -> None:
         "Grade = type/confidence. Type: M measured, VM vendor-measured, VC vendor claim, "
         "L list price, D derived. Confidence: H high, M medium, L low."
     )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     overrides = {
         "edge.capex_usd_per_device": s.edge.capex_usd_per_device,
         "cloud.gpu_hourly_usd": s.cloud.gpu_hourly_usd,
@@ -44,4 +45,6 @@ def render() -> None:
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         st.subheader("Scenario overrides of catalog figures")
-        st.table({"field": list(given), "value": list(given.values())})
+        st.dataframe(
+            {"field": list(given), "value": [f"{x:,g}" for x in given.values()]}, hide_index=True
+        )

@@ -61,11 +61,14 @@ def slo_targets(r: RunResult) -> list[tuple[str, float]]:
     return [(n, float(v)) for n, v in named if v is not None]
 
 
-def slo_lines(fig: go.Figure, r: RunResult, axis: str = "x", log: bool = True) -> None:
+def slo_lines(
+    fig: go.Figure, r: RunResult, axis: str = "x", log: bool = True, rng: list[float] | None = None
+) -> None:
     """Dashed SLO lines: the line at the value, its label at log10(value) on a log axis (plotly
     places annotations in axis units), so a label can never stretch the axis."""
     for i, (name, value) in enumerate(slo_targets(r)):
         pos = math.log10(value) if log else value
+        right = rng is not None and (pos - rng[0]) / max(rng[1] - rng[0], 1e-9) > 0.6
         text = f"SLO {name} {ms(value)}"
         line = {"dash": "dash", "color": "#444", "width": 1}
         if axis == "x":
@@ -79,7 +82,7 @@ def slo_lines(fig: go.Figure, r: RunResult, axis: str = "x", log: bool = True) -
                 yref="paper",
                 text=text,
                 showarrow=False,
-                xanchor="left",
+                xanchor="right" if right else "left",
                 bgcolor="rgba(255,255,255,0.7)",
             )
         else:
@@ -135,7 +138,7 @@ def fig_latency_histogram(r: RunResult) -> go.Figure:
     )
     fig.update_xaxes(type="log", range=rng)
     fig.update_yaxes(rangemode="nonnegative")
-    slo_lines(fig, r)
+    slo_lines(fig, r, rng=rng)
     return fig
 
 
@@ -159,7 +162,7 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
     )
     fig.update_xaxes(type="log", range=rng)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    slo_lines(fig, r)
+    slo_lines(fig, r, rng=rng)
     return fig
 
 
@@ -246,6 +249,16 @@ def outage_spans(df: pd.DataFrame) -> list[tuple[float, float]]:
     return spans
 
 
+def hour_span(df: pd.DataFrame | None) -> tuple[list[float], float]:
+    """0-24 for a simulated day; the simulated stretch itself when only hours were sampled."""
+    if df is None or df.empty:
+        return [0.0, 24.0], 3.0
+    lo, hi = float(df["hour"].min()), float(df["hour"].max()) + 1 / 60
+    if hi - lo >= 6:
+        return [0.0, 24.0], 3.0
+    return [math.floor(lo * 4) / 4, math.ceil(hi * 4) / 4], 0.25
+
+
 def count_axis(fig: go.Figure, row: int, top: float) -> None:
     """A count axis: from 0, integer ticks."""
     top = max(1.0, float(top) if math.isfinite(top) else 1.0)
@@ -304,8 +317,10 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
             col=1,
         )
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", row=4, col=1)
-    fig.update_xaxes(range=[0, 24], dtick=3, title_text="", row=1, col=1)
-    fig.update_xaxes(range=[0, 24], dtick=3, title_text="hour of day", row=4, col=1)
+    span, dtick = hour_span(days[idx][1] if days else None)
+    for row in range(1, 5):
+        fig.update_xaxes(range=span, dtick=dtick, row=row, col=1)
+    fig.update_xaxes(title_text="hour of day", row=4, col=1)
     layout = {**LAYOUT, "height": 720, "legend": {"orientation": "h", "y": -0.08}}
     fig.update_layout(**layout, title=title)
     return fig

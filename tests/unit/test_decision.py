@@ -13,8 +13,8 @@ from planner.compare import verdict_rows
 from planner.compliance import evaluate_checklist
 from planner.decision import OPTIONS, Evidence, decide, dominates
 from planner.formatting import ms
-from planner.presets import apply_overrides, list_presets, load
-from planner.run import RunResult, is_rate, run
+from planner.presets import apply_overrides, load
+from planner.run import RunResult, is_rate
 from planner.scenario import Scenario
 from planner.stats import proportion_ci, wilson
 
@@ -210,14 +210,6 @@ def test_random_evidence_never_recommends_a_dominated_option(
 
 
 NAMES = re.compile(r"edge-only|cloud-only|hybrid")
-
-
-@pytest.fixture(scope="module")
-def preset_runs() -> dict[str, RunResult]:
-    return {
-        name: run(apply_overrides(load(name), {"simulation.replications": 2}))
-        for name, _ in list_presets()
-    }
 
 
 def dominated_in(rows: list[dict[str, object]], names: list[str], pick: str) -> bool:
