@@ -31,7 +31,7 @@ def render() -> None:
     df = pd.DataFrame(rows)
     best = v.recommended.name
     styled = df.style.set_properties(subset=[best], **{"background-color": "#e6f2e6"})
-    st.dataframe(styled, hide_index=True, width="stretch")
+    st.dataframe(styled, hide_index=True, width="stretch", height=36 * (len(df) + 1) + 4)
     for option, by in v.decision.dominated.items():
         st.caption(f"{option} is dominated by {by} (no better on cost, SLO attainment or gaps).")
     for a in v.architectures:

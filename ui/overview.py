@@ -43,10 +43,10 @@ def render() -> None:
 def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
     recommended = a is v.recommended
     with st.container(border=True):
-        badge = " :green-background[recommended]" if recommended else ""
+        badge = " · :green-background[**recommended**]" if recommended else ""
         mine = " · this scenario's routing" if a.is_scenario else ""
-        st.markdown(f"#### {a.name}{badge}")
-        st.caption(f"{a.option}{mine}")
+        st.markdown(f"#### {a.name}")
+        st.markdown(f"{a.option}{mine}{badge}")
         years = a.cost.horizon_years
         rows = [
             ("p95 latency", ms(a.get("latency_ms.p95")), "latency_ms.p95", "ms"),

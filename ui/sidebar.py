@@ -209,7 +209,7 @@ def volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
     """The largest monthly volume the engine accepts for this scenario, and why."""
     from planner.plan import WorkLimitError, build_plan
 
-    probe_volume = 1e10
+    probe_volume = 1e8  # representative days, below the check_work refusal
     try:
         big = apply_overrides(
             s,
