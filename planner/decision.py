@@ -431,7 +431,9 @@ def decide(s: Scenario, ev: Evidence, checklist: Checklist | None = None) -> Dec
     others = [j for j, o in enumerate(OPTIONS) if o in runnable and j != i]
 
     def margin(c: Criterion) -> float:
-        return c.points[i] - max((c.points[j] for j in others), default=0.0)
+        """How much the criterion favours the winner over the other options on average."""
+        rest = [c.points[j] for j in others]
+        return c.points[i] - (sum(rest) / len(rest) if rest else 0.0)
 
     ranked = sorted(criteria, key=margin, reverse=True)
     reasons = [f"{c.name}: {c.reason}" for c in ranked if margin(c) > 0][:4]

@@ -216,9 +216,9 @@ def busiest(days: list[tuple[str, pd.DataFrame]]) -> int:
     return int(np.argmax(load))
 
 
-def binned(df: pd.DataFrame) -> pd.DataFrame:
-    """Means over BIN_MIN-minute bins: a readable line instead of a wall of 0/1 spikes."""
-    key = (df["hour"] * 60 // BIN_MIN).astype(int)
+def binned(df: pd.DataFrame, minutes: int = BIN_MIN) -> pd.DataFrame:
+    """Means over ``minutes``-minute bins: a readable line instead of a wall of 0/1 spikes."""
+    key = (df["hour"] * 60 // minutes).astype(int)
     cols = [
         "replicas_ready",
         "replicas_provisioning",
@@ -230,7 +230,7 @@ def binned(df: pd.DataFrame) -> pd.DataFrame:
         "arrivals",
     ]
     out = df.groupby(key)[cols].mean()
-    out["hour"] = out.index * BIN_MIN / 60
+    out["hour"] = out.index * minutes / 60
     return out.reset_index(drop=True)
 
 
@@ -271,6 +271,8 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     days = capacity_days(r)
     names = [n for n, _ in days]
     idx = names.index(day) if day in names else busiest(days)
+    span, dtick = hour_span(days[idx][1] if days else None)
+    minutes = BIN_MIN if span[1] - span[0] >= 6 else 1
     fig = make_subplots(
         rows=4,
         cols=1,
@@ -279,14 +281,14 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
         subplot_titles=(
             "GPU replicas",
             "requests waiting or in service",
-            "per minute (10-minute means)",
+            "per minute" + (f" ({minutes}-minute means)" if minutes > 1 else ""),
             "GPU utilisation",
         ),
     )
     title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
     if days:
         raw = days[idx][1]
-        b = binned(raw)
+        b = binned(raw, minutes)
         h = b["hour"]
         step = {"shape": "hv"}
         fig.add_scatter(x=h, y=b["replicas_ready"], name="replicas ready", line=step, row=1, col=1)
@@ -317,10 +319,10 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
             col=1,
         )
     fig.update_yaxes(range=[0, 100], ticksuffix=" %", row=4, col=1)
-    span, dtick = hour_span(days[idx][1] if days else None)
     for row in range(1, 5):
         fig.update_xaxes(range=span, dtick=dtick, row=row, col=1)
-    fig.update_xaxes(title_text="hour of day", row=4, col=1)
+    sampled = " (the simulated hour stands for every open hour)" if minutes == 1 else ""
+    fig.update_xaxes(title_text="hour of day" + sampled, row=4, col=1)
     layout = {**LAYOUT, "height": 720, "legend": {"orientation": "h", "y": -0.08}}
     fig.update_layout(**layout, title=title)
     return fig

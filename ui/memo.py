@@ -72,14 +72,14 @@ def _kaleido_started() -> bool:
     return True
 
 
-def fig_png(fig: go.Figure, width: int = 900, height: int = 420) -> bytes:
+def fig_png(fig: go.Figure, width: int = 900, height: int = 420, scale: float = 1) -> bytes:
     """PNG of a plotly figure: kaleido (one server, behind a lock), else matplotlib."""
     try:
         with _KALEIDO_LOCK:
             _kaleido_started()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return bytes(fig.to_image(format="png", width=width, height=height, scale=1))
+                return bytes(fig.to_image(format="png", width=width, height=height, scale=scale))
     except Exception:  # no Chromium: draw the same traces with matplotlib
         return matplotlib_png(fig, width, height)
 
@@ -141,12 +141,14 @@ class Memo(FPDF):
             0, 4.6, safe(text, 2000), new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.WORD
         )
 
-    def table_rows(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
-        self.set_font("DejaVu", "", 8)
+    def table_rows(
+        self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 8
+    ) -> None:
+        self.set_font("DejaVu", "", size)
         with self.table(
             col_widths=widths,
             text_align="LEFT",
-            line_height=4.4,
+            line_height=size * 0.55,
             wrapmode=WrapMode.WORD,
             first_row_as_headings=True,
         ) as t:
@@ -157,6 +159,22 @@ class Memo(FPDF):
 
     def image_png(self, png: bytes, w: float = 180) -> None:
         self.image(io.BytesIO(png), w=w)
+
+    def chart_pair(self, left: tuple[str, go.Figure], right: tuple[str, go.Figure], h: int) -> None:
+        """Two charts side by side, each 88 mm wide (on a new page when they do not fit)."""
+        w_mm, w_px = 88.0, 640
+        h_mm = w_mm * h / w_px
+        if self.get_y() + h_mm + 10 > self.h - self.b_margin:
+            self.add_page()
+        y = self.get_y() + 2
+        for k, (title, fig) in enumerate((left, right)):
+            x = self.l_margin + k * (w_mm + 4)
+            self.set_xy(x, y)
+            self.set_font("DejaVu", "B", 10)
+            self.cell(w_mm, 6, safe(title))
+            png = fig_png(fig.update_layout(height=h, title=None, margin={"t": 20}), w_px, h, 2)
+            self.image(io.BytesIO(png), x=x, y=y + 6, w=w_mm)
+        self.set_xy(self.l_margin, y + 6 + h_mm + 2)
 
     def chart(self, title: str, fig: go.Figure, height_px: int = 420) -> None:
         """A heading and its chart on one page: shrunk to the room left when at least 60 % of
@@ -335,20 +353,26 @@ def build_memo(r: RunResult, link: str, today: dt.date | None = None) -> bytes:
         8,
     )
     executive_summary(pdf, r, v)
+    add_link(pdf, link)
+    pdf.heading(f"Key figures of this scenario's routing ({label(s.policy.routing.kind)})")
+    pdf.table_rows(["figure", "value", "95 % interval"], kpi_rows(r), [55, 40, 85])
+    for note in r.engine["notes"]:
+        pdf.para(f"Simulation note: {note}", 8)
     if s.description:
         pdf.heading("Scenario")
         pdf.para(s.description)
-    pdf.heading(f"Key figures of this scenario's routing ({label(s.policy.routing.kind)})")
-    pdf.table_rows(["figure", "value", "95 % interval"], kpi_rows(r), [55, 40, 85])
-    pdf.chart("Latency", charts.fig_latency_histogram(r))
-    pdf.chart("Cost per month", charts.fig_cost_breakdown(r))
-    pdf.chart("Cumulative cost and break-even", charts.fig_tco(r))
-    pdf.chart("Fallback and capacity (busiest simulated day)", charts.fig_capacity(r), 620)
+    pdf.chart_pair(
+        ("Latency", charts.fig_latency_histogram(r)),
+        ("Cost per month", charts.fig_cost_breakdown(r)),
+        380,
+    )
+    pdf.chart_pair(
+        ("Cumulative cost and break-even", charts.fig_tco(r)),
+        ("Capacity on the busiest simulated day", charts.fig_capacity(r)),
+        600,
+    )
     add_compliance(pdf, r, v)
     add_assumptions(pdf, r)
-    add_link(pdf, link)
-    for note in r.engine["notes"]:
-        pdf.para(f"Simulation note: {note}", 8)
     return bytes(pdf.output())
 
 
@@ -420,7 +444,7 @@ def add_assumptions(pdf: Memo, r: RunResult) -> None:
         for name, fig in iter_figures(e)
     ]
     pdf.heading("Assumptions (catalog figures used, with sources)")
-    pdf.table_rows(["figure", "value", "grade", "source"], rows, [55, 18, 15, 92])
+    pdf.table_rows(["figure", "value", "grade", "source"], rows, [55, 18, 15, 92], 7)
     over = {
         "device price (USD)": s.edge.capex_usd_per_device,
         "GPU-hour price (USD)": s.cloud.gpu_hourly_usd,

@@ -202,6 +202,7 @@ def widget(spec: Spec, s: Scenario) -> None:
             step=1 if is_int else None,
             min_value=cast(lo) if lo is not None else None,
             max_value=cast(hi) if hi is not None else None,
+            format=None if is_int else "%g",
         )
 
 

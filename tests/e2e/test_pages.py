@@ -55,6 +55,7 @@ def test_memo_page_one_holds_each_architectures_monthly_cost(
 ) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{base_url}/?v=1&preset=retail_kiosk_vision{FAST}")
+    page.get_by_test_id("stMetric").first.wait_for(timeout=300_000)
     settle(page)
     metrics = page.get_by_test_id("stMetric").all_inner_texts()
     costs = {}
