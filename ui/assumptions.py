@@ -26,7 +26,7 @@ def render() -> None:
             rows.append(
                 {
                     "profile": f"{kind}: {label(key)}",
-                    "figure": name,
+                    "figure": label(name),
                     "value": f"{fig.v:,g}",
                     "grade": fig.grade,
                     "source": fig.src,

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from planner.catalog import load_catalog
 from planner.errors import ScenarioError
+from planner.formatting import label
 from planner.presets import apply_overrides, list_presets, load
 from planner.scenario import Scenario
 from ui import state
@@ -169,7 +170,7 @@ def widget(spec: Spec, s: Scenario) -> None:
         if not isinstance(value, str):
             st.caption(f"{spec.label}: custom (set by preset or link)")
             return
-        st.selectbox(spec.label, opts, key=k, help=help_text)
+        st.selectbox(spec.label, opts, key=k, help=help_text, format_func=label)
     elif spec.kind == "bool":
         st.checkbox(spec.label, key=k, help=help_text)
     elif spec.kind == "log":
@@ -265,11 +266,11 @@ def burst_widgets(s: Scenario) -> None:
     """The first recurring burst (more bursts come from presets or links and are kept)."""
     from planner.scenario import Burst
 
-    for name, label in zip(BURST_FIELDS, BURST_LABELS, strict=True):
+    for name, text in zip(BURST_FIELDS, BURST_LABELS, strict=True):
         lo, hi = bounds(Burst(), name)
         is_int = name == "days_per_month"
         st.number_input(
-            label,
+            text,
             key=f"burst:{name}",
             help=Burst.model_fields[name].description,
             min_value=0 if is_int else lo,

@@ -60,7 +60,7 @@ def test_memo_page_one_holds_each_architectures_monthly_cost(
     metrics = page.get_by_test_id("stMetric").all_inner_texts()
     costs = {}
     for text in metrics:
-        m = re.match(r"monthly cost · (.+?)\n(\$[\d,.]+)", text)
+        m = re.match(r"monthly cost · (.+?)\s+(\$[\d,.]+)", text)
         if m:
             costs[m.group(1)] = m.group(2)
     assert len(costs) == 3, metrics
