@@ -39,16 +39,19 @@ class Sizing:
     configured_drop_rate: float
     meets_slo: bool
 
+    def count(self, n: int) -> str:
+        return f"{n:,} {self.what}" if n != 1 else f"1 {self.what[:-1]}"
+
     def text(self, name: str) -> str:
         head = (
-            f"{name} as configured ({self.configured:,} {self.what}) cannot carry the load: "
+            f"{name} as configured ({self.count(self.configured)}) cannot carry the load: "
             f"it drops {pct(self.configured_drop_rate)} of requests"
         )
         if self.sized is None:
-            return f"{head}; even {self.tried:,} {self.what} did not ({self.runs} simulated runs)"
+            return f"{head}; even {self.count(self.tried)} did not ({self.runs} simulated runs)"
         goal = "meets the SLO" if self.meets_slo else "carries the load (the SLO stays missed)"
         return (
-            f"{head}; priced with {self.sized:,} {self.what}, the smallest found in "
+            f"{head}; priced with {self.count(self.sized)}, the smallest found in "
             f"{self.runs} simulated runs that {goal}"
         )
 

@@ -276,6 +276,7 @@ def burst_widgets(s: Scenario) -> None:
             min_value=0 if is_int else lo,
             max_value=int(hi) if is_int and hi else hi,
             step=1 if is_int else None,
+            format=None if is_int else "%g",
         )
     if len(s.workload.bursts) > 1:
         st.caption(f"+{len(s.workload.bursts) - 1} more bursts from the preset or link")
