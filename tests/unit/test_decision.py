@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -274,3 +275,42 @@ def test_wilson_interval_against_the_formula() -> None:
     assert lo == 0.0 and math.isclose(hi, 1.96**2 / (100 + 1.96**2), rel_tol=1e-9)
     lo, hi = proportion_ci([0.001, 0.0, 0.002], 3000)
     assert 0.0 <= lo < 0.001 < hi <= 1.0
+
+
+def random_scenarios(n: int) -> list[Scenario]:
+    """Seeded variations of small presets: volume, fleet, routing, SLO, pool size."""
+    rng = np.random.default_rng(np.random.SeedSequence([11, 2026]))
+    out = []
+    for _ in range(n):
+        base = load(str(rng.choice(["clinic_llm_assistant_pii", "remote_farm_sensors_satellite"])))
+        devices = int(rng.integers(base.edge.sites, base.edge.sites * 3 + 1))
+        out.append(
+            apply_overrides(
+                base,
+                {
+                    "workload.requests_per_month": float(rng.uniform(0.3, 2.0))
+                    * base.workload.requests_per_month,
+                    "edge.device_count": devices,
+                    "cloud.max_replicas": int(rng.integers(1, 5)),
+                    "policy.routing.kind": str(
+                        rng.choice(["edge_only", "cloud_only", "local_first"])
+                    ),
+                    "simulation.replications": 1,
+                    "simulation.seed": int(rng.integers(1, 10_000)),
+                },
+            )
+        )
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("s", random_scenarios(3), ids=lambda s: f"{s.preset}-{s.simulation.seed}")
+def test_random_scenarios_recommend_an_undominated_architecture(s: Scenario) -> None:
+    from planner.run import run
+
+    v = run(s).verdict
+    assert v is not None
+    names = [a.name for a in v.architectures]
+    assert not dominated_in(verdict_rows(v), names, v.recommended.name)
+    for reason in v.decision.reasons:
+        assert re.search(r"\d", reason) and NAMES.search(reason), reason
