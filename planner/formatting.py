@@ -98,7 +98,7 @@ def usd(x: float | None, cents: bool | None = None) -> str:
     if missing(x):
         return NA
     assert x is not None
-    show_cents = cents if cents is not None else abs(x) < 100
+    show_cents = cents if cents is not None else 0 < abs(x) < 100
     sign = "-" if x < 0 else ""
     return f"{sign}${abs(x):,.2f}" if show_cents else f"{sign}${abs(x):,.0f}"
 

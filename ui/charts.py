@@ -173,9 +173,11 @@ def fig_latency_by_hour(r: RunResult) -> go.Figure:
         fig.add_scatter(x=df["hour"], y=df[q], name=q, mode="lines+markers", line={"dash": dash})
     vals = df[["p50", "p95", "p99"]].to_numpy(dtype=float).ravel()
     rng = log_range(vals, [v for _, v in slo_targets(r)])
+    hours = len(df)
+    note = f" ({hours} simulated hour stands for the open hours)" if hours < 3 else ""
     fig.update_layout(
         **LAYOUT,
-        title="Latency across the day",
+        title="Latency across the day" + note,
         xaxis_title="hour of day",
         yaxis_title="latency (ms, log scale)",
     )

@@ -38,10 +38,12 @@ def render() -> None:
     st.subheader("Percentiles of this scenario's routing")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     st.subheader("Time to first token")
-    llm = r.scenario.workload.is_llm
-    st.dataframe(
-        pd.DataFrame([{q: ttft(f.get(f"ttft_ms.{q}"), llm) for q in QS}]),
-        hide_index=True,
-        width="stretch",
-    )
+    if r.scenario.workload.is_llm:
+        st.dataframe(
+            pd.DataFrame([{q: ttft(f.get(f"ttft_ms.{q}")) for q in QS}]),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption(f"{ttft(None, False)}: vision requests return one answer, no token stream.")
     st.plotly_chart(charts.fig_latency_by_hour(r), width="stretch")
