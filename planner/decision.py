@@ -435,11 +435,16 @@ def decide(s: Scenario, ev: Evidence, checklist: Checklist | None = None) -> Dec
         rest = [c.points[j] for j in others]
         return c.points[i] - (sum(rest) / len(rest) if rest else 0.0)
 
+    def best_of(c: Criterion) -> float:
+        """How far the winner is behind the best other option on this criterion (<= 0)."""
+        return c.points[i] - max((c.points[j] for j in others), default=c.points[i])
+
     ranked = sorted(criteria, key=margin, reverse=True)
-    reasons = [f"{c.name}: {c.reason}" for c in ranked if margin(c) > 0][:4]
+    # a reason favours the winner: no other option scores better on it
+    reasons = [f"{c.name}: {c.reason}" for c in ranked if margin(c) > 0 and best_of(c) >= 0][:4]
     if not reasons:
         reasons = [f"{c.name}: {c.reason}" for c in ranked[:2]]
-    flags = [f"{c.name}: {c.reason}" for c in ranked[::-1] if margin(c) < -0.5][:3]
+    flags = [f"{c.name}: {c.reason}" for c in ranked[::-1] if best_of(c) < -0.5][:3]
     return Decision(best, scores, reasons, criteria, flags, beaten)
 
 
