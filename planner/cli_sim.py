@@ -8,7 +8,14 @@ import math
 import sys
 from typing import Any
 
-from planner.cli import EXIT_BAD_INPUT, EXTRA_COMMANDS, add_scenario_args, scenario_from_args
+from planner.cli import (
+    EXIT_BAD_INPUT,
+    EXTRA_COMMANDS,
+    add_scenario_args,
+    float_between,
+    int_in,
+    scenario_from_args,
+)
 from planner.plan import build_plan, estimate_seconds
 from planner.report import result_json
 from planner.run import RunResult, run
@@ -94,6 +101,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+MIN_REQUESTS = 1_000
+"""Fewer requests a day leave too few in a replication for a meaningful mean wait."""
+MAX_REQUESTS = 10_000_000
+MAX_SERVERS = 1_000
+
+
 def cmd_check_theory(args: argparse.Namespace) -> int:
     from planner.theory import check_dict, check_theory
 
@@ -137,7 +150,8 @@ def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
     label, sep, rest = text.partition(":")
     if not sep or not label.strip():
         raise ScenarioError(f"--variant '{text}': expected label:path=value[;path=value]")
-    return label.strip(), parse_set([p for p in rest.split(";") if p.strip()])
+    items = [p for p in rest.split(";") if p.strip()]
+    return label.strip(), parse_set(items, flag=f"--variant {label.strip()[:40]}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -169,8 +183,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     p = sub.add_parser("simulate", help="simulate a scenario: a table, or JSON with --json")
     add_scenario_args(p)
-    p.add_argument("--seed", type=int, help="override simulation.seed")
-    p.add_argument("--replications", type=int, help="override simulation.replications")
+    p.add_argument("--seed", type=int_in(0, 2**53 - 1), help="override simulation.seed")
+    p.add_argument(
+        "--replications", type=int_in(1, 64), help="override simulation.replications (1-64)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument(
         "--no-timings",
@@ -189,12 +205,26 @@ def register(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("check-theory", help="the engine as M/M/c or M/D/1 beside Erlang C / P-K")
-    p.add_argument("--servers", type=int, default=1, help="replicas c (default 1)")
-    p.add_argument("--utilization", type=float, default=0.8, help="rho in (0, 1) (default 0.8)")
+    p.add_argument(
+        "--servers", type=int_in(1, MAX_SERVERS), default=1, help="replicas c (default 1)"
+    )
+    p.add_argument(
+        "--utilization", type=float_between(0, 1), default=0.8, help="rho in (0, 1) (default 0.8)"
+    )
     p.add_argument("--service", choices=["exponential", "deterministic"], default="exponential")
-    p.add_argument("--requests", type=int, default=100_000, help="requests per replication")
-    p.add_argument("--replications", type=int, default=10, help="replications (default 10)")
-    p.add_argument("--seed", type=int, default=1)
+    p.add_argument(
+        "--requests",
+        type=int_in(MIN_REQUESTS, MAX_REQUESTS),
+        default=100_000,
+        help=f"requests per replication ({MIN_REQUESTS:,}-{MAX_REQUESTS:,})",
+    )
+    p.add_argument(
+        "--replications",
+        type=int_in(2, 64),
+        default=10,
+        help="replications, 2-64 (an interval needs two) (default 10)",
+    )
+    p.add_argument("--seed", type=int_in(0, 2**53 - 1), default=1)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_check_theory)
 

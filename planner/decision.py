@@ -95,7 +95,7 @@ def fig(f: Figures | None, key: str) -> float:
 
 def share(f: Figures | None, reason: str) -> float:
     arrived = fig(f, "requests.arrived")
-    return fig(f, f"requests.dropped_by_reason.{reason}") / arrived if arrived else math.nan
+    return fig(f, f"requests.dropped_by_reason.{reason}") / arrived if arrived > 0 else math.nan
 
 
 def required_level(s: Scenario) -> float:

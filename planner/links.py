@@ -3,7 +3,10 @@
 Like a recipe card that says "grandma's pancakes, but with 3 eggs": the link names the preset
 and lists only the fields that differ from it, readable (``edge.device_count=30``), with a
 version (``v=1``). Decoding validates every field; what is malformed, tampered with or from an
-unknown version is reported by name and that part falls back to the preset's value.
+unknown version is reported by name and that part falls back to the preset's value. A link comes
+from strangers: its size is checked before anything is parsed, every value is read by
+``planner.safe_input`` (no anchors, bounded size and nesting), and ``preset`` must be one of the
+catalogue's preset names, never a path.
 """
 
 from __future__ import annotations
@@ -12,15 +15,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from planner.errors import ScenarioError
-from planner.presets import DEFAULT_PRESET, apply_overrides, list_presets, load
+from planner.errors import ScenarioError, excerpt
+from planner.presets import DEFAULT_PRESET, apply_overrides, load, preset_names
+from planner.safe_input import MAX_LINK_CHARS, MAX_LINK_PARAMS, check_path, parse_value
 from planner.scenario import Scenario
 
 LINK_VERSION = "1"
-MAX_PARAMS = 200
-MAX_CHARS = 8_000
+MAX_PARAMS = MAX_LINK_PARAMS
+MAX_CHARS = MAX_LINK_CHARS
 RESERVED = ("v", "preset")
 
 
@@ -46,16 +48,13 @@ def encode_value(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def decode_value(text: str) -> Any:
-    try:
-        return yaml.safe_load(text) if text.strip() else ""
-    except (yaml.YAMLError, ValueError):  # ValueError: integers beyond Python's digit limit
-        return text
+def decode_value(text: str, path: str = "value") -> Any:
+    """A link value as YAML (within safe_input's limits); InputError when unreadable."""
+    return parse_value(text, path)
 
 
 def base_of(s: Scenario) -> Scenario:
-    names = {n for n, _ in list_presets()}
-    return load(s.preset if s.preset in names else DEFAULT_PRESET)
+    return load(s.preset if s.preset in preset_names() else DEFAULT_PRESET)
 
 
 def to_params(s: Scenario) -> dict[str, str]:
@@ -95,18 +94,39 @@ def from_params(params: dict[str, str]) -> Decoded:
         return Decoded(
             load(),
             [
-                f"link version '{version[:20]}' is not supported (this planner "
+                f"link version {excerpt(version, 20)} is not supported (this planner "
                 f"reads version {LINK_VERSION}): opened the default scenario"
             ],
         )
     preset = params.get("preset", DEFAULT_PRESET)
-    try:
-        base = load(preset)
-    except ScenarioError:
-        messages.append(f"preset '{preset[:60]}' does not exist: used {DEFAULT_PRESET}")
-        base = load()
-    updates = {k: decode_value(v) for k, v in params.items() if k not in RESERVED}
-    return apply_leniently(base, updates, messages)
+    if preset not in preset_names():
+        messages.append(
+            f"preset {excerpt(preset)} does not exist (a link names one of the presets: "
+            f"{', '.join(preset_names())}): used {DEFAULT_PRESET}"
+        )
+        preset = DEFAULT_PRESET
+    updates = {}
+    for key, raw in params.items():
+        if key in RESERVED:
+            continue
+        try:
+            path = check_path(key)  # before the value, whose messages name it
+            updates[path] = decode_value(raw, path)
+        except ScenarioError as exc:
+            messages.append(ignored(key, first_line(exc)))
+    return apply_leniently(load(preset), updates, messages)
+
+
+def first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def ignored(path: str, problem: str) -> str:
+    """'ignored edge.sites = 0: ...', naming the field once."""
+    shown = excerpt(path, 80, quote=False)
+    if problem.startswith(path) and problem[len(path) : len(path) + 1] in (" ", ":", "."):
+        return f"ignored {problem}"
+    return f"ignored {shown}: {problem}"
 
 
 def apply_leniently(base: Scenario, updates: dict[str, Any], messages: list[str]) -> Decoded:
@@ -120,12 +140,19 @@ def apply_leniently(base: Scenario, updates: dict[str, Any], messages: list[str]
         try:
             current = apply_overrides(current, {path: updates[path]})
         except ScenarioError as exc:
-            first = str(exc).splitlines()[0]
-            messages.append(f"ignored {path[:80]}: {first} (kept {preset_value(current, path)})")
+            messages.append(
+                f"{ignored(path, first_line(exc))} (kept {preset_value(current, path)})"
+            )
     return Decoded(current, messages)
 
 
 def preset_value(s: Scenario, path: str) -> str:
-    value = flatten(s.model_dump(mode="json")).get(path, "no such field")
-    text = encode_value(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    value: Any = s.model_dump(mode="json")
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return "no such field"
+    return excerpt(encode_value(value), 40, quote=False)

@@ -4,55 +4,30 @@ Like a pollster's sample design: rather than ask every voter, ask a representati
 weight the answers. A 30-day month (day 0 a Monday) is cut into day types (weekday, weekend,
 season day, burst day); each distinct type is simulated once at full fidelity after a warm-up and
 weighted by how many such days the month holds. Small volumes, or state that carries across days
-(a monthly budget), simulate the whole month. Identical sites may be sampled, and a profile flat
-over its open hours may be sampled by hours; every such shortcut is stated in the plan.
+(a monthly budget), simulate the whole month. Identical sites that share no GPU pool may be
+sampled, and a profile flat over its open hours may be sampled by hours (the pool's floor in the
+closed hours is billed all the same); every such shortcut is stated in the plan.
 Time in seconds; rates per second.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
 
 from planner.errors import ScenarioError
+from planner.month import BIN_S as BIN_S
+from planner.month import BINS_PER_DAY, DayPart, calendar, day_label, day_rates, month_rates
+from planner.month import base_rate as base_rate
+from planner.month import hourly_shape as hourly_shape
+from planner.month import weekly_shape as weekly_shape
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
 
-BIN_S = 300.0
-BINS_PER_DAY = int(86_400 / BIN_S)
 FULL_MONTH_MAX_REQUESTS = 250_000
-EVENING_PEAK = (
-    0.3,
-    0.2,
-    0.15,
-    0.15,
-    0.2,
-    0.3,
-    0.5,
-    0.8,
-    1.0,
-    1.0,
-    1.0,
-    1.0,
-    1.1,
-    1.0,
-    1.0,
-    1.0,
-    1.1,
-    1.4,
-    1.8,
-    2.2,
-    2.4,
-    2.0,
-    1.4,
-    0.8,
-)
-WEEKLY = {
-    "flat": (1, 1, 1, 1, 1, 1, 1),
-    "weekday_heavy": (1, 1, 1, 1, 1, 0.4, 0.4),
-    "weekdays_only": (1, 1, 1, 1, 1, 0, 0),
-}
 
 
 class WorkLimitError(ScenarioError):
@@ -71,6 +46,10 @@ class Segment:
     """How many times this segment's measured part occurs in the month (days x sampling)."""
     day_offset_s: float
     index: int
+    days: tuple[int, ...] = ()
+    """Days of the month (0-based) this segment stands for, whole or in part."""
+    name: str = ""
+    """The day type in words ('weekday, in season')."""
 
 
 @dataclass(frozen=True)
@@ -85,78 +64,18 @@ class Plan:
     expected_requests: float
     """Expected simulated arrivals per replication (warm-up included)."""
     notes: tuple[str, ...]
-
-
-def hourly_shape(w: Workload) -> np.ndarray:
-    """24 hourly weights of the daily profile."""
-    p = w.daily_profile
-    if isinstance(p, list):
-        return np.asarray(p, dtype=float)
-    if p == "office_hours":
-        shape = np.zeros(24)
-        shape[w.open_hour : w.close_hour] = 1.0
-        return shape
-    if p == "evening_peak":
-        return np.asarray(EVENING_PEAK)
-    return np.ones(24)
-
-
-def weekly_shape(w: Workload) -> np.ndarray:
-    p = w.weekly_profile
-    return np.asarray(p if isinstance(p, list) else WEEKLY[p], dtype=float)
-
-
-def calendar(w: Workload) -> list[tuple[int, bool, bool]]:
-    """Per day of the month: (weekday 0-6, in season, burst day)."""
-    season_days = round(DAYS_PER_MONTH * w.seasons[0].days_per_year / 365) if w.seasons else 0
-    burst_days: set[int] = set()
-    for b in w.bursts:
-        burst_days |= {
-            int((k + 0.5) * DAYS_PER_MONTH / b.days_per_month) for k in range(b.days_per_month)
-        }
-    return [
-        (d % 7, d >= DAYS_PER_MONTH - season_days, d in burst_days) for d in range(DAYS_PER_MONTH)
-    ]
-
-
-def day_rates(w: Workload, weekday: int, season: bool, burst: bool, base: float) -> np.ndarray:
-    """Per-site arrivals/s in each 5-minute bin of one day."""
-    bins_per_hour = BINS_PER_DAY // 24
-    rates = np.repeat(hourly_shape(w), bins_per_hour) * base * weekly_shape(w)[weekday]
-    if season and w.seasons:
-        rates = rates * w.seasons[0].multiplier
-    if burst:
-        for b in w.bursts:
-            rates = rates * burst_factor(b.start_hour, b.duration_hours, b.multiplier)
-    out: np.ndarray = rates
-    return out
-
-
-def burst_factor(start_h: float, dur_h: float, mult: float) -> np.ndarray:
-    """Per-bin multiplier: overlap-weighted, so a 7-minute burst inside a bin is not lost."""
-    edges = np.arange(BINS_PER_DAY + 1) * BIN_S / 3600
-    overlap = np.clip(
-        np.minimum(edges[1:], start_h + dur_h) - np.maximum(edges[:-1], start_h), 0, None
-    )
-    factor: np.ndarray = 1 + (mult - 1) * overlap / (BIN_S / 3600)
-    return factor
-
-
-def base_rate(w: Workload, sites: int) -> float:
-    """Per-site arrivals/s for an hourly weight of 1 on a weekday weight of 1."""
-    days = calendar(w)
-    day_sum = float(sum(weekly_shape(w)[wd] for wd, _, _ in days))
-    return w.requests_per_month / (day_sum * float(hourly_shape(w).sum()) * 3600) / sites
+    unsimulated_pool: tuple[tuple[int, float], ...] = ()
+    """(replicas, hours a month) the real GPU pool runs in hours not simulated (its floor)."""
 
 
 def build_plan(s: Scenario) -> Plan:
     """Segments to simulate for a scenario; WorkLimitError when over the work limit."""
     w, sim = s.workload, s.simulation
-    k = sim.sites_simulated or s.edge.sites
+    notes: list[str] = []
+    k = sites_to_simulate(s, notes)
     base = base_rate(w, s.edge.sites)
     days = calendar(w)
-    notes: list[str] = []
-    month_expected = sum(day_rates(w, *d, base).sum() * BIN_S for d in days) * k
+    month_expected = float(month_rates(w, days, base).sum()) * BIN_S * k
     budget = (
         s.policy.routing.kind == "local_first" and s.policy.routing.monthly_budget_usd is not None
     )
@@ -169,21 +88,96 @@ def build_plan(s: Scenario) -> Plan:
         )
     if budget and horizon == "representative_days":
         notes.append("a monthly budget carries state across days; representative days ignore it")
-    if k < s.edge.sites:
-        notes.append(
-            f"simulated {k} of {s.edge.sites} identical sites; figures scaled x{s.edge.sites / k:g}"
-        )
+    notes.extend(horizon_notes(s, horizon, budget, month_expected, k))
+    unsimulated: tuple[tuple[int, float], ...] = ()
     if horizon == "full_month":
         segs, hour_scale = [_month_segment(w, days, base)], 1.0
     else:
         segs, hour_scale = _day_segments(s, days, base, notes)
+        unsimulated = unsimulated_pool(s, notes)
     expected = sum(float(g.rates.sum()) * BIN_S * k for g in segs)
     pool_scale = pool_scale_for(s, k)
     plan = Plan(
-        tuple(segs), horizon, k, s.edge.sites / k, pool_scale, hour_scale, expected, tuple(notes)
+        tuple(segs),
+        horizon,
+        k,
+        s.edge.sites / k,
+        pool_scale,
+        hour_scale,
+        expected,
+        tuple(notes),
+        unsimulated,
     )
     check_work(plan, s)
     return plan
+
+
+def rare_failures(s: Scenario, k: int) -> str | None:
+    """Device failures too rare for one simulated day to measure (< 1 a day), in words."""
+    if s.policy.routing.kind == "cloud_only" or s.edge.device_count == 0:
+        return None
+    devices = s.edge.device_count * k / s.edge.sites
+    per_day = devices * 24 / s.edge.mtbf_hours
+    if per_day >= 1:
+        return None
+    return (
+        f"device failures are rare ({per_day:.2g} a day across {devices:g} simulated devices, "
+        f"each down about {s.edge.mttr_hours:g} h)"
+    )
+
+
+def horizon_notes(
+    s: Scenario, horizon: str, budget: bool, month_expected: float, k: int
+) -> list[str]:
+    """Why the plan simulates the whole month, or what representative days measure loosely."""
+    rare = rare_failures(s, k)
+    if horizon == "representative_days":
+        if rare is None:
+            return []
+        return [
+            f"{rare}: representative days measure their effect (fallback, drops) only loosely; "
+            "simulation.horizon = full_month measures it"
+        ]
+    if s.simulation.horizon == "full_month":
+        why = f"{rare}, so one representative day would see none or one of them" if rare else ""
+        return [f"simulated the whole month (simulation.horizon){': ' + why if why else ''}"]
+    if budget:
+        return ["simulated the whole month: a monthly budget carries state across days"]
+    return [
+        f"simulated the whole month: about {month_expected:,.0f} requests, within the "
+        f"{FULL_MONTH_MAX_REQUESTS:,} a full month is simulated for"
+    ]
+
+
+def identical_sites(s: Scenario) -> bool:
+    """Every site has the same devices and the same link (traffic shares are always equal)."""
+    even = s.edge.device_count % s.edge.sites == 0
+    return even and all(v == s.network.link for v in s.network.site_links.values())
+
+
+def sites_to_simulate(s: Scenario, notes: list[str]) -> int:
+    """Sites to simulate: a sample only of identical sites that share no GPU pool.
+
+    Sites routing work to the shared pool are simulated in full: a sample would hand the pool
+    a fraction of the fleet's traffic, and batching and queueing are not linear in load.
+    """
+    n, asked = s.edge.sites, s.simulation.sites_simulated
+    if asked is None or asked >= n:
+        return n
+    if not identical_sites(s):
+        notes.append(
+            f"simulated all {n} sites (simulation.sites_simulated = {asked} ignored): the sites "
+            "differ in devices or link, so no sample of them is representative"
+        )
+        return n
+    if s.policy.routing.kind != "edge_only":
+        notes.append(
+            f"simulated all {n} sites (simulation.sites_simulated = {asked} ignored): they share "
+            "the GPU pool, which must see the whole fleet's cloud traffic"
+        )
+        return n
+    notes.append(f"simulated {asked} of {n} identical sites; figures scaled x{n / asked:g}")
+    return asked
 
 
 def scaled_bound(n: int, fraction: float, at_least: int) -> int:
@@ -207,30 +201,35 @@ def pool_scale_for(s: Scenario, k: int) -> float:
     return s.edge.sites / k
 
 
-def _month_segment(w: Workload, days: list[tuple[int, bool, bool]], base: float) -> Segment:
-    rates = np.concatenate([day_rates(w, *d, base) for d in days])
-    return Segment("month", rates, 0.0, 1.0, 0.0, 0)
+def _month_segment(w: Workload, days: list[DayPart], base: float) -> Segment:
+    rates = month_rates(w, days, base)
+    days_ = tuple(range(DAYS_PER_MONTH))
+    return Segment("whole month (x1)", rates, 0.0, 1.0, 0.0, 0, days_, "the whole month")
+
+
+def day_types(w: Workload, days: list[DayPart]) -> list[list[DayPart]]:
+    """Day parts grouped by what shapes their traffic (weekday weight, season, bursts)."""
+    types: dict[tuple[float, bool, tuple[int, ...]], list[DayPart]] = {}
+    for p in days:
+        types.setdefault((float(weekly_shape(w)[p.weekday]), p.season, p.bursts), []).append(p)
+    return sorted(types.values(), key=lambda parts: (parts[0].day, parts[0].season))
 
 
 def _day_segments(
-    s: Scenario, days: list[tuple[int, bool, bool]], base: float, notes: list[str]
+    s: Scenario, days: list[DayPart], base: float, notes: list[str]
 ) -> tuple[list[Segment], float]:
     w, sim = s.workload, s.simulation
-    types: dict[tuple[float, bool, bool], list[int]] = {}
-    for d, (wd, season, burst) in enumerate(days):
-        types.setdefault((float(weekly_shape(w)[wd]), season, burst), []).append(d)
     window, hour_scale = open_window(s)
     if window is not None and sim.hours_per_day_simulated is not None:
         notes.append(
             f"simulated {sim.hours_per_day_simulated:g} of "
             f"{hour_scale * sim.hours_per_day_simulated:g} open hours a day (flat rate); "
-            f"figures scaled x{hour_scale:g}; the GPU pool is taken as off outside open hours"
+            f"figures scaled x{hour_scale:g}"
         )
     warm_bins = round(sim.warmup_hours * 3600 / BIN_S)
     segs = []
-    for i, (_key, members) in enumerate(sorted(types.items(), key=lambda kv: kv[1][0])):
-        wd, season, burst = days[members[0]]
-        day = day_rates(w, wd, season, burst, base)
+    for i, members in enumerate(day_types(w, days)):
+        day = day_rates(w, members[0], base)
         if window is not None:
             start, n = window
             body, offset = day[start : start + n], start * BIN_S
@@ -238,24 +237,73 @@ def _day_segments(
         else:
             body, offset = day, 0.0
             warm = day[len(day) - warm_bins :] if warm_bins else day[:0]
-        label = _label(wd, season, burst, len(members))
+        weight = float(sum(p.weight for p in members))
+        first = members[0]
+        name = day_label(w, {p.weekday for p in members}, first.season, first.bursts)
         segs.append(
             Segment(
-                label,
+                f"{name} (x{weight:.3g})",
                 np.concatenate([warm, body]),
                 warm_bins * BIN_S,
-                float(len(members)),
+                weight,
                 offset - warm_bins * BIN_S,
                 i,
+                tuple(sorted({p.day for p in members})),
+                name,
             )
         )
     return segs, hour_scale
 
 
-def _label(weekday: int, season: bool, burst: bool, n: int) -> str:
-    kind = "weekend" if weekday >= 5 else "weekday"
-    extra = (" season" if season else "") + (" burst" if burst else "")
-    return f"{kind}{extra} day (x{n})"
+def day_table(plan: Plan) -> list[dict[str, object]]:
+    """The plan's simulated days for people: what each stands for and how much it weighs."""
+    rows: list[dict[str, object]] = []
+    for g in plan.segments:
+        measured_h = (g.rates.size * BIN_S - g.warmup_s) / 3600
+        rows.append(
+            {
+                "simulated day": g.name or g.label,
+                "days a month": round(g.weight, 2),
+                "days of the month": ", ".join(str(d + 1) for d in g.days),
+                "hours simulated": round(measured_h, 2),
+                "warm-up hours": round(g.warmup_s / 3600, 2),
+            }
+        )
+    return rows
+
+
+def floor_replicas_by_minute(s: Scenario) -> np.ndarray:
+    """Replicas the real pool holds with no traffic, each minute of the day (its floor)."""
+    c = s.cloud
+    if s.policy.routing.kind == "edge_only":
+        return np.zeros(1440)  # an edge-only architecture runs no GPU pool
+    floor = np.full(1440, float(c.min_replicas))
+    a = c.autoscaler
+    if a.kind == "schedule":
+        minute = (np.arange(1440) * 60.0 + a.prewarm_lead_s) % 86_400
+        for win in a.windows:
+            inside = (minute >= win.start_hour * 3600) & (minute < win.end_hour * 3600)
+            floor[inside] = np.maximum(floor[inside], win.replicas)
+    return floor
+
+
+def unsimulated_pool(s: Scenario, notes: list[str]) -> tuple[tuple[int, float], ...]:
+    """(replicas, hours a month) of the pool in the closed hours ``hours_per_day_simulated``
+    leaves out: no traffic arrives then, so the pool sits at its floor, fixed size or schedule."""
+    if open_window(s)[0] is None:
+        return ()
+    closed = np.repeat(hourly_shape(s.workload) <= 0, 60)
+    floor = floor_replicas_by_minute(s)[closed]
+    out = tuple(
+        (int(r), float((floor == r).sum()) / 60 * DAYS_PER_MONTH) for r in np.unique(floor) if r > 0
+    )
+    if out:
+        hours = sum(r * h for r, h in out)
+        notes.append(
+            f"outside the open hours no traffic arrives; the GPU pool's floor there "
+            f"({hours:,.0f} GPU-h a month) is billed without being simulated"
+        )
+    return out
 
 
 def open_window(s: Scenario) -> tuple[tuple[int, int] | None, float]:
@@ -278,9 +326,70 @@ def open_window(s: Scenario) -> tuple[tuple[int, int] | None, float]:
     return (int(open_h[0]) * (BINS_PER_DAY // 24), n), open_h.size * 3600 / (n * BIN_S)
 
 
+BYTES_PER_REQUEST = 1_000
+"""Memory per simulated request, conservatively. Measured (peak RSS of one process, full month,
+``run(decide_too=False)``): 330-530 B per request for article_1m_chat and seasonal_burst_app at
+0.1-1.2 M requests; doubled for worker processes, pickled copies and the summary's frames."""
+MEMORY_SHARE = 0.8
+"""Share of the machine's available memory a run may plan to use."""
+
+
+def available_memory_bytes() -> float | None:
+    """Memory this process may still use: MemAvailable, capped by a cgroup v2 limit; None if
+    unknown (then only the request limit applies)."""
+    found: list[float] = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    found.append(float(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    if not found:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            found.append(float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")))
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as fh:
+            cap = fh.read().strip()
+        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as fh:
+            used = float(fh.read().strip())
+        if cap != "max":
+            found.append(max(float(cap) - used, 0.0))
+    except (OSError, ValueError):
+        pass
+    return min(found) if found else None
+
+
+def runs_per_replication(s: Scenario) -> int:
+    """Engine runs a replication costs: the scenario plus the decision's counterparts."""
+    kind = s.policy.routing.kind
+    if kind in ("local_first", "split"):
+        return 3
+    return 2 if kind == "edge_only" or s.edge.device_count else 1
+
+
+def estimate_bytes(plan: Plan, s: Scenario) -> float:
+    """Memory a run needs: every replication's and counterpart's requests at BYTES_PER_REQUEST."""
+    runs = s.simulation.replications + runs_per_replication(s) - 1
+    return plan.expected_requests * runs * BYTES_PER_REQUEST
+
+
 def check_work(plan: Plan, s: Scenario) -> None:
+    """Refuse, with the estimate, a run over the request limit or over the machine's memory."""
     total = plan.expected_requests * s.simulation.replications
     limit = s.simulation.max_simulated_requests
+    need = estimate_bytes(plan, s)
+    free = available_memory_bytes()
+    if free is not None and need > MEMORY_SHARE * free:
+        raise WorkLimitError(
+            f"this scenario would simulate about {total:,.0f} requests "
+            f"({s.simulation.replications} replications x {plan.expected_requests:,.0f}, "
+            f"horizon {plan.horizon}) and need about {need / 1e9:,.1f} GB of memory with the "
+            f"decision's counterparts; this machine has {free / 1e9:,.1f} GB available. "
+            "Set simulation.sites_simulated or simulation.hours_per_day_simulated, "
+            "or lower simulation.replications (simulation.max_simulated_requests cannot "
+            "raise this limit)."
+        )
     if total > limit:
         raise WorkLimitError(
             f"this scenario would simulate about {total:,.0f} requests "

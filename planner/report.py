@@ -48,10 +48,11 @@ def result_dict(result: RunResult, timings: bool = True) -> dict[str, Any]:
     req = body["requests"]
     for key in ("arrived", "completed", "dropped", "in_flight_at_end"):
         req[key] = int(req[key])
+    for key in ("unfinished_by_book", "in_system_at_end"):
+        req[key] = int(req[key])
     req["dropped_by_reason"] = {k: int(v) for k, v in req["dropped_by_reason"].items()}
-    req["conservation_holds"] = req["arrived"] == (
-        req["completed"] + req["dropped"] + req["in_flight_at_end"]
-    )
+    # the book's unfinished requests against the engine's own count of what is still inside
+    req["conservation_holds"] = bool(req["conservation_holds"])
     s = result.scenario
     engine = dict(result.engine)
     if not timings:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from planner.engine_inputs import eligible_by_class, segment_inputs
 from planner.errors import ScenarioError
-from planner.plan import Plan, build_plan
+from planner.plan import Plan, WorkLimitError, build_plan
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
 from planner.stats import mean_ci, proportion_ci
@@ -71,22 +71,43 @@ def _run_replication(job: Job) -> tuple[str, list[SegmentRecords], float]:
     return key, records, time.perf_counter() - started
 
 
-def counterparts(scenario: Scenario) -> dict[str, Scenario]:
-    """The edge-only and cloud-only versions of the scenario, for the decision (same traffic)."""
+def counterparts(scenario: Scenario, horizon: str | None = None) -> dict[str, Scenario]:
+    """The edge-only and cloud-only versions of the scenario, for the decision.
+
+    They keep the main run's replications and (given ``horizon``) its horizon, so replication r
+    of each runs the same day types on the same seeds: common random numbers, and intervals
+    as wide as the main run's.
+    """
     out: dict[str, Scenario] = {}
     kind = scenario.policy.routing.kind
-    reps = 1  # the decision needs their figures, not their intervals
+    same = {"simulation.horizon": horizon} if horizon else {}
     hybrid = () if kind in ("local_first", "split") else ("local_first",)
     for arch in ("edge_only", "cloud_only", *hybrid):
         if arch == kind or (arch != "cloud_only" and scenario.edge.device_count == 0):
             continue
         try:
-            out[arch] = apply_overrides(
-                scenario, {"policy.routing.kind": arch, "simulation.replications": reps}
-            )
+            out[arch] = apply_overrides(scenario, {"policy.routing.kind": arch, **same})
         except ScenarioError:
             continue  # e.g. a context too long for edge_only: that option is not runnable
     return out
+
+
+def plan_variants(
+    scenario: Scenario, decide_too: bool
+) -> tuple[dict[str, Scenario], dict[str, Plan], list[str]]:
+    """Plans of the main run and its counterparts; a counterpart over the work limit is left
+    out with a note (the main run's WorkLimitError propagates)."""
+    main_plan = build_plan(scenario)
+    variants, plans, notes = {"main": scenario}, {"main": main_plan}, []
+    if decide_too:
+        for arch, v in counterparts(scenario, main_plan.horizon).items():
+            try:
+                plans[arch] = build_plan(v)
+            except WorkLimitError as e:
+                notes.append(f"the {arch.replace('_', '-')} counterpart was not simulated: {e}")
+                continue
+            variants[arch] = v
+    return variants, plans, notes
 
 
 def execute(
@@ -119,8 +140,7 @@ def run(scenario: Scenario, progress: Progress | None = None, decide_too: bool =
     ``extras['counterparts']``.
     """
     started = time.perf_counter()
-    variants = {"main": scenario, **(counterparts(scenario) if decide_too else {})}
-    plans = {k: build_plan(v) for k, v in variants.items()}
+    variants, plans, skipped = plan_variants(scenario, decide_too)
     jobs = [
         (k, v, plans[k], r) for k, v in variants.items() for r in range(v.simulation.replications)
     ]
@@ -128,14 +148,19 @@ def run(scenario: Scenario, progress: Progress | None = None, decide_too: bool =
     main = [(recs, wall) for key, recs, wall in results if key == "main"]
     per_rep = [summarise(scenario, plans["main"], recs) for recs, _ in main]
     result = assemble(scenario, plans["main"], main, per_rep, time.perf_counter() - started)
-    others = {}
+    result.engine["notes"].extend(skipped)
+    others, others_ci = {}, {}
     for key in variants:
         if key != "main":
             reps = [
                 summarise(variants[key], plans[key], recs) for k, recs, _ in results if k == key
             ]
-            others[key] = {f: mean_ci([r[f] for r in reps])[0] for f in reps[0]}
-    return attach_decision(result, others, fair=decide_too)
+            stats = {f: mean_ci([r[f] for r in reps]) for f in reps[0]}
+            others[key] = {f: m for f, (m, _, _) in stats.items()}
+            others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
+    result = attach_decision(result, others, fair=decide_too)
+    result.extras["counterparts_ci95"] = others_ci
+    return result
 
 
 def attach_decision(
@@ -220,9 +245,14 @@ def assemble(
         "requests.completed",
         "requests.dropped",
         "requests.in_flight_at_end",
+        "requests.unfinished_by_book",
+        "requests.in_system_at_end",
         "sensitive_left_site",
     ):
         figures[key] = float(sum(rep[key] for rep in per_rep))
+    figures["requests.conservation_holds"] = float(
+        all(rep["requests.conservation_holds"] == 1.0 for rep in per_rep)
+    )
     for name in DROP_REASONS[1:]:
         key = f"requests.dropped_by_reason.{name}"
         figures[key] = float(sum(rep[key] for rep in per_rep))

@@ -9,10 +9,22 @@ field name says otherwise; a month is 30 days (720 h) throughout the planner.
 
 from __future__ import annotations
 
+import math
+import typing
 from collections.abc import Mapping
+from functools import cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from planner.catalog import load_catalog
 
@@ -22,12 +34,71 @@ DailyProfileName = Literal["flat", "office_hours", "evening_peak", "industrial_2
 WeeklyProfileName = Literal["flat", "weekday_heavy", "weekdays_only"]
 
 
+MAX_WEIGHT = 1e6
+"""A profile weight is relative: 0, or up to a million times another."""
+MIN_WEIGHT_SUM = 1e-6
+
+
 class Model(BaseModel):
-    """Frozen, strict base for every scenario section."""
+    """Frozen, strict base for every scenario section.
+
+    Floats must be finite (no inf or NaN, also inside lists); a boolean is neither a number nor
+    text, and a yes/no field takes only a boolean (YAML 1.1 read ``true`` as 1 and ``yes`` as
+    true; pydantic's lax mode would accept both).
+    """
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, validate_default=True
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        validate_default=True,
+        allow_inf_nan=False,
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _booleans_are_booleans(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        errors = [
+            InitErrorDetails(type=PydanticCustomError("bool_type", why), loc=(name,), input=v)
+            for name, v in data.items()
+            if name in cls.model_fields
+            and (why := _bool_problem(cls.model_fields[name].annotation, v))
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data
+
+
+def _bool_problem(annotation: Any, value: Any) -> str:
+    """Why ``value`` is refused for a field of this type ('' when it is not)."""
+    wants = _allows_bool(annotation)
+    if wants == "only" and not isinstance(value, bool):
+        return "must be true or false"
+    if not wants and _holds_bool(value):
+        return "a boolean (true/false) is not allowed here; write a number or text"
+    return ""
+
+
+@cache
+def _allows_bool(annotation: Any) -> str:
+    """'only' for a bool field, 'some' when bool is one option, '' when it is none."""
+    if annotation is bool:
+        return "only"
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if args == [bool]:
+        return "only"
+    return "some" if any(_allows_bool(a) for a in args) else ""
+
+
+def _holds_bool(value: Any, depth: int = 0) -> bool:
+    """A bool at the top or inside lists and tuples (not inside sub-sections' mappings)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, list | tuple) and depth < 3:
+        return any(_holds_bool(v, depth + 1) for v in value[:1000])
+    return False
 
 
 # --------------------------------------------------------------------------- workload
@@ -57,7 +128,7 @@ class Season(Model):
     """A season: some days a year whose traffic is multiplied (tax season, holidays)."""
 
     days_per_year: int = Field(default=42, ge=1, le=365)
-    """Days a year in season; a simulated month holds round(30 x days/365) season days."""
+    """Days a year in season; a 30-day month holds 30 x days/365 season days, fraction kept."""
     multiplier: float = Field(default=10.0, ge=1, le=1000)
     """Traffic multiplier on season days."""
 
@@ -134,12 +205,17 @@ class Workload(Model):
     sensitive_share: float = Field(default=0.0, ge=0, le=1)
     """Share of requests carrying sensitive data (PII/PHI) that residency rules protect."""
 
+    @field_validator("daily_profile", "weekly_profile", mode="before")
+    @classmethod
+    def _weights_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, list):
+            _check_weights(
+                str(info.field_name), value, 24 if info.field_name == "daily_profile" else 7
+            )
+        return value
+
     @model_validator(mode="after")
     def _check(self) -> Workload:
-        if isinstance(self.daily_profile, list):
-            _check_weights("daily_profile", self.daily_profile, 24)
-        if isinstance(self.weekly_profile, list):
-            _check_weights("weekly_profile", self.weekly_profile, 7)
         if self.daily_profile == "office_hours" and self.open_hour >= self.close_hour:
             raise ValueError(
                 f"open_hour ({self.open_hour}) must be < close_hour ({self.close_hour})"
@@ -159,11 +235,16 @@ class Workload(Model):
         return any(c.kind == "llm" for c in self.request_classes)
 
 
-def _check_weights(field: str, weights: list[float], n: int) -> None:
+def _check_weights(field: str, weights: list[Any], n: int) -> None:
     if len(weights) != n:
         raise ValueError(f"{field} needs exactly {n} weights, got {len(weights)}")
-    if any(w < 0 or w != w for w in weights) or sum(weights) <= 0:
-        raise ValueError(f"{field} weights must be >= 0 with a positive sum")
+    for i, w in enumerate(weights):
+        if isinstance(w, bool) or not isinstance(w, int | float):
+            raise ValueError(f"weight {i} is not a number")
+        if not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT):
+            raise ValueError(f"weight {i} = {float(w):g}: each weight must be 0 to {MAX_WEIGHT:g}")
+    if sum(weights) < MIN_WEIGHT_SUM:
+        raise ValueError(f"{field} weights must have a positive sum (at least {MIN_WEIGHT_SUM:g})")
 
 
 # --------------------------------------------------------------------------- edge
@@ -459,16 +540,21 @@ class Costs(Model):
     horizon_years: int = Field(default=3, ge=1, le=10)
     """TCO horizon in years."""
 
-    @model_validator(mode="after")
-    def _tiers(self) -> Costs:
-        for i, (size, price) in enumerate(self.egress_tiers):
-            last = i == len(self.egress_tiers) - 1
-            if (size is None) != last or (size is not None and size <= 0) or not 0 <= price <= 100:
+    @field_validator("egress_tiers")
+    @classmethod
+    def _tiers(cls, tiers: list[tuple[float | None, float]]) -> list[tuple[float | None, float]]:
+        for i, (size, price) in enumerate(tiers):
+            last = i == len(tiers) - 1
+            bad_size = size is not None and not 0 < size <= MAX_TIER_GB
+            if (size is None) != last or bad_size or not 0 <= price <= 100:
                 raise ValueError(
-                    f"egress_tiers[{i}] = ({size}, {price}): each tier needs GB > 0 and a price "
-                    "0-100 USD/GB; only the last tier has GB None (unbounded)"
+                    f"tier {i} = ({size}, {price}): each tier needs GB in (0, {MAX_TIER_GB:g}] "
+                    "and a price 0-100 USD/GB; only the last tier has GB None (unbounded)"
                 )
-        return self
+        return tiers
+
+
+MAX_TIER_GB = 1e12
 
 
 # --------------------------------------------------------------------------- slo
@@ -523,6 +609,23 @@ class Compliance(Model):
     multi_tenant: bool = False
     """Whether several tenants share the deployment."""
 
+    @field_validator("edge", "cloud", mode="before")
+    @classmethod
+    def _known_items(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, dict) and value:
+            from planner.compliance import CHECKLIST  # that module imports this one
+
+            ids = [it.id for it in CHECKLIST]
+            unknown = [k for k in value if k not in ids]
+            if unknown:
+                from planner.errors import excerpt
+
+                raise ValueError(
+                    f"checklist item {excerpt(unknown[0], 40)} is not a checklist id; "
+                    f"choose from {', '.join(ids)}"
+                )
+        return value
+
 
 # --------------------------------------------------------------------------- simulation
 class Simulation(Model):
@@ -537,7 +640,7 @@ class Simulation(Model):
     warmup_hours: float = Field(default=2, ge=0, le=24)
     """Warm-up simulated before each representative day and discarded."""
     sites_simulated: int | None = Field(default=None, ge=1, le=100_000)
-    """Simulate only this many identical sites and scale up (cloud bounds scaled alike)."""
+    """Simulate only this many sites and scale up: only identical sites sharing no GPU pool."""
     hours_per_day_simulated: float | None = Field(default=None, gt=0, le=24)
     """For profiles flat over their open hours: simulate this many open hours and scale."""
     max_simulated_requests: int = Field(default=3_000_000, ge=1000, le=1_000_000_000)
@@ -554,7 +657,7 @@ class Scenario(Model):
     """Display name."""
     description: str = Field(default="", max_length=500)
     """One line on what the scenario is."""
-    preset: str | None = None
+    preset: str | None = Field(default=None, max_length=60, pattern=r"^[A-Za-z0-9_.-]+$")
     """The preset this scenario started from."""
     workload: Workload = Workload()
     edge: Edge = Edge()
@@ -601,6 +704,7 @@ class Scenario(Model):
             raise ValueError(
                 f"policy.routing.kind '{self.policy.routing.kind}' needs edge.device_count >= 1"
             )
+        _check_pool_serves(self)
         _check_context(self)
         _check_gpu_fit(self)
         return self
@@ -626,6 +730,22 @@ def _check_catalog_refs(s: Scenario) -> None:
             raise ValueError(
                 f"{field} '{key}' is not in the catalog; choose one of {sorted(table)}"
             )
+
+
+def _check_pool_serves(s: Scenario) -> None:
+    """A pool that can never hold a replica cannot take the cloud traffic the routing sends."""
+    cloud, kind = s.cloud, s.policy.routing.kind
+    if kind == "edge_only" or cloud.min_replicas > 0:
+        return
+    scaler = cloud.autoscaler
+    if scaler.kind == "fixed" or (
+        scaler.kind == "schedule" and not any(w.replicas for w in scaler.windows)
+    ):
+        raise ValueError(
+            f"cloud.min_replicas is 0 with a {scaler.kind} pool, so no replica ever runs, but "
+            f"policy.routing.kind '{kind}' sends requests to the cloud: set cloud.min_replicas "
+            ">= 1 or choose the kpa autoscaler"
+        )
 
 
 def _check_context(s: Scenario) -> None:
@@ -681,6 +801,6 @@ def _step(node: Any, part: str, so_far: str) -> Any:
 
 
 def _index(node: list[Any], part: str, path: str) -> int:
-    if not part.isdigit() or int(part) >= len(node):
+    if not (part.isascii() and part.isdigit() and len(part) < 10) or int(part) >= len(node):
         raise KeyError(f"{path}: index '{part}' not in 0..{len(node) - 1}")
     return int(part)

@@ -90,6 +90,7 @@ def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[st
     p = pool_records(plan, records)
     out: dict[str, float] = {}
     out.update(request_counts(p))
+    out.update(conservation(records))
     done = p.completed
     for k, v in latency_stats(p.latency_ms[done], p.weight[done]).items():
         out[f"latency_ms.{k}"] = v
@@ -120,6 +121,7 @@ def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[st
     out["sensitive_left_site"] = float((p.sensitive & p.left_site).sum())
     out["links.down_fraction"] = down_fraction(plan, records)
     out.update(cloud_figures(s, plan, records))
+    add_unsimulated_floor(out, s, plan)
     out.update(edge_figures(s, plan, records))
     return out
 
@@ -140,6 +142,25 @@ def request_counts(p: Pooled) -> dict[str, float]:
     for code, name in enumerate(DROP_REASONS[1:], start=1):
         out[f"requests.dropped_by_reason.{name}"] = float((p.reason[dropped] == code).sum())
     return out
+
+
+def conservation(records: list[SegmentRecords]) -> dict[str, float]:
+    """The request book against the engine's own count of what is still inside at the end.
+
+    Over every simulated request (warm-up included): arrived - completed - dropped must equal
+    what the engine found in devices, on links and in the pool when the clock stopped.
+    """
+    unfinished = inside = 0
+    for r in records:
+        completed = (r.path >= 0) & np.isfinite(r.done_s)
+        dropped = r.path == PATH_DROPPED
+        unfinished += int(r.path.size - completed.sum() - dropped.sum())
+        inside += int(r.in_system_at_end)
+    return {
+        "requests.unfinished_by_book": float(unfinished),
+        "requests.in_system_at_end": float(inside),
+        "requests.conservation_holds": float(unfinished == inside),
+    }
 
 
 def slo_attainment(s: Scenario, p: Pooled) -> float:
@@ -188,6 +209,18 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
         "cloud.mean_batch_size": items / batches if batches else math.nan,
         "cloud.utilization": busy / ready if ready > 0 else math.nan,
     }
+
+
+def add_unsimulated_floor(out: dict[str, float], s: Scenario, plan: Plan) -> None:
+    """Bill the GPU pool's floor in the hours the plan leaves out (no traffic, so no queue):
+    every hour a fixed, scheduled or minimum replica exists is paid for."""
+    hours = sum(r * h for r, h in plan.unsimulated_pool)
+    reserved = s.cloud.reserved_replicas if s.cloud.pricing == "reserved" else 0
+    above = sum(max(0, r - reserved) * h for r, h in plan.unsimulated_pool)
+    out["cloud.gpu_hours"] += hours
+    out["cloud.gpu_hours_rounded"] += hours
+    out["cloud.gpu_hours_above_reserved"] += above if s.cloud.pricing == "reserved" else hours
+    out["cloud.gpu_hours_unsimulated_floor"] = hours
 
 
 def down_fraction(plan: Plan, records: list[SegmentRecords]) -> float:

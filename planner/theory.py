@@ -38,7 +38,9 @@ def theory_wait(c: int, rho: float, mean_service_s: float, service: Service) -> 
         p_wait = erlang_c(c, lam * mean_service_s)
         return p_wait / (c / mean_service_s - lam), p_wait
     if c != 1:
-        raise ValueError("deterministic service has a closed form only for one server (M/D/1)")
+        raise ValueError(
+            "--service deterministic needs --servers 1 (M/D/1 is the only closed form)"
+        )
     return lam * mean_service_s**2 / (2 * (1 - rho)), rho
 
 
@@ -46,8 +48,7 @@ def theory_scenario(
     c: int, rho: float, service: Service, requests: int, replications: int, seed: int
 ) -> Scenario:
     """A scenario whose engine run is an M/M/c or M/D/1 queue with ``requests`` per day."""
-    if not 0 < rho < 1:
-        raise ValueError(f"--utilization must be in (0, 1), got {rho}")
+    check_args(c, rho, requests, replications)
     mean_service_s = rho * c * 86_400 / requests
     return validate(
         {
@@ -80,6 +81,19 @@ def theory_scenario(
             },
         }
     )
+
+
+def check_args(c: int, rho: float, requests: int, replications: int) -> None:
+    """The command's own ranges, named by flag (a ValueError), before any scenario is built."""
+    problems = [
+        (c >= 1, f"--servers must be >= 1, got {c}"),
+        (0 < rho < 1, f"--utilization must be in (0, 1), got {rho}"),
+        (requests >= 1_000, f"--requests must be >= 1000, got {requests}"),
+        (replications >= 2, f"--replications must be >= 2 for an interval, got {replications}"),
+    ]
+    for ok, message in problems:
+        if not ok:
+            raise ValueError(message)
 
 
 @dataclass(frozen=True)

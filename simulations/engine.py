@@ -243,6 +243,14 @@ class Segment:
             "batch_items": float(self.pool.batch_items),
         }
 
+    def in_system_now(self) -> int:
+        """Requests physically inside, counted where they sit (not from the request book):
+        in a device's queue or service, on or waiting for a link, in the pool's queue or
+        service. The summary checks it against arrived - completed - dropped."""
+        on_devices = sum(d.in_system for site in self.devices for d in site)
+        in_pool = len(self.pool.queue) + self.pool.in_service
+        return on_devices + self.router.in_transit + in_pool
+
     # ------------------------------------------------------------------ run
     def run(self) -> SegmentRecords:
         self.env.run(until=self.end_s)
@@ -268,9 +276,7 @@ class Segment:
             gpu_busy_s=delta["gpu_busy_s"],
             gpu_ready_s=delta["gpu_ready_s"],
             outage_s=delta["outage_s"],
-            in_system_at_end=self.gauges.edge_in_system
-            + self.pool.inflight
-            + self.router.in_transit,
+            in_system_at_end=self.in_system_now(),
             events=next(self.env._eid),
         )
 

@@ -6,7 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import iter_figures, load_catalog
+from planner.errors import ScenarioError
 from planner.formatting import label
+from planner.plan import build_plan, day_table
+from planner.scenario import Scenario
 from ui import state
 
 
@@ -48,3 +51,21 @@ def render() -> None:
         st.dataframe(
             {"field": list(given), "value": [f"{x:,g}" for x in given.values()]}, hide_index=True
         )
+    days_simulated(s)
+
+
+def days_simulated(s: Scenario) -> None:
+    """The plan's day list: which days are simulated and how many days of the month each is."""
+    st.subheader("Simulated days")
+    try:
+        plan = build_plan(s)
+    except ScenarioError as e:
+        st.warning(str(e))
+        return
+    st.caption(
+        f"Horizon: {plan.horizon.replace('_', ' ')}. Each simulated day counts for its share of "
+        "the 30-day month (day 1 a Monday); the shares sum to 30."
+    )
+    st.dataframe(pd.DataFrame(day_table(plan)), hide_index=True, width="stretch")
+    for note in plan.notes:
+        st.caption(note)

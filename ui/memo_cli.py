@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from planner.cli import EXTRA_COMMANDS, add_scenario_args, scenario_from_args
+from planner.cli import EXTRA_COMMANDS, add_scenario_args, check_output, scenario_from_args
 from planner.links import to_params
 from planner.run import run
+from planner.safe_input import InputError
 
 DEFAULT_BASE_URL = "http://localhost:8501/"
 
@@ -17,12 +17,15 @@ DEFAULT_BASE_URL = "http://localhost:8501/"
 def cmd_memo(args: argparse.Namespace) -> int:
     from ui.memo import build_memo, configured_base_url
 
+    out = check_output(args.output)  # before the simulation: a bad path fails in a second
     scenario = scenario_from_args(args)
     result = run(scenario)
     base = (args.base_url or configured_base_url() or DEFAULT_BASE_URL).rstrip("/") + "/"
     link = f"{base}?{urlencode(to_params(scenario))}"
-    out = Path(args.output)
-    out.write_bytes(build_memo(result, link))
+    try:
+        out.write_bytes(build_memo(result, link))
+    except OSError as exc:  # the disk filled up or the folder vanished meanwhile
+        raise InputError(f"-o {out}: cannot be written ({exc.strerror or exc})") from None
     print(f"wrote {out} ({out.stat().st_size:,} bytes): {result.extras['decision']['summary']}")
     return 0
 

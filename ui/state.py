@@ -8,6 +8,7 @@ same question is never simulated twice. Nothing here computes a figure.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from planner.errors import ScenarioError
-from planner.links import from_params, to_params
+from planner.links import Decoded, from_params, to_params
 from planner.plan import WorkLimitError
 from planner.presets import load
 from planner.run import RunResult, run
@@ -93,10 +94,24 @@ def init_from_link() -> None:
     if SCENARIO in st.session_state:
         return
     params = {k: st.query_params[k] for k in st.query_params}
-    decoded = from_params(params) if params else None
+    try:
+        decoded = from_params(params) if params else None
+    except Exception as exc:  # from_params never raises by contract; the page must not die
+        decoded = Decoded(
+            load(), [f"link could not be read ({type(exc).__name__}): opened the default scenario"]
+        )
     st.session_state[SCENARIO] = decoded.scenario if decoded else load()
-    st.session_state[MESSAGES] = decoded.messages if decoded else []
+    st.session_state[MESSAGES] = [plain(m) for m in decoded.messages] if decoded else []
     st.session_state["widgets_for"] = None
+
+
+def plain(message: str) -> str:
+    """A message quoting a stranger's link, shown as text: Markdown links, images, HTML and
+    LaTeX characters escaped (the pages render messages with st.warning, which is Markdown)."""
+    return MARKDOWN.sub(r"\\\1", message)
+
+
+MARKDOWN = re.compile(r"([\\`\[\]$<>*~|])")
 
 
 def scenario() -> Scenario:

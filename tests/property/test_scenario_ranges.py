@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import math
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from planner.errors import describe_validation_error
-from planner.scenario import Edge, Scenario, Workload
+from planner.scenario import MAX_WEIGHT, MIN_WEIGHT_SUM, Edge, Scenario, Workload
 
 
 @given(st.floats(allow_nan=True, allow_infinity=True))
@@ -35,15 +37,24 @@ def test_device_count_and_sites(count: int, sites: int) -> None:
         assert ok
 
 
-@settings(max_examples=50)
-@given(st.lists(st.floats(min_value=0, max_value=10), min_size=24, max_size=24))
+@settings(max_examples=80)
+@given(
+    st.lists(
+        st.one_of(st.floats(min_value=0, max_value=10), st.floats(allow_nan=True)),
+        min_size=24,
+        max_size=24,
+    )
+)
 def test_custom_daily_profile(weights: list[float]) -> None:
+    ok = all(math.isfinite(w) and 0 <= w <= MAX_WEIGHT for w in weights)
+    ok = ok and sum(weights) >= MIN_WEIGHT_SUM
     try:
         Workload(daily_profile=weights)
-    except ValidationError:
-        assert sum(weights) <= 0
+    except ValidationError as err:
+        assert not ok
+        assert describe_validation_error(err).startswith("daily_profile")
     else:
-        assert sum(weights) > 0
+        assert ok
 
 
 def test_edge_defaults() -> None:
