@@ -158,13 +158,16 @@ def run(scenario: Scenario, progress: Progress | None = None, decide_too: bool =
             stats = {f: mean_ci([r[f] for r in reps]) for f in reps[0]}
             others[key] = {f: m for f, (m, _, _) in stats.items()}
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
-    result = attach_decision(result, others, fair=decide_too)
+    result = attach_decision(result, others, fair=decide_too, skipped=skipped)
     result.extras["counterparts_ci95"] = others_ci
     return result
 
 
 def attach_decision(
-    result: RunResult, others: dict[str, dict[str, float]], fair: bool = True
+    result: RunResult,
+    others: dict[str, dict[str, float]],
+    fair: bool = True,
+    skipped: list[str] | None = None,
 ) -> RunResult:
     """The verdict (each architecture's figures and cost, the decision, the checklist) on the
     result, and its plain-data form in ``extras`` for the CLI's JSON."""
@@ -172,7 +175,7 @@ def attach_decision(
 
     if not others and not fair:
         return result
-    v = build_verdict(result.scenario, result.figures, others, fair)
+    v = build_verdict(result.scenario, result.figures, others, fair, tuple(skipped or ()))
     own = v.own.cost
     result.extras.update(
         {

@@ -86,6 +86,8 @@ class Verdict:
     flips: tuple[str, ...]
     break_even_month: int | None
     required_level: float
+    missing: tuple[tuple[str, str], ...] = ()
+    """(architecture, why) for those the engine could not simulate (e.g. its work limit)."""
 
     @property
     def recommended(self) -> Architecture:
@@ -157,17 +159,25 @@ def evidence(archs: tuple[Architecture, ...], tco: dict[str, float] | None = Non
 
 
 def build_verdict(
-    s: Scenario, main: Figures, others: dict[str, Figures], fair: bool = True
+    s: Scenario,
+    main: Figures,
+    others: dict[str, Figures],
+    fair: bool = True,
+    skipped: tuple[str, ...] = (),
 ) -> Verdict:
     """All architectures (the scenario's own run and its counterparts), scored on one sheet."""
     level = required_level(s)
     own_kind = s.policy.routing.kind
-    archs = []
+    archs, missing = [], []
     for key in ("edge_only", "cloud_only", hybrid_kind(s)):
         if key == own_kind:
             archs.append(architecture(s, key, main, True))
         elif key in others:
             archs.append(counterpart(s, key, others[key], level, fair))
+        elif fair:
+            tag = key.replace("_", "-")
+            why = next((n for n in skipped if tag in n), "it cannot run this scenario")
+            missing.append((label(key), why))
     ordered = tuple(archs)
     decision = decide(s, evidence(ordered))
     checklist = evaluate_checklist(s, main)
@@ -178,6 +188,7 @@ def build_verdict(
         tuple(flips(s, ordered, decision)),
         break_even(ordered),
         level,
+        tuple(missing),
     )
 
 

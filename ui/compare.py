@@ -37,4 +37,6 @@ def render() -> None:
     for a in v.architectures:
         if a.sizing is not None:
             st.caption(a.sizing.text(a.name))
+    for name, why in v.missing:
+        st.warning(f"{name} is not compared: {why}")
     st.plotly_chart(charts.fig_compare(r), width="stretch")

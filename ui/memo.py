@@ -307,6 +307,8 @@ def executive_summary(pdf: Memo, r: RunResult, v: Verdict) -> None:
     for a in v.architectures:
         if a.sizing is not None:
             pdf.para(a.sizing.text(label(a.key)), 8)
+    for name, why in v.missing:
+        pdf.para(f"{name} is not compared: {why}", 8)
     pdf.heading("Why")
     for reason in v.decision.reasons[:3]:
         pdf.para(f"• {reason}")

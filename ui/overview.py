@@ -36,6 +36,8 @@ def render() -> None:
     for a in v.architectures:
         if a.sizing is not None:
             st.info(a.sizing.text(label(a.key)))
+    for name, why in v.missing:
+        st.warning(f"{name} is not compared: {why}")
     footer(r)
     memo_button(r)
 
@@ -73,7 +75,7 @@ def footer(r: RunResult) -> None:
         f"completed, {count(f['requests.dropped'])} dropped, "
         f"{count(f['requests.in_flight_at_end'])} in flight at the end; "
         f"{r.engine['replications']} replications in {r.engine['wall_s']:.1f} s. "
-        "Counterparts run one replication on the same traffic."
+        "Edge-only, cloud-only and the hybrid run on the same traffic (common random numbers)."
     )
     for note in r.engine["notes"]:
         st.info(note)

@@ -54,7 +54,7 @@ def test_memo_page_one_holds_each_architectures_monthly_cost(
     page: Page, base_url: str, tmp_path: Path
 ) -> None:
     page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto(f"{base_url}/?v=1&preset=retail_kiosk_vision{FAST}")
+    page.goto(f"{base_url}/?v=1&preset=article_1m_chat{FAST}")
     page.get_by_test_id("stMetric").first.wait_for(timeout=300_000)
     settle(page)
     metrics = page.get_by_test_id("stMetric").all_inner_texts()
