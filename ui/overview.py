@@ -78,7 +78,8 @@ def footer(r: RunResult) -> None:
         "Edge-only, cloud-only and the hybrid run on the same traffic (common random numbers)."
     )
     for note in r.engine["notes"]:
-        st.info(note)
+        if "counterpart was not simulated" not in note:  # shown beside the tiles
+            st.info(note)
 
 
 def memo_button(r: RunResult) -> None:
