@@ -48,7 +48,7 @@ def theory_scenario(
     c: int, rho: float, service: Service, requests: int, replications: int, seed: int
 ) -> Scenario:
     """A scenario whose engine run is an M/M/c or M/D/1 queue with ``requests`` per day."""
-    check_args(c, rho, requests, replications)
+    check_args(c, rho, requests)
     mean_service_s = rho * c * 86_400 / requests
     return validate(
         {
@@ -83,13 +83,19 @@ def theory_scenario(
     )
 
 
-def check_args(c: int, rho: float, requests: int, replications: int) -> None:
-    """The command's own ranges, named by flag (a ValueError), before any scenario is built."""
+def check_args(c: int, rho: float, requests: int, replications: int | None = None) -> None:
+    """The command's own ranges, named by flag (a ValueError), before any scenario is built.
+
+    ``replications`` is checked only for the command's interval; a scenario alone may have one.
+    """
     problems = [
         (c >= 1, f"--servers must be >= 1, got {c}"),
         (0 < rho < 1, f"--utilization must be in (0, 1), got {rho}"),
         (requests >= 1_000, f"--requests must be >= 1000, got {requests}"),
-        (replications >= 2, f"--replications must be >= 2 for an interval, got {replications}"),
+        (
+            replications is None or replications >= 2,
+            f"--replications must be >= 2 for an interval, got {replications}",
+        ),
     ]
     for ok, message in problems:
         if not ok:
@@ -125,6 +131,7 @@ def check_theory(
     seed: int = 1,
     processes: int = 2,
 ) -> TheoryCheck:
+    check_args(c, rho, requests, replications)
     scenario = theory_scenario(c, rho, service, requests, replications, seed)
     scenario = scenario.with_updates({"simulation.processes": processes})
     result = run(scenario)
