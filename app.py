@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+import ui.optimise as optimise_page
+import ui.whatif as whatif_page
 from ui import assumptions, capacity, compare, compliance, cost, latency, overview, sidebar, state
 
 st.set_page_config(page_title="Edge-Cloud Inference Planner", layout="wide")
@@ -19,6 +21,8 @@ page = st.navigation(
         st.Page(compliance.render, title="Compliance and risk", url_path="compliance"),
         st.Page(compare.render, title="Compare", url_path="compare"),
         st.Page(assumptions.render, title="Assumptions", url_path="assumptions"),
+        st.Page(optimise_page.render, title="Optimise and sensitivity", url_path="optimise"),
+        st.Page(whatif_page.render, title="What-if", url_path="whatif"),
     ]
 )
 page.run()

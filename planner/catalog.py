@@ -34,6 +34,22 @@ class Figure(_Frozen):
     """Where the number comes from."""
 
 
+class Speedup(_Frozen):
+    """A measured batch/concurrency point: aggregate throughput with n requests at once, in
+    units of one stream's (1.0 = no gain: concurrent requests share the device)."""
+
+    n: int = Field(ge=2)
+    aggregate: Figure
+
+
+class SizePoint(_Frozen):
+    """Measured single-stream speeds of one model size on a device (reference precision)."""
+
+    params_b: float = Field(gt=0)
+    decode_tps: Figure
+    prefill_tps: Figure | None = None
+
+
 class DeviceLlm(_Frozen):
     model: str
     prefill_tps: Figure
@@ -41,12 +57,23 @@ class DeviceLlm(_Frozen):
     ttft_overhead_s: Figure
     max_context_tokens: Figure
     max_model_params_b: Figure
+    """Largest model the device's runtime offers (compiled model zoo, board class)."""
+    params_b: Figure
+    """Size of the reference model the speeds above are for, in billions of parameters."""
+    model_memory_gb: Figure
+    """Memory left for model weights after the OS, runtime and KV cache."""
+    bandwidth_gbps: Figure
+    """Effective memory bandwidth for decode: tok/s ~ bandwidth / model bytes."""
+    measured: dict[str, SizePoint] = Field(default_factory=dict)
+    """Measured speeds per model size: upper bounds on the bandwidth rule."""
+    speedup: Speedup | None = None
 
 
 class DeviceVision(_Frozen):
     model: str
     latency_p50_ms: Figure
     latency_p99_ms: Figure
+    speedup: Speedup | None = None
 
 
 class Device(_Frozen):
@@ -84,7 +111,9 @@ class Link(_Frozen):
     label: str
     rtt_median_ms: Figure
     rtt_p95_ms: Figure
+    rtt_p99_ms: Figure
     loss_pct: Figure
+    """Per-packet loss, percent."""
     uplink_mbps: Figure
     downlink_mbps: Figure
     outages_per_day: Figure
@@ -95,6 +124,8 @@ class Catalog(_Frozen):
     devices: dict[str, Device]
     gpus: dict[str, Gpu]
     links: dict[str, Link]
+    precisions: dict[str, Figure]
+    """Bytes per model parameter by weight precision."""
 
 
 CatalogSection = Literal["devices", "gpus", "links"]
@@ -116,4 +147,8 @@ def iter_figures(model: BaseModel, prefix: str = "") -> list[tuple[str, Figure]]
             found.append((prefix + name, value))
         elif isinstance(value, BaseModel):
             found.extend(iter_figures(value, prefix + name + "."))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, BaseModel):
+                    found.extend(iter_figures(item, f"{prefix}{name}.{key}."))
     return found

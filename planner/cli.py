@@ -181,6 +181,7 @@ EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 def main(argv: Sequence[str] | None = None) -> int:
     import planner.cli_sim  # noqa: F401  (registers simulate, check-theory)
+    import planner.cli_tools as _tools  # noqa: F401  (registers calibrate, optimize, ...)
 
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -46,14 +46,20 @@ def compare(
     variants: dict[str, dict[str, Any]] | None = None,
     progress: Progress | None = None,
 ) -> list[Variant]:
-    """Run each variant (same seed, same traffic) with its cost."""
+    """Run each variant (same seed, same traffic) with its cost; one over the work limit is
+    left out."""
+    from planner.plan import WorkLimitError
+
     out = []
     chosen = variants or default_variants(s)
     if s.edge.device_count == 0:
         chosen = {k: v for k, v in chosen.items() if v.get("policy.routing.kind") == "cloud_only"}
     for i, (label, updates) in enumerate(chosen.items()):
         v = apply_overrides(s, updates) if updates else s
-        r = run(v, decide_too=False)
+        try:
+            r = run(v, decide_too=False)
+        except WorkLimitError:
+            continue  # e.g. sites sharing a GPU pool are all simulated: too big to compare
         out.append(Variant(label, v, r, estimate_monthly_cost(v, r.figures)))
         if progress:
             progress(i + 1, len(chosen))

@@ -11,10 +11,12 @@ import math
 
 import numpy as np
 
-from planner.catalog import Device, Gpu, load_catalog
+from planner.catalog import Device, Gpu, Speedup, load_catalog
+from planner.device_speed import ClassOnDevice, class_on_device
 from planner.plan import BIN_S, Plan, Segment, scaled_bound
 from planner.scenario import Scenario
 from simulations.inputs import (
+    BreakerInput,
     ClassInput,
     EdgeInput,
     LinkInput,
@@ -51,12 +53,30 @@ def devices_per_site(s: Scenario) -> list[int]:
     return [base + (1 if i < extra else 0) for i in range(s.edge.sites)]
 
 
+def llm_on_device(s: Scenario) -> list[ClassOnDevice | None]:
+    """Per request class: its model's speeds on the edge device, or why it cannot run there
+    (None for vision classes)."""
+    device = load_catalog().devices[s.edge.device]
+    return [
+        class_on_device(c, s.edge.device, device) if c.kind == "llm" else None
+        for c in s.workload.request_classes
+    ]
+
+
+def edge_eligibility_notes(s: Scenario) -> list[str]:
+    """One line per class the edge device cannot serve, for the result's notes."""
+    return [
+        f"not on the edge: {c.reason}" for c in llm_on_device(s) if c is not None and not c.eligible
+    ]
+
+
 def class_inputs(s: Scenario, device: Device) -> tuple[ClassInput, ...]:
     out = []
-    for c in s.workload.request_classes:
+    on_device = llm_on_device(s)
+    for k, c in enumerate(s.workload.request_classes):
         if c.kind == "llm":
-            llm = device.llm
-            eligible = llm is not None and c.model_params_b <= llm.max_model_params_b.v
+            fit = on_device[k]
+            eligible = fit is not None and fit.eligible
             out.append(
                 ClassInput(
                     share=c.share,
@@ -83,22 +103,33 @@ def class_inputs(s: Scenario, device: Device) -> tuple[ClassInput, ...]:
     return tuple(out)
 
 
+def speedup_of(point: Speedup | None) -> tuple[int, float]:
+    return (point.n, point.aggregate.v) if point is not None else (1, 1.0)
+
+
 def edge_input(s: Scenario, device: Device, sites: list[int]) -> EdgeInput:
     per_site = devices_per_site(s)
     e = s.edge
     llm = device.llm
+    speeds = tuple(
+        with_pilot(s, (c.prefill_tps, c.decode_tps, llm.ttft_overhead_s.v))
+        if c is not None and c.eligible and llm is not None
+        else None
+        for c in llm_on_device(s)
+    )
+    if s.workload.is_llm:
+        speedup = speedup_of(llm.speedup if llm else None)
+    else:
+        speedup = speedup_of(device.vision.speedup if device.vision else None)
     return EdgeInput(
         devices_per_site=tuple(per_site[i] for i in sites),
         concurrency=e.concurrency_per_device,
         queue_limit=e.queue_limit,
         mtbf_s=e.mtbf_hours * 3600,
         mttr_s=e.mttr_hours * 3600,
-        llm=(llm.prefill_tps.v, llm.decode_tps.v, llm.ttft_overhead_s.v) if llm else None,
-        vision=(
-            (device.vision.latency_p50_ms.v / 1000, device.vision.latency_p99_ms.v / 1000)
-            if device.vision
-            else None
-        ),
+        llm_by_class=speeds,
+        speedup=speedup,
+        vision=edge_vision_s(s, device),
         max_context_tokens=llm.max_context_tokens.v if llm else math.inf,
     )
 
@@ -113,8 +144,9 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
         mean_min = net.outage_mean_min if net.outage_mean_min is not None else p.outage_mean_min.v
         out.append(
             LinkInput(
-                rtt_median_s=p.rtt_median_ms.v / 1000,
-                rtt_p95_s=p.rtt_p95_ms.v / 1000,
+                rtt_median_s=p.rtt_median_ms.v / 1000 * net.rtt_multiplier,
+                rtt_p95_s=p.rtt_p95_ms.v / 1000 * net.rtt_multiplier,
+                rtt_p99_s=p.rtt_p99_ms.v / 1000 * net.rtt_multiplier,
                 loss=p.loss_pct.v / 100,
                 uplink_kbps=p.uplink_mbps.v * 1000,
                 downlink_kbps=p.downlink_mbps.v * 1000,
@@ -124,6 +156,36 @@ def link_inputs(s: Scenario, sites: list[int]) -> tuple[LinkInput, ...]:
             )
         )
     return tuple(out)
+
+
+def with_pilot(s: Scenario, speeds: tuple[float, float, float]) -> tuple[float, float, float]:
+    """(prefill tok/s, decode tok/s, overhead s) with the scenario's overrides (a pilot's
+    measurement of the model it runs) in place of the catalog's."""
+    e = s.edge
+    return (
+        e.llm_prefill_tokens_per_s or speeds[0],
+        e.llm_decode_tokens_per_s or speeds[1],
+        speeds[2] if e.llm_overhead_ms is None else e.llm_overhead_ms / 1000,
+    )
+
+
+def edge_llm_speeds(s: Scenario, device: Device) -> tuple[float, float, float] | None:
+    """The device's speeds for the first LLM class it can serve (overrides applied), or None."""
+    llm = device.llm
+    for c in llm_on_device(s):
+        if c is not None and c.eligible and llm is not None:
+            return with_pilot(s, (c.prefill_tps, c.decode_tps, llm.ttft_overhead_s.v))
+    return None
+
+
+def edge_vision_s(s: Scenario, device: Device) -> tuple[float, float] | None:
+    """(p50 s, p99 s) per frame on the device: override, else the catalog profile."""
+    v, e = device.vision, s.edge
+    if v is None:
+        return None
+    p50 = e.vision_p50_ms or v.latency_p50_ms.v
+    p99 = e.vision_p99_ms or max(v.latency_p99_ms.v * p50 / v.latency_p50_ms.v, p50)
+    return p50 / 1000, p99 / 1000
 
 
 def scaler_input(s: Scenario) -> ScalerInput:
@@ -144,6 +206,12 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
     llm = s.workload.is_llm
     stages = c.cold_start
     speed = c.batch1_ms / gpu.vision.batch1_ms.v if c.batch1_ms else 1.0
+    decode_scale = (c.llm_decode_tokens_per_s or gpu.llm.single_stream_tps.v) / (
+        gpu.llm.single_stream_tps.v
+    )
+    ttft_s = (
+        c.llm_overhead_ms / 1000 if c.llm_overhead_ms is not None else gpu.llm.ttft_overhead_s.v
+    )
     return PoolInput(
         llm=llm,
         min_replicas=lo,
@@ -158,21 +226,32 @@ def pool_input(s: Scenario, gpu: Gpu, site_fraction: float) -> PoolInput:
         batch8_s=8 / gpu.vision.saturated_fps.v * speed,
         max_batch=c.batching.max_batch_size,
         max_queue_delay_s=c.batching.max_queue_delay_ms / 1000,
-        single_tps=gpu.llm.single_stream_tps.v,
-        aggregate_tps=gpu.llm.aggregate_tps.v,
-        prefill_tps=gpu.llm.prefill_tps.v,
-        ttft_overhead_s=gpu.llm.ttft_overhead_s.v,
+        single_tps=gpu.llm.single_stream_tps.v * decode_scale,
+        aggregate_tps=gpu.llm.aggregate_tps.v * decode_scale,
+        prefill_tps=c.llm_prefill_tokens_per_s or gpu.llm.prefill_tps.v,
+        ttft_overhead_s=ttft_s,
         max_sequences=c.batching.max_concurrent_sequences,
         queue_limit=c.batching.queue_limit,
         variability=c.service_variability,
-        overhead_s=c.request_overhead_ms / 1000 + (gpu.llm.ttft_overhead_s.v if llm else 0.0),
+        overhead_s=c.request_overhead_ms / 1000 + (ttft_s if llm else 0.0),
         price_per_replica_s=gpu_hourly_usd(s) / 3600,
+    )
+
+
+def breaker_input(s: Scenario) -> BreakerInput:
+    n = s.network
+    return BreakerInput(
+        enabled=n.breaker_enabled,
+        failures=n.breaker_failures,
+        base_open_s=n.breaker_open_s,
+        max_open_s=n.breaker_max_open_s,
     )
 
 
 def policy_input(s: Scenario) -> PolicyInput:
     r = s.policy.routing
     leave, timeout = s.policy.sensitive_may_leave_site, s.network.cloud_timeout_s
+    breaker = breaker_input(s)
     if r.kind == "local_first":
         return PolicyInput(
             kind="local_first",
@@ -184,6 +263,7 @@ def policy_input(s: Scenario) -> PolicyInput:
             drop_when_budget_spent=r.on_budget_exhausted == "drop",
             sensitive_may_leave=leave,
             cloud_timeout_s=timeout,
+            breaker=breaker,
         )
     if r.kind == "split":
         return PolicyInput(
@@ -194,8 +274,11 @@ def policy_input(s: Scenario) -> PolicyInput:
             sensitive_split_allowed=r.sensitive_split_allowed,
             sensitive_may_leave=leave,
             cloud_timeout_s=timeout,
+            breaker=breaker,
         )
-    return PolicyInput(kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout)
+    return PolicyInput(
+        kind=r.kind, sensitive_may_leave=leave, cloud_timeout_s=timeout, breaker=breaker
+    )
 
 
 def segment_inputs(s: Scenario, plan: Plan, replication: int) -> list[SegmentInput]:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 MAX_VALUE_CHARS = 60
+MAX_MESSAGE_CHARS = 400
 MAX_ITEMS = 8
 MAX_LEVELS = 3
 
@@ -88,11 +89,16 @@ def describe_validation_error(err: ValidationError, prefix: str = "") -> str:
         loc = ".".join(str(p) for p in e["loc"] if not _is_union_tag(p))
         where = prefix + loc if loc else (prefix.rstrip(".") or "scenario")
         where = _printable(where)
-        msg = e["msg"].removeprefix("Value error, ")
+        msg = _printable(e["msg"].removeprefix("Value error, "))[:MAX_MESSAGE_CHARS]
         whole_model = not loc or isinstance(e.get("input"), dict)
         shown = "" if e["type"] == "missing" or whole_model else f" = {excerpt(e.get('input'))}"
         if e["type"] == "extra_forbidden":
             msg = "unknown field (not in the scenario schema)"
+        if e["type"] == "union_tag_invalid":  # pydantic's message quotes the whole input
+            ctx = e.get("ctx") or {}
+            where = f"{where}.{str(ctx.get('discriminator', 'kind')).strip(chr(39))}"
+            shown = f" = {excerpt(ctx.get('tag'))}"
+            msg = f"must be one of {_printable(str(ctx.get('expected_tags', '')))[:200]}"
         if where in lines:
             # a union's branches each complain about the same field: one line, both reasons
             if msg not in lines[where] and len(lines[where]) < 400:

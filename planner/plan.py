@@ -26,8 +26,8 @@ from planner.month import base_rate as base_rate
 from planner.month import hourly_shape as hourly_shape
 from planner.month import weekly_shape as weekly_shape
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
-
-FULL_MONTH_MAX_REQUESTS = 250_000
+from planner.shortcuts import FULL_MONTH_MAX_REQUESTS as FULL_MONTH_MAX_REQUESTS
+from planner.shortcuts import horizon_notes, sites_to_simulate
 
 
 class WorkLimitError(ScenarioError):
@@ -110,74 +110,6 @@ def build_plan(s: Scenario) -> Plan:
     )
     check_work(plan, s)
     return plan
-
-
-def rare_failures(s: Scenario, k: int) -> str | None:
-    """Device failures too rare for one simulated day to measure (< 1 a day), in words."""
-    if s.policy.routing.kind == "cloud_only" or s.edge.device_count == 0:
-        return None
-    devices = s.edge.device_count * k / s.edge.sites
-    per_day = devices * 24 / s.edge.mtbf_hours
-    if per_day >= 1:
-        return None
-    return (
-        f"device failures are rare ({per_day:.2g} a day across {devices:g} simulated devices, "
-        f"each down about {s.edge.mttr_hours:g} h)"
-    )
-
-
-def horizon_notes(
-    s: Scenario, horizon: str, budget: bool, month_expected: float, k: int
-) -> list[str]:
-    """Why the plan simulates the whole month, or what representative days measure loosely."""
-    rare = rare_failures(s, k)
-    if horizon == "representative_days":
-        if rare is None:
-            return []
-        return [
-            f"{rare}: representative days measure their effect (fallback, drops) only loosely; "
-            "simulation.horizon = full_month measures it"
-        ]
-    if s.simulation.horizon == "full_month":
-        why = f"{rare}, so one representative day would see none or one of them" if rare else ""
-        return [f"simulated the whole month (simulation.horizon){': ' + why if why else ''}"]
-    if budget:
-        return ["simulated the whole month: a monthly budget carries state across days"]
-    return [
-        f"simulated the whole month: about {month_expected:,.0f} requests, within the "
-        f"{FULL_MONTH_MAX_REQUESTS:,} a full month is simulated for"
-    ]
-
-
-def identical_sites(s: Scenario) -> bool:
-    """Every site has the same devices and the same link (traffic shares are always equal)."""
-    even = s.edge.device_count % s.edge.sites == 0
-    return even and all(v == s.network.link for v in s.network.site_links.values())
-
-
-def sites_to_simulate(s: Scenario, notes: list[str]) -> int:
-    """Sites to simulate: a sample only of identical sites that share no GPU pool.
-
-    Sites routing work to the shared pool are simulated in full: a sample would hand the pool
-    a fraction of the fleet's traffic, and batching and queueing are not linear in load.
-    """
-    n, asked = s.edge.sites, s.simulation.sites_simulated
-    if asked is None or asked >= n:
-        return n
-    if not identical_sites(s):
-        notes.append(
-            f"simulated all {n} sites (simulation.sites_simulated = {asked} ignored): the sites "
-            "differ in devices or link, so no sample of them is representative"
-        )
-        return n
-    if s.policy.routing.kind != "edge_only":
-        notes.append(
-            f"simulated all {n} sites (simulation.sites_simulated = {asked} ignored): they share "
-            "the GPU pool, which must see the whole fleet's cloud traffic"
-        )
-        return n
-    notes.append(f"simulated {asked} of {n} identical sites; figures scaled x{n / asked:g}")
-    return asked
 
 
 def scaled_bound(n: int, fraction: float, at_least: int) -> int:
@@ -263,13 +195,24 @@ def day_table(plan: Plan) -> list[dict[str, object]]:
         rows.append(
             {
                 "simulated day": g.name or g.label,
-                "days a month": round(g.weight, 2),
-                "days of the month": ", ".join(str(d + 1) for d in g.days),
+                "days a month": round(g.weight if plan.horizon != "full_month" else 30.0, 2),
+                "days of the month": day_ranges(g.days),
                 "hours simulated": round(measured_h, 2),
                 "warm-up hours": round(g.warmup_s / 3600, 2),
             }
         )
     return rows
+
+
+def day_ranges(days: tuple[int, ...]) -> str:
+    """0-based days as 1-based runs: (0, 1, 2, 4) -> '1-3, 5'."""
+    runs: list[list[int]] = []
+    for d in sorted(days):
+        if runs and d == runs[-1][1] + 1:
+            runs[-1][1] = d
+        else:
+            runs.append([d, d])
+    return ", ".join(f"{a + 1}" if a == b else f"{a + 1}-{b + 1}" for a, b in runs)
 
 
 def floor_replicas_by_minute(s: Scenario) -> np.ndarray:
@@ -370,7 +313,8 @@ def runs_per_replication(s: Scenario) -> int:
 
 def estimate_bytes(plan: Plan, s: Scenario) -> float:
     """Memory a run needs: every replication's and counterpart's requests at BYTES_PER_REQUEST."""
-    runs = s.simulation.replications + runs_per_replication(s) - 1
+    # the counterparts run the main run's replications (common random numbers)
+    runs = s.simulation.replications * runs_per_replication(s)
     return plan.expected_requests * runs * BYTES_PER_REQUEST
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner.engine_inputs import eligible_by_class, segment_inputs
+from planner.engine_inputs import edge_eligibility_notes, eligible_by_class, segment_inputs
 from planner.errors import ScenarioError
 from planner.plan import Plan, WorkLimitError, build_plan
 from planner.presets import apply_overrides
@@ -269,7 +269,7 @@ def assemble(
         "horizon": plan.horizon,
         "segments": [f"{g.label}" for g in plan.segments],
         "sites_simulated": plan.sites_simulated,
-        "notes": list(plan.notes),
+        "notes": list(plan.notes) + edge_eligibility_notes(scenario),
         "replications": len(per_rep),
     }
     return RunResult(

@@ -3,6 +3,11 @@
 Like a model railway's control panel: it lays the track (one SimPy environment per segment),
 puts the trains on it (arrivals drawn up front), runs the clock to the end of the segment and
 reads the recorders. It returns plain records; it never summarises or prices. Time in seconds.
+
+The one tie-breaking rule (a compiled engine must mirror it): events at the same instant are
+processed in the order they were scheduled (SimPy's FIFO among equal times), and where one event
+concerns several requests (a device's simultaneous first tokens or completions, a batch) they are
+handled in request-id order; a link's lane serves frames in the order they are handed to it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from simulations import fastpath
 from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_scaler
 from simulations.edge import Device, Gauges, failure_process
 from simulations.gpu_pool import Pool
-from simulations.inputs import EdgeInput, SegmentInput
+from simulations.inputs import ClassInput, EdgeInput, SegmentInput
 from simulations.network import Link, outage_process
 from simulations.records import SERIES, SegmentRecords
 from simulations.routing import Book, Router, request_columns
@@ -30,19 +35,27 @@ N_STREAMS = 12
 # stream indices: 0-7 traffic attributes, 8 device failures, 9 link outages, 10 cold starts
 
 
-def edge_service(edge: EdgeInput, req: Requests) -> tuple[np.ndarray, np.ndarray]:
-    """Per-request device service time and its time-to-first-token part, in seconds."""
-    if edge.llm is not None and req.prompt_tokens.any():
-        prefill, decode, overhead = edge.llm
-        first = overhead + req.prompt_tokens / prefill
-        return first + req.output_tokens / decode, first
-    if edge.vision is not None:
-        p50, p99 = edge.vision
-        sigma = math.log(max(p99 / p50, 1.0)) / 2.3263478740408408
-        service = p50 * np.exp(sigma * req.z_service)
-        return service, service
+def edge_service(
+    edge: EdgeInput, classes: tuple[ClassInput, ...], req: Requests
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-request single-stream device work and its time-to-first-token part, in seconds
+    (infinite where the device cannot serve the request's class)."""
     n = len(req)
-    return np.full(n, math.inf), np.full(n, math.inf)
+    service, first = np.full(n, math.inf), np.full(n, math.inf)
+    for k, c in enumerate(classes):
+        idx = req.cls == k
+        if c.is_llm:
+            speeds = edge.llm_by_class[k] if k < len(edge.llm_by_class) else None
+            if speeds is None:
+                continue
+            prefill, decode, overhead = speeds
+            first[idx] = overhead + req.prompt_tokens[idx] / prefill
+            service[idx] = first[idx] + req.output_tokens[idx] / decode
+        elif edge.vision is not None:
+            p50, p99 = edge.vision
+            sigma = math.log(max(p99 / p50, 1.0)) / 2.3263478740408408
+            service[idx] = first[idx] = p50 * np.exp(sigma * req.z_service[idx])
+    return service, first
 
 
 class Segment:
@@ -56,7 +69,7 @@ class Segment:
         n = len(self.req)
         self.book = Book.empty(n)
         self.end_s = inp.traffic.rate_per_site.size * inp.traffic.bin_s
-        service, ttft_part = edge_service(inp.edge, self.req)
+        service, ttft_part = edge_service(inp.edge, inp.traffic.classes, self.req)
         fits = self.req.prompt_tokens + self.req.output_tokens <= inp.edge.max_context_tokens
         eligible = eligible_by_class[self.req.cls] & np.isfinite(service) & fits
         self.gauges = Gauges()
@@ -78,6 +91,8 @@ class Segment:
                     inp.edge.queue_limit,
                     self.on_edge_done,
                     self.gauges,
+                    inp.edge.speedup,
+                    self.on_edge_first,
                 )
                 for _ in range(k)
             ]
@@ -113,8 +128,11 @@ class Segment:
             float(req.output_tokens[rid]),
         )
 
-    def on_edge_done(self, rid: int, work: float) -> None:
-        self.router.edge_done(rid, work)
+    def on_edge_done(self, rid: int, start_s: float) -> None:
+        self.router.edge_done(rid, start_s)
+
+    def on_edge_first(self, rid: int) -> None:
+        self.router.edge_first(rid)
 
     def on_pool_done(self, rid: int) -> None:
         self.router.pool_done(rid)
@@ -278,6 +296,12 @@ class Segment:
             outage_s=delta["outage_s"],
             in_system_at_end=self.in_system_now(),
             events=next(self.env._eid),
+            extra={
+                "breaker_opens": float(sum(b.opens for b in self.router.breakers)),
+                "kept_local_by_breaker": float(self.router.kept_local_by_breaker),
+                "kept_local_link_down": float(self.router.kept_local_link_down),
+                "uplink_busy_s": float(sum(link.uplink.busy_s for link in self.links)),
+            },
         )
 
 

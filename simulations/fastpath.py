@@ -4,9 +4,12 @@ Like working out a bank queue on paper instead of re-enacting it: with c identic
 serving first come, first served, and each request carrying its own service time, a request's
 start is the later of its arrival and the earliest time a server frees up. A heap of server-free
 times gives every wait with no events at all. It applies only where the SimPy model would do the
-same thing: cloud-only routing, a fixed pool, batch size 1, no pool queue limit, and no device
+same thing: cloud-only routing, a fixed pool, batch size 1, no pool queue limit, no device
 failure or link outage inside the segment (checked by drawing from the same streams the SimPy
-processes would use). ``tests/unit/test_fastpath.py`` proves both give identical requests.
+processes would use) and no request timing out in a backed-up uplink (so the circuit breakers
+never see a failure). Each site's uplink and downlink FIFO is replayed in the order the SimPy
+model feeds it: uploads in arrival order, responses in order of pool completion (ties in the
+order the requests started). ``tests/unit/test_fastpath.py`` proves both give identical requests.
 Time in seconds.
 """
 
@@ -18,7 +21,7 @@ import math
 import numpy as np
 
 from simulations.inputs import SegmentInput
-from simulations.network import MIN_RTO_S, Z95
+from simulations.network import Lane, downlink_parts, uplink_parts
 from simulations.records import PATH_CLOUD, SERIES, SegmentRecords
 from simulations.routing import Book, request_columns
 from simulations.traffic import Requests
@@ -51,7 +54,9 @@ def applies(
                 return False
     # outage_process returns before drawing for ideal links or links without outages
     links = [x for x in inp.links if not x.ideal and x.outages_per_s > 0]
-    return all(stays_up(outage_rng, 1.0 / x.outages_per_s, x.outage_mean_s, end_s) for x in links)
+    if not all(stays_up(outage_rng, 1.0 / x.outages_per_s, x.outage_mean_s, end_s) for x in links):
+        return False
+    return uplink_times(inp, req) is not None
 
 
 def stays_up(rng: np.random.Generator, up_mean: float, down_mean: float, end_s: float) -> bool:
@@ -65,11 +70,12 @@ def run(inp: SegmentInput, req: Requests, end_s: float) -> SegmentRecords:
     """Records identical to the SimPy model's for a segment where ``applies`` holds."""
     n = len(req)
     book = Book.empty(n)
-    up, down = link_times(inp, req)
-    pool_arrival = req.arrival_s + up
+    pool_arrival = uplink_times(inp, req)
+    assert pool_arrival is not None, "fastpath.run called where applies() is False"
     service = service_times(inp, req)
     start, done = np.full(n, math.nan), np.full(n, math.nan)
     free = [0.0] * inp.pool.initial_replicas
+    started: list[int] = []
     for i in np.argsort(pool_arrival, kind="stable"):
         pa = pool_arrival[i]
         if pa >= end_s:
@@ -80,6 +86,7 @@ def run(inp: SegmentInput, req: Requests, end_s: float) -> SegmentRecords:
         heapq.heappush(free, d)
         if s < end_s:
             start[i] = s
+            started.append(int(i))
         if d < end_s:
             done[i] = d
     finished = ~np.isnan(done)
@@ -89,27 +96,52 @@ def run(inp: SegmentInput, req: Requests, end_s: float) -> SegmentRecords:
     book.start_s[:] = start
     book.wait_s[:] = start - book.pool_arrival_s
     book.service_s[finished] = done[finished] - start[finished]
-    book.done_s[finished] = done[finished] + down[finished] + inp.pool.overhead_s
+    book.done_s[finished] = downlink_times(inp, req, done, started)[finished] + inp.pool.overhead_s
     book.ttft_s[finished] = book.done_s[finished] - req.arrival_s[finished]
     return records(inp, req, book, end_s, pool_arrival, start, done)
 
 
-def link_times(inp: SegmentInput, req: Requests) -> tuple[np.ndarray, np.ndarray]:
-    """Per-request uplink (site to pool) and downlink times, as ``network.Link`` computes them."""
-    up, down = np.zeros(len(req)), np.zeros(len(req))
+def uplink_times(inp: SegmentInput, req: Requests) -> np.ndarray | None:
+    """Per-request instant of reaching the pool through each site's uplink FIFO, as
+    ``network.Link.send_up`` computes it; None when a request would time out in the queue."""
+    out = req.arrival_s.copy()
+    timeout = inp.policy.cloud_timeout_s
     for site, spec in enumerate(inp.links):
-        idx = np.flatnonzero(req.site == site)
-        if spec.ideal or idx.size == 0:
+        if spec.ideal:
             continue
-        ratio = spec.rtt_p95_s / spec.rtt_median_s if spec.rtt_median_s > 0 else 1.0
-        sigma = math.log(max(ratio, 1.0)) / Z95
-        rtt = np.array([spec.rtt_median_s * math.exp(sigma * float(z)) for z in req.z_rtt[idx]])
-        if spec.rtt_median_s <= 0:
-            rtt[:] = 0.0
-        lost = np.where(req.u_loss[idx] < spec.loss, MIN_RTO_S + rtt, 0.0)
-        up[idx] = req.request_kb[idx] * 8 / spec.uplink_kbps + rtt / 2 + lost
-        down[idx] = req.response_kb[idx] * 8 / spec.downlink_kbps + rtt / 2
-    return up, down
+        lane = Lane()
+        for i in np.flatnonzero(req.site == site):
+            now = float(req.arrival_s[i])
+            tx, after = uplink_parts(
+                spec, float(req.request_kb[i]), float(req.z_rtt[i]), float(req.u_loss[i])
+            )
+            begin = lane.start_time(now)
+            if begin > now + timeout:
+                return None
+            lane.occupy(begin, tx)
+            out[i] = begin + tx + after
+    return out
+
+
+def downlink_times(
+    inp: SegmentInput, req: Requests, done: np.ndarray, started: list[int]
+) -> np.ndarray:
+    """Per-request instant the response reaches the site through its downlink FIFO."""
+    back = done.copy()
+    order = np.asarray(started, dtype=np.int64)
+    order = order[~np.isnan(done[order])]
+    order = order[np.argsort(done[order], kind="stable")]
+    lanes = [Lane() for _ in inp.links]
+    for i in order:
+        spec = inp.links[int(req.site[i])]
+        if spec.ideal:
+            continue
+        tx, after = downlink_parts(spec, float(req.response_kb[i]), float(req.z_rtt[i]))
+        lane = lanes[int(req.site[i])]
+        begin = lane.start_time(float(done[i]))
+        lane.occupy(begin, tx)
+        back[i] = begin + tx + after
+    return back
 
 
 def service_times(inp: SegmentInput, req: Requests) -> np.ndarray:

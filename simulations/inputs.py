@@ -52,12 +52,16 @@ class EdgeInput:
     queue_limit: int
     mtbf_s: float
     mttr_s: float
-    llm: tuple[float, float, float] | None = None
-    """(prefill tokens/s, decode tokens/s, TTFT overhead s) for LLM work."""
+    llm_by_class: tuple[tuple[float, float, float] | None, ...] = ()
+    """Per request class: (prefill tokens/s, decode tokens/s, TTFT overhead s) of that class's
+    model on the device, or None when the device does not serve it (one stream alone)."""
     vision: tuple[float, float] | None = None
     """(p50 s, p99 s) of a frame's end-to-end latency on the device (lognormal)."""
     max_context_tokens: float = float("inf")
     """Prompt + output tokens a device can hold; longer requests are not edge-eligible."""
+    speedup: tuple[int, float] = (1, 1.0)
+    """(n, aggregate throughput with n requests in service / one stream's): the catalog's
+    measured batch or concurrency point; (1, 1.0) is plain processor sharing."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,9 @@ class LinkInput:
 
     rtt_median_s: float
     rtt_p95_s: float
+    rtt_p99_s: float
     loss: float
+    """Per-packet loss probability."""
     uplink_kbps: float
     downlink_kbps: float
     outages_per_s: float
@@ -111,6 +117,19 @@ class PoolInput:
 
 
 @dataclass(frozen=True)
+class BreakerInput:
+    """Circuit breaker per site link (defaults: Envoy outlier detection)."""
+
+    enabled: bool = True
+    failures: int = 5
+    """Consecutive failures that open it (Envoy consecutive_5xx default 5)."""
+    base_open_s: float = 30.0
+    """Open time per opening (Envoy base_ejection_time 30 s, multiplied by the openings)."""
+    max_open_s: float = 300.0
+    """Longest open time (Envoy max_ejection_time default 300 s)."""
+
+
+@dataclass(frozen=True)
 class PolicyInput:
     """Routing: which path each request takes."""
 
@@ -127,6 +146,7 @@ class PolicyInput:
     cloud_work_fraction: float = 1.0
     sensitive_split_allowed: bool = True
     cloud_timeout_s: float = 30.0
+    breaker: BreakerInput = field(default_factory=BreakerInput)
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,18 @@
-"""Per-site links: a road to the data centre that is sometimes closed.
+"""Per-site links: a single-lane road to the data centre that is sometimes closed.
 
-Each site's link has a lognormal RTT (from its median and p95), upload and download bandwidth,
-a loss rate (a lost request costs one retransmission: the 200 ms minimum RTO plus another RTT)
-and outages as alternating exponential up/down periods. Work that finds the link down waits for
-it to come back, up to the cloud-side timeout. Time in seconds, sizes in kB.
+Each site's uplink and downlink is a FIFO lane of finite bandwidth shared by that site's
+requests: a frame occupies the lane for bytes / bandwidth seconds, one after the other, so an
+oversubscribed link backs up; a request whose transmission would start later than the cloud-side
+timeout after it first tried gives up (``link_timeout``) without using the lane. RTT follows a
+piecewise lognormal through the catalog's p50, p95 and p99. Loss is per MSS-sized packet
+(1,460 B): each lost packet costs one retransmission (the 200 ms minimum RTO plus another RTT)
+and its bytes on the lane. Outages alternate exponential up/down periods; work that finds the
+link down waits for it to come back, up to the timeout. Frames already in the lane when an
+outage starts are delivered (the outage gates new transmissions only).
+
+Tie-breaking rule: frames entering a lane at the same instant are served in the order the
+router hands them over (SimPy event order, i.e. request-id order for simultaneous arrivals).
+Time in seconds, sizes in kB (1 kB = 1,000 B).
 """
 
 from __future__ import annotations
@@ -19,12 +28,80 @@ from simulations.edge import Gauges
 from simulations.inputs import LinkInput
 
 Z95 = 1.6448536269514722
+Z99 = 2.3263478740408408
 MIN_RTO_S = 0.2
+"""Linux TCP minimum retransmission timeout (RFC 6298 allows 1 s; Linux uses 200 ms)."""
+MSS_KB = 1.46
+"""Ethernet TCP maximum segment size, 1,460 B."""
 ProcessGenerator = Generator[simpy.Event, Any, None]
 
 
+def rtt_s(spec: LinkInput, z: float) -> float:
+    """RTT for standard-normal draw ``z``: lognormal through p50 and p95 up to p95, then a
+    second lognormal piece through p95 and p99 (quantiles match all three exactly)."""
+    if spec.ideal or spec.rtt_median_s <= 0:
+        return 0.0
+    if z <= Z95:
+        sigma = math.log(max(spec.rtt_p95_s / spec.rtt_median_s, 1.0)) / Z95
+        return spec.rtt_median_s * math.exp(sigma * z)
+    sigma_tail = math.log(max(spec.rtt_p99_s / spec.rtt_p95_s, 1.0)) / (Z99 - Z95)
+    return spec.rtt_p95_s * math.exp(sigma_tail * (z - Z95))
+
+
+def packets(kb: float) -> int:
+    """MSS-sized packets needed for ``kb`` of payload (at least one)."""
+    return max(1, math.ceil(kb / MSS_KB - 1e-12))
+
+
+def lost_packets(u: float, n: int, p: float) -> int:
+    """Lost packets among n at per-packet loss p: the binomial quantile of uniform draw u."""
+    if p <= 0 or n <= 0:
+        return 0
+    if p >= 1:
+        return n
+    pmf = (1.0 - p) ** n
+    cdf, k = pmf, 0
+    while cdf < u and k < n:
+        pmf *= (n - k) / (k + 1) * p / (1.0 - p)
+        k += 1
+        cdf += pmf
+    return k
+
+
+def uplink_parts(spec: LinkInput, kb: float, z: float, u_loss: float) -> tuple[float, float]:
+    """(seconds on the lane, propagation and retransmission delay after it) for one upload."""
+    if spec.ideal:
+        return 0.0, 0.0
+    rtt = rtt_s(spec, z)
+    lost = lost_packets(u_loss, packets(kb), spec.loss)
+    tx = (kb + lost * MSS_KB) * 8 / spec.uplink_kbps
+    return tx, rtt / 2 + lost * (MIN_RTO_S + rtt)
+
+
+def downlink_parts(spec: LinkInput, kb: float, z: float) -> tuple[float, float]:
+    """(seconds on the lane, propagation after it) for one response."""
+    if spec.ideal:
+        return 0.0, 0.0
+    return kb * 8 / spec.downlink_kbps, rtt_s(spec, z) / 2
+
+
+class Lane:
+    """One direction of a link: a FIFO of finite bandwidth (only its next free instant)."""
+
+    def __init__(self) -> None:
+        self.free_at = 0.0
+        self.busy_s = 0.0
+
+    def start_time(self, now: float) -> float:
+        return now if now > self.free_at else self.free_at
+
+    def occupy(self, start: float, tx_s: float) -> None:
+        self.free_at = start + tx_s
+        self.busy_s += tx_s
+
+
 class Link:
-    """One site's link with its outage state and the work waiting for it."""
+    """One site's link with its outage state, its two lanes and the work waiting for it."""
 
     def __init__(self, env: simpy.Environment, spec: LinkInput, gauges: Gauges) -> None:
         self.env = env
@@ -34,27 +111,36 @@ class Link:
         self.waiting: list[Callable[[], None]] = []
         self.down_since: float | None = None
         self.down_s = 0.0
-        ratio = spec.rtt_p95_s / spec.rtt_median_s if spec.rtt_median_s > 0 else 1.0
-        self.rtt_sigma = math.log(max(ratio, 1.0)) / Z95
+        self.uplink = Lane()
+        self.downlink = Lane()
 
     def rtt_s(self, z: float) -> float:
-        """RTT for a request carrying standard-normal draw ``z``."""
-        if self.spec.ideal or self.spec.rtt_median_s <= 0:
-            return 0.0
-        return self.spec.rtt_median_s * math.exp(self.rtt_sigma * z)
+        return rtt_s(self.spec, z)
 
-    def uplink_s(self, kb: float, z: float, u_loss: float) -> float:
-        """Time from leaving the site to reaching the pool."""
-        if self.spec.ideal:
-            return 0.0
-        rtt = self.rtt_s(z)
-        lost = MIN_RTO_S + rtt if u_loss < self.spec.loss else 0.0
-        return kb * 8 / self.spec.uplink_kbps + rtt / 2 + lost
+    def send_up(
+        self, kb: float, z: float, u_loss: float, deadline_s: float
+    ) -> tuple[float, float] | None:
+        """Queue an upload now: (delay until it reaches the pool, seconds queued on the lane),
+        or None when its transmission would start after ``deadline_s`` (it gives up unsent)."""
+        now = self.env.now
+        tx, after = uplink_parts(self.spec, kb, z, u_loss)
+        start = self.uplink.start_time(now)
+        if start > deadline_s:
+            return None
+        self.uplink.occupy(start, tx)
+        return start + tx + after - now, start - now
 
-    def downlink_s(self, kb: float, z: float) -> float:
-        if self.spec.ideal:
-            return 0.0
-        return kb * 8 / self.spec.downlink_kbps + self.rtt_s(z) / 2
+    def send_down(self, kb: float, z: float) -> float:
+        """Queue a response now; the instant it reaches the site."""
+        tx, after = downlink_parts(self.spec, kb, z)
+        start = self.downlink.start_time(self.env.now)
+        self.downlink.occupy(start, tx)
+        return start + tx + after
+
+    def first_token_down(self, z: float) -> float:
+        """The instant a first token sent now reaches the site (behind the lane's backlog)."""
+        _, after = downlink_parts(self.spec, 0.0, z)
+        return self.downlink.start_time(self.env.now) + after
 
     def wait_for_up(
         self, on_up: Callable[[], None], on_timeout: Callable[[], None], timeout_s: float

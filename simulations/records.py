@@ -25,6 +25,8 @@ DROP_REASONS = (
     "offline",
     "budget_exhausted",
     "pool_queue_full",
+    "link_timeout",
+    "circuit_open",
 )
 REASON = {name: i for i, name in enumerate(DROP_REASONS)}
 

@@ -5,7 +5,10 @@ long the desk may send them to the city hospital, but only if they agree to leav
 at the rate the hospital accepts referrals (a token bucket) and only while the month's budget
 lasts. Policies: edge_only, cloud_only, local_first (fallback) and split (on-device encoder, the
 rest in the pool). Sensitive requests never cross the site's link unless the scenario allows it;
-every request ends completed, dropped with a reason, or in flight at the end. Time in seconds.
+every request ends completed, dropped with a reason, or in flight at the end. Each site's link
+has a circuit breaker (``simulations.breaker``): while it is open the desk neither sends nor
+waits -- fallbacks stay local, other cloud-bound work is dropped at once (``circuit_open``).
+Time in seconds.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from simulations.breaker import Breaker
 from simulations.edge import Device
 from simulations.gpu_pool import Pool
 from simulations.inputs import PolicyInput
@@ -127,6 +131,11 @@ class Router:
         self.split_stage: set[int] = set()
         self.in_transit = 0
         """Requests on or waiting for a link (between the site and the pool)."""
+        self.breakers = [Breaker(policy.breaker) for _ in links]
+        self.kept_local_by_breaker = 0
+        """Would-be fallbacks kept at the site because their site's breaker was open."""
+        self.kept_local_link_down = 0
+        """Would-be fallbacks kept at the site because the link was down when they tried."""
 
     # ------------------------------------------------------------------ helpers
     def may_leave(self, rid: int) -> bool:
@@ -177,7 +186,7 @@ class Router:
 
     def edge(self, rid: int, d: Device) -> None:
         self.book.path[rid] = PATH_EDGE
-        d.admit(rid, float(self.edge_service_s[rid]))
+        d.admit(rid, float(self.edge_service_s[rid]), float(self.edge_ttft_part_s[rid]))
 
     def arrive_local_first(self, rid: int) -> None:
         if not self.eligible[rid]:
@@ -204,6 +213,8 @@ class Router:
     def try_fallback(self, rid: int) -> bool:
         """Send to the cloud as a fallback if residency, the rate limit and the budget allow."""
         if not self.may_leave(rid):
+            return False
+        if self.fallback_blocked(rid):
             return False
         if not self.budget_left():
             if self.policy.drop_when_budget_spent:
@@ -234,7 +245,11 @@ class Router:
         d.admit(rid, self.policy.encoder_s)
 
     # ------------------------------------------------------------------ edge completions
-    def edge_done(self, rid: int, work_s: float) -> None:
+    def edge_first(self, rid: int) -> None:
+        if rid not in self.split_stage:
+            self.book.ttft_s[rid] = self.env.now - self.req.arrival_s[rid]
+
+    def edge_done(self, rid: int, start_s: float) -> None:
         now = self.env.now
         if rid in self.split_stage:
             self.split_stage.discard(rid)
@@ -243,15 +258,14 @@ class Router:
             return
         book = self.book
         book.done_s[rid] = now
-        book.service_s[rid] = work_s
-        start = now - work_s
-        book.wait_s[rid] = start - self.req.arrival_s[rid]
-        book.ttft_s[rid] = start + self.edge_ttft_part_s[rid] - self.req.arrival_s[rid]
+        book.service_s[rid] = now - start_s
+        book.wait_s[rid] = start_s - self.req.arrival_s[rid]
 
     def device_failed(self, victims: list[int]) -> None:
         """Work a failed device held: fall back where allowed, else another device, else drop."""
         for rid in victims:
             self.split_stage.discard(rid)
+            self.book.ttft_s[rid] = math.nan  # a first token on the failed device is void
             if self.policy.kind in ("local_first", "cloud_only") and self.try_fallback(rid):
                 continue
             d = self.pick_device(rid)
@@ -261,59 +275,93 @@ class Router:
                 self.drop(rid, "device_failed")
 
     # ------------------------------------------------------------------ cloud
+    def fallback_blocked(self, rid: int) -> bool:
+        """A fallback neither sends nor waits when the site's breaker is open, or when its
+        connection attempt finds the link down (a failure for the breaker): it stays local."""
+        site = int(self.req.site[rid])
+        if not self.breakers[site].allows(self.env.now):
+            self.kept_local_by_breaker += 1
+            return True
+        if not self.links[site].up:
+            self.breakers[site].failure(self.env.now, rid)
+            self.kept_local_link_down += 1
+            return True
+        return False
+
+    def link_allows(self, rid: int) -> bool:
+        """Whether the site's circuit breaker lets a request be sent now."""
+        return self.breakers[int(self.req.site[rid])].allows(self.env.now)
+
     def to_cloud(self, rid: int, path: int, payload_factor: float = 1.0) -> None:
+        if not self.link_allows(rid):
+            self.drop(rid, "circuit_open")
+            return
+        site = int(self.req.site[rid])
+        self.breakers[site].sending(self.env.now, rid)
         self.book.path[rid] = path
         self.in_transit += 1
-        link = self.links[int(self.req.site[rid])]
+        link = self.links[site]
+        deadline = self.env.now + self.policy.cloud_timeout_s
+        if not link.up:  # the connection attempt fails at once; the request retries until then
+            self.breakers[site].failure(self.env.now, rid)
         link.wait_for_up(
-            lambda: self.send(rid, link, payload_factor),
-            lambda: self.offline(rid),
+            lambda: self.send(rid, link, payload_factor, deadline),
+            lambda: self.give_up(rid, "offline"),
             self.policy.cloud_timeout_s,
         )
 
-    def send(self, rid: int, link: Link, payload_factor: float) -> None:
-        """The request's data crosses the site's link now."""
-        self.book.left_site[rid] = True
+    def send(self, rid: int, link: Link, payload_factor: float, deadline: float) -> None:
+        """Queue the request's data on the site's uplink, or give up at the deadline when the
+        lane is backed up past it."""
         req = self.req
-        delay = link.uplink_s(
+        sent = link.send_up(
             float(req.request_kb[rid]) * payload_factor,
             float(req.z_rtt[rid]),
             float(req.u_loss[rid]),
+            deadline,
         )
-        self.env.timeout(delay).callbacks.append(lambda _e: self.reach_pool(rid))
+        if sent is None:
+            wait = max(deadline - self.env.now, 0.0)
+            self.env.timeout(wait).callbacks.append(lambda _e: self.give_up(rid, "link_timeout"))
+            return
+        self.book.left_site[rid] = True
+        self.env.timeout(sent[0]).callbacks.append(lambda _e: self.reach_pool(rid))
 
     def reach_pool(self, rid: int) -> None:
         self.in_transit -= 1
+        self.breakers[int(self.req.site[rid])].success(rid)
         self.book.pool_arrival_s[rid] = self.env.now
         if not self.pool.submit(rid):
             self.drop(rid, "pool_queue_full")
 
-    def offline(self, rid: int) -> None:
-        """The link stayed down past the timeout: local-first serves on the device if it can;
-        everything else is dropped as offline."""
+    def give_up(self, rid: int, reason: str) -> None:
+        """The link stayed down, or its queue backed up, past the timeout: local-first serves
+        on the device if it can; everything else is dropped. A queue timeout is a failure for
+        the breaker (a down link was counted when the request first found it down)."""
         self.in_transit -= 1
+        if reason == "link_timeout":
+            self.breakers[int(self.req.site[rid])].failure(self.env.now, rid)
         d = self.pick_device(rid)
         local = self.policy.kind == "local_first" and self.eligible[rid]
         if local and d is not None and d.can_queue():
             self.edge(rid, d)
         else:
-            self.drop(rid, "offline")  # a cloud-only design has no device to fall back to
+            self.drop(rid, reason)  # a cloud-only design has no device to fall back to
 
     def pool_started(self, rid: int) -> None:
         self.book.start_s[rid] = self.env.now
         self.book.wait_s[rid] = self.env.now - self.book.pool_arrival_s[rid]
 
     def pool_first_token(self, rid: int) -> None:
-        self.book.ttft_s[rid] = self.return_time(rid) - self.req.arrival_s[rid]
+        link = self.links[int(self.req.site[rid])]
+        back = link.first_token_down(float(self.req.z_rtt[rid])) + self.pool.spec.overhead_s
+        self.book.ttft_s[rid] = back - self.req.arrival_s[rid]
 
     def pool_done(self, rid: int) -> None:
-        book = self.book
+        book, req = self.book, self.req
         book.service_s[rid] = self.env.now - book.start_s[rid]
-        book.done_s[rid] = self.return_time(rid)
+        link = self.links[int(req.site[rid])]
+        back = link.send_down(float(req.response_kb[rid]), float(req.z_rtt[rid]))
+        book.done_s[rid] = back + self.pool.spec.overhead_s
         if math.isnan(book.ttft_s[rid]):
-            book.ttft_s[rid] = book.done_s[rid] - self.req.arrival_s[rid]
-
-    def return_time(self, rid: int) -> float:
-        link = self.links[int(self.req.site[rid])]
-        down = link.downlink_s(float(self.req.response_kb[rid]), float(self.req.z_rtt[rid]))
-        return self.env.now + down + self.pool.spec.overhead_s
+            book.ttft_s[rid] = book.done_s[rid] - req.arrival_s[rid]

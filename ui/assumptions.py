@@ -10,7 +10,7 @@ from planner.errors import ScenarioError
 from planner.formatting import label
 from planner.plan import build_plan, day_table
 from planner.scenario import Scenario
-from ui import state
+from ui import pilot, state
 
 
 def render() -> None:
@@ -52,6 +52,7 @@ def render() -> None:
             {"field": list(given), "value": [f"{x:,g}" for x in given.values()]}, hide_index=True
         )
     days_simulated(s)
+    pilot.render_section()
 
 
 def days_simulated(s: Scenario) -> None:
@@ -63,8 +64,10 @@ def days_simulated(s: Scenario) -> None:
         st.warning(str(e))
         return
     st.caption(
-        f"Horizon: {plan.horizon.replace('_', ' ')}. Each simulated day counts for its share of "
-        "the 30-day month (day 1 a Monday); the shares sum to 30."
+        "The whole 30-day month is simulated in one stretch (day 1 a Monday)."
+        if plan.horizon == "full_month"
+        else "Representative days: each simulated day counts for its share of the 30-day month "
+        "(day 1 a Monday); the shares sum to 30."
     )
     st.dataframe(pd.DataFrame(day_table(plan)), hide_index=True, width="stretch")
     for note in plan.notes:

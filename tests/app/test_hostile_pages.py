@@ -55,3 +55,16 @@ def test_very_low_volume_link_renders_a_recommendation() -> None:
     at = open_link({"v": "1", **FAST, "workload.requests_per_month": "1", "simulation.seed": "3"})
     page_survives(at)
     assert at.subheader and at.subheader[0].value.startswith("Recommendation: ")
+
+
+def test_a_run_too_big_for_memory_is_refused_on_the_page() -> None:
+    at = open_link(
+        {
+            "v": "1",
+            "workload.requests_per_month": "1e11",
+            "simulation.max_simulated_requests": "1000000000",
+        }
+    )
+    page_survives(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "GB of memory" in errors, errors

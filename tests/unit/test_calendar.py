@@ -142,3 +142,10 @@ def test_rare_device_failures_are_named_on_either_horizon() -> None:
     assert any("failures are rare" in n and "loosely" in n for n in days.notes)
     month = build_plan(apply_overrides(farm, {"simulation.horizon": "full_month"}))
     assert any("would see none or one" in n for n in month.notes)
+
+
+def test_day_ranges_read_like_a_calendar() -> None:
+    from planner.plan import day_ranges
+
+    assert day_ranges((0, 1, 2, 4, 6, 7)) == "1-3, 5, 7-8"
+    assert day_ranges(tuple(range(30))) == "1-30"

@@ -49,4 +49,11 @@ def test_profiles_are_internally_consistent() -> None:
         # saturated_fps is measured at batch 8: batch 8 must take longer than batch 1
         assert 1 < g.vision.saturated_fps.v * g.vision.batch1_ms.v / 1000 < 8
     for link in cat.links.values():
-        assert link.rtt_p95_ms.v > link.rtt_median_ms.v
+        assert link.rtt_p99_ms.v > link.rtt_p95_ms.v > link.rtt_median_ms.v
+    for key in ("int4", "int8", "fp16"):
+        assert 0 < cat.precisions[key].v <= 2
+    for d in cat.devices.values():
+        if d.llm:
+            # the reference model's measured speed is one of the measured points
+            ref = [p for p in d.llm.measured.values() if p.params_b == d.llm.params_b.v]
+            assert ref and ref[0].decode_tps.v == d.llm.decode_tps.v

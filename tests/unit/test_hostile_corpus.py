@@ -83,7 +83,7 @@ def test_base_outside_the_folder_by_absolute_path(tmp_path: Path) -> None:
     (tmp_path / "outside.yaml").write_text(f"name: {OUTSIDE_NAME}\n")
     mine = tmp_path / "sub" / "mine.yaml"
     mine.parent.mkdir()
-    mine.write_text(f"base: {tmp_path / 'outside.yaml'}\n")
+    mine.write_text(f"base: {tmp_path / 'outside'}\n")  # '.yaml' was appended to it
     assert "base" in one_error_line(cli("validate", str(mine)))
     mine.write_text("base: ../outside\n")
     assert "base" in one_error_line(cli("validate", str(mine)))
@@ -113,7 +113,16 @@ def test_oversized_file_is_refused_quickly(tmp_path: Path) -> None:
         (["check-theory", "--utilization", "nan"], "argument --utilization"),
         (["simulate", "--replications", "0"], "argument --replications"),
         (["simulate", "--seed", "-1"], "argument --seed"),
-        (["simulate", "--set", "workload.requests_per_month=1e11"], "memory"),
+        (
+            [
+                "simulate",
+                "--set",
+                "workload.requests_per_month=1e11",
+                "--set",
+                "simulation.max_simulated_requests=1000000000",
+            ],
+            "GB of memory",
+        ),
     ],
 )
 def test_hostile_flags_fail_fast_on_one_line(args: list[str], says: str) -> None:
@@ -121,3 +130,11 @@ def test_hostile_flags_fail_fast_on_one_line(args: list[str], says: str) -> None
     line = one_error_line(cli(*args))
     assert says in line, line
     assert time.perf_counter() - started < 15  # before any simulation
+
+
+def test_a_request_a_month_simulates_on_the_cli() -> None:
+    out = cli(
+        "simulate", "--set", "workload.requests_per_month=1", "--seed", "2", "--replications", "1"
+    )
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-500:]
+    assert "decision:" in out.stdout

@@ -1,0 +1,85 @@
+"""Sweep speed: ``optimize`` with 60 evaluations and ``sensitivity`` on a preset, against one
+``planner.run`` of the same preset measured in the same run (the issue's targets on 2 cores:
+optimize <= 60 s, sensitivity <= 30 s).
+
+Run on demand: ``.venv/bin/python benchmarks/sweeps_speed.py [--preset article_1m_chat]
+[--evaluations 60] [--scheduler inprocess|tcp://...]``. By default the sweeps start a Dask
+LocalCluster with one worker process per core (its start-up is included in the time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import time
+
+from planner.optimise import optimise
+from planner.presets import apply_overrides, load
+from planner.run import run
+from planner.sensitivity import sensitivity
+from planner.sweeps import sweeper
+
+
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the Dask workers, once closed)."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(label: str, fn):  # type: ignore[no-untyped-def]
+    started, cpu = time.perf_counter(), cpu_s()
+    out = fn()
+    wall = time.perf_counter() - started
+    print(
+        f"{label}: {wall:.1f} s wall, {cpu_s() - cpu:.1f} s CPU, "
+        f"load average {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    return out, wall
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="article_1m_chat")
+    ap.add_argument("--evaluations", type=int, default=60)
+    ap.add_argument("--scheduler", default=None)
+    args = ap.parse_args()
+    s = load(args.preset)
+    one = apply_overrides(s, {"simulation.replications": 1, "simulation.processes": 1})
+    _, base = timed(
+        "baseline: one planner.run, one replication, no counterparts",
+        lambda: run(one, decide_too=False),
+    )
+    _, full = timed("baseline: planner.run as the dashboard runs it", lambda: run(s))
+
+    def do_optimise():  # type: ignore[no-untyped-def]
+        with sweeper(args.scheduler) as sw:
+            return optimise(s, sw, args.evaluations), sw.where
+
+    (res, where), t_opt = timed(
+        f"optimize {args.preset}, {args.evaluations} evaluations", do_optimise
+    )
+
+    def do_sensitivity():  # type: ignore[no-untyped-def]
+        with sweeper(args.scheduler) as sw:
+            return sensitivity(s, sw)
+
+    tornado, t_sens = timed(f"sensitivity {args.preset}", do_sensitivity)
+    sims = sum(res.evaluated.values())
+    print(f"where: {where}")
+    print(
+        f"optimize: {t_opt:.1f} s for {sims} simulations ({res.method}; "
+        f"x{t_opt / base:.1f} one run; {t_opt / sims:.2f} s per simulation; target 60 s)"
+    )
+    print(
+        f"sensitivity: {t_sens:.1f} s for {tornado['evaluated']} evaluations of 3 architectures "
+        f"(x{t_sens / full:.1f} the dashboard's run; target 30 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

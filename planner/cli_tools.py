@@ -1,0 +1,185 @@
+"""CLI planning tools: ``calibrate`` (fit a pilot), ``optimize`` and ``sensitivity`` (sweeps).
+
+Like the back pages of a field manual: the questions an architect brings after the first run
+— what does our own pilot say, what is the cheapest setup that meets the SLO, which assumption
+would change the answer. Each prints a readable summary, or JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from planner.calibrate import MAX_BYTES, calibrate, calibration_json, read_pilot
+from planner.cli import EXTRA_COMMANDS, add_scenario_args, scenario_from_args
+from planner.errors import ScenarioError
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    path = Path(args.pilot)
+    try:
+        with open(path, "rb") as fh:  # a byte over the limit is enough to refuse it
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    out = calibration_json(calibrate(read_pilot(data, path.name), path.name))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{path.name}: {out['rows']} rows")
+    for target in ("edge", "cloud"):
+        fit = out[target]
+        if fit is None:
+            print(f"{target}: no rows")
+            continue
+        print(f"{target} ({fit['kind']}, n={fit['n']}): {describe_fit(fit)}")
+        sets = " ".join(f"--set {k}={v:g}" for k, v in fit["overrides"].items())
+        print(f"  apply with: {sets}")
+    return 0
+
+
+def describe_fit(fit: dict[str, Any]) -> str:
+    if fit["kind"] == "llm":
+        head = (
+            f"overhead {fit['overhead_ms']:.1f} ms, prefill {fit['prefill_tokens_per_s']:.1f} "
+            f"tok/s, decode {fit['decode_tokens_per_s']:.2f} tok/s"
+        )
+    else:
+        head = f"p50 {fit['p50_ms']:.2f} ms, p99 {fit['p99_ms']:.2f} ms (lognormal)"
+    return f"{head}; R² {fit['r2']:.4f}, residual sd {fit['residual_sd_ms']:.2f} ms"
+
+
+def add_sweep_args(p: argparse.ArgumentParser) -> None:
+    add_scenario_args(p)
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="Dask scheduler (tcp://host:8786), or 'inprocess'; default $PLANNER_DASK_SCHEDULER, "
+        "else a LocalCluster with one worker process per core",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    from planner.optimise import Constraints, default_constraints, optimise, optimise_json
+    from planner.search_space import parse_vary
+    from planner.sweeps import clean, sweeper
+
+    s = scenario_from_args(args)
+    if args.evaluations < 1:
+        raise ScenarioError(f"--evaluations {args.evaluations}: must be >= 1")
+    space = parse_vary(args.vary) if args.vary else None
+    base = default_constraints(s)
+    constraints = Constraints(
+        args.min_attainment if args.min_attainment is not None else base.min_slo_attainment,
+        args.max_drop_rate,
+        base.residency,
+    )
+    with sweeper(args.scheduler) as sw:
+        result = optimise(s, sw, args.evaluations, space, constraints)
+    out = clean(optimise_json(result))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print(f"{s.name}: {out['method']}, {out['evaluated']} simulations ({result.where})")
+    print(f"constraints: {out['constraints']}")
+    best = out["cheapest_feasible"]
+    print("cheapest feasible: " + (point_text(best) if best else "none found"))
+    print("Pareto front (monthly USD, SLO attainment, p95):")
+    for point in out["front"]:
+        print("  " + point_text(point))
+    return 0
+
+
+def point_text(p: dict[str, Any]) -> str:
+    sets = " ".join(f"{k}={v}" for k, v in p["overrides"].items())
+    att = p["slo_attainment"]
+    p95 = p["p95_ms"]
+    return (
+        f"${p['monthly_usd']:,.0f}/month, attainment {att if att is None else round(att, 4)}, "
+        f"p95 {p95 if p95 is None else round(p95)} ms{'' if p['feasible'] else ' (infeasible)'}"
+        f": {sets}"
+    )
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from planner.sensitivity import sensitivity
+    from planner.sweeps import clean, sweeper
+
+    s = scenario_from_args(args)
+    with sweeper(args.scheduler) as sw:
+        out = clean(sensitivity(s, sw))
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    base = out["base"]
+    print(
+        f"{out['scenario']}: {out['recommendation']}, ${fmt(base['monthly_usd'], 0)}/month, "
+        f"SLO attainment {fmt(base['slo_attainment'], 4)} ({out['evaluated']} evaluations)"
+    )
+    print(f"{'input':14} {'low':>12} {'high':>12}  {'monthly USD low / high':>25}  flips at")
+    for row in out["rows"]:
+        m = row["monthly_usd"]
+        flip = row["flip_at"]
+        flip_text = flip if isinstance(flip, str) else f"{flip:,.4g} -> {row['flip_to']}"
+        print(
+            f"{row['input']:14} {row['low']:>12,.4g} {row['high']:>12,.4g}  "
+            f"{fmt(m['low'], 0):>11} / {fmt(m['high'], 0):<11}  {flip_text}"
+        )
+    return 0
+
+
+def fmt(x: float | None, digits: int) -> str:
+    return "-" if x is None else f"{x:,.{digits}f}"
+
+
+def cmd_break_even(args: argparse.Namespace) -> int:
+    from planner.sweeps import break_even_volume, clean, sweeper
+
+    s = scenario_from_args(args)
+    with sweeper(args.scheduler) as sw:
+        rows, volume = break_even_volume(s, sw)
+    out = clean({"rows": rows, "break_even_requests_per_month": volume})
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    for row in rows:
+        print(
+            f"{row['requests_per_month']:>14,.0f} requests/month: edge-only "
+            f"${row['edge_usd']:,.0f}, cloud-only ${row['cloud_usd']:,.0f}"
+        )
+    print(f"break-even volume: {'none in range' if volume is None else f'{volume:,.0f}'}")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("break-even", help="edge-only vs cloud-only cost from x0.1 to x10 volume")
+    add_sweep_args(p)
+    p.set_defaults(func=cmd_break_even)
+
+    p = sub.add_parser("sensitivity", help="tornado: swing and flip point per uncertain input")
+    add_sweep_args(p)
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("optimize", help="cheapest configurations meeting the SLO (Pareto front)")
+    add_sweep_args(p)
+    p.add_argument("--evaluations", type=int, default=60, help="configurations to simulate")
+    p.add_argument(
+        "--vary",
+        action="append",
+        metavar="PATH[+PATH]=V1,V2,...",
+        help="search this field over these values (repeatable; replaces the default space)",
+    )
+    p.add_argument("--min-attainment", type=float, help="SLO attainment target (default from SLO)")
+    p.add_argument("--max-drop-rate", type=float, default=0.01, help="largest share dropped")
+    p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser("calibrate", help="fit the edge and cloud service models to a pilot CSV")
+    p.add_argument("pilot", help="pilot CSV: target, prompt_tokens, output_tokens, latency_ms, ...")
+    p.add_argument("--json", action="store_true", help="print the fit as JSON")
+    p.set_defaults(func=cmd_calibrate)
+
+
+EXTRA_COMMANDS.append(register)

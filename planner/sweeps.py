@@ -1,0 +1,175 @@
+"""Sweeps on Dask: many scenario evaluations, spread over worker processes or a cluster.
+
+Like a print shop taking a stack of orders: each order (a scenario as canonical JSON) is
+self-contained and seeded, so it does not matter which press (a Dask worker, a remote
+scheduler's worker, or this process) prints it — the same scenario gives the same figures.
+``Sweeper.map`` keeps the order of its input; identical scenarios are simulated once.
+
+Where evaluations run: ``scheduler=None`` reads ``PLANNER_DASK_SCHEDULER`` and otherwise starts
+a ``LocalCluster`` sized to the machine (one single-threaded worker process per core, no
+dashboard); ``scheduler="tcp://host:8786"`` joins an existing scheduler; ``scheduler="inprocess"``
+runs everything here, in order, with no Dask at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
+
+from planner.cost import estimate_monthly_cost
+from planner.errors import ScenarioError
+from planner.run import run
+from planner.scenario import Scenario
+
+ENV_SCHEDULER = "PLANNER_DASK_SCHEDULER"
+INPROCESS = "inprocess"
+Depth = Literal["own", "decide"]
+Outcome = dict[str, Any]
+
+
+def canonical(s: Scenario) -> str:
+    return json.dumps(s.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def evaluate(scenario_json: str, depth: Depth = "own") -> Outcome:
+    """One evaluation: the figures a sweep compares (plain floats and strings, picklable).
+
+    ``own`` simulates the scenario alone; ``decide`` also its edge-only and cloud-only
+    counterparts, for the recommendation. Sweeps run one process per evaluation, so the
+    scenario's own replication pool is turned off here (it would only oversubscribe cores).
+    """
+    s = Scenario.model_validate_json(scenario_json).with_updates({"simulation.processes": 1})
+    try:
+        r = run(s, decide_too=depth == "decide")
+    except ScenarioError as exc:
+        return {"error": str(exc)}
+    if depth == "decide":
+        monthly = float(r.extras["cost"]["monthly_usd"]["total"])
+        architecture = str(r.extras["decision"]["architecture"])
+    else:
+        monthly = float(estimate_monthly_cost(s, r.figures).monthly_usd["total"])
+        architecture = ""
+    return {
+        "monthly_usd": monthly,
+        "slo_attainment": r.get("slo_attainment"),
+        "p95_ms": r.get("latency_ms.p95"),
+        "drop_rate": r.get("drop_rate"),
+        "sensitive_left_site": r.get("sensitive_left_site"),
+        "architecture": architecture,
+    }
+
+
+def clean(x: Any) -> Any:
+    """JSON-safe: NaN and infinities become None (JSON has no NaN)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [clean(v) for v in x]
+    return x
+
+
+class Sweeper:
+    """Evaluates scenarios through a Dask client, or in this process when it has none.
+
+    Outcomes are kept by scenario JSON, so a sweep that asks for a configuration again (an
+    optimiser revisiting a point) does not simulate it twice; ``evaluations`` counts
+    simulations actually run.
+    """
+
+    def __init__(self, client: Any | None = None) -> None:
+        self.client = client
+        self.where = "in process" if client is None else str(client.scheduler.address)
+        self.cache: dict[tuple[str, str], Outcome] = {}
+        self.evaluations = 0
+
+    def map(self, scenarios: list[Scenario], depth: Depth = "own") -> list[Outcome]:
+        keys = [(canonical(s), depth) for s in scenarios]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        jsons = [j for j, _ in todo]
+        if self.client is None:
+            outcomes = [evaluate(j, depth) for j in jsons]
+        else:
+            futures = self.client.map(evaluate, jsons, depth=depth, pure=True)
+            outcomes = self.client.gather(futures)
+        self.cache.update(zip(todo, outcomes, strict=True))
+        self.evaluations += len(todo)
+        return [self.cache[k] for k in keys]
+
+
+def resolve_scheduler(scheduler: str | None) -> str | None:
+    """The address to use: the argument, else $PLANNER_DASK_SCHEDULER, else None (local)."""
+    chosen = scheduler or os.environ.get(ENV_SCHEDULER) or None
+    if chosen is not None and chosen != INPROCESS and "://" not in chosen:
+        raise ScenarioError(f"--scheduler '{chosen}': expected tcp://host:port (or '{INPROCESS}')")
+    return chosen
+
+
+@contextmanager
+def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterator[Sweeper]:
+    """A Sweeper for the duration of the block (starting and stopping a LocalCluster if needed)."""
+    address = resolve_scheduler(scheduler)
+    if address == INPROCESS:
+        yield Sweeper(None)
+        return
+    from distributed import Client, LocalCluster
+
+    if address is not None:
+        try:
+            client = Client(address, timeout=10)  # type: ignore[no-untyped-call]
+        except OSError as exc:
+            raise ScenarioError(f"--scheduler {address}: cannot connect ({exc})") from None
+        with client:
+            yield Sweeper(client)
+        return
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers or max(1, os.cpu_count() or 1),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+        yield Sweeper(client)
+
+
+def break_even_volume(
+    s: Scenario, sw: Sweeper, factors: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
+) -> tuple[list[dict[str, float]], float | None]:
+    """``planner.compare.break_even_volume`` as a sweep: edge-only and cloud-only monthly cost
+    at each volume, all simulated at once; volumes over the work limit are left out."""
+    from planner.compare import crossing
+    from planner.presets import apply_overrides
+
+    base = s.workload.requests_per_month
+    variants = [
+        apply_overrides(
+            s,
+            {
+                "policy.routing.kind": arch,
+                "workload.requests_per_month": base * f,
+                "simulation.replications": 1,
+            },
+        )
+        for f in factors
+        for arch in ("edge_only", "cloud_only")
+    ]
+    outcomes = sw.map(variants)
+    rows = []
+    for i, f in enumerate(factors):
+        edge, cloud = outcomes[2 * i], outcomes[2 * i + 1]
+        if "error" not in edge and "error" not in cloud:
+            rows.append(
+                {
+                    "requests_per_month": base * f,
+                    "edge_usd": edge["monthly_usd"],
+                    "cloud_usd": cloud["monthly_usd"],
+                }
+            )
+    return rows, crossing(rows)

@@ -1,0 +1,102 @@
+"""The Optimise and What-if pages headless: the front with links, side by side with deltas."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from streamlit.testing.v1 import AppTest
+
+from planner.links import to_params
+from planner.presets import load
+from planner.whatif import changed_inputs, decode_link, delta_rows
+
+FAST = {"simulation.replications": 1}
+
+
+def page(name: str) -> None:
+    import importlib
+
+    from ui import state
+
+    state.init_from_link()
+    importlib.import_module(f"ui.{name}").render()
+
+
+def app(name: str, scenario_params: dict[str, str]) -> AppTest:
+    at = AppTest.from_function(page, args=(name,), default_timeout=300)
+    for k, v in scenario_params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def link(**overrides: object) -> str:
+    s = load("clinic_llm_assistant_pii", {**FAST, **overrides})
+    return "http://localhost:8501/overview?" + urlencode(to_params(s))
+
+
+def test_whatif_shows_changed_inputs_kpis_and_cost_deltas() -> None:
+    at = app("whatif", {})
+    at.text_area(key="whatif_text").set_value(
+        link() + "\n" + link(**{"edge.device_count": 50})
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    heads = [h.value for h in at.subheader]
+    assert heads == ["Recommendation", "Changed inputs", "KPIs", "Monthly cost by line (USD)"]
+    frames = [d.value for d in at.dataframe]
+    assert "edge.device_count" in list(frames[0]["input"])
+    kpis = frames[1]
+    assert {"reference", "what-if 1", "Δ 1"} <= set(kpis.columns)
+    cost = kpis[kpis["figure"] == "monthly cost (USD)"].iloc[0]
+    assert cost["Δ 1"] == cost["what-if 1"] - cost["reference"]
+
+
+def test_whatif_asks_for_a_second_link() -> None:
+    at = app("whatif", {"v": "1", "preset": "clinic_llm_assistant_pii"})
+    assert not at.exception
+    assert at.info and "at least one more link" in at.info[0].value
+
+
+def test_optimise_page_plots_front_with_links() -> None:
+    params = {"v": "1", "preset": "clinic_llm_assistant_pii", "simulation.replications": "1"}
+    at = app("optimise", params)
+    assert not at.exception
+    at.number_input(key="opt_evaluations").set_value(3).run()
+    at.button(key="opt_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Pareto front" in [h.value for h in at.subheader]
+    assert at.get("plotly_chart")
+    front = at.dataframe[0].value
+    assert len(front) >= 1 and all(u.startswith("overview?v=1") for u in front["open"])
+    assert [h.value for h in at.header] == ["Sensitivity"]
+
+
+def test_pure_whatif_helpers() -> None:
+    a, b = load("article_1m_chat"), load("article_1m_chat", {"edge.device_count": 60})
+    rows = changed_inputs([a, b])
+    assert rows == [{"input": "edge.device_count", "reference": 50, "what-if 1": 60}]
+    assert delta_rows([("x", [2.0, 5.0, 1.0])]) == [
+        {
+            "figure": "x",
+            "reference": 2.0,
+            "what-if 1": 5.0,
+            "Δ 1": 3.0,
+            "what-if 2": 1.0,
+            "Δ 2": -1.0,
+        }
+    ]
+    assert decode_link("?" + urlencode(to_params(b))).scenario == b
+
+
+def test_saved_scenario_files_decode_and_bad_ones_are_named() -> None:
+    import pytest
+    import yaml
+
+    from planner.errors import ScenarioError
+    from planner.whatif import decode_file
+
+    s = load("article_1m_chat", {"edge.device_count": 60})
+    assert decode_file(yaml.safe_dump(s.model_dump(mode="json")).encode(), "a.yaml") == s
+    with pytest.raises(ScenarioError, match="b.yaml: must hold a mapping"):
+        decode_file(b"- 1\n- 2\n", "b.yaml")
+    with pytest.raises(ScenarioError, match="edge.device_count"):
+        decode_file(b"edge: {device_count: -1}\n", "c.yaml")

@@ -1,0 +1,54 @@
+"""The planning-tool commands from the shell: optimize (in process, a tiny space) and errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from planner.cli import main
+from planner.theory import theory_scenario
+
+
+@pytest.fixture()
+def pool_yaml(tmp_path: Path) -> Path:
+    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=2, seed=9)
+    data = s.model_dump(mode="json")
+    data["slo"]["p95_ms"] = 5 * (s.cloud.batch1_ms or 1.0)
+    data["simulation"]["replications"] = 1
+    path = tmp_path / "pool.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_optimize_json(pool_yaml: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["optimize", str(pool_yaml), "--scheduler", "inprocess", "--json"]
+    argv += ["--vary", "cloud.min_replicas+cloud.max_replicas=1,2,3,4", "--evaluations", "4"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"front", "evaluated", "cheapest_feasible"} <= set(out)
+    assert out["evaluated"] == 4 and out["method"] == "grid"
+    for point in out["front"]:
+        assert {"overrides", "monthly_usd", "slo_attainment", "p95_ms", "feasible"} <= set(point)
+    best = out["cheapest_feasible"]
+    assert best["feasible"] and best["overrides"]["cloud.min_replicas"] >= 2
+    cheaper = [p for p in out["front"] if p["monthly_usd"] < best["monthly_usd"]]
+    assert all(not p["feasible"] for p in cheaper)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--vary", "cloud.min_replicas"], "--vary 'cloud.min_replicas': expected"),
+        (["--scheduler", "localhost"], "expected tcp://host:port"),
+        (["--evaluations", "0"], "--evaluations 0: must be >= 1"),
+    ],
+)
+def test_optimize_bad_arguments_exit_2(
+    pool_yaml: Path, extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["optimize", str(pool_yaml), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1

@@ -1,0 +1,77 @@
+"""Sweeps on Dask: a LocalCluster of two workers gives byte-identical JSON to the in-process
+path, an existing scheduler is reached by address or $PLANNER_DASK_SCHEDULER, and a bad
+address is refused in one line. One LocalCluster for the whole module (it takes seconds)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from planner.errors import ScenarioError
+from planner.optimise import optimise, optimise_json
+from planner.presets import apply_overrides
+from planner.scenario import Scenario
+from planner.search_space import dim
+from planner.sweeps import ENV_SCHEDULER, Sweeper, clean, resolve_scheduler, sweeper
+from planner.theory import theory_scenario
+
+
+def tiny() -> Scenario:
+    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=2, seed=9)
+    return apply_overrides(s, {"slo.p95_ms": 5 * (s.cloud.batch1_ms or 1.0)})
+
+
+SPACE = [dim("cloud.min_replicas", [1, 2, 3, 4], "cloud.max_replicas")]
+
+
+def as_json(s: Sweeper) -> str:
+    return json.dumps(clean(optimise_json(optimise(tiny(), s, 4, SPACE))), sort_keys=True)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Sweeper]:
+    with sweeper(scheduler=None, workers=2) as sw:
+        yield sw
+
+
+def test_local_cluster_gives_byte_identical_json(cluster: Sweeper) -> None:
+    assert cluster.client is not None and len(cluster.client.scheduler_info()["workers"]) == 2
+    on_cluster = as_json(cluster)
+    assert on_cluster == as_json(Sweeper(None))
+    assert json.loads(on_cluster)["evaluated"] == cluster.evaluations
+
+
+def test_existing_scheduler_by_env(cluster: Sweeper, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_SCHEDULER, cluster.where)
+    with sweeper() as sw:
+        assert sw.client is not None and sw.where == cluster.where
+        out = sw.map([tiny()])
+    assert out == Sweeper(None).map([tiny()])
+
+
+def test_scheduler_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_SCHEDULER, raising=False)
+    assert resolve_scheduler(None) is None
+    assert resolve_scheduler("inprocess") == "inprocess"
+    monkeypatch.setenv(ENV_SCHEDULER, "tcp://10.0.0.1:8786")
+    assert resolve_scheduler(None) == "tcp://10.0.0.1:8786"
+    with pytest.raises(ScenarioError, match="expected tcp://host:port"):
+        resolve_scheduler("localhost")
+
+
+def test_in_process_sweeper_simulates_each_scenario_once() -> None:
+    sw = Sweeper(None)
+    a, b = sw.map([tiny(), tiny()]), sw.map([tiny()])
+    assert a[0] == a[1] == b[0] and sw.evaluations == 1
+    assert set(a[0]) >= {"monthly_usd", "slo_attainment", "p95_ms", "drop_rate"}
+
+
+def test_break_even_sweep_matches_the_sequential_one() -> None:
+    from planner.compare import break_even_volume as sequential
+    from planner.sweeps import break_even_volume
+
+    s = tiny()
+    factors = (0.5, 2.0)
+    assert break_even_volume(s, Sweeper(None), factors) == sequential(s, factors)

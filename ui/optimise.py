@@ -1,0 +1,114 @@
+"""Optimise: the Pareto front of the scenario's search space, each point a link; sensitivity.
+
+The sweeps run through ``planner.sweeps``: on the Dask scheduler named by
+``PLANNER_DASK_SCHEDULER`` when set, else in the web server's process (a page should not
+start a cluster per click).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from planner.errors import ScenarioError
+from planner.links import to_params
+from planner.optimise import Constraints, default_constraints, optimise, optimise_json
+from planner.presets import apply_overrides
+from planner.safe_input import parse_value
+from planner.scenario import Scenario
+from planner.search_space import Dimension, default_space, dim
+from planner.sweeps import ENV_SCHEDULER, INPROCESS, clean, sweeper
+from ui import sensitivity_section, state, tool_charts
+
+
+def page_scheduler() -> str:
+    return os.environ.get(ENV_SCHEDULER) or INPROCESS
+
+
+def point_link(s: Scenario, overrides: dict[str, Any]) -> str:
+    """A relative link that opens the point as a scenario on the Overview page."""
+    return "overview?" + urlencode(to_params(apply_overrides(s, overrides)))
+
+
+def space_editor(s: Scenario) -> list[Dimension]:
+    """The default space, each dimension's values editable as a comma-separated list."""
+    out = []
+    with st.expander("Search space (values per knob, comma-separated)"):
+        for d in default_space(s):
+            text = st.text_input(d.name, ", ".join(str(v) for v in d.choices), key=f"opt_{d.name}")
+            try:
+                values = [parse_value(v, d.name) for v in text.split(",") if v.strip()]
+            except ScenarioError as exc:
+                st.error(str(exc))
+                continue
+            if values:
+                out.append(dim(d.paths[0], values, *d.paths[1:]))
+    return out
+
+
+def render() -> None:
+    st.title("Optimise")
+    s = state.scenario()
+    st.caption(
+        "The cheapest configurations meeting the SLO: each candidate is simulated on the same "
+        "traffic (one replication), the short-list again with the scenario's replications."
+    )
+    space = space_editor(s)
+    base = default_constraints(s)
+    cols = st.columns(3)
+    evaluations = cols[0].number_input("Evaluations", 2, 200, 12, key="opt_evaluations")
+    target = cols[1].number_input(
+        "SLO attainment target", 0.0, 1.0, base.min_slo_attainment or 0.0, key="opt_target"
+    )
+    max_drop = cols[2].number_input("Max drop rate", 0.0, 1.0, 0.01, key="opt_drop")
+    constraints = Constraints(target or None, max_drop, base.residency)
+    key = ("optimise", state.canonical(s), repr(space), int(evaluations), repr(constraints))
+    if st.button("Run optimisation", key="opt_run", type="primary"):
+        try:
+            with st.spinner("simulating candidates..."), sweeper(page_scheduler()) as sw:
+                result = optimise(s, sw, int(evaluations), space or None, constraints)
+            st.session_state[repr(key)] = clean(optimise_json(result)) | {
+                "points": [p.as_dict() for p in result.points]
+            }
+        except ScenarioError as exc:
+            st.error(str(exc))
+    out = st.session_state.get(repr(key))
+    if out:
+        show_front(s, out)
+    sensitivity_section.render(s)
+
+
+def show_front(s: Scenario, out: dict[str, Any]) -> None:
+    best = out["cheapest_feasible"]
+    st.subheader("Pareto front")
+    st.write(
+        f"{out['method']}, {out['evaluated']} simulations. Cheapest feasible: "
+        + (f"${best['monthly_usd']:,.0f}/month" if best else "none found")
+    )
+    st.plotly_chart(tool_charts.fig_pareto(out["points"], out["front"]), use_container_width=True)
+    rows = [
+        {
+            "monthly_usd": p["monthly_usd"],
+            "slo_attainment": p["slo_attainment"],
+            "p95_ms": p["p95_ms"],
+            "feasible": p["feasible"],
+            "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()),
+            "open": point_link(s, p["overrides"]),
+        }
+        for p in out["front"]
+    ]
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={"open": st.column_config.LinkColumn("open as scenario")},
+    )
+    st.markdown(
+        " · ".join(
+            f"[point {i + 1}: ${r['monthly_usd']:,.0f}/month]({r['open']})"
+            for i, r in enumerate(rows)
+        )
+    )

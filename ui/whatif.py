@@ -1,0 +1,92 @@
+"""What-if: two or more scenario links side by side, the changed inputs highlighted, every KPI
+and monthly cost line with its delta against the first (the reference)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from planner.errors import ScenarioError
+from planner.plan import WorkLimitError
+from planner.scenario import Scenario
+from planner.whatif import (
+    changed_inputs,
+    cost_rows,
+    decisions,
+    decode_file,
+    decode_link,
+    kpi_rows,
+)
+from ui import state
+
+HIGHLIGHT = "background-color: #fff3b0"
+
+
+def highlight_changes(df: pd.DataFrame) -> Any:
+    """Cells that differ from the reference column, highlighted."""
+
+    def style(row: pd.Series) -> list[str]:
+        ref = row.get("reference")
+        return [
+            HIGHLIGHT if col.startswith("what-if") and row[col] != ref else "" for col in row.index
+        ]
+
+    return df.astype(str).style.apply(style, axis=1)
+
+
+def render() -> None:
+    st.title("What-if")
+    st.caption(
+        "Paste two or more scenario links, one per line (the first is the reference). Every "
+        "scenario keeps its own seed; runs are shared with the other pages."
+    )
+    default = st.session_state.get("whatif_links") or state.share_url()
+    text = st.text_area("Scenario links", default, height=120, key="whatif_text")
+    st.session_state["whatif_links"] = text
+    links = [line for line in text.splitlines() if line.strip()]
+    decoded = [decode_link(link) for link in links]
+    for i, d in enumerate(decoded):
+        for msg in d.messages:
+            st.warning(f"link {i + 1}: {msg}")
+    scenarios = [d.scenario for d in decoded] + saved_scenarios()
+    if len(scenarios) < 2:
+        st.info("Add at least one more link to compare (e.g. a point from the Optimise page).")
+        return
+    try:
+        with st.spinner("simulating the scenarios..."):
+            results = [state.cached_run(state.canonical(s)) for s in scenarios]
+    except (ScenarioError, WorkLimitError) as exc:
+        st.error(f"Not simulated: {exc}")
+        return
+    st.subheader("Recommendation")
+    st.table(pd.DataFrame([decisions(results)], columns=columns(len(results))))
+    st.subheader("Changed inputs")
+    changes = changed_inputs(scenarios)
+    if changes:
+        st.dataframe(highlight_changes(pd.DataFrame(changes)), hide_index=True)
+    else:
+        st.write("The scenarios are identical.")
+    st.subheader("KPIs")
+    st.dataframe(pd.DataFrame(kpi_rows(results)).round(4), hide_index=True)
+    st.subheader("Monthly cost by line (USD)")
+    st.dataframe(pd.DataFrame(cost_rows(results)).round(2), hide_index=True)
+
+
+def saved_scenarios() -> list[Scenario]:
+    """Scenario YAML files uploaded beside the links (as ``python -m planner show`` writes)."""
+    files = st.file_uploader(
+        "...or saved scenarios (YAML)", type=["yaml", "yml"], accept_multiple_files=True
+    )
+    out = []
+    for f in files or []:
+        try:
+            out.append(decode_file(f.getvalue(), f.name))
+        except ScenarioError as exc:
+            st.error(str(exc))
+    return out
+
+
+def columns(n: int) -> list[str]:
+    return ["reference", *(f"what-if {i}" for i in range(1, n))]
