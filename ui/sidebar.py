@@ -208,29 +208,28 @@ def widget(spec: Spec, s: Scenario) -> None:
 
 
 def volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
-    """The largest monthly volume the engine accepts for this scenario, and why."""
+    """The largest monthly volume the engine accepts for this scenario, and why: the plan is
+    built (no simulation) at trial volumes, bisected on a log scale."""
     from planner.plan import WorkLimitError, build_plan
 
-    probe_volume = 1e8  # representative days, below the check_work refusal
-    try:
-        big = apply_overrides(
-            s,
-            {
-                "workload.requests_per_month": probe_volume,
-                "simulation.max_simulated_requests": 1_000_000_000,
-            },
-        )
-        per_request = build_plan(big).expected_requests / probe_volume
-    except (ScenarioError, WorkLimitError):
+    def accepted(volume: float) -> bool:
+        try:
+            build_plan(apply_overrides(s, {"workload.requests_per_month": volume}))
+        except (ScenarioError, WorkLimitError):
+            return False
+        return True
+
+    if accepted(schema_max):
         return schema_max, "the schema's bound"
-    if per_request <= 0:
-        return schema_max, "the schema's bound"
-    limit = s.simulation.max_simulated_requests / (s.simulation.replications * per_request)
-    if limit >= schema_max:
-        return schema_max, "the schema's bound"
-    return limit, (
-        f"the engine simulates at most {s.simulation.max_simulated_requests:,} requests "
-        f"({s.simulation.replications} replications); sample sites or hours for more"
+    lo, hi = math.log10(max(s.workload.requests_per_month, 1.0)), math.log10(schema_max)
+    if not accepted(10**lo):
+        return 10**lo, "the current volume is already at the engine's limit"
+    for _ in range(14):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if accepted(10**mid) else (lo, mid)
+    return 10**lo, (
+        "the engine's work limit (simulated requests and memory, "
+        f"{s.simulation.replications} replications); sample sites or hours for more"
     )
 
 
