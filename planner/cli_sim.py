@@ -157,23 +157,27 @@ def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from planner.compare import compare, table
+    from planner.compare import compare, table, verdict_rows
+    from planner.formatting import cell
     from planner.report import clean
 
     scenario = scenario_from_args(args)
-    variants = dict(parse_variant(v) for v in args.variant) if args.variant else None
-    runs = compare(scenario, variants)
-    rows = table(runs)
+    if args.variant:
+        runs = compare(scenario, dict(parse_variant(v) for v in args.variant))
+        rows, labels = table(runs), [v.label for v in runs]
+    else:
+        verdict = run(scenario).verdict
+        assert verdict is not None
+        rows, labels = verdict_rows(verdict), [a.name for a in verdict.architectures]
     if args.json:
-        data = {"scenario": scenario.name, "variants": [v.label for v in runs], "rows": rows}
+        data = {"scenario": scenario.name, "variants": labels, "rows": rows}
         print(json.dumps(clean(data), indent=2))
         return 0
-    labels = [v.label for v in runs]
-    print(f"{'':24}" + "".join(f"{lab:>16}" for lab in labels))
+    width = max([24] + [len(lab) + 2 for lab in labels])
+    print(f"{'':24}" + "".join(f"{lab:>{width}}" for lab in labels))
+    llm = scenario.workload.is_llm
     for row in rows:
-        cells = "".join(
-            f"{fmt(row[lab], '', 3 if abs(row[lab] or 0) < 10 else 0):>16}" for lab in labels
-        )
+        cells = "".join(f"{cell(row['kind'], row[lab], llm):>{width}}" for lab in labels)
         print(f"{row['figure']:24}{cells}")
     return 0
 

@@ -12,14 +12,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from planner.compliance import evaluate_checklist
 from planner.cost import CostBreakdown, estimate_monthly_cost
-from planner.decision import OPTIONS, Evidence, decide
 from planner.presets import apply_overrides
 from planner.run import Progress, RunResult, run
 from planner.scenario import Scenario
-
-ARCHITECTURES = ("edge_only", "cloud_only", "local_first")
+from planner.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -69,54 +66,61 @@ def compare(
     return out
 
 
-def scores(variants: list[Variant]) -> dict[str, float]:
-    """Decision-matrix scores from the compared runs (edge-only, cloud-only, hybrid labels)."""
-    by = {v.label: v for v in variants}
-    e, c, h = by.get("edge-only"), by.get("cloud-only"), by.get("hybrid")
-    if e is None and c is None:
-        return {}
-    base = (h or e or c).scenario  # type: ignore[union-attr]
-    ev = Evidence(
-        edge=e.result.figures if e else None,
-        cloud=c.result.figures if c else None,
-        hybrid=h.result.figures if h else None,
-        edge_tco_usd=e.cost.horizon_usd if e else math.nan,
-        cloud_tco_usd=c.cost.horizon_usd if c else math.nan,
-        hybrid_tco_usd=h.cost.horizon_usd if h else math.nan,
-    )
-    d = decide(base, ev, evaluate_checklist(base, (h or e or c).result.figures))  # type: ignore[union-attr]
-    return dict(
-        zip(("edge-only", "cloud-only", "hybrid"), (d.scores[o] for o in OPTIONS), strict=True)
-    )
-
-
-ROWS = (
-    ("latency_ms.p50", "p50 latency (ms)"),
-    ("latency_ms.p95", "p95 latency (ms)"),
-    ("latency_ms.p99", "p99 latency (ms)"),
-    ("ttft_ms.p95", "p95 TTFT (ms)"),
-    ("slo_attainment", "SLO attainment"),
-    ("fallback_rate", "fallback rate"),
-    ("drop_rate", "drop rate"),
-    ("cloud.gpu_hours", "GPU hours / month"),
+Row = dict[str, Any]
+FIGURES = (
+    ("latency_ms.p50", "p50 latency", "ms"),
+    ("latency_ms.p95", "p95 latency", "ms"),
+    ("latency_ms.p99", "p99 latency", "ms"),
+    ("ttft_ms.p95", "p95 time to first token", "ttft"),
+    ("slo_attainment", "SLO attainment", "pct"),
+    ("fallback_rate", "fallback rate", "pct"),
+    ("drop_rate", "drop rate", "pct"),
+    ("cloud.gpu_hours", "GPU hours / month", "hours"),
 )
 
 
-def table(variants: list[Variant]) -> list[dict[str, Any]]:
-    """One row per figure, one column per variant (the same rows in CLI, UI and memo)."""
-    sc = scores(variants)
-    rows = [
-        {"figure": label, **{v.label: v.result.get(key) for v in variants}} for key, label in ROWS
+def verdict_rows(v: Verdict) -> list[Row]:
+    """The Compare table: one row per figure, one column per architecture, raw values with
+    their kind (the views format them); the same rows in the dashboard, the CLI and the memo."""
+    rows: list[Row] = [
+        {"figure": name, "kind": kind, **{a.name: a.get(key) for a in v.architectures}}
+        for key, name, kind in FIGURES
+    ]
+    years = v.architectures[0].cost.horizon_years if v.architectures else 3
+    extra = (
+        ("monthly cost", "usd", lambda a: a.monthly_usd),
+        ("3-year cost", "usd", lambda a: a.three_year_usd),
+        (f"{years}-year TCO", "usd", lambda a: a.horizon_usd),
+        ("compliance gaps", "count", lambda a: float(len(a.gaps))),
+        ("decision score", "score", lambda a: v.decision.scores[a.option]),
+    )
+    for name, kind, get in extra:
+        if name == "3-year cost" and years == 3:
+            continue
+        rows.append({"figure": name, "kind": kind, **{a.name: get(a) for a in v.architectures}})
+    return rows
+
+
+def table(variants: list[Variant]) -> list[Row]:
+    """Custom variants side by side (``compare --variant``): figures and costs."""
+    rows: list[Row] = [
+        {"figure": name, "kind": kind, **{x.label: x.result.get(key) for x in variants}}
+        for key, name, kind in FIGURES
     ]
     rows.append(
-        {"figure": "monthly cost (USD)", **{v.label: v.cost.monthly_usd["total"] for v in variants}}
+        {
+            "figure": "monthly cost",
+            "kind": "usd",
+            **{x.label: x.cost.monthly_usd["total"] for x in variants},
+        }
     )
     years = variants[0].scenario.costs.horizon_years if variants else 3
     rows.append(
-        {"figure": f"{years}-year TCO (USD)", **{v.label: v.cost.horizon_usd for v in variants}}
-    )
-    rows.append(
-        {"figure": "decision score", **{v.label: sc.get(v.label, math.nan) for v in variants}}
+        {
+            "figure": f"{years}-year TCO",
+            "kind": "usd",
+            **{x.label: x.cost.horizon_usd for x in variants},
+        }
     )
     return rows
 

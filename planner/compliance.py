@@ -125,10 +125,11 @@ def item_status(s: Scenario, item: Item, arch: str) -> str:
 
 
 def risk_rows(s: Scenario, figures: dict[str, float]) -> list[dict[str, str]]:
-    """Each risk with its likelihood here (from the scenario and the simulation)."""
+    """Each risk with its likelihood and impact here (from the scenario and the simulation)."""
     fallback = figures.get("fallback_rate", 0.0)
     policy = s.policy.routing
     capped = policy.kind == "local_first" and policy.monthly_budget_usd is not None
+    sensitive = s.workload.sensitive_share > 0
     level = {
         "drift": "medium",
         "device_compromise": "high" if s.edge.device_count > 100 else "medium",
@@ -137,8 +138,20 @@ def risk_rows(s: Scenario, figures: dict[str, float]) -> list[dict[str, str]]:
         else ("high" if fallback > 0.1 or policy.kind == "cloud_only" else "medium"),
         "format_incompatibility": "medium" if policy.kind in ("local_first", "split") else "low",
     }
+    impact = {
+        "drift": "high" if s.slo.hard_deadline else "medium",
+        "device_compromise": "high" if sensitive else "medium",
+        "budget_shock": "low" if capped or policy.kind == "edge_only" else "high",
+        "format_incompatibility": "medium",
+    }
     return [
-        {"id": rid, "risk": title, "likelihood": level[rid], "mitigation": mitigation}
+        {
+            "id": rid,
+            "risk": title,
+            "likelihood": level[rid],
+            "impact": impact[rid],
+            "mitigation": mitigation,
+        }
         for rid, title, mitigation in RISKS
     ]
 
@@ -155,7 +168,8 @@ def evaluate_checklist(s: Scenario, figures: dict[str, float]) -> Checklist:
 
 
 def both(s: Scenario, item: Item) -> str:
-    return f"edge {item_status(s, item, 'edge')}, cloud {item_status(s, item, 'cloud')}"
+    edge, cloud = (item_status(s, item, a).replace("_", " ") for a in ARCHS)
+    return f"edge {edge}, cloud {cloud}"
 
 
 def quick_decisions(s: Scenario, f: dict[str, float]) -> list[dict[str, str]]:

@@ -1,35 +1,50 @@
 """The decision matrix: edge-first, cloud-first or hybrid, each reason quoting a figure.
 
-Like a referee's scorecard: every criterion of the source article's two matrices (latency bands,
-privacy and residency, connectivity, per-device volume, capex preference, local integrations,
-fleet-ops capacity; throughput and model size, burst elasticity, multi-tenancy, quality beyond
-quantisation) awards points to the options from the scenario *and* the simulated figures of an
-edge-only run, a cloud-only run and the hybrid run on the same traffic, then adds the costs.
-The recommendation is the highest score; the reasons are the criteria that decided it.
+Like a referee's scorecard that marks every team on the same sheet: the simulated criteria
+(SLO attainment against the level the SLO asks for, the tail latency against its target, cost as
+a ratio to the cheapest on a log scale, each architecture's own checklist gaps, drops and
+fallbacks) are scored from each architecture's run on the same traffic, and the source article's
+matrices (latency bands, residency, connectivity, per-device volume, model size, burst
+elasticity, bandwidth, fleet-ops capacity, capex preference, local integrations, multi-tenancy,
+quality beyond quantisation) add their points. An option another beats or equals on cost, SLO
+attainment and compliance gaps at once (dominated) is never recommended.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from planner.compliance import Checklist
+from planner.formatting import compact, label, ms, pct, usd
 from planner.scenario import Scenario
 
 OPTIONS = ("edge-first", "cloud-first", "hybrid")
 SUB_50_MS, INTERACTIVE_MS = 50.0, 200.0
+Figures = dict[str, float]
 
 
 @dataclass(frozen=True)
 class Evidence:
     """Figures of the three architectures on the same traffic (None: not runnable)."""
 
-    edge: dict[str, float] | None
-    cloud: dict[str, float] | None
-    hybrid: dict[str, float] | None
+    edge: Figures | None
+    cloud: Figures | None
+    hybrid: Figures | None
     edge_tco_usd: float = math.nan
     cloud_tco_usd: float = math.nan
     hybrid_tco_usd: float = math.nan
+    gaps: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] = ((), (), ())
+    """Compliance gaps (checklist item ids) of edge-only, cloud-only and the hybrid."""
+    names: tuple[str, str, str] = ("edge-only", "cloud-only", "hybrid")
+
+    @property
+    def all(self) -> tuple[Figures | None, Figures | None, Figures | None]:
+        return self.edge, self.cloud, self.hybrid
+
+    @property
+    def tco(self) -> tuple[float, float, float]:
+        return self.edge_tco_usd, self.cloud_tco_usd, self.hybrid_tco_usd
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,8 @@ class Decision:
     reasons: list[str]
     criteria: list[Criterion] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    dominated: dict[str, str] = field(default_factory=dict)
+    """Option -> the option that dominates it (never recommended)."""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -54,6 +71,7 @@ class Decision:
             "scores": self.scores,
             "reasons": self.reasons,
             "flags": self.flags,
+            "dominated": self.dominated,
             "criteria": [
                 {
                     "name": c.name,
@@ -67,88 +85,175 @@ class Decision:
         }
 
 
-def ms(x: float | None) -> str:
-    if x is None or math.isnan(x):
-        return "n/a"
-    return f"{x / 1000:,.1f} s" if x >= 10_000 else f"{x:,.0f} ms"
+def plural(n: float, noun: str) -> str:
+    return f"{n:,.0f} {noun}" + ("" if n == 1 else "s")
 
 
-def pct(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"{x * 100:.1f} %"
-
-
-def fig(f: dict[str, float] | None, key: str) -> float:
+def fig(f: Figures | None, key: str) -> float:
     return math.nan if f is None else f.get(key, math.nan)
 
 
-def share(f: dict[str, float] | None, key: str) -> float:
-    """``key`` per arrived request; NaN when nothing arrived (a very low volume)."""
+def share(f: Figures | None, reason: str) -> float:
     arrived = fig(f, "requests.arrived")
-    return fig(f, key) / arrived if arrived > 0 else math.nan
+    return fig(f, f"requests.dropped_by_reason.{reason}") / arrived if arrived > 0 else math.nan
+
+
+def required_level(s: Scenario) -> float:
+    """The share of requests the SLO asks to meet its targets (p99 -> 0.99, ...)."""
+    levels = [0.99 if s.slo.p99_ms else 0.95 if s.slo.p95_ms else 0.5 if s.slo.p50_ms else 0.0]
+    if s.slo.ttft_p95_ms is not None and s.workload.is_llm:
+        levels.append(0.95)
+    return max(levels)
+
+
+def band_text(target: float) -> str:
+    if target <= SUB_50_MS:
+        return "the article's sub-50 ms band, realistic only with local inference"
+    if target <= INTERACTIVE_MS:
+        return "the article's 50-200 ms band: edge or a regional cloud"
+    return "the article's band above 200 ms, where cloud inference is acceptable"
 
 
 def latency_band(s: Scenario, ev: Evidence) -> Criterion | None:
+    """Each architecture's stated tail percentile against the target, weighted by band."""
     target = s.slo.latency_target_ms
     if target is None:
         return None
     q = "p99" if s.slo.p99_ms else ("p95" if s.slo.p95_ms else "p50")
-    e, c = fig(ev.edge, f"latency_ms.{q}"), fig(ev.cloud, f"latency_ms.{q}")
-    edge_ok, cloud_ok = e <= target, c <= target
-    reason = f"{q} on the device {ms(e)}, in the cloud {ms(c)}, against a {ms(target)} target"
-    # the article's bands: sub-50 ms (local only), 50-200 ms (edge or regional), >200 ms
-    sub_50 = target <= SUB_50_MS
-    weight = 3.0 if sub_50 or s.slo.hard_deadline else (2.0 if target <= INTERACTIVE_MS else 1.0)
-    band = "<=50 ms" if sub_50 else ("50-200 ms" if target <= INTERACTIVE_MS else ">200 ms")
-    pts = (weight * (1 if edge_ok else -1), weight * (1 if cloud_ok else -1), 0.0)
-    if s.slo.hard_deadline and not cloud_ok:
-        pts = (pts[0], -5.0, pts[2])
-    hybrid = weight * 0.5 if edge_ok and not sub_50 else (pts[0] - 1 if edge_ok else -weight)
-    return Criterion(f"latency {band}", (pts[0], pts[1], hybrid), reason)
+    vals = [fig(f, f"latency_ms.{q}") for f in ev.all]
+    hard = s.slo.hard_deadline
+    weight = 3.0 if target <= SUB_50_MS or hard else (2.0 if target <= INTERACTIVE_MS else 1.0)
+    miss = -5.0 if hard else -weight
+    pts = [0.0 if math.isnan(v) else (weight if v <= target else miss) for v in vals]
+    parts = [
+        f"{name} {ms(v)} {'meets it' if v <= target else 'misses it'}"
+        for name, v in zip(ev.names, vals, strict=True)
+        if not math.isnan(v)
+    ]
+    deadline = "hard deadline" if hard else "target"
+    reason = f"{q} {deadline} {ms(target)} ({band_text(target)}): " + "; ".join(parts)
+    return Criterion("latency target", (pts[0], pts[1], pts[2]), reason)
+
+
+def slo_attainment(s: Scenario, ev: Evidence) -> Criterion | None:
+    """Shortfall below the level the SLO asks for (0.95 for a p95 target), scored steeply."""
+    att = [fig(f, "slo_attainment") for f in ev.all]
+    if sum(not math.isnan(a) for a in att) < 2:
+        return None
+    level = required_level(s)
+    pts = [0.0 if math.isnan(a) else max(-10.0, -40.0 * max(0.0, level - a)) for a in att]
+    order = sorted(
+        ((a, n) for a, n in zip(att, ev.names, strict=True) if not math.isnan(a)), reverse=True
+    )
+    reason = (
+        "requests meeting every SLO target: "
+        + ", ".join(f"{n} {pct(a)}" for a, n in order)
+        + f" (the SLO asks for {pct(level, 0)})"
+    )
+    return Criterion("SLO attainment", (pts[0], pts[1], pts[2]), reason)
+
+
+def cost_ratio(s: Scenario, ev: Evidence) -> Criterion | None:
+    """Multi-year cost as a ratio to the cheapest, on a log scale: x2 costs 1.5 points."""
+    tco = ev.tco
+    known = [t for t in tco if not math.isnan(t)]
+    if len(known) < 2:
+        return None
+    cheapest = max(min(known), 1.0)
+    pts = [
+        0.0 if math.isnan(t) else max(-8.0, -1.5 * math.log2(max(t, cheapest) / cheapest))
+        for t in tco
+    ]
+    order = sorted((t, n) for t, n in zip(tco, ev.names, strict=True) if not math.isnan(t))
+    parts = [
+        f"{n} {usd(t)}" + ("" if t <= cheapest else f" (x{t / cheapest:,.1f})") for t, n in order
+    ]
+    years = s.costs.horizon_years
+    return Criterion(f"{years}-year cost", (pts[0], pts[1], pts[2]), ", ".join(parts))
+
+
+def compliance_gaps(s: Scenario, ev: Evidence) -> Criterion | None:
+    """Each architecture's own checklist gaps (a hybrid carries the edge's and the cloud's)."""
+    runnable = [f is not None for f in ev.all]
+    counts = [len(g) for g in ev.gaps]
+    if not any(c and r for c, r in zip(counts, runnable, strict=True)):
+        return None
+    pts = [max(-4.0, -0.75 * c) if r else 0.0 for c, r in zip(counts, runnable, strict=True)]
+    parts = []
+    for name, gaps, r in zip(ev.names, ev.gaps, runnable, strict=True):
+        if r:
+            items = f" ({', '.join(label(g) for g in gaps)})" if gaps else ""
+            parts.append(f"{name} {len(gaps)}{items}")
+    return Criterion("compliance gaps", (pts[0], pts[1], pts[2]), "; ".join(parts))
+
+
+def drops(s: Scenario, ev: Evidence) -> Criterion | None:
+    rates = [fig(f, "drop_rate") for f in ev.all]
+    if not any(r > 0.01 for r in rates):
+        return None
+    # a lost request is worse than a late one: it also counts in SLO attainment
+    pts = [0.0 if math.isnan(r) else max(-6.0, -20.0 * r) for r in rates]
+    parts = [f"{n} {pct(r)}" for n, r in zip(ev.names, rates, strict=True) if not math.isnan(r)]
+    return Criterion(
+        "dropped requests", (pts[0], pts[1], pts[2]), "requests lost: " + ", ".join(parts)
+    )
+
+
+def fallback(s: Scenario, ev: Evidence) -> Criterion | None:
+    rate = fig(ev.hybrid, "fallback_rate")
+    if not rate > 0.05:
+        return None
+    reason = (
+        f"{ev.names[2]} sends {pct(rate)} of requests to the cloud as fallbacks: "
+        "a cloud bill that follows the edge's overload"
+    )
+    return Criterion("fallback share", (0.0, 0.0, max(-1.5, -3.0 * rate)), reason)
 
 
 def residency(s: Scenario, ev: Evidence) -> Criterion | None:
-    share = s.workload.sensitive_share
-    if share == 0 or s.policy.sensitive_may_leave_site:
+    sens = s.workload.sensitive_share
+    if sens == 0 or s.policy.sensitive_may_leave_site:
         return None
-    dropped = fig(ev.cloud, "drop_rate")
+    refused = share(ev.cloud, "residency")
+    tail = f" (its run turned away {pct(refused)})" if refused > 0 else ""
     reason = (
-        f"{pct(share)} of requests carry sensitive data that must stay on site; a cloud-only "
-        f"design could not serve them remotely (its run dropped {pct(dropped)})"
+        f"{pct(sens)} of requests carry sensitive data that must stay on site: cloud-only cannot "
+        f"serve them in the GPU pool{tail}; edge-only and the hybrid keep them local"
     )
-    # local-first helps only for the requests that may leave; with all data sensitive it adds
-    # a cloud bill and nothing else
-    hybrid = 2.0 if share < 0.999 else 0.5
-    return Criterion("privacy and residency", (3.0, -3.0, hybrid), reason)
+    return Criterion("privacy and residency", (2.0, -3.0, 2.0), reason)
 
 
 def connectivity(s: Scenario, ev: Evidence) -> Criterion | None:
-    drops = share(ev.cloud, "requests.dropped_by_reason.offline")
+    offline = share(ev.cloud, "offline")
     down = fig(ev.cloud or ev.hybrid or ev.edge, "links.down_fraction")
-    if math.isnan(down) or (down < 0.005 and not drops > 0.001):
+    if math.isnan(down) or (down < 0.005 and not offline > 0.001):
         return None
-    reason = f"links down {pct(down)} of the time; the cloud-only run lost {pct(drops)} offline"
+    reason = f"links down {pct(down)} of the time; cloud-only lost {pct(offline)} offline"
     return Criterion("intermittent connectivity", (2.0, -2.0, 1.0), reason)
 
 
 def device_volume(s: Scenario, ev: Evidence) -> Criterion | None:
     if ev.edge is None or s.edge.device_count == 0:
         return None
-    per_day = fig(ev.edge, "requests_per_month.arrived") / 30 / s.edge.device_count
-    util = fig(ev.edge, "edge.utilization")
-    full = share(ev.edge, "requests.dropped_by_reason.queue_full")
+    devices = fig(ev.edge, "edge.devices")
+    devices = s.edge.device_count if math.isnan(devices) else devices
+    per_day = fig(ev.edge, "requests_per_month.arrived") / 30 / devices
+    util, full = fig(ev.edge, "edge.utilization"), share(ev.edge, "queue_full")
     reason = (
-        f"{per_day:,.0f} requests a day per device at {pct(util)} device utilisation; "
-        f"edge-only turns away {pct(full)} for full queues"
+        f"edge-only: {per_day:,.0f} requests a day per device on {plural(devices, 'device')} "
+        f"at {pct(util)} utilisation"
     )
     if full > 0.01 or util > 0.85:
         return Criterion(
-            "per-device volume", (-2.0, 2.0, 1.0), reason + ": the fleet is undersized"
+            "per-device volume",
+            (-2.0, 2.0, 1.0),
+            reason + f", turning away {pct(full)} for full queues: the fleet is undersized",
         )
     return Criterion("per-device volume", (1.0, 0.0, 0.5), reason + ": the fleet carries it")
 
 
 def availability(s: Scenario, ev: Evidence) -> Criterion | None:
-    failed = share(ev.edge, "requests.dropped_by_reason.device_failed")
+    failed = share(ev.edge, "device_failed")
     if not failed > 0.001:
         return None
     reason = (
@@ -159,31 +264,24 @@ def availability(s: Scenario, ev: Evidence) -> Criterion | None:
 
 
 def model_size(s: Scenario, ev: Evidence) -> Criterion | None:
-    ineligible = fig(ev.edge, "requests.dropped_by_reason.not_edge_eligible")
-    arrived = fig(ev.edge, "requests.arrived")
-    share = ineligible / arrived if arrived else math.nan
+    ineligible = share(ev.edge, "not_edge_eligible")
     biggest = max(
         (c.model_params_b for c in s.workload.request_classes if c.kind == "llm"), default=0
     )
-    if not share > 0 and biggest <= 7:
-        return None
-    if share >= 0.999:
-        return Criterion(
-            "model size",
-            (-4.0, 3.0, -2.0),
-            f"the model ({biggest:g}B) does not fit the device: no request is edge-eligible",
-        )
+    if not ineligible > 0:
+        if biggest <= 7:
+            return None
+        reason = f"a {biggest:g}B model favours cloud-only's data-centre GPUs (the article: >7B)"
+        return Criterion("model size", (0.0, 1.0, 0.5), reason)
+    if ineligible >= 0.999:
+        reason = f"the {biggest:g}B model does not fit the device: edge-only can serve no request"
+        return Criterion("model size", (-4.0, 3.0, -2.0), reason)
     reason = (
-        f"{pct(share)} of requests need a model or context the device cannot hold "
-        f"(largest {biggest:g}B)"
+        f"edge-only cannot serve the {pct(ineligible)} of requests whose model or context the "
+        f"device cannot hold (largest {biggest:g}B); cloud-only and the hybrid can"
     )
-    if 0 < share < 0.01:
-        return Criterion("model size", (-0.5, 0.5, 0.5), reason)
-    if share > 0:
-        return Criterion("model size", (-2.0, 2.0, 2.0), reason)
-    return Criterion(
-        "model size", (0.0, 1.0, 0.5), f"a {biggest:g}B model favours data-centre GPUs"
-    )
+    pts = (-0.5, 0.5, 0.5) if ineligible < 0.01 else (-3.0, 2.0, 2.0)
+    return Criterion("model size", pts, reason)
 
 
 def elasticity(s: Scenario) -> Criterion | None:
@@ -191,100 +289,50 @@ def elasticity(s: Scenario) -> Criterion | None:
     mult = max([b.multiplier for b in w.bursts] + [x.multiplier for x in w.seasons] + [1.0])
     if mult < 3:
         return None
-    return Criterion(
-        "burst elasticity",
-        (-1.0, 2.0, 1.0),
-        f"traffic bursts to x{mult:g}: elastic capacity avoids buying for the peak",
+    reason = (
+        f"traffic bursts to x{mult:g}: cloud-only's autoscaled pool follows it, "
+        "edge-only must be bought for the peak"
     )
+    return Criterion("burst elasticity", (-1.0, 2.0, 1.0), reason)
 
 
-def ops_and_org(s: Scenario, checklist: Checklist) -> list[Criterion]:
-    c = s.compliance
-    out = []
-    if not c.fleet_ops_capacity:
-        out.append(
-            Criterion(
-                "fleet-ops capacity",
-                (-3.0, 3.0, -1.0),
-                "no capacity for fleet OTA and device security: prefer the cloud",
-            )
-        )
-    if c.capex_preferred:
-        out.append(Criterion("capex preference", (1.0, -0.5, 0.5), "up-front purchases preferred"))
-    if c.local_integrations:
-        out.append(
-            Criterion(
-                "local integrations",
-                (2.0, -1.0, 1.0),
-                "inference is coupled to local buses or peripherals",
-            )
-        )
-    if c.multi_tenant:
-        out.append(
-            Criterion(
-                "multi-tenant hosting",
-                (-0.5, 1.0, 0.5),
-                "several tenants: central quotas, SSO and billing",
-            )
-        )
-    if not c.quantization_acceptable:
-        out.append(
-            Criterion(
-                "quality beyond quantisation",
-                (-2.0, 2.0, 1.0),
-                "the model's quality does not survive edge quantisation",
-            )
-        )
-    if "secure_ota_signing" in checklist.gaps["edge"]:
-        out.append(
-            Criterion(
-                "edge readiness",
-                (-1.0, 0.0, -0.5),
-                "edge fleet without signed OTA and model signing (checklist gap)",
-            )
-        )
-    return out
-
-
-def usd(x: float) -> str:
-    return "n/a" if math.isnan(x) else f"${x:,.0f}"
-
-
-def slo_and_cost(s: Scenario, ev: Evidence) -> list[Criterion]:
-    """SLO attainment and TCO: points in proportion to the gap, so noise cannot decide."""
-    out = []
-    att = [
-        fig(ev.edge, "slo_attainment"),
-        fig(ev.cloud, "slo_attainment"),
-        fig(ev.hybrid, "slo_attainment"),
+def ops_and_org(s: Scenario) -> list[Criterion]:
+    c, n, sites = s.compliance, s.edge.device_count, s.edge.sites
+    rows = [
+        (
+            not c.fleet_ops_capacity,
+            "fleet-ops capacity",
+            (-3.0, 3.0, -1.0),
+            f"no team for OTA and device security across {plural(n, 'device')}: favours cloud-only",
+        ),
+        (
+            c.capex_preferred,
+            "capex preference",
+            (1.0, -0.5, 0.5),
+            f"up-front purchases preferred: edge-only buys its {plural(n, 'device')} once",
+        ),
+        (
+            c.local_integrations,
+            "local integrations",
+            (2.0, -1.0, 1.0),
+            f"inference is coupled to local buses or peripherals at {plural(sites, 'site')}: "
+            "favours edge-only",
+        ),
+        (
+            c.multi_tenant,
+            "multi-tenant hosting",
+            (-0.5, 1.0, 0.5),
+            f"several tenants over {plural(sites, 'site')}: cloud-only's one control plane gives "
+            "quotas, SSO and billing",
+        ),
+        (
+            not c.quantization_acceptable,
+            "quality beyond quantisation",
+            (-2.0, 2.0, 1.0),
+            "the model's quality does not survive 4-8-bit edge quantisation: favours cloud-only",
+        ),
     ]
-    known = [a for a in att if not math.isnan(a)]
-    if len(known) >= 2:
-        mean = sum(known) / len(known)
-        pts = [0.0 if math.isnan(a) else max(-3.0, min(3.0, 20 * (a - mean))) for a in att]
-        out.append(
-            Criterion(
-                "SLO attainment",
-                (pts[0], pts[1], pts[2]),
-                f"SLO met by {pct(att[0])} edge-only, {pct(att[1])} cloud-only, "
-                f"{pct(att[2])} hybrid",
-            )
-        )
-    tco = [ev.edge_tco_usd, ev.cloud_tco_usd, ev.hybrid_tco_usd]
-    known = [t for t in tco if not math.isnan(t)]
-    if len(known) >= 2:
-        cheapest = min(known)
-        pts = [0.0 if math.isnan(t) else 2.0 * cheapest / max(t, 1e-9) - 1.0 for t in tco]
-        years = s.costs.horizon_years
-        out.append(
-            Criterion(
-                f"{years}-year TCO",
-                (pts[0], pts[1], pts[2]),
-                f"{years}-year cost {usd(tco[0])} edge-only, {usd(tco[1])} cloud-only, "
-                f"{usd(tco[2])} hybrid",
-            )
-        )
-    return out
+    return [Criterion(name, pts, why) for applies, name, pts, why in rows if applies]
 
 
 def bandwidth(s: Scenario, ev: Evidence) -> Criterion | None:
@@ -304,7 +352,7 @@ def bandwidth(s: Scenario, ev: Evidence) -> Criterion | None:
     if need_mbps < 0.25 * have:
         return None
     reason = (
-        f"a cloud design uploads {need_mbps:,.1f} Mbit/s per site at the busy hour "
+        f"cloud-only uploads {need_mbps:,.1f} Mbit/s per site at the busy hour "
         f"on a {have:g} Mbit/s uplink"
     )
     if need_mbps >= have:
@@ -312,10 +360,53 @@ def bandwidth(s: Scenario, ev: Evidence) -> Criterion | None:
     return Criterion("bandwidth", (1.5, -1.5, 0.5), reason)
 
 
-def decide(s: Scenario, ev: Evidence, checklist: Checklist) -> Decision:
-    """Score the three options and explain the winner."""
+def dominates(a: tuple[float, float, int], b: tuple[float, float, int]) -> bool:
+    """(cost, SLO attainment, gaps): a is no worse on all and better on one (NaN SLO ignored)."""
+    cost_a, att_a, gaps_a = a
+    cost_b, att_b, gaps_b = b
+    if math.isnan(att_a) or math.isnan(att_b):
+        att_a = att_b = 0.0
+    no_worse = cost_a <= cost_b and att_a >= att_b and gaps_a <= gaps_b
+    better = cost_a < cost_b or att_a > att_b or gaps_a < gaps_b
+    return no_worse and better
+
+
+def must_stay(s: Scenario) -> bool:
+    return s.workload.sensitive_share > 0 and not s.policy.sensitive_may_leave_site
+
+
+def with_residency(s: Scenario, ev: Evidence) -> Evidence:
+    """Cloud-only cannot keep data that must stay on site: that is a residency gap of its own."""
+    edge, cloud, hybrid = ev.gaps
+    if not must_stay(s) or "data_residency" in cloud:
+        return ev
+    return replace(ev, gaps=(edge, (*cloud, "data_residency"), hybrid))
+
+
+def dominance(ev: Evidence) -> dict[str, str]:
+    """Options dominated by another runnable option, with the one that dominates them."""
+    keys = {
+        o: (t, fig(f, "slo_attainment"), len(g))
+        for o, f, t, g in zip(OPTIONS, ev.all, ev.tco, ev.gaps, strict=True)
+        if f is not None and not math.isnan(t)
+    }
+    out: dict[str, str] = {}
+    for o, k in keys.items():
+        for other, k2 in keys.items():
+            if other != o and dominates(k2, k):
+                out[o] = other
+                break
+    return out
+
+
+def criteria_for(s: Scenario, ev: Evidence) -> list[Criterion]:
     found = [
+        slo_attainment(s, ev),
         latency_band(s, ev),
+        cost_ratio(s, ev),
+        compliance_gaps(s, ev),
+        drops(s, ev),
+        fallback(s, ev),
         residency(s, ev),
         connectivity(s, ev),
         device_volume(s, ev),
@@ -324,15 +415,38 @@ def decide(s: Scenario, ev: Evidence, checklist: Checklist) -> Decision:
         bandwidth(s, ev),
         availability(s, ev),
     ]
-    criteria = [c for c in found if c is not None] + ops_and_org(s, checklist) + slo_and_cost(s, ev)
+    return [c for c in found if c is not None] + ops_and_org(s)
+
+
+def decide(s: Scenario, ev: Evidence, checklist: Checklist | None = None) -> Decision:
+    """Score the options that ran, never pick a dominated one, and explain the winner."""
+    ev = with_residency(s, ev)
+    criteria = criteria_for(s, ev)
     scores = {o: round(sum(c.points[i] for c in criteria), 2) for i, o in enumerate(OPTIONS)}
-    if ev.hybrid is None:
-        scores["hybrid"] = round((scores["edge-first"] + scores["cloud-first"]) / 2, 2)
-    best = max(OPTIONS, key=lambda o: (scores[o], o == "hybrid"))
+    runnable = [o for o, f in zip(OPTIONS, ev.all, strict=True) if f is not None] or list(OPTIONS)
+    beaten = dominance(ev)
+    candidates = [o for o in runnable if o not in beaten] or runnable
+    best = max(candidates, key=lambda o: (scores[o], o == "hybrid"))
     i = OPTIONS.index(best)
-    ranked = sorted(
-        criteria, key=lambda c: c.points[i] - max(c.points[:i] + c.points[i + 1 :]), reverse=True
-    )
-    reasons = [f"{c.name}: {c.reason}" for c in ranked[:4]]
-    flags = [f"{c.name}: {c.reason}" for c in criteria if c.points[i] < 0]
-    return Decision(best, scores, reasons, criteria, flags)
+    others = [j for j, o in enumerate(OPTIONS) if o in runnable and j != i]
+
+    def margin(c: Criterion) -> float:
+        """How much the criterion favours the winner over the other options on average."""
+        rest = [c.points[j] for j in others]
+        return c.points[i] - (sum(rest) / len(rest) if rest else 0.0)
+
+    def best_of(c: Criterion) -> float:
+        """How far the winner is behind the best other option on this criterion (<= 0)."""
+        return c.points[i] - max((c.points[j] for j in others), default=c.points[i])
+
+    ranked = sorted(criteria, key=margin, reverse=True)
+    # a reason favours the winner: no other option scores better on it
+    reasons = [f"{c.name}: {c.reason}" for c in ranked if margin(c) > 0 and best_of(c) >= 0][:4]
+    if not reasons:
+        reasons = [f"{c.name}: {c.reason}" for c in ranked[:2]]
+    flags = [f"{c.name}: {c.reason}" for c in ranked[::-1] if best_of(c) < -0.5][:3]
+    return Decision(best, scores, reasons, criteria, flags, beaten)
+
+
+def volume_text(requests_per_month: float) -> str:
+    return f"{compact(requests_per_month)} requests/month"

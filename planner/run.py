@@ -13,20 +13,20 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planner.decision import Decision
 from planner.engine_inputs import edge_eligibility_notes, eligible_by_class, segment_inputs
 from planner.errors import ScenarioError
 from planner.plan import Plan, WorkLimitError, build_plan
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
-from planner.stats import mean_ci
+from planner.stats import mean_ci, proportion_ci
 from planner.summary import pool_records, summarise
+from planner.verdict import Verdict
 from simulations.engine import run_segment
 from simulations.records import DROP_REASONS, PATHS, SERIES, SegmentRecords
 
@@ -53,6 +53,8 @@ class RunResult:
     scaling_log: pd.DataFrame
     engine: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
+    verdict: Verdict | None = None
+    """Each architecture's figures and cost, the decision and the checklist (``run`` sets it)."""
 
     def get(self, name: str) -> float:
         return self.figures.get(name, math.nan)
@@ -79,8 +81,9 @@ def counterparts(scenario: Scenario, horizon: str | None = None) -> dict[str, Sc
     out: dict[str, Scenario] = {}
     kind = scenario.policy.routing.kind
     same = {"simulation.horizon": horizon} if horizon else {}
-    for arch in ("edge_only", "cloud_only"):
-        if arch == kind or (arch == "edge_only" and scenario.edge.device_count == 0):
+    hybrid = () if kind in ("local_first", "split") else ("local_first",)
+    for arch in ("edge_only", "cloud_only", *hybrid):
+        if arch == kind or (arch != "cloud_only" and scenario.edge.device_count == 0):
             continue
         try:
             out[arch] = apply_overrides(scenario, {"policy.routing.kind": arch, **same})
@@ -155,71 +158,71 @@ def run(scenario: Scenario, progress: Progress | None = None, decide_too: bool =
             stats = {f: mean_ci([r[f] for r in reps]) for f in reps[0]}
             others[key] = {f: m for f, (m, _, _) in stats.items()}
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
-    attach_decision(result, others)
+    result = attach_decision(result, others, fair=decide_too, skipped=skipped)
     result.extras["counterparts_ci95"] = others_ci
     return result
 
 
-def attach_decision(result: RunResult, others: dict[str, dict[str, float]]) -> None:
-    """Cost of each architecture, the checklist and the decision, into ``result.extras``."""
-    from planner.compliance import evaluate_checklist
-    from planner.cost import break_even_month, estimate_monthly_cost
-    from planner.decision import Evidence, decide
+def attach_decision(
+    result: RunResult,
+    others: dict[str, dict[str, float]],
+    fair: bool = True,
+    skipped: list[str] | None = None,
+) -> RunResult:
+    """The verdict (each architecture's figures and cost, the decision, the checklist) on the
+    result, and its plain-data form in ``extras`` for the CLI's JSON."""
+    from planner.verdict import build_verdict
 
-    s, f = result.scenario, result.figures
-    kind = s.policy.routing.kind
-    figs = {"edge_only": others.get("edge_only"), "cloud_only": others.get("cloud_only")}
-    if kind in ("edge_only", "cloud_only"):
-        figs[kind] = f
-    hybrid = f if kind in ("local_first", "split") else None
-    costs = {}
-    for arch, ff in (("edge_only", figs["edge_only"]), ("cloud_only", figs["cloud_only"])):
-        if ff is not None:
-            costs[arch] = estimate_monthly_cost(
-                apply_overrides(s, {"policy.routing.kind": arch}), ff
-            )
-    own = estimate_monthly_cost(s, f)
-    if hybrid is not None:
-        costs[kind] = own
-    checklist = evaluate_checklist(s, f)
-    ev = Evidence(
-        edge=figs["edge_only"],
-        cloud=figs["cloud_only"],
-        hybrid=hybrid,
-        edge_tco_usd=costs["edge_only"].horizon_usd if "edge_only" in costs else math.nan,
-        cloud_tco_usd=costs["cloud_only"].horizon_usd if "cloud_only" in costs else math.nan,
-        hybrid_tco_usd=own.horizon_usd if hybrid is not None else math.nan,
-    )
-    decision = decide(s, ev, checklist)
-    edge_first = costs.get(kind) if hybrid is not None else costs.get("edge_only")
-    cloud_first = costs.get("cloud_only")
-    be = None
-    if edge_first is not None and cloud_first is not None and kind != "cloud_only":
-        be = break_even_month(edge_first.cumulative_usd, cloud_first.cumulative_usd)
-    cost = {**own.as_dict(), "break_even_month": be, "architecture": kind}
-    cost["summary"] = (
-        f"${own.monthly_usd['total']:,.0f}/month, ${own.first_year_usd:,.0f} first year, "
-        f"${own.horizon_usd:,.0f} over {own.horizon_years} years"
-    )
+    if not others and not fair:
+        return result
+    v = build_verdict(result.scenario, result.figures, others, fair, tuple(skipped or ()))
+    own = v.own.cost
     result.extras.update(
         {
-            "cost": cost,
-            "cost_breakdowns": {"own": own, **costs},
-            "decision": {
-                **decision.as_dict(),
-                "summary": decision_summary(decision),
+            "cost": {
+                **own.as_dict(),
+                "break_even_month": v.break_even_month,
+                "architecture": v.own.key,
+                "summary": cost_summary(own),
             },
-            "compliance": checklist.as_dict(),
-            "counterparts": others,
-            "decision_obj": decision,
-            "checklist_obj": checklist,
+            "decision": {
+                **v.decision.as_dict(),
+                "summary": f"{v.decision.architecture}: "
+                + (v.decision.reasons[0] if v.decision.reasons else "no criterion applied"),
+                "flips": list(v.flips),
+                "architectures": [
+                    {
+                        "key": a.key,
+                        "option": a.option,
+                        "name": a.name,
+                        "monthly_usd": a.monthly_usd,
+                        "horizon_usd": a.horizon_usd,
+                        "slo_attainment": a.get("slo_attainment"),
+                        "drop_rate": a.get("drop_rate"),
+                        "gaps": list(a.gaps),
+                        "sizing": a.sizing.text(a.name) if a.sizing else None,
+                    }
+                    for a in v.architectures
+                ],
+            },
+            "compliance": v.checklist.as_dict(),
         }
+    )
+    return replace(result, verdict=v)
+
+
+def cost_summary(c: Any) -> str:
+    return (
+        f"${c.monthly_usd['total']:,.0f}/month, ${c.first_year_usd:,.0f} first year, "
+        f"${c.horizon_usd:,.0f} over {c.horizon_years} years"
     )
 
 
-def decision_summary(decision: Decision) -> str:
-    top = decision.reasons[0] if decision.reasons else "no criterion applied"
-    return f"{decision.architecture}: {top}"
+RATES = ("slo_attainment", "fallback_rate", "drop_rate", "cloud.p_wait", "links.down_fraction")
+
+
+def is_rate(key: str) -> bool:
+    return key in RATES or key.endswith((".share", "utilization"))
 
 
 def assemble(
@@ -231,9 +234,13 @@ def assemble(
 ) -> RunResult:
     figures: dict[str, float] = {}
     ci95: dict[str, tuple[float, float]] = {}
+    n = float(sum(rep["requests.arrived"] for rep in per_rep))
     for key in per_rep[0]:
-        mean, lo, hi = mean_ci([rep[key] for rep in per_rep])
+        samples = [rep[key] for rep in per_rep]
+        mean, lo, hi = mean_ci(samples)
         figures[key] = mean
+        if is_rate(key) and len(per_rep) > 1:
+            lo, hi = proportion_ci(samples, n)
         if not math.isnan(lo):
             ci95[key] = (lo, hi)
     for key in (

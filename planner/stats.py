@@ -103,3 +103,30 @@ def mean_ci(samples: list[float], level: float = 0.95) -> tuple[float, float, fl
         return mean, math.nan, math.nan
     half = t_quantile(arr.size - 1, level) * float(arr.std(ddof=1)) / math.sqrt(arr.size)
     return mean, mean - half, mean + half
+
+
+def wilson(successes: float, n: float, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a proportion: always inside [0, 1], sensible at 0 and n."""
+    if n <= 0:
+        return math.nan, math.nan
+    p = min(max(successes / n, 0.0), 1.0)
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def proportion_ci(samples: list[float], n: float) -> tuple[float, float]:
+    """95 % interval of a rate from replication estimates and ``n`` simulated requests.
+
+    The t interval across replications carries the day-to-day variation but can cross 0 or 1;
+    the Wilson interval on the pooled count cannot, and does not collapse to a point when every
+    replication saw 0. The result covers both and is clipped to [0, 1].
+    """
+    mean, lo, hi = mean_ci(samples)
+    if math.isnan(mean):
+        return math.nan, math.nan
+    w_lo, w_hi = wilson(mean * n, n)
+    lo = w_lo if math.isnan(lo) else min(lo, w_lo)
+    hi = w_hi if math.isnan(hi) else max(hi, w_hi)
+    return max(0.0, lo), min(1.0, hi)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from planner.catalog import iter_figures, load_catalog
 from planner.errors import ScenarioError
+from planner.formatting import label
 from planner.plan import build_plan, day_table
 from planner.scenario import Scenario
 from ui import pilot, state
@@ -27,9 +28,9 @@ def render() -> None:
         for name, fig in iter_figures(entry):
             rows.append(
                 {
-                    "profile": f"{kind}: {key}",
-                    "figure": name,
-                    "value": fig.v,
+                    "profile": f"{kind}: {label(key)}",
+                    "figure": label(name),
+                    "value": f"{fig.v:,g}",
                     "grade": fig.grade,
                     "source": fig.src,
                 }
@@ -38,7 +39,7 @@ def render() -> None:
         "Grade = type/confidence. Type: M measured, VM vendor-measured, VC vendor claim, "
         "L list price, D derived. Confidence: H high, M medium, L low."
     )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     overrides = {
         "edge.capex_usd_per_device": s.edge.capex_usd_per_device,
         "cloud.gpu_hourly_usd": s.cloud.gpu_hourly_usd,
@@ -47,7 +48,9 @@ def render() -> None:
     given = {k: v for k, v in overrides.items() if v is not None}
     if given:
         st.subheader("Scenario overrides of catalog figures")
-        st.table({"field": list(given), "value": list(given.values())})
+        st.dataframe(
+            {"field": list(given), "value": [f"{x:,g}" for x in given.values()]}, hide_index=True
+        )
     days_simulated(s)
     pilot.render_section()
 
@@ -66,6 +69,6 @@ def days_simulated(s: Scenario) -> None:
         else "Representative days: each simulated day counts for its share of the 30-day month "
         "(day 1 a Monday); the shares sum to 30."
     )
-    st.dataframe(pd.DataFrame(day_table(plan)), hide_index=True, use_container_width=True)
+    st.dataframe(pd.DataFrame(day_table(plan)), hide_index=True, width="stretch")
     for note in plan.notes:
         st.caption(note)

@@ -1,11 +1,14 @@
-"""Fallback and capacity: queues, replicas ready and provisioning, scaling reasons, outages."""
+"""Fallback and capacity: replicas, queues, fallbacks and utilisation over one simulated day
+(the busiest first), drops by reason and the scaling decisions with their times of day."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from planner.formatting import count, label, number, pct
 from ui import charts
-from ui.common import num, pct, result
+from ui.common import result
 
 
 def render() -> None:
@@ -14,23 +17,36 @@ def render() -> None:
     if r is None:
         return
     f = r.figures
-    segments = list(dict.fromkeys(r.series["segment"]))
-    segment = st.selectbox("Simulated day", segments) if len(segments) > 1 else segments[0]
-    st.plotly_chart(charts.fig_capacity(r, segment), use_container_width=True)
+    days = charts.capacity_days(r)
+    names = [n for n, _ in days]
+    day = None
+    if len(names) > 1:
+        day = st.selectbox(
+            "Simulated day (opens on the busiest)",
+            names,
+            index=charts.busiest(days),
+            help="Each distinct day type is simulated once; the month weights them.",
+        )
+    st.plotly_chart(charts.fig_capacity(r, day), width="stretch")
     cols = st.columns(4)
     cols[0].metric("fallback rate", pct(f["fallback_rate"]))
-    cols[1].metric("GPU hours / month", num(f["cloud.gpu_hours"], 1))
+    cols[1].metric("GPU hours / month", number(f["cloud.gpu_hours"], 1, " h"))
     cols[2].metric("GPU utilisation", pct(f["cloud.utilization"]))
     cols[3].metric("device utilisation", pct(f["edge.utilization"]))
     cols = st.columns(4)
-    cols[0].metric("peak replicas", num(f["cloud.peak_replicas"], 1))
-    cols[1].metric("mean batch size", num(f["cloud.mean_batch_size"], 2))
+    cols[0].metric("peak replicas", number(f["cloud.peak_replicas"], 0))
+    cols[1].metric("mean batch size", number(f["cloud.mean_batch_size"], 1))
     cols[2].metric("links down", pct(f["links.down_fraction"]))
-    cols[3].metric("device energy / month", num(f["edge.energy_kwh"], 1, " kWh"))
-    drops = {k.rsplit(".", 1)[1]: int(v) for k, v in f.items() if "dropped_by_reason" in k and v}
+    cols[3].metric("device energy / month", number(f["edge.energy_kwh"], 0, " kWh"))
+    drops = {
+        label(k.rsplit(".", 1)[1]): count(v) for k, v in f.items() if "dropped_by_reason" in k and v
+    }
     if drops:
         st.subheader("Drops by reason (simulated requests)")
-        st.table({"reason": list(drops), "requests": list(drops.values())})
-    log = r.scaling_log[r.scaling_log["segment"] == segment]
-    st.subheader(f"Scaling decisions ({len(log)})")
-    st.dataframe(log.head(500), hide_index=True)
+        st.dataframe(
+            pd.DataFrame({"reason": list(drops), "requests": list(drops.values())}),
+            hide_index=True,
+        )
+    log = charts.scaling_rows(r, day)
+    st.subheader(f"Scaling decisions on this day ({len(log):,})")
+    st.dataframe(log.head(500), hide_index=True, width="stretch")

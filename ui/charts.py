@@ -1,19 +1,26 @@
 """Chart builders: a RunResult in, a plotly Figure out; no Streamlit, no arithmetic of record.
 
 Like a printer's plates: each function lays out figures the run already computed (or a plain
-view of its request sample), so the dashboard and the PDF memo print the same picture.
+view of its request sample), so the dashboard and the PDF memo print the same picture. Every
+builder sets its axis ranges from the data it draws (log axes in log10 units, as plotly wants
+them) and places SLO lines and labels inside those ranges.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from planner.formatting import label, ms
 from planner.run import RunResult
 
 PATH_COLOURS = {"edge": "#2f6f8f", "cloud": "#c0703c", "fallback": "#b5443b", "split": "#6a8f3a"}
+ARCH_COLOURS = ("#2f6f8f", "#c0703c", "#6a8f3a")
 LINE_COLOURS = {
     "edge_amortization": "#2f6f8f",
     "edge_power": "#5b93ad",
@@ -31,36 +38,85 @@ LAYOUT: dict[str, Any] = {
     "height": 380,
     "legend": {"orientation": "h", "y": -0.2},
 }
+BIN_MIN = 10
 
 
-def slo_lines(fig: go.Figure, r: RunResult, vertical: bool = True) -> None:
+def log_range(values: np.ndarray, extra: list[float]) -> list[float]:
+    """A log10 axis range holding the data's 0.1-99.9 % and every reference value."""
+    v = values[np.isfinite(values) & (values > 0)]
+    pts = [float(x) for x in extra if x and x > 0]
+    if v.size:
+        pts += [float(np.quantile(v, 0.001)), float(np.quantile(v, 0.999)), float(v.min())]
+        pts.append(float(v.max()))
+    if not pts:
+        return [0.0, 3.0]
+    lo, hi = math.log10(min(pts)), math.log10(max(pts))
+    pad = max(0.08, (hi - lo) * 0.05)
+    return [lo - pad, hi + pad]
+
+
+def slo_targets(r: RunResult) -> list[tuple[str, float]]:
     slo = r.scenario.slo
-    for name, value in (("p50", slo.p50_ms), ("p95", slo.p95_ms), ("p99", slo.p99_ms)):
-        if value is None:
-            continue
-        if vertical:
-            fig.add_vline(
-                x=value,
-                line_dash="dash",
-                line_color="#444",
-                annotation_text=f"SLO {name} {value:g} ms",
+    named = (("p50", slo.p50_ms), ("p95", slo.p95_ms), ("p99", slo.p99_ms))
+    return [(n, float(v)) for n, v in named if v is not None]
+
+
+def slo_lines(
+    fig: go.Figure, r: RunResult, axis: str = "x", log: bool = True, rng: list[float] | None = None
+) -> None:
+    """Dashed SLO lines: the line at the value, its label at log10(value) on a log axis (plotly
+    places annotations in axis units), so a label can never stretch the axis."""
+    for i, (name, value) in enumerate(slo_targets(r)):
+        pos = math.log10(value) if log else value
+        right = rng is not None and (pos - rng[0]) / max(rng[1] - rng[0], 1e-9) > 0.6
+        text = f"SLO {name} {ms(value)}"
+        line = {"dash": "dash", "color": "#444", "width": 1}
+        if axis == "x":
+            fig.add_shape(
+                type="line", x0=value, x1=value, y0=0, y1=1, xref="x", yref="paper", line=line
+            )
+            fig.add_annotation(
+                x=pos,
+                y=1 - 0.08 * i,
+                xref="x",
+                yref="paper",
+                text=text,
+                showarrow=False,
+                xanchor="right" if right else "left",
+                bgcolor="rgba(255,255,255,0.7)",
             )
         else:
-            fig.add_hline(
-                y=value,
-                line_dash="dash",
-                line_color="#444",
-                annotation_text=f"SLO {name} {value:g} ms",
+            fig.add_shape(
+                type="line", y0=value, y1=value, x0=0, x1=1, yref="y", xref="paper", line=line
             )
+            fig.add_annotation(
+                y=pos,
+                x=0.01 + 0.25 * i,
+                yref="y",
+                xref="paper",
+                text=text,
+                showarrow=False,
+                yanchor="bottom",
+                xanchor="left",
+                bgcolor="rgba(255,255,255,0.7)",
+            )
+
+
+def latency_sample(r: RunResult) -> pd.DataFrame:
+    s = r.sample
+    out: pd.DataFrame = s[s["path"].isin(list(PATH_COLOURS)) & np.isfinite(s["latency_ms"])]
+    return out
 
 
 def fig_latency_histogram(r: RunResult) -> go.Figure:
     """Latency distribution per path (log-spaced bins over the request sample)."""
-    df = r.sample[r.sample["path"].isin(list(PATH_COLOURS)) & r.sample["latency_ms"].notna()]
+    df = latency_sample(r)
     fig = go.Figure()
+    lat = df["latency_ms"].to_numpy(dtype=float)
+    rng = log_range(lat, [v for _, v in slo_targets(r)])
     if len(df):
-        lo, hi = max(df["latency_ms"].min(), 0.1), max(df["latency_ms"].max(), 1.0)
-        edges = np.logspace(np.log10(lo), np.log10(hi * 1.01), 50)
+        lo, hi = max(float(lat.min()), 1e-3), max(float(lat.max()), 1e-3) * 1.01
+        edges = np.logspace(math.log10(lo), math.log10(max(hi, lo * 1.01)), 50)
         for path, colour in PATH_COLOURS.items():
             part = df[df["path"] == path]
             if len(part):
@@ -76,18 +132,20 @@ def fig_latency_histogram(r: RunResult) -> go.Figure:
         **LAYOUT,
         title="Latency distribution per path",
         barmode="stack",
-        xaxis_title="end-to-end latency (ms, log)",
+        bargap=0,
+        xaxis_title="end-to-end latency (ms, log scale)",
         yaxis_title="requests / month",
     )
-    fig.update_xaxes(type="log")
-    slo_lines(fig, r)
+    fig.update_xaxes(type="log", range=rng)
+    fig.update_yaxes(rangemode="nonnegative")
+    slo_lines(fig, r, rng=rng)
     return fig
 
 
 def fig_latency_ecdf(r: RunResult) -> go.Figure:
     """Weighted ECDF per path, log axis."""
     fig = go.Figure()
-    df = r.sample[r.sample["latency_ms"].notna()]
+    df = latency_sample(r)
     for path, colour in PATH_COLOURS.items():
         part = df[df["path"] == path].sort_values("latency_ms")
         if len(part):
@@ -95,14 +153,16 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
             fig.add_scatter(
                 x=part["latency_ms"], y=cdf, name=path, mode="lines", line={"color": colour}
             )
+    rng = log_range(df["latency_ms"].to_numpy(dtype=float), [v for _, v in slo_targets(r)])
     fig.update_layout(
         **LAYOUT,
-        title="Latency ECDF per path",
-        xaxis_title="latency (ms, log)",
+        title="Share of requests within a latency, per path",
+        xaxis_title="latency (ms, log scale)",
         yaxis_title="share of requests",
     )
-    fig.update_xaxes(type="log")
-    slo_lines(fig, r)
+    fig.update_xaxes(type="log", range=rng)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    slo_lines(fig, r, rng=rng)
     return fig
 
 
@@ -111,93 +171,246 @@ def fig_latency_by_hour(r: RunResult) -> go.Figure:
     fig = go.Figure()
     for q, dash in (("p50", "solid"), ("p95", "dash"), ("p99", "dot")):
         fig.add_scatter(x=df["hour"], y=df[q], name=q, mode="lines+markers", line={"dash": dash})
+    vals = df[["p50", "p95", "p99"]].to_numpy(dtype=float).ravel()
+    rng = log_range(vals, [v for _, v in slo_targets(r)])
+    hours = len(df)
+    note = f" ({hours} simulated hour stands for the open hours)" if hours < 3 else ""
     fig.update_layout(
         **LAYOUT,
-        title="Latency across the day",
+        title="Latency across the day" + note,
         xaxis_title="hour of day",
-        yaxis_title="latency (ms)",
+        yaxis_title="latency (ms, log scale)",
     )
-    slo_lines(fig, r, vertical=False)
+    fig.update_xaxes(range=[0, 24], dtick=2)
+    fig.update_yaxes(type="log", range=rng)
+    slo_lines(fig, r, axis="y", log=True)
     return fig
 
 
-def fig_capacity(r: RunResult, segment: str | None = None) -> go.Figure:
-    """Replicas ready and provisioning, queues, fallback per minute, outages shaded."""
-    df = r.series if segment is None else r.series[r.series["segment"] == segment]
-    df = df[df["minute"] >= 0]
-    if segment is None and len(df):
-        df = df[df["segment"] == df["segment"].iloc[0]]
-    hours = df["minute"] / 60
-    fig = go.Figure()
-    fig.add_scatter(x=hours, y=df["replicas_ready"], name="replicas ready", line={"shape": "hv"})
-    fig.add_scatter(
-        x=hours,
-        y=df["replicas_provisioning"],
-        name="replicas provisioning",
-        line={"shape": "hv", "dash": "dot"},
+def capacity_days(r: RunResult) -> list[tuple[str, pd.DataFrame]]:
+    """The series cut into simulated days, each with its hour of day (0-24) for the x axis."""
+    out: list[tuple[str, pd.DataFrame]] = []
+    series = r.series[r.series["minute"] >= 0]
+    for seg in r.plan.segments:
+        part = series[series["segment"] == seg.label]
+        if part.empty:
+            continue
+        start_h = (seg.day_offset_s + seg.warmup_s) / 3600
+        absolute = start_h + part["minute"] / 60
+        days = (absolute // 24).astype(int)
+        for day in sorted(days.unique()):
+            one = part[days == day].assign(hour=absolute[days == day] - 24 * day)
+            name = seg.label if days.nunique() == 1 else day_label(int(day))
+            out.append((name, one))
+    return out
+
+
+def day_label(day: int) -> str:
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    return f"day {day + 1} ({names[day % 7]})"
+
+
+def busiest(days: list[tuple[str, pd.DataFrame]]) -> int:
+    """Index of the day with the most arrivals per simulated minute."""
+    if not days:
+        return 0
+    load = [float(df["arrivals"].mean()) for _, df in days]
+    return int(np.argmax(load))
+
+
+def binned(df: pd.DataFrame, minutes: int = BIN_MIN) -> pd.DataFrame:
+    """Means over ``minutes``-minute bins: a readable line instead of a wall of 0/1 spikes."""
+    key = (df["hour"] * 60 // minutes).astype(int)
+    cols = [
+        "replicas_ready",
+        "replicas_provisioning",
+        "pool_queue",
+        "edge_in_system",
+        "completed_fallback",
+        "dropped",
+        "gpu_utilization",
+        "arrivals",
+    ]
+    out = df.groupby(key)[cols].mean()
+    out["hour"] = out.index * minutes / 60
+    return out.reset_index(drop=True)
+
+
+def outage_spans(df: pd.DataFrame) -> list[tuple[float, float]]:
+    down = (df["links_down"].to_numpy() > 0).astype(int)
+    hours = df["hour"].to_numpy()
+    spans, start = [], None
+    for i, d in enumerate(down):
+        if d and start is None:
+            start = hours[i]
+        if not d and start is not None:
+            spans.append((float(start), float(hours[i])))
+            start = None
+    if start is not None:
+        spans.append((float(start), float(hours[-1]) + 1 / 60))
+    return spans
+
+
+def hour_span(df: pd.DataFrame | None) -> tuple[list[float], float]:
+    """0-24 for a simulated day; the simulated stretch itself when only hours were sampled."""
+    if df is None or df.empty:
+        return [0.0, 24.0], 3.0
+    lo, hi = float(df["hour"].min()), float(df["hour"].max()) + 1 / 60
+    if hi - lo >= 6:
+        return [0.0, 24.0], 3.0
+    return [math.floor(lo * 4) / 4, math.ceil(hi * 4) / 4], 0.25
+
+
+def count_axis(fig: go.Figure, row: int, top: float) -> None:
+    """A count axis: from 0, integer ticks."""
+    top = max(1.0, float(top) if math.isfinite(top) else 1.0)
+    dtick = max(1, math.ceil(top / 4))
+    fig.update_yaxes(range=[0, top * 1.15], dtick=dtick, tickformat=",d", row=row, col=1)
+
+
+def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
+    """Small multiples over one simulated day: replicas, queues, fallbacks, utilisation."""
+    days = capacity_days(r)
+    names = [n for n, _ in days]
+    idx = names.index(day) if day in names else busiest(days)
+    span, dtick = hour_span(days[idx][1] if days else None)
+    minutes = BIN_MIN if span[1] - span[0] >= 6 else 1
+    fig = make_subplots(
+        rows=4,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=(
+            "GPU replicas",
+            "requests waiting or in service",
+            "per minute" + (f" ({minutes}-minute means)" if minutes > 1 else ""),
+            "GPU utilisation",
+        ),
     )
-    fig.add_scatter(x=hours, y=df["pool_queue"], name="pool queue", yaxis="y2", opacity=0.7)
-    fig.add_scatter(x=hours, y=df["edge_in_system"], name="in devices", yaxis="y2", opacity=0.7)
-    fig.add_scatter(x=hours, y=df["completed_fallback"], name="fallbacks / min", yaxis="y2")
-    down = df["links_down"] > 0
-    if down.any():
-        fig.add_bar(
-            x=hours[down],
-            y=[1] * int(down.sum()),
-            name="link outage",
-            yaxis="y3",
-            marker_color="rgba(180,60,60,0.25)",
-            width=1 / 60,
+    title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
+    if days:
+        raw = days[idx][1]
+        b = binned(raw, minutes)
+        h = b["hour"]
+        step = {"shape": "hv"}
+        fig.add_scatter(x=h, y=b["replicas_ready"], name="replicas ready", line=step, row=1, col=1)
+        fig.add_scatter(
+            x=h,
+            y=b["replicas_provisioning"],
+            name="replicas starting",
+            line={**step, "dash": "dot"},
+            row=1,
+            col=1,
         )
-    label = segment or (df["segment"].iloc[0] if len(df) else "")
-    fig.update_layout(
-        **LAYOUT,
-        title=f"Fallback and capacity over time ({label})",
-        xaxis_title="hour of the simulated day",
-        yaxis={"title": "replicas"},
-        yaxis2={"title": "requests", "overlaying": "y", "side": "right"},
-        yaxis3={"overlaying": "y", "visible": False, "range": [0, 1]},
-    )
+        fig.add_scatter(x=h, y=b["pool_queue"], name="GPU pool queue", row=2, col=1)
+        fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=2, col=1)
+        fig.add_scatter(x=h, y=b["completed_fallback"], name="fallbacks / min", row=3, col=1)
+        fig.add_scatter(x=h, y=b["dropped"], name="drops / min", row=3, col=1)
+        fig.add_scatter(x=h, y=b["gpu_utilization"] * 100, name="GPU utilisation", row=4, col=1)
+        for x0, x1 in outage_spans(raw):
+            fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(180,60,60,0.2)", line_width=0, row=3, col=1)
+        count_axis(fig, 1, raw[["replicas_ready", "replicas_provisioning"]].to_numpy().max())
+        count_axis(fig, 2, b[["pool_queue", "edge_in_system"]].to_numpy().max())
+        fig.update_yaxes(
+            range=[
+                0,
+                max(1.0, float(b[["completed_fallback", "dropped"]].to_numpy().max())) * 1.15,
+            ],
+            rangemode="nonnegative",
+            row=3,
+            col=1,
+        )
+    fig.update_yaxes(range=[0, 100], ticksuffix=" %", row=4, col=1)
+    for row in range(1, 5):
+        fig.update_xaxes(range=span, dtick=dtick, row=row, col=1)
+    sampled = " (the simulated hour stands for every open hour)" if minutes == 1 else ""
+    fig.update_xaxes(title_text="hour of day" + sampled, row=4, col=1)
+    layout = {**LAYOUT, "height": 720, "legend": {"orientation": "h", "y": -0.08}}
+    fig.update_layout(**layout, title=title)
     return fig
+
+
+def scaling_rows(r: RunResult, day: str | None = None) -> pd.DataFrame:
+    """The scaling log of one day with times as hh:mm of that day (warm-up entries dropped)."""
+    days = capacity_days(r)
+    names = [n for n, _ in days]
+    idx = names.index(day) if day in names else busiest(days)
+    if not days:
+        return pd.DataFrame(columns=["time", "replicas", "reason"])
+    name = names[idx]
+    log = r.scaling_log[r.scaling_log["time_s"] >= 0]
+    rows = []
+    for seg in r.plan.segments:
+        part = log[log["segment"] == seg.label]
+        start_h = (seg.day_offset_s + seg.warmup_s) / 3600
+        for t, a, b, why in zip(
+            part["time_s"], part["from"], part["to"], part["reason"], strict=True
+        ):
+            hour = start_h + t / 3600
+            d = int(hour // 24)
+            if (seg.label == name) or (day_label(d) == name):
+                minute = int((hour - 24 * d) * 60)
+                rows.append(
+                    {
+                        "time": f"{minute // 60:02d}:{minute % 60:02d}",
+                        "replicas": f"{int(a)} → {int(b)}",
+                        "reason": str(why),
+                    }
+                )
+    return pd.DataFrame(rows, columns=["time", "replicas", "reason"])
 
 
 def fig_cost_breakdown(r: RunResult) -> go.Figure:
     """Monthly cost of each architecture, stacked by line."""
-    breakdowns = r.extras.get("cost_breakdowns", {})
-    names = {"own": "this scenario", "edge_only": "edge-only", "cloud_only": "cloud-only"}
-    archs = [k for k in ("own", "edge_only", "cloud_only") if k in breakdowns]
     fig = go.Figure()
+    archs = r.verdict.architectures if r.verdict else ()
     for line, colour in LINE_COLOURS.items():
         fig.add_bar(
-            x=[names[a] for a in archs],
-            y=[breakdowns[a].monthly_usd[line] for a in archs],
-            name=line.replace("_", " "),
+            x=[a.name for a in archs],
+            y=[a.cost.monthly_usd[line] for a in archs],
+            name=label(line),
             marker_color=colour,
         )
+    top = max([a.monthly_usd for a in archs] + [1.0])
     fig.update_layout(
         **LAYOUT, barmode="stack", title="Monthly cost by line", yaxis_title="USD / month"
     )
+    fig.update_yaxes(range=[0, top * 1.1], tickprefix="$", tickformat=",.0f")
     return fig
 
 
 def fig_tco(r: RunResult) -> go.Figure:
     """Cumulative cash over the horizon, with the break-even month."""
-    breakdowns = r.extras.get("cost_breakdowns", {})
-    names = {"own": "this scenario", "edge_only": "edge-only", "cloud_only": "cloud-only"}
     fig = go.Figure()
-    for key, name in names.items():
-        if key in breakdowns:
-            cum = breakdowns[key].cumulative_usd
-            fig.add_scatter(x=list(range(len(cum))), y=cum, name=name, mode="lines")
-    be = r.extras.get("cost", {}).get("break_even_month")
+    archs = r.verdict.architectures if r.verdict else ()
+    months = 12
+    top = 1.0
+    for a, colour in zip(archs, ARCH_COLOURS, strict=False):
+        cum = a.cost.cumulative_usd
+        months = max(months, len(cum) - 1)
+        top = max(top, max(cum))
+        fig.add_scatter(
+            x=list(range(len(cum))), y=cum, name=a.name, mode="lines", line={"color": colour}
+        )
+    be = r.verdict.break_even_month if r.verdict else None
     if be is not None:
-        fig.add_vline(x=be, line_dash="dash", annotation_text=f"break-even month {be}")
+        fig.add_shape(type="line", x0=be, x1=be, y0=0, y1=1, yref="paper", line={"dash": "dash"})
+        fig.add_annotation(
+            x=be,
+            y=0.95,
+            yref="paper",
+            text=f"break-even month {be}",
+            showarrow=False,
+            xanchor="left" if be < months / 2 else "right",
+        )
     fig.update_layout(
         **LAYOUT,
         title="Cumulative cost (cash, capex up front)",
         xaxis_title="month",
         yaxis_title="USD",
     )
+    fig.update_xaxes(range=[0, months], dtick=6)
+    fig.update_yaxes(range=[0, top * 1.08], tickprefix="$", tickformat=",.0f")
     return fig
 
 
@@ -209,20 +422,30 @@ def fig_break_even_volume(rows: list[dict[str, float]]) -> go.Figure:
     fig.update_layout(
         **LAYOUT,
         title="Monthly cost across volumes (simulated)",
-        xaxis_title="requests / month (log)",
+        xaxis_title="requests / month (log scale)",
         yaxis_title="USD / month",
     )
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", range=log_range(np.asarray(vols, dtype=float), []))
+    fig.update_yaxes(rangemode="nonnegative", tickprefix="$", tickformat=",.0f")
     return fig
 
 
-def fig_compare(rows: list[dict[str, Any]], labels: list[str]) -> go.Figure:
-    wanted = ("p95 latency (ms)", "p99 latency (ms)")
+def fig_compare(r: RunResult) -> go.Figure:
+    """Tail latency of each architecture (log scale) with the SLO target."""
     fig = go.Figure()
-    for row in rows:
-        if row["figure"] in wanted:
-            fig.add_bar(x=labels, y=[row[lab] for lab in labels], name=row["figure"])
+    archs = r.verdict.architectures if r.verdict else ()
+    names = [a.name for a in archs]
+    vals: list[float] = []
+    for q in ("p95", "p99"):
+        ys = [a.get(f"latency_ms.{q}") for a in archs]
+        vals += ys
+        fig.add_bar(x=names, y=ys, name=f"{q} latency", text=[ms(y) for y in ys])
     fig.update_layout(
-        **LAYOUT, barmode="group", title="Tail latency by architecture", yaxis_title="ms"
+        **LAYOUT,
+        barmode="group",
+        title="Tail latency by architecture",
+        yaxis_title="ms (log scale)",
     )
+    fig.update_yaxes(type="log", range=log_range(np.asarray(vals), [v for _, v in slo_targets(r)]))
+    slo_lines(fig, r, axis="y", log=True)
     return fig

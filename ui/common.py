@@ -1,18 +1,35 @@
-"""Helpers shared by the pages: the current result, messages, and number formatting."""
+"""Helpers shared by the pages: the current result and the notices above it.
+
+Numbers are formatted by ``planner.formatting`` (the same style sheet as the memo and the CLI).
+"""
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
+from planner.formatting import interval, ms, pct, usd
 from planner.run import RunResult
+
+__all__ = ["ci_text", "ms", "notices", "pct", "result", "usd"]
+
+
+def notices() -> None:
+    """Form errors, stale results and link messages, at the top of the main area."""
+    err = st.session_state.get("form_error")
+    if err:
+        st.error("Not applied; the previous scenario stays in force:\n\n" + err)
+    if st.session_state.get("stale"):
+        st.warning(
+            "Results are stale: the inputs in the sidebar differ from the run shown here. "
+            "Press **Run** to simulate them."
+        )
+    for msg in st.session_state.get("link_messages") or []:
+        st.warning(f"Link: {msg}")
 
 
 def result() -> RunResult | None:
     """The current run, or None after showing why there is none."""
-    for msg in st.session_state.get("link_messages") or []:
-        st.warning(f"Link: {msg}")
+    notices()
     err = st.session_state.get("run_error")
     if err:
         st.error(f"Not simulated: {err}")
@@ -21,25 +38,7 @@ def result() -> RunResult | None:
     return r
 
 
-def num(x: float | None, digits: int = 0, unit: str = "") -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:,.{digits}f}{unit}"
-
-
-def ms(x: float | None) -> str:
-    if x is None or math.isnan(x):
-        return "n/a"
-    return f"{x / 1000:,.2f} s" if x >= 10_000 else f"{x:,.1f} ms"
-
-
-def pct(x: float | None) -> str:
-    return "n/a" if x is None or math.isnan(x) else f"{x * 100:.1f} %"
-
-
 def ci_text(r: RunResult, key: str, fmt: str = "ms") -> str:
+    f = {"ms": ms, "pct": pct, "usd": usd}[fmt]
     ci = r.ci95.get(key)
-    if not ci:
-        return "one replication: no interval"
-    f = {"ms": ms, "pct": pct, "usd": lambda v: f"${v:,.0f}"}[fmt]
-    return f"95 % CI {f(ci[0])} – {f(ci[1])}"
+    return f"95 % CI {interval(ci, f)}" if ci else interval(None, f)

@@ -1,31 +1,42 @@
-"""Compare: edge-only, cloud-only and hybrid side by side on the same traffic."""
+"""Compare: edge-only, cloud-only and the hybrid side by side on the same traffic, exactly the
+figures the decision scored (read from the run's verdict, not simulated again)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from planner.compare import compare, table
+from planner.compare import verdict_rows
+from planner.formatting import cell
 from ui import charts
 from ui.common import result
-from ui.state import canonical
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_compare(scenario_json: str) -> tuple[list[dict[str, object]], list[str]]:
-    from planner.scenario import Scenario
-
-    runs = compare(Scenario.model_validate_json(scenario_json))
-    return table(runs), [v.label for v in runs]
 
 
 def render() -> None:
     st.title("Compare architectures")
     r = result()
-    if r is None:
+    if r is None or r.verdict is None:
         return
-    st.caption("Each variant keeps the scenario's seed: identical traffic and random numbers.")
-    with st.spinner("simulating the three architectures..."):
-        rows, labels = cached_compare(canonical(r.scenario))
-    st.dataframe(pd.DataFrame(rows).round(3), hide_index=True)
-    st.plotly_chart(charts.fig_compare(rows, labels), use_container_width=True)
+    v = r.verdict
+    st.caption(
+        "Each architecture runs on the scenario's seed: identical traffic and random numbers. "
+        f"Recommended: {v.recommended.name} ({v.decision.architecture})."
+    )
+    llm = r.scenario.workload.is_llm
+    names = [a.name for a in v.architectures]
+    rows = [
+        {"figure": row["figure"], **{n: cell(row["kind"], row[n], llm) for n in names}}
+        for row in verdict_rows(v)
+    ]
+    df = pd.DataFrame(rows)
+    best = v.recommended.name
+    styled = df.style.set_properties(subset=[best], **{"background-color": "#e6f2e6"})
+    st.dataframe(styled, hide_index=True, width="stretch", height=36 * (len(df) + 1) + 4)
+    for option, by in v.decision.dominated.items():
+        st.caption(f"{option} is dominated by {by} (no better on cost, SLO attainment or gaps).")
+    for a in v.architectures:
+        if a.sizing is not None:
+            st.caption(a.sizing.text(a.name))
+    for name, why in v.missing:
+        st.warning(f"{name} is not compared: {why}")
+    st.plotly_chart(charts.fig_compare(r), width="stretch")

@@ -2,67 +2,104 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
-from planner.compliance import CHECKLIST, quick_decisions
+from planner.compliance import CHECKLIST, item_status, quick_decisions
 from planner.errors import ScenarioError
+from planner.formatting import count, label
 from planner.presets import apply_overrides
+from planner.scenario import Scenario
 from ui import state
 from ui.common import result
 
-STATUSES = ["done", "planned", "gap", "not_applicable"]
+STATUSES = ["done", "planned", "gap", "not applicable"]
+ARCHS = {"edge": "edge fleet", "cloud": "cloud pool"}
+
+
+def to_status(text: str) -> str:
+    return "not_applicable" if text == "not applicable" else text
+
+
+def changed_answers(s: Scenario, edited: pd.DataFrame) -> dict[str, Any]:
+    """Only the answers that differ from what the scenario already says (a short link)."""
+    updates: dict[str, Any] = {}
+    bare = apply_overrides(s, {"compliance.edge": {}, "compliance.cloud": {}})
+    for arch in ARCHS:
+        given = dict(getattr(s.compliance, arch))
+        for it, (_, row) in zip(CHECKLIST, edited.iterrows(), strict=True):
+            new = to_status(str(row[ARCHS[arch]]))
+            if new == item_status(s, it, arch):
+                continue
+            if new == item_status(bare, it, arch):
+                given.pop(it.id, None)
+            else:
+                given[it.id] = new
+        if given != dict(getattr(s.compliance, arch)):
+            updates[f"compliance.{arch}"] = given
+    return updates
 
 
 def render() -> None:
     st.title("Compliance and risk")
     r = result()
-    if r is None:
+    if r is None or r.verdict is None:
         return
-    comp = r.extras["compliance"]
-    if r.scenario.workload.sensitive_share > 0:
-        if comp["residency_verified"]:
+    v, s = r.verdict, r.scenario
+    chk = v.checklist
+    if s.workload.sensitive_share > 0:
+        left = count(r.figures["sensitive_left_site"])
+        if chk.residency_verified:
             st.success(
-                f"Residency verified in the simulation: {int(r.figures['sensitive_left_site'])} "
-                "sensitive requests crossed a site's link."
+                f"Residency verified in the simulation: {left} sensitive requests left a site."
             )
         else:
-            st.error(f"{int(r.figures['sensitive_left_site'])} sensitive requests left their site.")
+            st.error(f"{left} sensitive requests left their site.")
     df = pd.DataFrame(
         [
-            {"id": i["id"], "item": i["title"], "edge": i["edge"], "cloud": i["cloud"]}
-            for i in comp["items"]
+            {
+                "item": it.title,
+                **{name: label(chk.status[it.id][a]) for a, name in ARCHS.items()},
+            }
+            for it in CHECKLIST
         ]
     )
     edited = st.data_editor(
         df,
         hide_index=True,
-        disabled=["id", "item"],
+        disabled=["item"],
         key="checklist_editor",
+        width="stretch",
         column_config={
-            a: st.column_config.SelectboxColumn(a, options=STATUSES) for a in ("edge", "cloud")
+            "item": st.column_config.TextColumn("item", width="large"),
+            **{
+                name: st.column_config.SelectboxColumn(name, options=STATUSES, width="small")
+                for name in ARCHS.values()
+            },
         },
     )
     if st.button("Apply checklist answers"):
-        updates = {
-            f"compliance.{a}": {row["id"]: row[a] for _, row in edited.iterrows()}
-            for a in ("edge", "cloud")
-        }
-        try:
-            state.set_scenario(apply_overrides(state.scenario(), updates))
-            st.rerun()
-        except ScenarioError as exc:
-            st.error(str(exc))
-    st.markdown(
-        "**Gaps** — edge: "
-        + (", ".join(comp["gaps"]["edge"]) or "none")
-        + " · cloud: "
-        + (", ".join(comp["gaps"]["cloud"]) or "none")
-    )
+        updates = changed_answers(s, edited)
+        if updates:
+            try:
+                state.set_scenario(apply_overrides(state.scenario(), updates))
+                st.session_state["link_messages"] = []
+                st.rerun()
+            except ScenarioError as exc:
+                st.error(str(exc))
+    st.markdown("**Gaps of each architecture**")
+    for a in v.architectures:
+        gaps = ", ".join(label(g) for g in a.gaps) or "none"
+        st.markdown(f"- {a.name}: {gaps}")
     with st.expander("What each item means"):
         for it in CHECKLIST:
             st.markdown(f"**{it.title}** — edge: {it.edge_practice}; cloud: {it.cloud_practice}")
     st.subheader("Ten quick decisions (from the scenario and the simulation)")
-    st.dataframe(pd.DataFrame(quick_decisions(r.scenario, r.figures)), hide_index=True)
+    # st.table wraps long text; a dataframe cell would cut it off
+    st.table(
+        pd.DataFrame(quick_decisions(s, r.figures)).drop(columns=["from"]).set_index("question")
+    )
     st.subheader("Risk matrix")
-    st.dataframe(pd.DataFrame(comp["risks"]), hide_index=True)
+    st.table(pd.DataFrame(chk.risks).drop(columns=["id"]).set_index("risk"))

@@ -1,5 +1,5 @@
-"""Cost: monthly breakdown, cumulative TCO with the break-even month, cost per 1,000 requests,
-and the break-even volume found by running the engine across volumes."""
+"""Cost: monthly breakdown per architecture, cumulative TCO with the break-even month, unit
+costs, how the GPU line is billed, and the break-even volume found by running the engine."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from planner.compare import break_even_volume
-from planner.cost import busy_vs_billed_note
+from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
+from planner.formatting import compact, label, per_requests, usd
 from ui import charts
 from ui.common import result
 from ui.state import canonical
@@ -23,45 +24,75 @@ def cached_break_even(scenario_json: str) -> tuple[list[dict[str, float]], float
 def render() -> None:
     st.title("Cost")
     r = result()
-    if r is None:
+    if r is None or r.verdict is None:
         return
-    cost = r.extras["cost"]
+    v = r.verdict
     c1, c2 = st.columns(2)
-    c1.plotly_chart(charts.fig_cost_breakdown(r), use_container_width=True)
-    c2.plotly_chart(charts.fig_tco(r), use_container_width=True)
+    c1.plotly_chart(charts.fig_cost_breakdown(r), width="stretch")
+    c2.plotly_chart(charts.fig_tco(r), width="stretch")
+    years = v.architectures[0].cost.horizon_years
     rows = [
         {
-            "architecture": name,
-            "monthly (USD)": round(b.monthly_usd["total"], 2),
-            "capex (USD)": round(b.capex_usd),
-            "first year (USD)": round(b.first_year_usd),
-            f"{b.horizon_years}-year (USD)": round(b.horizon_usd),
-            "per 1,000 requests (USD)": round(b.per_1k_requests_usd, 4),
+            "architecture": a.name + (" (recommended)" if a is v.recommended else ""),
+            "monthly": usd(a.monthly_usd),
+            "capex": usd(a.cost.capex_usd),
+            "first year": usd(a.cost.first_year_usd),
+            f"{years}-year": usd(a.horizon_usd),
+            "unit cost": per_requests(a.monthly_usd, a.get("requests_per_month.arrived")),
         }
-        for name, b in r.extras["cost_breakdowns"].items()
+        for a in v.architectures
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    be = cost["break_even_month"]
-    when = be if be is not None else "none in the horizon"
-    st.caption(f"Break-even month (edge-first vs cloud-first): {when}")
-    st.subheader("Monthly cost lines (this scenario)")
-    st.dataframe(pd.DataFrame([cost["monthly_usd"]]).T.rename(columns={0: "USD / month"}))
-    st.subheader("GPU-hours and the bill (this scenario)")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    be = v.break_even_month
+    st.caption(
+        "Break-even month (edge-first against cloud-only): "
+        + (f"month {be}" if be is not None else f"none within {years} years")
+    )
+    st.subheader("Monthly cost lines")
+    lines = [*EDGE_LINES, *CLOUD_LINES]
+    table = {"line": [label(x) for x in lines] + ["total"]}
+    for a in v.architectures:
+        table[a.name] = [usd(a.cost.monthly_usd[x]) for x in lines] + [usd(a.monthly_usd)]
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    for a in v.architectures:
+        billing = a.gpu_billing()
+        if billing:
+            st.caption(f"GPU line of {a.name}: {billing}")
+    cost = r.extras["cost"]
     if cost["gpu_bill"]:
+        st.subheader("GPU-hours and the bill (this scenario)")
         hours = cost["gpu_hours"]
         st.dataframe(
-            pd.DataFrame([hours]).rename(index={0: "GPU-hours / month"}).T,
-            use_container_width=False,
+            pd.DataFrame(
+                {"GPU-hours a month": [f"{h:,.1f}" for h in hours.values()]},
+                index=[label(k) for k in hours],
+            )
         )
-        st.dataframe(pd.DataFrame(cost["gpu_bill"]), hide_index=True)
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "billing": label(str(row["billing"])),
+                        "billed GPU-hours": f"{float(row['billed_gpu_hours']):,.1f}",
+                        "price per GPU-hour": usd(float(row["usd_per_gpu_hour"]), True),
+                        "GPU line": usd(float(row["usd"]), True),
+                    }
+                    for row in cost["gpu_bill"]
+                ]
+            ),
+            hide_index=True,
+        )
         st.caption(busy_vs_billed_note(hours))
     st.subheader("Break-even volume")
-    if st.button("Simulate across volumes (edge-only vs cloud-only, x0.1 to x10)"):
+    volume = r.scenario.workload.requests_per_month
+    if st.button(
+        f"Simulate across volumes (edge-only vs cloud-only, x0.1 to x10 of {compact(volume)})"
+    ):
         with st.spinner("simulating 10 runs..."):
             rows_v, crossing = cached_break_even(canonical(r.scenario))
-        st.plotly_chart(charts.fig_break_even_volume(rows_v), use_container_width=True)
+        st.plotly_chart(charts.fig_break_even_volume(rows_v), width="stretch")
         st.write(
-            f"Edge-only and cloud-only cost the same at about {crossing:,.0f} requests a month."
+            f"Edge-only and cloud-only cost the same at about {compact(crossing)} requests a month."
             if crossing
             else "The two cost curves do not cross in this range."
         )

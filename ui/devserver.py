@@ -27,8 +27,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(port: int, timeout_s: float = 60) -> tuple[subprocess.Popen[bytes], str]:
-    """``streamlit run app.py`` on 127.0.0.1:port; returns once /_stcore/health answers ok."""
+def start(
+    port: int, timeout_s: float = 60, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``streamlit run app.py`` on 127.0.0.1:port; returns once /_stcore/health answers ok.
+    With ``log`` the server's output (warnings included) goes to that file."""
+    sink = log.open("wb") if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -44,8 +48,8 @@ def start(port: int, timeout_s: float = 60) -> tuple[subprocess.Popen[bytes], st
             "127.0.0.1",
         ],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=sink,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + timeout_s

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from planner.formatting import ms, pct, ttft
 from simulations.records import PATHS
 from ui import charts
-from ui.common import ms, pct, result
+from ui.common import result
+
+QS = ("mean", "p50", "p95", "p99")
 
 
 def render() -> None:
@@ -17,14 +20,10 @@ def render() -> None:
         return
     f = r.figures
     c1, c2 = st.columns(2)
-    c1.plotly_chart(charts.fig_latency_histogram(r), use_container_width=True)
-    c2.plotly_chart(charts.fig_latency_ecdf(r), use_container_width=True)
+    c1.plotly_chart(charts.fig_latency_histogram(r), width="stretch")
+    c2.plotly_chart(charts.fig_latency_ecdf(r), width="stretch")
     rows = [
-        {
-            "path": "all",
-            "share": pct(1.0),
-            **{q: ms(f[f"latency_ms.{q}"]) for q in ("mean", "p50", "p95", "p99")},
-        }
+        {"path": "all requests", "share": pct(1.0), **{q: ms(f[f"latency_ms.{q}"]) for q in QS}}
     ]
     for path in PATHS:
         share = f[f"latency_ms_by_path.{path}.share"]
@@ -33,18 +32,18 @@ def render() -> None:
                 {
                     "path": path,
                     "share": pct(share),
-                    **{
-                        q: ms(f[f"latency_ms_by_path.{path}.{q}"])
-                        for q in ("mean", "p50", "p95", "p99")
-                    },
+                    **{q: ms(f[f"latency_ms_by_path.{path}.{q}"]) for q in QS},
                 }
             )
-    st.subheader("Percentiles")
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    st.subheader("Percentiles of this scenario's routing")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.subheader("Time to first token")
     if r.scenario.workload.is_llm:
-        st.subheader("Time to first token")
         st.dataframe(
-            pd.DataFrame([{q: ms(f[f"ttft_ms.{q}"]) for q in ("mean", "p50", "p95", "p99")}]),
+            pd.DataFrame([{q: ttft(f.get(f"ttft_ms.{q}")) for q in QS}]),
             hide_index=True,
+            width="stretch",
         )
-    st.plotly_chart(charts.fig_latency_by_hour(r), use_container_width=True)
+    else:
+        st.caption(f"{ttft(None, False)}: vision requests return one answer, no token stream.")
+    st.plotly_chart(charts.fig_latency_by_hour(r), width="stretch")

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
+import ipaddress
+import os
 import threading
+import tomllib
 import warnings
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import plotly.graph_objects as go
 from fpdf import FPDF
@@ -23,7 +27,10 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from planner import __version__
 from planner.catalog import iter_figures, load_catalog
+from planner.compliance import CHECKLIST
+from planner.formatting import count, interval, label, ms, number, pct, usd
 from planner.run import RunResult
+from planner.verdict import Verdict
 from ui import charts
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
@@ -65,14 +72,14 @@ def _kaleido_started() -> bool:
     return True
 
 
-def fig_png(fig: go.Figure, width: int = 900, height: int = 420) -> bytes:
+def fig_png(fig: go.Figure, width: int = 900, height: int = 420, scale: float = 1) -> bytes:
     """PNG of a plotly figure: kaleido (one server, behind a lock), else matplotlib."""
     try:
         with _KALEIDO_LOCK:
             _kaleido_started()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return bytes(fig.to_image(format="png", width=width, height=height, scale=1))
+                return bytes(fig.to_image(format="png", width=width, height=height, scale=scale))
     except Exception:  # no Chromium: draw the same traces with matplotlib
         return matplotlib_png(fig, width, height)
 
@@ -134,12 +141,14 @@ class Memo(FPDF):
             0, 4.6, safe(text, 2000), new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.WORD
         )
 
-    def table_rows(self, header: list[str], rows: list[list[str]], widths: list[float]) -> None:
-        self.set_font("DejaVu", "", 8)
+    def table_rows(
+        self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 8
+    ) -> None:
+        self.set_font("DejaVu", "", size)
         with self.table(
             col_widths=widths,
             text_align="LEFT",
-            line_height=4.4,
+            line_height=size * 0.55,
             wrapmode=WrapMode.WORD,
             first_row_as_headings=True,
         ) as t:
@@ -151,60 +160,182 @@ class Memo(FPDF):
     def image_png(self, png: bytes, w: float = 180) -> None:
         self.image(io.BytesIO(png), w=w)
 
-    def chart(self, title: str, fig: go.Figure) -> None:
-        """A heading and its chart kept on one page."""
-        if self.get_y() + 95 > self.h - self.b_margin:
+    def chart_pair(self, left: tuple[str, go.Figure], right: tuple[str, go.Figure], h: int) -> None:
+        """Two charts side by side, each 88 mm wide (on a new page when they do not fit)."""
+        w_mm, w_px = 88.0, 640
+        h_mm = w_mm * h / w_px
+        if self.get_y() + h_mm + 10 > self.h - self.b_margin:
             self.add_page()
+        y = self.get_y() + 2
+        for k, (title, fig) in enumerate((left, right)):
+            x = self.l_margin + k * (w_mm + 4)
+            self.set_xy(x, y)
+            self.set_font("DejaVu", "B", 10)
+            self.cell(w_mm, 6, safe(title))
+            png = fig_png(fig.update_layout(height=h, title=None, margin={"t": 20}), w_px, h, 2)
+            self.image(io.BytesIO(png), x=x, y=y + 6, w=w_mm)
+        self.set_xy(self.l_margin, y + 6 + h_mm + 2)
+
+    def chart(self, title: str, fig: go.Figure, height_px: int = 420) -> None:
+        """A heading and its chart on one page: shrunk to the room left when at least 60 % of
+        it fits (no half-empty page before it), else on a new page."""
+        full_w = 180.0
+        full_h = full_w * height_px / 900
+        room = self.h - self.b_margin - self.get_y() - 10
+        if room < 0.6 * full_h:
+            self.add_page()
+            room = self.h - self.b_margin - self.get_y() - 10
+        w = full_w * min(1.0, room / full_h)
         self.heading(title)
-        self.image_png(fig_png(fig))
+        self.image(
+            io.BytesIO(fig_png(fig, 900, height_px)), w=w, x=self.l_margin + (full_w - w) / 2
+        )
 
 
 def fmt_ms(x: float) -> str:
-    if math.isnan(x):
-        return "n/a"
-    return f"{x / 1000:,.2f} s" if x >= 10_000 else f"{x:,.1f} ms"
+    return ms(x)
 
 
-def fmt_ci(r: RunResult, key: str, f: object) -> str:
+def fmt_ci(r: RunResult, key: str, f: Callable[[float], str]) -> str:
     ci = r.ci95.get(key)
-    return f"{f(ci[0])} – {f(ci[1])}" if ci else "single replication"  # type: ignore[operator]
+    return interval(ci, f) if ci else "single replication"
 
 
 def kpi_rows(r: RunResult) -> list[list[str]]:
-    f, cost = r.figures, r.extras["cost"]
-
-    def pct(x: float) -> str:
-        return "n/a" if math.isnan(x) else f"{x * 100:.1f} %"
-
+    """This scenario's own routing: every headline figure with its 95 % interval."""
+    f = r.figures
+    own = r.verdict.own if r.verdict else None
     rows = [
-        ["p50 latency", fmt_ms(f["latency_ms.p50"]), fmt_ci(r, "latency_ms.p50", fmt_ms)],
-        ["p95 latency", fmt_ms(f["latency_ms.p95"]), fmt_ci(r, "latency_ms.p95", fmt_ms)],
-        ["p99 latency", fmt_ms(f["latency_ms.p99"]), fmt_ci(r, "latency_ms.p99", fmt_ms)],
+        ["p50 latency", ms(f["latency_ms.p50"]), fmt_ci(r, "latency_ms.p50", ms)],
+        ["p95 latency", ms(f["latency_ms.p95"]), fmt_ci(r, "latency_ms.p95", ms)],
+        ["p99 latency", ms(f["latency_ms.p99"]), fmt_ci(r, "latency_ms.p99", ms)],
         ["SLO attainment", pct(f["slo_attainment"]), fmt_ci(r, "slo_attainment", pct)],
         ["fallback rate", pct(f["fallback_rate"]), fmt_ci(r, "fallback_rate", pct)],
+        ["drop rate", pct(f["drop_rate"]), fmt_ci(r, "drop_rate", pct)],
         [
             "GPU hours / month",
-            f"{f['cloud.gpu_hours']:,.1f}",
-            fmt_ci(r, "cloud.gpu_hours", lambda v: f"{v:,.1f}"),
-        ],
-        ["monthly cost", f"${cost['monthly_usd']['total']:,.0f}", "from the simulated month"],
-        [
-            f"{cost['horizon_years']}-year TCO",
-            f"${cost['horizon_usd']:,.0f}",
-            "cash, capex up front",
+            number(f["cloud.gpu_hours"], 1, " h"),
+            fmt_ci(r, "cloud.gpu_hours", lambda v: number(v, 1, " h")),
         ],
     ]
-    if "ttft_ms.p95" in f:
+    if own is not None:
+        rows.append(["monthly cost", usd(own.monthly_usd), "from the simulated month"])
+        years = own.cost.horizon_years
+        rows.append([f"{years}-year TCO", usd(own.horizon_usd), "cash, capex up front"])
+    if r.scenario.workload.is_llm and "ttft_ms.p95" in f:
         rows.insert(
-            3,
-            ["p95 time to first token", fmt_ms(f["ttft_ms.p95"]), fmt_ci(r, "ttft_ms.p95", fmt_ms)],
+            3, ["p95 time to first token", ms(f["ttft_ms.p95"]), fmt_ci(r, "ttft_ms.p95", ms)]
         )
     return rows
+
+
+def configured_base_url() -> str | None:
+    """PLANNER_BASE_URL, else ``base_url`` in .streamlit/secrets.toml (cwd, then home)."""
+    env = os.environ.get("PLANNER_BASE_URL", "").strip()
+    if env:
+        return env
+    for folder in (Path.cwd(), Path.home()):
+        path = folder / ".streamlit" / "secrets.toml"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        value = data.get("base_url")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def memo_link(served_link: str) -> str:
+    """The reopen link on the configured public address (the served address otherwise)."""
+    base = configured_base_url()
+    if not base:
+        return served_link
+    query = urlsplit(served_link).query
+    return base.rstrip("/") + "/?" + query if query else base
+
+
+def is_local(link: str) -> bool:
+    host = (urlsplit(link).hostname or "").lower()
+    if not host or host in ("localhost", "0.0.0.0", "::1") or host.endswith(".local"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private or ip.is_link_local
+
+
+def summary_table(v: Verdict) -> tuple[list[str], list[list[str]]]:
+    header = ["architecture", "monthly", "3-year cost", "SLO met", "p95", "drops"]
+    rows = []
+    for a in v.architectures:
+        mark = " (recommended)" if a is v.recommended else ""
+        rows.append(
+            [
+                a.name + mark,
+                usd(a.monthly_usd),
+                usd(a.three_year_usd),
+                pct(a.get("slo_attainment")),
+                ms(a.get("latency_ms.p95")),
+                pct(a.get("drop_rate")),
+            ]
+        )
+    return header, rows
+
+
+def executive_summary(pdf: Memo, r: RunResult, v: Verdict) -> None:
+    """Page 1: the decision, each option's cost and SLO attainment, reasons, risks, flips."""
+    best = v.recommended
+    pdf.set_font("DejaVu", "B", 13)
+    pdf.multi_cell(
+        0,
+        7,
+        safe(f"Recommendation: {v.decision.architecture} ({best.name})"),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.para(
+        f"{best.name}: {usd(best.monthly_usd)} a month, {usd(best.three_year_usd)} over 3 years, "
+        f"{pct(best.get('slo_attainment'))} of requests meet the SLO "
+        f"(it asks for {pct(v.required_level, 0)}).",
+        10,
+    )
+    pdf.heading("The options on the same traffic")
+    header, rows = summary_table(v)
+    pdf.table_rows(header, rows, [52, 24, 28, 22, 24, 20])
+    for a in v.architectures:
+        if a.sizing is not None:
+            pdf.para(a.sizing.text(label(a.key)), 8)
+    for name, why in v.missing:
+        pdf.para(f"{name} is not compared: {why}", 8)
+    pdf.heading("Why")
+    for reason in v.decision.reasons[:3]:
+        pdf.para(f"• {reason}")
+    pdf.heading("Top risks")
+    risks = [f"Against it: {flag}" for flag in v.decision.flags[:2]]
+    ranked = sorted(
+        v.checklist.risks,
+        key=lambda x: (x["likelihood"] != "high", x.get("impact") != "high"),
+    )
+    risks += [
+        f"{x['risk']} (likelihood {x['likelihood']}, impact {x.get('impact', 'n/a')}): "
+        f"{x['mitigation']}"
+        for x in ranked[: max(1, 3 - len(risks))]
+    ]
+    for risk in risks:
+        pdf.para(f"• {risk}")
+    pdf.heading("What would flip the decision")
+    for flip in v.flips[:4]:
+        pdf.para(f"• {flip}")
 
 
 def build_memo(r: RunResult, link: str, today: dt.date | None = None) -> bytes:
     """The memo as PDF bytes (same scenario and seed give the same memo apart from the date)."""
     s = r.scenario
+    v = r.verdict
+    if v is None:
+        raise ValueError("the memo needs a run with its verdict (run(scenario))")
     day = today or dt.date.today()
     pdf = Memo(safe(s.name, 120))
     pdf.set_creation_date(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
@@ -220,62 +351,86 @@ def build_memo(r: RunResult, link: str, today: dt.date | None = None) -> bytes:
     )
     pdf.para(
         f"{day.isoformat()} · preset {s.preset or 'none'} · seed {s.simulation.seed} · "
-        f"{r.engine['replications']} replications · planner {__version__}"
+        f"{r.engine['replications']} replications · planner {__version__}",
+        8,
     )
-    if s.description:
-        pdf.para(s.description)
-    decision = r.extras["decision"]
-    pdf.heading(f"Recommendation: {decision['architecture']}")
-    for reason in decision["reasons"]:
-        pdf.para(f"• {reason}")
-    for flag in decision["flags"][:3]:
-        pdf.para(f"Against it: {flag}")
-    pdf.para("Scores: " + ", ".join(f"{k} {v:+.1f}" for k, v in decision["scores"].items()))
-    pdf.heading("Key figures (mean and 95 % interval across replications)")
-    pdf.table_rows(["figure", "value", "95 % interval"], kpi_rows(r), [50, 40, 90])
-    pdf.chart("Latency", charts.fig_latency_histogram(r))
-    pdf.chart("Cost per month", charts.fig_cost_breakdown(r))
-    pdf.chart("Cumulative cost and break-even", charts.fig_tco(r))
-    pdf.chart("Fallback and capacity", charts.fig_capacity(r))
-    add_compliance(pdf, r)
-    add_assumptions(pdf, r)
-    pdf.heading("Reopen this scenario")
-    pdf.set_font("DejaVu", "", 8)
-    pdf.set_text_color(30, 80, 160)
-    pdf.multi_cell(
-        0,
-        4.4,
-        safe(link, 4000),
-        link=link,
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-        wrapmode=WrapMode.CHAR,
-    )
-    pdf.set_text_color(0, 0, 0)
+    executive_summary(pdf, r, v)
+    add_link(pdf, link)
+    pdf.heading(f"Key figures of this scenario's routing ({label(s.policy.routing.kind)})")
+    pdf.table_rows(["figure", "value", "95 % interval"], kpi_rows(r), [55, 40, 85])
     for note in r.engine["notes"]:
         pdf.para(f"Simulation note: {note}", 8)
+    if s.description:
+        pdf.heading("Scenario")
+        pdf.para(s.description)
+    pdf.chart_pair(
+        ("Latency", charts.fig_latency_histogram(r)),
+        ("Cost per month", charts.fig_cost_breakdown(r)),
+        380,
+    )
+    pdf.chart_pair(
+        ("Cumulative cost and break-even", charts.fig_tco(r)),
+        ("Capacity on the busiest simulated day", charts.fig_capacity(r)),
+        600,
+    )
+    add_compliance(pdf, r, v)
+    add_assumptions(pdf, r)
     return bytes(pdf.output())
 
 
-def add_compliance(pdf: Memo, r: RunResult) -> None:
-    comp = r.extras["compliance"]
+def link_lines(pdf: Memo, link: str, width: float) -> list[str]:
+    """The link cut only between query parameters, so no field name breaks mid-word."""
+    head, _, query = link.partition("?")
+    parts = [head + ("?" if query else "")] + [p + "&" for p in query.split("&") if p]
+    if parts[-1].endswith("&"):
+        parts[-1] = parts[-1][:-1]
+    lines, line = [], ""
+    for part in parts:
+        if line and pdf.get_string_width(line + part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    return [*lines, line] if line else lines
+
+
+def add_link(pdf: Memo, link: str) -> None:
+    pdf.heading("Reopen this scenario")
+    if is_local(link):
+        pdf.para(
+            "This link points at a local address: it opens only on the machine that served "
+            "the dashboard. Set PLANNER_BASE_URL (or base_url in .streamlit/secrets.toml) to "
+            "the dashboard's public address to give colleagues a link that opens for them.",
+            8,
+        )
+    pdf.set_font("DejaVu", "", 8)
+    pdf.set_text_color(30, 80, 160)
+    for line in link_lines(pdf, safe(link, 4000), pdf.epw):
+        pdf.cell(0, 4.4, line, link=link, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+
+
+def add_compliance(pdf: Memo, r: RunResult, v: Verdict) -> None:
+    chk = v.checklist
     pdf.heading("Enterprise checklist")
-    rows = [[i["title"], i["edge"], i["cloud"]] for i in comp["items"]]
-    pdf.table_rows(["item", "edge", "cloud"], rows, [90, 45, 45])
-    gaps = comp["gaps"]
-    edge, cloud = ", ".join(gaps["edge"]) or "none", ", ".join(gaps["cloud"]) or "none"
-    pdf.para(f"Gaps: edge {edge}; cloud {cloud}.")
+    rows = [
+        [it.title, label(chk.status[it.id]["edge"]), label(chk.status[it.id]["cloud"])]
+        for it in CHECKLIST
+    ]
+    pdf.table_rows(["item", "edge fleet", "cloud pool"], rows, [90, 45, 45])
+    for a in v.architectures:
+        gaps = ", ".join(label(g) for g in a.gaps) or "none"
+        pdf.para(f"Gaps of {a.name}: {gaps}.")
     if r.scenario.workload.sensitive_share > 0:
-        verified = "verified" if comp["residency_verified"] else "NOT verified"
+        verified = "verified" if chk.residency_verified else "NOT verified"
         pdf.para(
             f"Residency {verified} in the simulation: "
-            f"{int(r.figures['sensitive_left_site'])} sensitive requests crossed a site's link."
+            f"{count(r.figures['sensitive_left_site'])} sensitive requests left a site."
         )
     pdf.heading("Risk matrix")
     pdf.table_rows(
-        ["risk", "likelihood", "mitigation"],
-        [[x["risk"], x["likelihood"], x["mitigation"]] for x in comp["risks"]],
-        [45, 25, 110],
+        ["risk", "likelihood", "impact", "mitigation"],
+        [[x["risk"], x["likelihood"], x.get("impact", ""), x["mitigation"]] for x in chk.risks],
+        [42, 22, 18, 98],
     )
 
 
@@ -286,16 +441,16 @@ def add_assumptions(pdf: Memo, r: RunResult) -> None:
     entries = [(s.edge.device, cat.devices[s.edge.device]), (s.cloud.gpu, cat.gpus[s.cloud.gpu])]
     entries += [(k, cat.links[k]) for k in links]
     rows = [
-        [f"{key}.{name}", f"{fig.v:g}", fig.grade, fig.src]
+        [f"{label(key)}: {label(name)}", f"{fig.v:,g}", fig.grade, fig.src]
         for key, e in entries
         for name, fig in iter_figures(e)
     ]
     pdf.heading("Assumptions (catalog figures used, with sources)")
-    pdf.table_rows(["figure", "value", "grade", "source"], rows, [55, 18, 15, 92])
+    pdf.table_rows(["figure", "value", "grade", "source"], rows, [55, 18, 15, 92], 7)
     over = {
-        "edge.capex_usd_per_device": s.edge.capex_usd_per_device,
-        "cloud.gpu_hourly_usd": s.cloud.gpu_hourly_usd,
+        "device price (USD)": s.edge.capex_usd_per_device,
+        "GPU-hour price (USD)": s.cloud.gpu_hourly_usd,
     }
-    given = [f"{k} = {v:g}" for k, v in over.items() if v is not None]
+    given = [f"{k} = {v:,g}" for k, v in over.items() if v is not None]
     if given:
         pdf.para("Scenario overrides: " + "; ".join(given))

@@ -15,12 +15,13 @@ DEFAULT_BASE_URL = "http://localhost:8501/"
 
 
 def cmd_memo(args: argparse.Namespace) -> int:
-    from ui.memo import build_memo
+    from ui.memo import build_memo, configured_base_url
 
     out = check_output(args.output)  # before the simulation: a bad path fails in a second
     scenario = scenario_from_args(args)
     result = run(scenario)
-    link = f"{args.base_url}?{urlencode(to_params(scenario))}"
+    base = (args.base_url or configured_base_url() or DEFAULT_BASE_URL).rstrip("/") + "/"
+    link = f"{base}?{urlencode(to_params(scenario))}"
     try:
         out.write_bytes(build_memo(result, link))
     except OSError as exc:  # the disk filled up or the folder vanished meanwhile
@@ -35,8 +36,9 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", default="memo.pdf", help="PDF path (default memo.pdf)")
     p.add_argument(
         "--base-url",
-        default=DEFAULT_BASE_URL,
-        help=f"dashboard address for the link in the memo (default {DEFAULT_BASE_URL})",
+        default=None,
+        help="public dashboard address for the memo's link (default: PLANNER_BASE_URL, "
+        f"base_url in .streamlit/secrets.toml, else {DEFAULT_BASE_URL})",
     )
     p.set_defaults(func=cmd_memo)
 

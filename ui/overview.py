@@ -1,59 +1,85 @@
-"""Overview: the recommendation with its top reasons and the headline figures."""
+"""Overview: the recommendation, its reasons and what would flip it, and the three
+architectures side by side (the recommended one highlighted)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from planner.formatting import compact, count, label, ms, pct, per_requests, usd
 from planner.run import RunResult
+from planner.verdict import Architecture, Verdict
 from ui import state
-from ui.common import ci_text, ms, pct, result
-from ui.memo import build_memo
+from ui.common import ci_text, result
+from ui.memo import build_memo, memo_link
 
 
 def render() -> None:
     st.title("Overview")
     r = result()
-    if r is None:
+    if r is None or r.verdict is None:
         return
-    s, f = r.scenario, r.figures
-    decision = r.extras["decision"]
-    cost = r.extras["cost"]
-    st.subheader(f"Recommendation: {decision['architecture']}")
-    st.caption(s.name)
-    for reason in decision["reasons"]:
+    v = r.verdict
+    best = v.recommended
+    st.subheader(f"Recommendation: {v.decision.architecture}")
+    st.caption(f"{r.scenario.name} · the recommended architecture as simulated: {best.name}")
+    for reason in v.decision.reasons[:3]:
         st.markdown(f"- {reason}")
-    for flag in decision["flags"][:3]:
+    for flag in v.decision.flags[:2]:
         st.warning(f"Against it: {flag}")
-    cols = st.columns(3)
-    cols[0].metric("p95 latency", ms(f["latency_ms.p95"]), help=ci_text(r, "latency_ms.p95"))
-    cols[0].caption(ci_text(r, "latency_ms.p95"))
-    cols[1].metric("p99 latency", ms(f["latency_ms.p99"]))
-    cols[1].caption(ci_text(r, "latency_ms.p99"))
-    cols[2].metric("SLO attainment", pct(f["slo_attainment"]))
-    cols[2].caption(ci_text(r, "slo_attainment", "pct"))
-    cols = st.columns(3)
-    cols[0].metric("fallback rate", pct(f["fallback_rate"]))
-    cols[0].caption(ci_text(r, "fallback_rate", "pct"))
-    cols[1].metric("monthly cost", f"${cost['monthly_usd']['total']:,.0f}")
-    cols[1].caption(f"${cost['per_1k_requests_usd']:,.2f} per 1,000 requests")
-    years = s.costs.horizon_years
-    cols[2].metric(f"{years}-year TCO", f"${cost['horizon_usd']:,.0f}")
-    cols[2].caption(f"first year ${cost['first_year_usd']:,.0f}")
-    st.markdown("**Scores** " + " · ".join(f"{k} {v:+.1f}" for k, v in decision["scores"].items()))
-    req = {
-        k.split(".")[-1]: int(v)
-        for k, v in f.items()
-        if k.startswith("requests.") and "by_reason" not in k
-    }
+    with st.expander("What would flip the decision", expanded=True):
+        for flip in v.flips:
+            st.markdown(f"- {flip}")
+    cols = st.columns(len(v.architectures))
+    for col, a in zip(cols, v.architectures, strict=True):
+        with col:
+            tile(r, v, a)
+    for a in v.architectures:
+        if a.sizing is not None:
+            st.info(a.sizing.text(label(a.key)))
+    for name, why in v.missing:
+        st.warning(f"{name} is not compared: {why}")
+    footer(r)
+    memo_button(r)
+
+
+def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
+    recommended = a is v.recommended
+    with st.container(border=True):
+        badge = " · :green-background[**recommended**]" if recommended else ""
+        mine = " · this scenario's routing" if a.is_scenario else ""
+        st.markdown(f"#### {a.name}")
+        st.markdown(f"{a.option}{mine}{badge}")
+        years = a.cost.horizon_years
+        rows = [
+            ("p95 latency", ms(a.get("latency_ms.p95")), "latency_ms.p95", "ms"),
+            ("p99 latency", ms(a.get("latency_ms.p99")), "latency_ms.p99", "ms"),
+            ("SLO attainment", pct(a.get("slo_attainment")), "slo_attainment", "pct"),
+            ("fallback rate", pct(a.get("fallback_rate")), "fallback_rate", "pct"),
+            ("drop rate", pct(a.get("drop_rate")), "drop_rate", "pct"),
+            ("monthly cost", usd(a.monthly_usd), "", ""),
+            (f"{years}-year TCO", usd(a.horizon_usd), "", ""),
+        ]
+        for name, value, key, kind in rows:
+            help_text = ci_text(r, key, kind) if a.is_scenario and key else None
+            st.metric(f"{name} · {a.name}", value, help=help_text, label_visibility="visible")
+        requests = a.get("requests_per_month.arrived")
+        st.caption(per_requests(a.monthly_usd, requests))
+
+
+def footer(r: RunResult) -> None:
+    f = r.figures
     st.caption(
-        f"Simulated {req['arrived']:,} requests ({r.engine['horizon'].replace('_', ' ')}: "
-        f"{', '.join(r.engine['segments'])}); {req['completed']:,} completed, "
-        f"{req['dropped']:,} dropped, {req['in_flight_at_end']:,} in flight at the end; "
-        f"{r.engine['replications']} replications in {r.engine['wall_s']:.1f} s."
+        f"Simulated {count(f['requests.arrived'])} requests of this scenario "
+        f"({label(r.engine['horizon'])}: {', '.join(r.engine['segments'])}), standing for "
+        f"{compact(f['requests_per_month.arrived'])} a month; {count(f['requests.completed'])} "
+        f"completed, {count(f['requests.dropped'])} dropped, "
+        f"{count(f['requests.in_flight_at_end'])} in flight at the end; "
+        f"{r.engine['replications']} replications in {r.engine['wall_s']:.1f} s. "
+        "Edge-only, cloud-only and the hybrid run on the same traffic (common random numbers)."
     )
     for note in r.engine["notes"]:
-        st.info(note)
-    memo_button(r)
+        if "counterpart was not simulated" not in note:  # shown beside the tiles
+            st.info(note)
 
 
 def memo_button(r: RunResult) -> None:
@@ -61,7 +87,7 @@ def memo_button(r: RunResult) -> None:
     key = f"memo:{state.canonical(r.scenario)}"
     if st.button("Prepare decision memo (PDF)"):
         with st.spinner("rendering charts and the memo..."):
-            st.session_state[key] = build_memo(r, state.share_url())
+            st.session_state[key] = build_memo(r, memo_link(state.share_url()))
     if key in st.session_state:
         st.download_button(
             "Download memo (PDF)",

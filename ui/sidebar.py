@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from planner.catalog import load_catalog
 from planner.errors import ScenarioError
+from planner.formatting import label
 from planner.presets import apply_overrides, list_presets, load
 from planner.scenario import Scenario
 from ui import state
@@ -169,21 +170,28 @@ def widget(spec: Spec, s: Scenario) -> None:
         if not isinstance(value, str):
             st.caption(f"{spec.label}: custom (set by preset or link)")
             return
-        st.selectbox(spec.label, opts, key=k, help=help_text)
+        st.selectbox(spec.label, opts, key=k, help=help_text, format_func=label)
     elif spec.kind == "bool":
         st.checkbox(spec.label, key=k, help=help_text)
     elif spec.kind == "log":
         lo, hi = bounds(model, name)
+        top, why = volume_limit(s, hi or 1e11)
+        top_log = math.floor(math.log10(top) * 100) / 100
+        if st.session_state.get(k, 0.0) > top_log:
+            st.session_state[k] = top_log
         st.slider(
             spec.label,
             0.0,
-            math.log10(hi or 1e11),
+            top_log,
             key=k,
             step=0.01,
-            help=help_text,
+            help=f"{help_text or ''} Up to {top:,.0f}: {why}.",
             format="10^%.2f",
         )
-        st.caption(f"= {10 ** st.session_state[k]:,.0f} requests / month; {peak_text(s)}")
+        st.caption(
+            f"= {10 ** st.session_state[k]:,.0f} requests / month; {peak_text(s)}; "
+            f"at most {top:,.3g} ({why})"
+        )
     else:
         lo, hi = bounds(model, name)
         is_int = info.annotation is int or (isinstance(value, int) and not isinstance(value, bool))
@@ -195,7 +203,34 @@ def widget(spec: Spec, s: Scenario) -> None:
             step=1 if is_int else None,
             min_value=cast(lo) if lo is not None else None,
             max_value=cast(hi) if hi is not None else None,
+            format=None if is_int else "%g",
         )
+
+
+def volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
+    """The largest monthly volume the engine accepts for this scenario, and why: the plan is
+    built (no simulation) at trial volumes, bisected on a log scale."""
+    from planner.plan import WorkLimitError, build_plan
+
+    def accepted(volume: float) -> bool:
+        try:
+            build_plan(apply_overrides(s, {"workload.requests_per_month": volume}))
+        except (ScenarioError, WorkLimitError):
+            return False
+        return True
+
+    if accepted(schema_max):
+        return schema_max, "the schema's bound"
+    lo, hi = math.log10(max(s.workload.requests_per_month, 1.0)), math.log10(schema_max)
+    if not accepted(10**lo):
+        return 10**lo, "the current volume is already at the engine's limit"
+    for _ in range(14):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if accepted(10**mid) else (lo, mid)
+    return 10**lo, (
+        "the engine's work limit (simulated requests and memory, "
+        f"{s.simulation.replications} replications); sample sites or hours for more"
+    )
 
 
 def peak_text(s: Scenario) -> str:
@@ -230,16 +265,17 @@ def burst_widgets(s: Scenario) -> None:
     """The first recurring burst (more bursts come from presets or links and are kept)."""
     from planner.scenario import Burst
 
-    for name, label in zip(BURST_FIELDS, BURST_LABELS, strict=True):
+    for name, text in zip(BURST_FIELDS, BURST_LABELS, strict=True):
         lo, hi = bounds(Burst(), name)
         is_int = name == "days_per_month"
         st.number_input(
-            label,
+            text,
             key=f"burst:{name}",
             help=Burst.model_fields[name].description,
             min_value=0 if is_int else lo,
             max_value=int(hi) if is_int and hi else hi,
             step=1 if is_int else None,
+            format=None if is_int else "%g",
         )
     if len(s.workload.bursts) > 1:
         st.caption(f"+{len(s.workload.bursts) - 1} more bursts from the preset or link")
@@ -308,6 +344,9 @@ def render() -> None:
         load_widgets(s)
         st.session_state["preset_pick"] = s.preset if s.preset in names else names[0]
     with st.sidebar:
+        # Run first: it must be on screen without scrolling the sidebar
+        if st.button("Run", type="primary", width="stretch", key="run_button"):
+            apply_edits(s)
         st.selectbox(
             "Preset",
             names,
@@ -316,37 +355,41 @@ def render() -> None:
             help="Start from a sourced preset; the link records only what you change.",
         )
         st.caption(dict(list_presets()).get(s.preset or "", ""))
-        with st.form("scenario"):
-            for group, specs in GROUPS.items():
-                extra = class_specs(s) if group == "Workload" else []
-                with st.expander(group, expanded=group in ("Workload", "Policy")):
-                    for spec in specs + extra:
-                        widget(spec, s)
-                    if group == "Workload":
-                        burst_widgets(s)
-            submitted = st.form_submit_button("Run", type="primary", use_container_width=True)
-        if submitted:
-            apply_edits(s)
-        if st.session_state.get("form_error"):
-            st.error(
-                "Not applied; the previous scenario stays in force:\n\n"
-                + st.session_state["form_error"]
-            )
+        for group, specs in GROUPS.items():
+            extra = class_specs(s) if group == "Workload" else []
+            with st.expander(group, expanded=group in ("Workload", "Policy")):
+                for spec in specs + extra:
+                    widget(spec, s)
+                if group == "Workload":
+                    burst_widgets(s)
         st.caption("Share this scenario (the link reopens it exactly):")
         st.code(state.share_url(), language=None, wrap_lines=True)
+    st.session_state["stale"] = bool(edits(s))
+
+
+def labelled(message: str, s: Scenario) -> str:
+    """A validation message with each input's label in place of its internal field path."""
+    specs = [spec for specs in GROUPS.values() for spec in specs] + class_specs(s)
+    for spec in sorted(specs, key=lambda x: -len(x.path)):
+        message = message.replace(spec.path, f"'{spec.label}'")
+    for name, text in zip(BURST_FIELDS, BURST_LABELS, strict=True):
+        message = message.replace(f"workload.bursts.0.{name}", f"'{text}'")
+    return message
 
 
 def apply_edits(s: Scenario) -> None:
     changes = edits(s)
     if not changes:
+        st.session_state["form_error"] = None
         return
     try:
         new = apply_overrides(
             s, dict(sorted(changes.items(), key=lambda kv: not kv[0].endswith(".kind")))
         )
     except ScenarioError as exc:
-        st.session_state["form_error"] = str(exc)
+        st.session_state["form_error"] = labelled(str(exc), s)
         return
     st.session_state["form_error"] = None
+    st.session_state[state.MESSAGES] = []
     state.set_scenario(new)
     st.rerun()

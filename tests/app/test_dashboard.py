@@ -54,7 +54,10 @@ def test_every_page_renders_for_every_preset(preset: str) -> None:
         assert at.title and at.title[0].value
         if page == "overview":
             assert at.subheader[0].value.startswith("Recommendation: ")
-            assert len(at.metric) == 6
+            v = at.session_state["result"].verdict
+            assert len(at.metric) == 7 * len(v.architectures)
+            for arch in v.architectures:
+                assert any(m.label.endswith(f"· {arch.name}") for m in at.metric)
 
 
 def test_full_app_writes_the_link() -> None:
@@ -72,13 +75,14 @@ def metric(at: AppTest, label: str) -> str:
 
 def test_changed_input_changes_the_figures() -> None:
     at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
-    before = metric(at, "monthly cost")
+    own = "monthly cost · hybrid (local-first)"
+    before = metric(at, own)
     at.number_input(key="in:edge.device_count").set_value(50)
     at.number_input(key="in:edge.sites").set_value(25)
     form_button = next(b for b in at.button if b.label == "Run")
     form_button.click().run()
     no_errors(at)
-    assert metric(at, "monthly cost") != before
+    assert metric(at, own) != before
     assert at.query_params["edge.device_count"] in (["50"], "50")
 
 
@@ -87,7 +91,9 @@ def test_invalid_form_input_keeps_the_scenario_and_names_the_field() -> None:
     at.number_input(key="in:edge.sites").set_value(200)
     next(b for b in at.button if b.label == "Run").click().run()
     no_errors(at)
-    assert any("edge.sites" in e.value for e in at.error)
+    errors = " ".join(e.value for e in at.error)
+    assert "'sites'" in errors and "edge.sites" not in errors
+    assert at.session_state["current_scenario"].edge.sites == 25
 
 
 def test_link_restores_the_identical_scenario() -> None:
@@ -142,3 +148,71 @@ def test_burst_inputs_add_a_burst_to_the_scenario_and_link() -> None:
     s = at.session_state["current_scenario"]
     assert len(s.workload.bursts) == 1 and s.workload.bursts[0].multiplier == 8.0
     assert "workload.bursts" in at.query_params
+
+
+def test_run_is_the_first_sidebar_control_and_stale_results_are_flagged() -> None:
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
+    assert at.sidebar.button[0].label == "Run"
+    assert not any("stale" in w.value for w in at.warning)
+    at.number_input(key="in:edge.device_count").set_value(40).run()
+    assert any("Results are stale" in w.value for w in at.warning)
+    next(b for b in at.button if b.label == "Run").click().run()
+    assert not any("stale" in w.value for w in at.warning)
+
+
+def test_link_notice_is_cleared_after_a_successful_run() -> None:
+    at = app_for(
+        {"v": "1", "preset": "clinic_llm_assistant_pii", "edge.device_count": "-4", **FAST},
+        "overview",
+    )
+    assert any("edge.device_count" in w.value for w in at.warning)
+    at.number_input(key="in:edge.device_count").set_value(30)
+    next(b for b in at.button if b.label == "Run").click().run()
+    no_errors(at)
+    assert not any(w.value.startswith("Link:") for w in at.warning)
+
+
+def test_volume_slider_stops_where_the_engine_does() -> None:
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "overview")
+    slider = at.slider(key="in:workload.requests_per_month")
+    top = 10 ** float(slider.max)
+    s = apply_overrides(load("article_1m_chat"), {"simulation.replications": 2})
+    from planner.plan import WorkLimitError, build_plan, check_work
+
+    ok = apply_overrides(s, {"workload.requests_per_month": top * 0.98})
+    check_work(build_plan(ok), ok)
+    with pytest.raises(WorkLimitError):
+        bad = apply_overrides(s, {"workload.requests_per_month": top * 1.1})
+        check_work(build_plan(bad), bad)
+
+
+def test_checklist_edit_puts_only_the_changed_answer_in_the_link() -> None:
+    import pandas as pd
+
+    from ui.compliance import changed_answers
+
+    s = load("clinic_llm_assistant_pii")
+    r_status = {
+        "item": ["x"] * 7,
+        "edge fleet": ["done"] * 7,
+        "cloud pool": ["done"] * 7,
+    }
+    from planner.compliance import CHECKLIST, item_status
+    from planner.formatting import label
+
+    rows = pd.DataFrame(
+        {
+            "item": [it.title for it in CHECKLIST],
+            "edge fleet": [label(item_status(s, it, "edge")) for it in CHECKLIST],
+            "cloud pool": [label(item_status(s, it, "cloud")) for it in CHECKLIST],
+        }
+    )
+    assert len(r_status["item"]) == 7
+    assert changed_answers(s, rows) == {}
+    rows.loc[0, "edge fleet"] = "planned" if rows.loc[0, "edge fleet"] != "planned" else "done"
+    updates = changed_answers(s, rows)
+    assert list(updates) == ["compliance.edge"]
+    new = apply_overrides(s, updates)
+    before, after = to_params(s), to_params(new)
+    added = {k: v for k, v in after.items() if before.get(k) != v}
+    assert len(added) == 1

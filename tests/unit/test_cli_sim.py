@@ -90,7 +90,7 @@ def test_table_output_and_compare() -> None:
     assert out.returncode == 0 and "latency_ms.p95" in out.stdout and "decision:" in out.stdout
     out = cli("compare", "clinic_llm_assistant_pii", "--json", *SMALL[:2])
     data = json.loads(out.stdout)
-    assert data["variants"] == ["edge-only", "cloud-only", "hybrid"]
+    assert data["variants"] == ["edge-only", "cloud-only", "hybrid (local-first)"]
     assert any(r["figure"].startswith("3-year TCO") for r in data["rows"])
 
 

@@ -7,15 +7,16 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
+from planner.formatting import label, pct, usd
 from planner.links import from_params, to_params
 from planner.presets import apply_overrides, list_presets, load
 from planner.run import RunResult, run
 from ui import charts
-from ui.memo import build_memo, fmt_ms, matplotlib_png, safe
+from ui.memo import build_memo, fmt_ms, is_local, matplotlib_png, memo_link, safe
 
 BASE = "http://localhost:8501/"
 
@@ -37,6 +38,17 @@ def pdftext(pdf: bytes, tmp: Path) -> str:
     ).stdout
 
 
+def page_text(pdf: bytes, tmp: Path, page: int) -> str:
+    f = tmp / "m.pdf"
+    f.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(f), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def pages(pdf: bytes, tmp: Path) -> int:
     f = tmp / "m.pdf"
     f.write_bytes(pdf)
@@ -52,16 +64,32 @@ def images(pdf: bytes, tmp: Path) -> int:
 
 
 @pytest.mark.parametrize("name", [n for n, _ in list_presets()])
-def test_memo_for_every_preset(name: str, tmp_path: Path) -> None:
-    r, pdf, link = memo_for(name)
+def test_memo_for_every_preset(
+    name: str, tmp_path: Path, preset_runs: dict[str, RunResult]
+) -> None:
+    r = preset_runs[name]
+    link = f"{BASE}?{urlencode(to_params(r.scenario))}"
+    pdf = build_memo(r, link, dt.date(2026, 11, 27))
     text = pdftext(pdf, tmp_path)
     flat = " ".join(text.split())
     assert f"Recommendation: {r.extras['decision']['architecture']}" in flat
     assert fmt_ms(r.figures["latency_ms.p95"]) in flat
     assert fmt_ms(r.figures["latency_ms.p99"]) in flat
-    assert f"${r.extras['cost']['monthly_usd']['total']:,.0f}" in flat
-    for gap in r.extras["compliance"]["gaps"]["edge"]:
-        assert gap in flat
+    v = r.verdict
+    assert v is not None
+    first = " ".join(page_text(pdf, tmp_path, 1).split())
+    for a in v.architectures:
+        assert a.name in first
+        assert usd(a.monthly_usd) in first and usd(a.three_year_usd) in first, a.name
+        assert pct(a.get("slo_attainment")) in first
+        for gap in a.gaps:
+            assert label(gap) in flat
+    assert "What would flip the decision" in first and v.flips[0][:40] in first
+    summary = first.split("Reopen this scenario")[0].replace(name, "")
+    for _, why in v.missing:  # the engine's refusal names the fields to change: keep it verbatim
+        assert " ".join(why.split()) in summary
+        summary = summary.replace(" ".join(why.split()), "")
+    assert "_" not in summary
     assert 2 <= pages(pdf, tmp_path) <= 6
     assert images(pdf, tmp_path) == 4
     uri = re.search(rb"/URI \((.*?)\)", pdf).group(1).decode()  # type: ignore[union-attr]
@@ -127,3 +155,25 @@ def test_cli_memo(tmp_path: Path) -> None:
     assert out.read_bytes().startswith(b"%PDF") and "Recommendation" in pdftext(
         out.read_bytes(), tmp_path
     )
+
+
+def test_reopen_link_uses_the_configured_public_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served = "http://localhost:8501/?v=1&preset=article_1m_chat"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANNER_BASE_URL", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert memo_link(served) == served and is_local(served)
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text('base_url = "https://plan.example.com"\n')
+    assert memo_link(served) == "https://plan.example.com/?v=1&preset=article_1m_chat"
+    monkeypatch.setenv("PLANNER_BASE_URL", "https://planner.corp.example/")
+    public = memo_link(served)
+    assert public == "https://planner.corp.example/?v=1&preset=article_1m_chat"
+    assert not is_local(public) and is_local("http://192.168.1.4:8501/")
+
+
+def test_a_local_link_is_called_local(tmp_path: Path) -> None:
+    _, pdf, _ = memo_for("remote_farm_sensors_satellite")
+    assert "only on the machine that served" in " ".join(pdftext(pdf, tmp_path).split())
