@@ -89,7 +89,7 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
         f"{out['method']}, {out['evaluated']} simulations. Cheapest feasible: "
         + (f"${best['monthly_usd']:,.0f}/month" if best else "none found")
     )
-    st.plotly_chart(tool_charts.fig_pareto(out["points"], out["front"]), use_container_width=True)
+    st.plotly_chart(tool_charts.fig_pareto(out["points"], out["front"]), width="stretch")
     rows = [
         {
             "monthly_usd": p["monthly_usd"],

@@ -58,6 +58,6 @@ def render(s: Scenario) -> None:
     base = out["base"]
     st.write(f"Recommendation as stated: **{out['recommendation']}**")
     st.plotly_chart(
-        tool_charts.fig_tornado(out["rows"], base["monthly_usd"] or 0.0), use_container_width=True
+        tool_charts.fig_tornado(out["rows"], base["monthly_usd"] or 0.0), width="stretch"
     )
     st.dataframe(table(out["rows"]), hide_index=True)
