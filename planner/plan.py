@@ -27,7 +27,7 @@ from planner.month import hourly_shape as hourly_shape
 from planner.month import weekly_shape as weekly_shape
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
 from planner.shortcuts import FULL_MONTH_MAX_REQUESTS as FULL_MONTH_MAX_REQUESTS
-from planner.shortcuts import horizon_notes, sites_to_simulate
+from planner.shortcuts import horizon_notes, sites_to_simulate, work_remedies
 
 
 class WorkLimitError(ScenarioError):
@@ -334,17 +334,14 @@ def check_work(plan: Plan, s: Scenario) -> None:
             f"({s.simulation.replications} replications x {plan.expected_requests:,.0f}, "
             f"horizon {plan.horizon}) and need about {need / 1e9:,.1f} GB of memory with the "
             f"decision's counterparts; this machine has {free / 1e9:,.1f} GB available. "
-            "Set simulation.sites_simulated or simulation.hours_per_day_simulated, "
-            "or lower simulation.replications (simulation.max_simulated_requests cannot "
-            "raise this limit)."
+            f"{work_remedies(s)}; simulation.max_simulated_requests cannot raise this limit."
         )
     if total > limit:
         raise WorkLimitError(
             f"this scenario would simulate about {total:,.0f} requests "
             f"({s.simulation.replications} replications x {plan.expected_requests:,.0f}, "
             f"horizon {plan.horizon}); simulation.max_simulated_requests is {limit:,}. "
-            "Set simulation.sites_simulated or simulation.hours_per_day_simulated, "
-            "lower simulation.replications, or raise the limit."
+            f"{work_remedies(s)}, or raise the limit."
         )
 
 

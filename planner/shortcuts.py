@@ -79,3 +79,19 @@ def sites_to_simulate(s: Scenario, notes: list[str]) -> int:
         return n
     notes.append(f"simulated {asked} of {n} identical sites; figures scaled x{n / asked:g}")
     return asked
+
+
+def work_remedies(s: Scenario) -> str:
+    """What the user can set to shrink a refused run, naming only what applies to this scenario."""
+    fields = []
+    if s.edge.sites > 1 and s.policy.routing.kind == "edge_only" and identical_sites(s):
+        fields.append("simulation.sites_simulated")
+    fields.append("simulation.hours_per_day_simulated (profiles flat over their open hours)")
+    fields.append("simulation.replications")
+    out = "Lower " + ", ".join(fields[:-1]) + " or " + fields[-1]
+    if s.edge.sites > 1 and s.policy.routing.kind != "edge_only":
+        out += (
+            " (sites are not sampled here: they share the GPU pool, which must see the whole "
+            "fleet's cloud traffic)"
+        )
+    return out
