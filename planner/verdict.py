@@ -229,6 +229,12 @@ def flips(s: Scenario, archs: tuple[Architecture, ...], decision: Decision) -> l
     """What would change the recommendation: volume and GPU price (costs scaled from this run,
     not re-simulated), and closing the other options' checklist gaps."""
     best = decision.architecture
+    if len(archs) < 2:
+        lone = archs[0].name if archs else best
+        return [
+            f"nothing was compared: only 1 of the 3 architectures ({lone}) could be simulated "
+            "(see those the engine refused), so no volume or price is known to flip it"
+        ]
     out = []
     volume = s.workload.requests_per_month
     for up in (True, False):
