@@ -17,6 +17,8 @@ import json
 import logging
 import math
 import os
+import sys
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -112,6 +114,22 @@ def resolve_scheduler(scheduler: str | None) -> str | None:
 
 
 @contextmanager
+def neutral_main() -> Iterator[None]:
+    """Start worker processes without re-running the caller's ``__main__``.
+
+    Spawned workers re-import the parent's ``__main__`` by path. Under Streamlit (and its
+    AppTest) that module is a generated script, possibly deleted already, so the workers die
+    before they start. The workers only need ``planner``: hand them an empty ``__main__``.
+    """
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = saved
+
+
+@contextmanager
 def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterator[Sweeper]:
     """A Sweeper for the duration of the block (starting and stopping a LocalCluster if needed)."""
     address = resolve_scheduler(scheduler)
@@ -128,13 +146,14 @@ def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterato
         with client:
             yield Sweeper(client)
         return
-    cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers or max(1, os.cpu_count() or 1),
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    with neutral_main():
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers or max(1, os.cpu_count() or 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield Sweeper(client)
 

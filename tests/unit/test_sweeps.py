@@ -5,6 +5,8 @@ address is refused in one line. One LocalCluster for the whole module (it takes 
 from __future__ import annotations
 
 import json
+import sys
+import types
 from collections.abc import Iterator
 
 import pytest
@@ -32,8 +34,17 @@ def as_json(s: Sweeper) -> str:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[Sweeper]:
-    with sweeper(scheduler=None, workers=2) as sw:
-        yield sw
+    # as under Streamlit's AppTest: __main__ is a generated script that no longer exists, which
+    # spawned workers used to re-run (and die on) before they started
+    saved = sys.modules["__main__"]
+    gone = types.ModuleType("__main__")
+    gone.__file__ = "/nonexistent/generated_page_script.py"
+    sys.modules["__main__"] = gone
+    try:
+        with sweeper(scheduler=None, workers=2) as sw:
+            yield sw
+    finally:
+        sys.modules["__main__"] = saved
 
 
 def test_local_cluster_gives_byte_identical_json(cluster: Sweeper) -> None:
