@@ -60,15 +60,19 @@ def test_inputs_follow_the_architecture() -> None:
 def test_flip_point_resimulated_on_each_side_gives_both_recommendations() -> None:
     from planner.run import run
 
-    # a slow device (20 s a frame) near full: more volume overloads it and flips the decision
-    s = theory_scenario(2, 0.7, "exponential", requests=3000, replications=2, seed=4)
+    # one slow device (20 s a frame) against a fast fixed pool, the p95 target just above the
+    # device's own p95: more volume queues on the device (edge-only misses, the sized fleet
+    # costs more), so the decision flips to the cloud inside the volume range
+    s = theory_scenario(2, 0.5, "exponential", requests=1000, replications=2, seed=4)
     s = apply_overrides(
         s,
         {
-            "slo.p95_ms": 4 * (s.cloud.batch1_ms or 1.0),
+            "cloud.batch1_ms": 1000,
+            "slo.p95_ms": 27_000,
             "edge.vision_p50_ms": 20_000,
             "edge.vision_p99_ms": 30_000,
             "edge.queue_limit": 1000,
+            "policy.routing.kind": "edge_only",
             "simulation.replications": 1,
         },
     )
