@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from planner.formatting import label, ms
+from planner.month import hourly_shape
 from planner.run import RunResult
 
 PATH_COLOURS = {"edge": "#2f6f8f", "cloud": "#c0703c", "fallback": "#b5443b", "split": "#6a8f3a"}
@@ -166,15 +167,37 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
     return fig
 
 
+def open_hours_line(r: RunResult, value: float) -> tuple[list[float], list[float]]:
+    """A sampled hour's figure drawn across every open hour it stands for (gaps stay gaps)."""
+    shape = hourly_shape(r.scenario.workload)
+    xs: list[float] = []
+    ys: list[float] = []
+    for h in range(24):
+        if shape[h] > 0:
+            xs += [h, h + 1]
+            ys += [value, value]
+        elif xs and not math.isnan(ys[-1]):
+            xs.append(h)
+            ys.append(math.nan)
+    return xs, ys
+
+
 def fig_latency_by_hour(r: RunResult) -> go.Figure:
     df = r.latency_by_hour
     fig = go.Figure()
+    hours = len(df)
+    sampled = hours < 3
     for q, dash in (("p50", "solid"), ("p95", "dash"), ("p99", "dot")):
-        fig.add_scatter(x=df["hour"], y=df[q], name=q, mode="lines+markers", line={"dash": dash})
+        if sampled and hours == 1:
+            x, y = open_hours_line(r, float(df[q].iloc[0]))
+            fig.add_scatter(x=x, y=y, name=q, mode="lines", line={"dash": dash})
+        else:
+            fig.add_scatter(
+                x=df["hour"], y=df[q], name=q, mode="lines+markers", line={"dash": dash}
+            )
     vals = df[["p50", "p95", "p99"]].to_numpy(dtype=float).ravel()
     rng = log_range(vals, [v for _, v in slo_targets(r)])
-    hours = len(df)
-    note = f" ({hours} simulated hour stands for the open hours)" if hours < 3 else ""
+    note = f" ({hours} simulated hour stands for the open hours)" if sampled else ""
     fig.update_layout(
         **LAYOUT,
         title="Latency across the day" + note,
@@ -225,6 +248,7 @@ def binned(df: pd.DataFrame, minutes: int = BIN_MIN) -> pd.DataFrame:
         "replicas_ready",
         "replicas_provisioning",
         "pool_queue",
+        "pool_in_service",
         "edge_in_system",
         "completed_fallback",
         "dropped",
@@ -303,6 +327,7 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
             col=1,
         )
         fig.add_scatter(x=h, y=b["pool_queue"], name="GPU pool queue", row=2, col=1)
+        fig.add_scatter(x=h, y=b["pool_in_service"], name="GPU pool in service", row=2, col=1)
         fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=2, col=1)
         fig.add_scatter(x=h, y=b["completed_fallback"], name="fallbacks / min", row=3, col=1)
         fig.add_scatter(x=h, y=b["dropped"], name="drops / min", row=3, col=1)
@@ -310,7 +335,7 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
         for x0, x1 in outage_spans(raw):
             fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(180,60,60,0.2)", line_width=0, row=3, col=1)
         count_axis(fig, 1, raw[["replicas_ready", "replicas_provisioning"]].to_numpy().max())
-        count_axis(fig, 2, b[["pool_queue", "edge_in_system"]].to_numpy().max())
+        count_axis(fig, 2, b[["pool_queue", "pool_in_service", "edge_in_system"]].to_numpy().max())
         fig.update_yaxes(
             range=[
                 0,

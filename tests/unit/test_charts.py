@@ -118,3 +118,25 @@ def test_capacity_opens_on_the_busiest_day(preset_runs: dict[str, RunResult]) ->
         assert df["hour"].between(0, 24).all()
     log = charts.scaling_rows(r)
     assert log["time"].str.fullmatch(r"\d\d:\d\d").all()
+
+
+def test_a_busy_pool_shows_requests_in_service(preset_runs: dict[str, RunResult]) -> None:
+    # the "waiting or in service" panel must not read 0 while the GPUs are busy
+    for name, r in preset_runs.items():
+        fig = charts.fig_capacity(r)
+        by_name = {t.name: values(t.y) for t in fig.data}
+        if by_name["GPU utilisation"].size and by_name["GPU utilisation"].max() > 1.0:
+            assert by_name["GPU pool in service"].max() > 0, name
+
+
+def test_a_sampled_hour_is_drawn_across_the_open_hours(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    # one simulated hour stands for every open hour: a line across them, not a dot at hour 0
+    sampled = {n: r for n, r in preset_runs.items() if len(r.latency_by_hour) == 1}
+    assert sampled  # the kiosk and factory presets simulate one hour of their open hours
+    for name, r in sampled.items():
+        fig = charts.fig_latency_by_hour(r)
+        x = values(fig.data[0].x)
+        open_hours = int((charts.hourly_shape(r.scenario.workload) > 0).sum())
+        assert x.max() - x.min() >= min(open_hours, 24) - 1e-9, (name, x)
