@@ -310,7 +310,8 @@ def edge_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict
         w = segment_weight(plan, k)
         busy += r.device_busy_s * w
         up += r.device_up_s * w
-        span += r.devices * (r.end_s - r.warmup_s) * w
+        # a failure stratum's devices taken down are part of the fleet, down all day
+        span += (r.devices + plan.segments[k].devices_down) * (r.end_s - r.warmup_s) * w
     # devices stay powered all month, also outside the simulated hours
     month_up_s = s.edge.device_count * HOURS_PER_MONTH * 3600 * (up / span if span else 1.0)
     energy_j = busy * device.active_w.v + max(month_up_s - busy, 0.0) * device.idle_w.v
