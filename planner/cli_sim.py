@@ -16,7 +16,7 @@ from planner.cli import (
     int_in,
     scenario_from_args,
 )
-from planner.engines import DEFAULT_ENGINE, ENGINES, warm
+from planner.engines import DEFAULT_ENGINE, ENGINES, describe, warm
 from planner.plan import estimate_seconds
 from planner.prepare import prepare
 from planner.preview import PREVIEW_REQUESTS
@@ -60,33 +60,8 @@ def text_report(r: RunResult) -> str:
     for key in ("cost", "decision"):
         if key in r.extras:
             lines.append(f"{key}: {r.extras[key].get('summary', '')}")
-    lines += engine_lines(r.engine)
+    lines += describe(r.engine)
     return "\n".join(lines)
-
-
-def engine_lines(e: dict[str, Any]) -> list[str]:
-    """Which engine and mode answered, why SimPy where the compiled engine was asked, and the
-    precision the key figures reached."""
-    rate = e["simulated_requests_per_s"]
-    lines = [
-        f"engine: {e.get('used', 'simpy')} (asked {e.get('requested', 'simpy')}), "
-        f"{e.get('mode', 'full')} answer, {e['replications']} replications, "
-        f"{e['wall_s']:.2f} s wall, {rate:,.0f} simulated requests/s"
-    ]
-    lines += [f"engine notice: {n}" for n in e.get("notices", [])]
-    p = e.get("precision")
-    if p:
-        parts = [
-            f"{k} ±{v['relative'] * 100:.1f}%" if v["relative"] is not None else f"{k} -"
-            for k, v in p["figures"].items()
-            if v["value"] is not None
-        ]
-        met = "met" if p["met"] else "not met"
-        lines.append(
-            f"precision (95% half-width / value, target {p['target_relative'] * 100:g}%, {met}; "
-            f"{p['stopped_because']}): " + ", ".join(parts)
-        )
-    return lines
 
 
 ROWS = [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -118,3 +118,28 @@ def warm() -> float:
 def predicted_seconds(expected_requests: float, cost: EngineCost) -> float:
     """A rough wall-time prediction for one replication, rounded up to 0.1 s."""
     return math.ceil(expected_requests / cost.requests_per_s * 10) / 10
+
+
+def describe(e: dict[str, Any]) -> list[str]:
+    """A result's engine block in words: which engine and mode answered, why SimPy where the
+    compiled engine was asked, and the precision the key figures reached (CLI and dashboard)."""
+    rate = e["simulated_requests_per_s"]
+    lines = [
+        f"engine: {e.get('used', 'simpy')} (asked {e.get('requested', 'simpy')}), "
+        f"{e.get('mode', 'full')} answer, {e['replications']} replications, "
+        f"{e['wall_s']:.2f} s wall, {rate:,.0f} simulated requests/s"
+    ]
+    lines += [f"engine notice: {n}" for n in e.get("notices", [])]
+    p = e.get("precision")
+    if p:
+        parts = [
+            f"{k} ±{v['relative'] * 100:.1f}%" if v["relative"] is not None else f"{k} -"
+            for k, v in p["figures"].items()
+            if v["value"] is not None
+        ]
+        met = "met" if p["met"] else "not met"
+        lines.append(
+            f"precision (95% half-width / value, target {p['target_relative'] * 100:g}%, {met}; "
+            f"{p['stopped_because']}): " + ", ".join(parts)
+        )
+    return lines

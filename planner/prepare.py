@@ -171,3 +171,12 @@ def prepare(
     variants = check_variants(variants, plans, picks, skipped)
     picks = {k: picks[k] for k in variants}
     return Prepared(asked, mode_, variants, plans, picks, engine_notices, skipped)
+
+
+def predicted_wall_s(prep: Prepared) -> float:
+    """A rough wall time of the whole run: every run's requests over the engine's rate and the
+    worker processes (precision-sized runs may take longer)."""
+    s = prep.variants["main"]
+    requests = sum(prep.plans[k].expected_requests for k in prep.variants)
+    workers = max(1, min(s.simulation.processes, s.simulation.replications * len(prep.variants)))
+    return requests * s.simulation.replications / (prep.cost.requests_per_s * workers)

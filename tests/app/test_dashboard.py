@@ -28,6 +28,7 @@ def one_page(page: str) -> None:
     st.session_state["result"] = state.current_result()
     importlib.import_module(f"ui.{page}").render()
     state.sync_url()
+    state.follow_with_full()  # as app.py: a preview is followed by the full run
 
 
 def app_for(params: dict[str, str], page: str | None = None) -> AppTest:
