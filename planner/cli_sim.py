@@ -11,12 +11,13 @@ from typing import Any
 from planner.cli import (
     EXIT_BAD_INPUT,
     EXTRA_COMMANDS,
+    add_engine_args,
     add_scenario_args,
     float_between,
     int_in,
     scenario_from_args,
 )
-from planner.engines import DEFAULT_ENGINE, ENGINES, describe, warm
+from planner.engines import describe, warm
 from planner.plan import estimate_seconds
 from planner.prepare import prepare
 from planner.preview import PREVIEW_REQUESTS
@@ -268,16 +269,6 @@ def register(sub: Any) -> None:
     p.add_argument("--seed", type=int_in(0, 2**53 - 1), default=1)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_check_theory)
-
-
-def add_engine_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=DEFAULT_ENGINE,
-        help="compiled (default: the numba engine where it covers the scenario, else SimPy "
-        "with a notice) or simpy (the reference model); both give the same figures",
-    )
 
 
 def cmd_warm(args: argparse.Namespace) -> int:
