@@ -97,7 +97,9 @@ def preview_and_volume() -> None:
     try:
         prep = prepare(s)
     except ScenarioError as e:
-        print(f"{VOLUME_PRESET} at 100M/month, full answer: refused: {str(e)[:160]}")
+        why = refusal(VOLUME_PRESET, big)
+        who = f"SimPy only ({why}): " if why else ""
+        print(f"{VOLUME_PRESET} at 100M/month, full answer: {who}refused: {str(e)[:160]}")
     else:
         if prep.notices:
             print(
