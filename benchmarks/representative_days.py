@@ -18,6 +18,7 @@ import argparse
 import math
 import sys
 import time
+from collections.abc import Callable
 
 from planner.plan import Plan, build_plan
 from planner.presets import apply_overrides, list_presets, load
@@ -55,33 +56,32 @@ def compare(name: str, full: RunResult, rep: RunResult, sampled: RunResult | Non
     return lines
 
 
+def patched(module: str, name: str, value: object) -> Callable[[], None]:
+    """Replace ``module.name`` for this benchmark's comparison run; returns the undo."""
+    mod = sys.modules[module]
+    real = getattr(mod, name)
+    setattr(mod, name, value)
+    return lambda: setattr(mod, name, real)
+
+
 def sampled_plan(s: Scenario) -> Plan:
     """The plan as before the failure strata: rare failures left to chance within the day."""
-    import planner.plan as plan_module
-
-    real = plan_module.rare_failures
-    plan_module.rare_failures = lambda *_a: None  # type: ignore[assignment]
+    undo = patched("planner.plan", "rare_failures", lambda *_a: None)
     try:
-        return plan_module.build_plan(s)
+        return build_plan(s, check=False)
     finally:
-        plan_module.rare_failures = real
+        undo()
 
 
 def timed(s: Scenario, plan: Plan | None = None) -> tuple[RunResult, float]:
     t = time.perf_counter()
     if plan is None:
         return run(s, decide_too=False), time.perf_counter() - t
-    return run_plan(s, plan), time.perf_counter() - t
-
-
-def run_plan(s: Scenario, plan: Plan) -> RunResult:
-    run_module = sys.modules["planner.run"]  # the package exports the function as planner.run
-    real = run_module.build_plan
-    run_module.build_plan = lambda _s: plan  # type: ignore[assignment]
+    undo = patched("planner.prepare", "build_plan", lambda *_a, **_k: plan)  # run() plans there
     try:
-        return run(s, decide_too=False)
+        return run(s, decide_too=False), time.perf_counter() - t
     finally:
-        run_module.build_plan = real
+        undo()
 
 
 def main() -> None:
@@ -96,12 +96,13 @@ def main() -> None:
     for name in args.presets or [n for n, _ in list_presets()]:
         base = {"simulation.replications": args.replications, "simulation.processes": 2}
         s = apply_overrides(load(name), base)
-        plan = build_plan(s)
+        plan = build_plan(s, check=False)
         if plan.horizon == "full_month":
             print(f"{name:32} full month already: {'; '.join(plan.notes)}")
             continue
         wide = {"simulation.max_simulated_requests": 10**9}
-        full_plan = build_plan(apply_overrides(s, {**wide, "simulation.horizon": "full_month"}))
+        month = {**wide, "simulation.horizon": "full_month"}
+        full_plan = build_plan(apply_overrides(s, month), check=False)
         if full_plan.expected_requests > FULL_MONTH_BUDGET:
             print(
                 f"{name:32} full month not run: {full_plan.expected_requests:,.0f} requests "
@@ -113,7 +114,7 @@ def main() -> None:
         v_rep = apply_overrides(s, {**wide, "simulation.horizon": "representative_days"})
         full, t_full = timed(v_full)
         rep, t_rep = timed(v_rep)
-        rep_plan = build_plan(v_rep)
+        rep_plan = build_plan(v_rep, check=False)
         strata = any(not g.failures for g in rep_plan.segments)
         sampled, t_sampled = timed(v_rep, sampled_plan(v_rep)) if strata else (None, 0.0)
         print("\n".join(compare(name, full, rep, sampled)))
