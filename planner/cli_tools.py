@@ -15,15 +15,12 @@ from typing import Any
 from planner.calibrate import MAX_BYTES, calibrate, calibration_json, read_pilot
 from planner.cli import EXTRA_COMMANDS, add_scenario_args, scenario_from_args
 from planner.errors import ScenarioError
+from planner.safe_input import read_bytes
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     path = Path(args.pilot)
-    try:
-        with open(path, "rb") as fh:  # a byte over the limit is enough to refuse it
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_bytes(path, MAX_BYTES, "a pilot CSV of two weeks is a few MB")
     out = calibration_json(calibrate(read_pilot(data, path.name), path.name))
     if args.json:
         print(json.dumps(out, indent=2))
