@@ -12,6 +12,7 @@ from planner.scenario import Scenario
 from planner.sensitivity import sensitivity
 from planner.sweeps import clean, sweeper
 from ui import state, tool_charts
+from ui.common import page_scheduler
 
 
 def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -37,8 +38,6 @@ def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def render(s: Scenario) -> None:
-    from ui.optimise import page_scheduler
-
     st.header("Sensitivity")
     st.caption(
         "Each uncertain input at the low and high end of its range (catalog figures by their "
