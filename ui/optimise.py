@@ -75,7 +75,8 @@ def render() -> None:
     out = st.session_state.get(repr(key))
     if out:
         show_front(s, out)
-    sensitivity_section.render(s)
+    r = st.session_state.get("result")
+    sensitivity_section.render(s, r if r is not None and r.scenario == s else None)
 
 
 def show_front(s: Scenario, out: dict[str, Any]) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from planner.formatting import label
+from planner.sensitivity_text import range_text
 from ui.charts import LAYOUT
 
 
@@ -38,24 +41,55 @@ def fig_pareto(points: list[dict[str, Any]], front: list[dict[str, Any]]) -> go.
     return fig
 
 
-def fig_tornado(rows: list[dict[str, Any]], base_usd: float) -> go.Figure:
-    """Each input's monthly cost at the low and high end of its range, around the base."""
-    names = [r["input"] for r in rows][::-1]
-    fig = go.Figure()
-    for end, colour in (("low", "#1f77b4"), ("high", "#ff7f0e")):
-        values = [r["monthly_usd"][end] for r in rows][::-1]
-        fig.add_bar(
-            y=names,
-            x=[(v - base_usd) if v is not None else None for v in values],
-            base=base_usd,
-            orientation="h",
-            name=f"input at its {end} end",
-            marker_color=colour,
-        )
-    fig.update_layout(
-        **LAYOUT,
-        barmode="overlay",
-        title="Monthly cost when one input moves (tornado)",
-        xaxis_title="USD / month",
+def tornado_label(row: dict[str, Any]) -> str:
+    flips = "" if isinstance(row["flip_at"], str) or row["flip_at"] is None else " (flips)"
+    return f"{row['input']}{flips}<br><sub>{range_text(row)}</sub>"
+
+
+def fig_tornado(out: dict[str, Any]) -> go.Figure:
+    """The sensitivity tornado: for each input (widest cost swing on top) the monthly cost and
+    the SLO attainment with the input at the low and the high end of its range, as bars from
+    the stated value's figure. Inputs that flip the recommendation are marked '(flips)'."""
+    rows = out["rows"][::-1]
+    names = [tornado_label(r) for r in rows]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=(
+            f"Monthly cost of {label(out.get('routing', ''))} (USD)",
+            "SLO attainment (%)",
+        ),
     )
+    base = out["base"]
+    panels = (
+        ("monthly_usd", base.get("monthly_usd"), 1.0, 1),
+        ("slo_attainment", base.get("slo_attainment"), 100.0, 2),
+    )
+    for key, centre, scale, col in panels:
+        c = (centre or 0.0) * scale
+        for end, colour in (("low", "#1f77b4"), ("high", "#ff7f0e")):
+            values = [r[key][end] for r in rows]
+            fig.add_bar(
+                y=names,
+                x=[(v * scale - c) if v is not None else None for v in values],
+                base=c,
+                orientation="h",
+                name=f"input at its {end} end",
+                marker_color=colour,
+                legendgroup=end,
+                showlegend=col == 1,
+                row=1,
+                col=col,
+                hovertemplate="%{y}: %{x:,.4g}<extra></extra>",
+            )
+        fig.add_vline(x=c, line={"color": "#444", "width": 1}, row=1, col=col)
+    fig.update_layout(
+        **{**LAYOUT, "height": max(320, 70 + 48 * len(rows))},
+        barmode="overlay",
+        title="What moves when one input moves (tornado)",
+    )
+    fig.update_xaxes(tickformat=",.0f", row=1, col=1)
+    fig.update_xaxes(tickformat=".1f", row=1, col=2)
     return fig
