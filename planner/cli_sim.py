@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from typing import Any
 
 from planner.cli import (
@@ -41,7 +42,7 @@ def text_report(r: RunResult) -> str:
             continue
         shown = figure(kind, f[key])
         ci = r.ci95.get(key)
-        ci_txt = interval(ci, lambda x, k=kind: figure(k, x)) if ci else ""
+        ci_txt = interval(ci, partial(figure, kind)) if ci else ""
         lines.append(f"{name:34} {shown:>16}  {ci_txt}")
     drops = {
         label(k.rsplit(".", 1)[1]): v
