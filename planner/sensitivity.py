@@ -302,7 +302,8 @@ def sensitivity(s: Scenario, sweeper: Sweeper, replications: int | None = None) 
     """
     from planner.flip_check import check_probes, check_rows
 
-    reps = replications or s.simulation.replications
+    main_reps = s.simulation.replications
+    reps = replications or main_reps
     s = apply_overrides(s, {"simulation.replications": reps})
     probes = [Probe(inp, {}) for inp in uncertain_inputs(s)]
     base = sweeper.map([s], "decide")[0]
@@ -319,7 +320,7 @@ def sensitivity(s: Scenario, sweeper: Sweeper, replications: int | None = None) 
         "routing": s.policy.routing.kind,
         "base": {k: base.get(k) for k in ("monthly_usd", "slo_attainment", "p95_ms")},
         "replications": reps,
-        "precision": precision(reps, s.simulation.replications),
+        "precision": precision(reps, main_reps),
         "rows": rows,
         "flip_checks": check_rows(s, checks, arch(base)),
         "evaluated": sweeper.evaluations,

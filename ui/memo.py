@@ -413,9 +413,18 @@ def build_memo(
     """The memo as PDF bytes (same scenario and seed give the same memo apart from the date).
 
     ``sensitivity`` is ``planner.sensitivity.sensitivity``'s result for this scenario when it
-    was computed; without it the memo says plainly that it was not. The layout is laid out
-    again with smaller or larger charts until no page is less than half full (the fullest
-    such layout otherwise)."""
+    was computed; without it the memo says plainly that it was not."""
+    return bytes(layout_memo(r, link, today, sensitivity).output())
+
+
+def layout_memo(
+    r: RunResult,
+    link: str,
+    today: dt.date | None = None,
+    sensitivity: dict[str, Any] | None = None,
+) -> Memo:
+    """The memo laid out, again with smaller or larger charts until no page is less than half
+    full (the layout whose emptiest page is fullest otherwise); ``.fills`` says how full."""
     if r.verdict is None:
         raise ValueError("the memo needs a run with its verdict (run(scenario))")
     day = today or dt.date.today()
@@ -439,7 +448,7 @@ def build_memo(
         pdf = layout(scale)
         if min(pdf.fills) > min(best.fills):
             best = pdf
-    return bytes(best.output())
+    return best
 
 
 def compose(
