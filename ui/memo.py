@@ -142,6 +142,11 @@ class Memo(FPDF):
         """Share of the current page's writable height used so far."""
         return (self.get_y() - self.t_margin) / (self.h - self.t_margin - self.b_margin)
 
+    def keep_room(self, mm: float) -> None:
+        """A new page unless ``mm`` of height are left on this one."""
+        if self.get_y() + mm > self.h - self.b_margin:
+            self.add_page()
+
     def png(self, name: str, fig: go.Figure, w_px: int, h_px: int, scale: float = 1) -> bytes:
         key = (name, w_px, h_px)
         if key not in self.pngs:
@@ -376,14 +381,14 @@ def executive_summary(
 
 def add_sensitivity(pdf: Memo, sens: dict[str, Any] | None) -> None:
     """The tornado, its table and the flips found by simulation; or a plain 'not computed'."""
+    if sens is not None:  # heading, sentence and table together: no row stranded alone
+        pdf.keep_room(30 + 5.5 * len(sens["rows"]))
     pdf.heading("Sensitivity: which input moves the answer")
     if sens is None:
         pdf.para(sensitivity_text.NOT_COMPUTED)
         return
     pdf.para(sensitivity_text.headline(sens), 8)
     rows = sens["rows"]
-    fig = tool_charts.fig_tornado(sens)
-    pdf.chart("tornado", fig, max(320, 70 + 48 * len(rows)), heading=False)
     table = sensitivity_text.table(sens)
     pdf.table_rows(
         ["input", "range", "monthly cost low / high", "SLO met low / high", "flips at"],
@@ -400,6 +405,8 @@ def add_sensitivity(pdf: Memo, sens: dict[str, Any] | None) -> None:
         [28, 40, 38, 34, 40],
         7.5,
     )
+    fig = tool_charts.fig_tornado(sens)
+    pdf.chart("tornado", fig, max(320, 70 + 48 * len(rows)), heading=False)
     for line in sensitivity_text.flips_found(sens):
         pdf.para(f"• {line}", 8)
 

@@ -43,7 +43,8 @@ def fig_pareto(points: list[dict[str, Any]], front: list[dict[str, Any]]) -> go.
 
 def tornado_label(row: dict[str, Any]) -> str:
     flips = "" if isinstance(row["flip_at"], str) or row["flip_at"] is None else " (flips)"
-    return f"{row['input']}{flips}<br><sub>{range_text(row)}</sub>"
+    rng = f"<span style='font-size:10px;color:#555'>{range_text(row)}</span>"
+    return f"{row['input']}{flips}<br>{rng}"
 
 
 def fig_tornado(out: dict[str, Any]) -> go.Figure:
@@ -87,7 +88,8 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         fig.add_vline(x=c, line={"color": "#444", "width": 1}, row=1, col=col)
     fig.update_layout(
         **{**LAYOUT, "height": max(320, 70 + 48 * len(rows))},
-        barmode="overlay",
+        barmode="group",
+        bargap=0.25,
         title="What moves when one input moves (tornado)",
     )
     fig.update_xaxes(tickformat=",.0f", row=1, col=1)
