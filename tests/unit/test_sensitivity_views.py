@@ -88,3 +88,32 @@ def test_memo_without_sensitivity_says_so(small_run: RunResult, tmp_path: Path) 
     assert "memo --sensitivity" in flat and "not re-simulated" in flat
     assert images(pdf, tmp_path) == 4
     assert min(memo.fills) >= MIN_FILL, memo.fills
+
+
+@pytest.mark.slow
+def test_cli_memo_with_sensitivity(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(yaml.safe_dump(small().model_dump(mode="json")))
+    out = tmp_path / "memo.pdf"
+
+    def memo(*extra: str) -> subprocess.CompletedProcess[str]:
+        args = ["memo", str(scenario), "-o", str(out), "--scheduler", "inprocess", *extra]
+        return subprocess.run(
+            [sys.executable, "-m", "planner", *args], capture_output=True, text=True, timeout=900
+        )
+
+    res = memo("--sensitivity")
+    assert res.returncode == 0, res.stderr
+    assert "sensitivity:" in res.stdout and "included" in res.stdout
+    flat = " ".join(pdftext(out.read_bytes(), tmp_path).split())
+    assert "Sensitivity: which input moves the answer" in flat and "GPU price" in flat
+    assert "Simulated: cloud-first if volume <" in flat  # the scaled flip, re-simulated
+    helptext = subprocess.run(
+        [sys.executable, "-m", "planner", "memo", "--help"], capture_output=True, text=True
+    ).stdout
+    assert "--sensitivity" in helptext
