@@ -8,6 +8,7 @@ does not within the range.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from planner.formatting import NA, compact, label, missing, pct, usd
@@ -64,14 +65,16 @@ def table(out: dict[str, Any]) -> list[dict[str, str]]:
             "input": r["input"],
             "range": range_text(r),
             "range from": r["range_from"],
-            "monthly cost, low end": usd(r["monthly_usd"]["low"]),
-            "monthly cost, high end": usd(r["monthly_usd"]["high"]),
-            "SLO met, low end": pct(r["slo_attainment"]["low"]),
-            "SLO met, high end": pct(r["slo_attainment"]["high"]),
+            "monthly cost, low / high end": pair(r["monthly_usd"], usd),
+            "SLO met, low / high end": pair(r["slo_attainment"], pct),
             "flips at": flip_text(r),
         }
         for r in out["rows"]
     ]
+
+
+def pair(triple: dict[str, float | None], fmt: Callable[[float | None], str]) -> str:
+    return f"{fmt(triple['low'])} / {fmt(triple['high'])}"
 
 
 def headline(out: dict[str, Any]) -> str:

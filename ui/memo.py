@@ -396,8 +396,8 @@ def add_sensitivity(pdf: Memo, sens: dict[str, Any] | None) -> None:
             [
                 t["input"],
                 t["range"],
-                f"{t['monthly cost, low end']} / {t['monthly cost, high end']}",
-                f"{t['SLO met, low end']} / {t['SLO met, high end']}",
+                t["monthly cost, low / high end"],
+                t["SLO met, low / high end"],
                 t["flips at"],
             ]
             for t in table

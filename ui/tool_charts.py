@@ -70,8 +70,10 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
     )
     for key, centre, scale, col in panels:
         c = (centre or 0.0) * scale
+        ends = []
         for end, colour in (("low", "#1f77b4"), ("high", "#ff7f0e")):
             values = [r[key][end] for r in rows]
+            ends += [v * scale for v in values if v is not None]
             fig.add_bar(
                 y=names,
                 x=[(v * scale - c) if v is not None else None for v in values],
@@ -83,15 +85,34 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
                 showlegend=col == 1,
                 row=1,
                 col=col,
-                hovertemplate="%{y}: %{x:,.4g}<extra></extra>",
+                hovertemplate="%{y}: %{x:+,.4g} from the stated value<extra></extra>",
             )
         fig.add_vline(x=c, line={"color": "#444", "width": 1}, row=1, col=col)
+        lo, hi = swing_range(c, ends, max(abs(c) * 0.01, 1.0), 100.0 if col == 2 else None)
+        fine = hi - lo < 20
+        fig.update_xaxes(
+            range=[lo, hi],
+            tickformat=(",.2f" if fine else ",.0f") if col == 1 else ".1f",
+            row=1,
+            col=col,
+        )
     fig.update_layout(
         **{**LAYOUT, "height": max(320, 70 + 48 * len(rows))},
         barmode="group",
         bargap=0.25,
         title="What moves when one input moves (tornado)",
     )
-    fig.update_xaxes(tickformat=",.0f", row=1, col=1)
-    fig.update_xaxes(tickformat=".1f", row=1, col=2)
     return fig
+
+
+def swing_range(
+    centre: float, values: list[float], min_half_span: float, ceiling: float | None
+) -> tuple[float, float]:
+    """An axis range holding the centre and every end, at least ``min_half_span`` either side
+    (so a swing of cents does not fill the panel), padded 5 %, capped at ``ceiling``."""
+    lo, hi = min([centre, *values]), max([centre, *values])
+    lo, hi = min(lo, centre - min_half_span), max(hi, centre + min_half_span)
+    if ceiling is not None:
+        hi = min(hi, ceiling)
+    pad = 0.05 * (hi - lo)
+    return lo - pad, hi + pad

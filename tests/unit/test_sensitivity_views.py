@@ -43,7 +43,7 @@ def test_rows_read_as_formatted_text(tornado: dict[str, Any]) -> None:
         assert "–" in r["range"]
     volume = next(r for r in rows if r["input"] == "volume")
     assert volume["flips at"].startswith("cloud-first at ") and "/month" in volume["flips at"]
-    assert volume["monthly cost, low end"].startswith("$")
+    assert volume["monthly cost, low / high end"].startswith("$")
     assert any("found by simulation" in line for line in text.flips_found(tornado))
 
 
