@@ -11,15 +11,20 @@ from typing import Any
 from planner.cli import (
     EXIT_BAD_INPUT,
     EXTRA_COMMANDS,
+    add_engine_args,
     add_scenario_args,
     float_between,
     int_in,
     scenario_from_args,
 )
+from planner.engines import describe, warm
 from planner.formatting import cell, count, interval, label, number
-from planner.plan import build_plan, estimate_seconds
+from planner.plan import estimate_seconds
+from planner.prepare import prepare
+from planner.preview import PREVIEW_REQUESTS
 from planner.report import result_json
 from planner.run import RunResult, run
+from planner.scenario import Scenario
 
 
 def text_report(r: RunResult) -> str:
@@ -52,8 +57,7 @@ def text_report(r: RunResult) -> str:
     if drops:
         lines.append("drops by reason: " + ", ".join(f"{k} {count(v)}" for k, v in drops.items()))
     lines += verdict_lines(r)
-    rate = r.engine["simulated_requests_per_s"]
-    lines.append(f"engine: {r.engine['wall_s']:.2f} s wall, {count(rate)} simulated requests/s")
+    lines += describe(r.engine)
     return "\n".join(lines)
 
 
@@ -103,10 +107,28 @@ ROWS = [
 ]
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
+def mode_of(args: argparse.Namespace) -> str:
+    """planner.run's mode from --preview."""
+    return "preview" if getattr(args, "preview", False) else "full"
+
+
+def scenario_with_precision(args: argparse.Namespace) -> Scenario:
+    """The scenario, with --precision turning on the precision stop rule."""
     scenario = scenario_from_args(args)
-    plan = build_plan(scenario)  # a WorkLimitError is a ScenarioError: main() reports it
-    predicted = estimate_seconds(plan.expected_requests)
+    if getattr(args, "precision", None) is not None:
+        scenario = scenario.with_updates(
+            {"simulation.stop_rule": "precision", "simulation.relative_precision": args.precision}
+        )
+    return scenario
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    scenario = scenario_with_precision(args)
+    # the work limit of the engine that will run it, before any long work (main() reports a
+    # WorkLimitError, a ScenarioError, with its estimate)
+    prep = prepare(scenario, engine=args.engine, mode=mode_of(args))
+    plan = prep.plans["main"]
+    predicted = estimate_seconds(plan.expected_requests, prep.cost.requests_per_s)
     if predicted > 5 and not args.json:
         print(
             f"about {plan.expected_requests:,.0f} requests per replication; "
@@ -118,7 +140,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if predicted > 5:
             print(f"replication {done}/{total} done", file=sys.stderr)
 
-    result = run(scenario, progress)
+    result = run(
+        scenario, progress, engine=args.engine, mode=mode_of(args)
+    )  # WorkLimitError: main() reports it
     print(result_json(result, timings=not args.no_timings) if args.json else text_report(result))
     return 0
 
@@ -183,10 +207,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     scenario = scenario_from_args(args)
     if args.variant:
-        runs = compare(scenario, dict(parse_variant(v) for v in args.variant))
+        runs = compare(scenario, dict(parse_variant(v) for v in args.variant), engine=args.engine)
         rows, labels = table(runs), [v.label for v in runs]
     else:
-        verdict = run(scenario).verdict
+        verdict = run(scenario, engine=args.engine).verdict
         assert verdict is not None
         rows, labels = verdict_rows(verdict), [a.name for a in verdict.architectures]
     if args.json:
@@ -210,6 +234,21 @@ def register(sub: Any) -> None:
         "--replications", type=int_in(1, 64), help="override simulation.replications (1-64)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_engine_args(p)
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help=f"a quick preview: {PREVIEW_REQUESTS:,} simulated requests a replication, "
+        "stratified over the day's hours and weighted to the month (the result says so)",
+    )
+    p.add_argument(
+        "--precision",
+        type=float_between(0, 0.5),
+        metavar="REL",
+        help="add replications until the 95%% half-widths of p95 latency, SLO attainment, "
+        "fallback rate and GPU-hours are under REL of their values, e.g. 0.02 "
+        "(simulation.stop_rule=precision, up to simulation.max_replications)",
+    )
     p.add_argument(
         "--no-timings",
         action="store_true",
@@ -225,6 +264,7 @@ def register(sub: Any) -> None:
         help="compare these variants instead (repeatable)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_engine_args(p)
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("check-theory", help="the engine as M/M/c or M/D/1 beside Erlang C / P-K")
     p.add_argument(
@@ -251,4 +291,19 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_check_theory)
 
 
+def cmd_warm(args: argparse.Namespace) -> int:
+    """Compile the compiled engine's kernels into numba's on-disk cache (make run does this)."""
+    seconds = warm()
+    print(f"compiled engine warm ({seconds:.2f} s)")
+    return 0
+
+
+def register_warm(sub: Any) -> None:
+    p = sub.add_parser(
+        "warm", help="compile the compiled engine once (numba cache beside the package)"
+    )
+    p.set_defaults(func=cmd_warm)
+
+
 EXTRA_COMMANDS.append(register)
+EXTRA_COMMANDS.append(register_warm)

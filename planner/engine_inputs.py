@@ -15,7 +15,7 @@ import numpy as np
 from planner.catalog import Device, Gpu, Speedup, load_catalog
 from planner.device_speed import ClassOnDevice, class_on_device
 from planner.llm_sizing import LlmReplica, size_replica
-from planner.plan import BIN_S, Plan, Segment, scaled_bound
+from planner.plan import Plan, Segment, scaled_bound
 from planner.scenario import (
     HOURS_PER_MONTH,
     HpaScaler,
@@ -410,7 +410,7 @@ def segment_input(
 ) -> SegmentInput:
     traffic = TrafficInput(
         rate_per_site=np.asarray(seg.rates, dtype=float),
-        bin_s=BIN_S,
+        bin_s=seg.bin_s,
         sites=n_sites,
         classes=classes,
         sensitive_share=s.workload.sensitive_share,

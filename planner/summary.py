@@ -54,31 +54,44 @@ def segment_weight(plan: Plan, k: int) -> float:
     return plan.segments[k].weight * plan.site_scale * plan.hour_scale
 
 
+def measured_part(r: SegmentRecords) -> slice | np.ndarray:
+    """The requests that arrived after the warm-up: a slice (a view, no copy) when arrivals are
+    sorted, as the engines record them; a mask otherwise."""
+    if r.arrival_s.size < 2 or bool(np.all(r.arrival_s[1:] >= r.arrival_s[:-1])):
+        return slice(int(np.searchsorted(r.arrival_s, r.warmup_s, side="left")), None)
+    mask: np.ndarray = r.arrival_s >= r.warmup_s
+    return mask
+
+
 def pool_records(plan: Plan, records: list[SegmentRecords]) -> Pooled:
+    """The measured requests of all segments with their weights. Columns the records hold
+    already are views, not copies, where one segment is measured (memory at high volume)."""
     parts: dict[str, list[np.ndarray]] = {f: [] for f in Pooled.__dataclass_fields__}
     for k, r in enumerate(records):
-        m = r.arrival_s >= r.warmup_s
-        done = (r.path >= 0) & np.isfinite(r.done_s)
-        lat = (r.done_s - r.arrival_s) * 1000
+        m = measured_part(r)
+        arrival = r.arrival_s[m]
+        n = int(arrival.size)
+        done_s = r.done_s[m]
+        path = r.path[m]
         cols = {
-            "weight": np.full(int(m.sum()), segment_weight(plan, k)),
-            "latency_ms": lat[m],
+            "weight": np.full(n, segment_weight(plan, k)),
+            "latency_ms": (done_s - arrival) * 1000,
             "ttft_ms": r.ttft_s[m] * 1000,
-            "path": r.path[m],
+            "path": path,
             "reason": r.reason[m],
             "sensitive": r.sensitive[m],
             "left_site": r.left_site[m],
-            "completed": done[m],
+            "completed": (path >= 0) & np.isfinite(done_s),
             "response_kb": r.response_kb[m],
-            "arrival_s": r.arrival_s[m] - r.warmup_s,
-            "segment": np.full(int(m.sum()), k),
+            "arrival_s": arrival - r.warmup_s,
+            "segment": np.full(n, k, dtype=np.int32),
             "wait_ms": r.wait_s[m] * 1000,
             "service_ms": r.service_s[m] * 1000,
             "output_tokens": r.output_tokens[m],
         }
         for key, col in cols.items():
             parts[key].append(col)
-    return Pooled(**{k: np.concatenate(v) for k, v in parts.items()})
+    return Pooled(**{k: v[0] if len(v) == 1 else np.concatenate(v) for k, v in parts.items()})
 
 
 def latency_stats(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:

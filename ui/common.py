@@ -35,6 +35,13 @@ def notices() -> None:
         )
     for msg in st.session_state.get("link_messages") or []:
         st.warning(f"Link: {msg}")
+    r = st.session_state.get("result")
+    if r is not None and r.engine.get("mode") == "preview":
+        st.info(
+            "Preview: a quick answer from a fixed budget of simulated requests (every hour of "
+            "the day, shortened and weighted to the month); the full run follows and replaces "
+            "it. Its precision is on the Assumptions page."
+        )
 
 
 def result() -> RunResult | None:

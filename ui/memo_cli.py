@@ -6,7 +6,13 @@ import argparse
 from typing import Any
 from urllib.parse import urlencode
 
-from planner.cli import EXTRA_COMMANDS, add_scenario_args, check_output, scenario_from_args
+from planner.cli import (
+    EXTRA_COMMANDS,
+    add_engine_args,
+    add_scenario_args,
+    check_output,
+    scenario_from_args,
+)
 from planner.links import to_params
 from planner.run import run
 from planner.safe_input import InputError
@@ -19,7 +25,7 @@ def cmd_memo(args: argparse.Namespace) -> int:
 
     out = check_output(args.output)  # before the simulation: a bad path fails in a second
     scenario = scenario_from_args(args)
-    result = run(scenario)
+    result = run(scenario, engine=args.engine)
     sens = None
     if args.sensitivity:
         from planner.sensitivity import sensitivity
@@ -45,6 +51,7 @@ def register(sub: Any) -> None:
     p = sub.add_parser("memo", help="write the PDF decision memo")
     add_scenario_args(p)
     p.add_argument("-o", "--output", default="memo.pdf", help="PDF path (default memo.pdf)")
+    add_engine_args(p)
     p.add_argument(
         "--base-url",
         default=None,
