@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium poppler-utils fonts-dejavu-core
 PORT ?= 8501
 
-.PHONY: run test lint typecheck pytest system-deps venv benchmark clean
+.PHONY: run test lint typecheck pytest system-deps venv warm benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+# numba's cache=True writes compiled kernels to __pycache__ beside simulations/compiled (the
+# editable install's source tree; numba falls back to a per-user cache where that is read-only),
+# so the first answer after a restart does not wait for the compiler
+warm: $(STAMP)
+	$(PY) -m planner warm
+
+run: warm
 	@echo "dashboard: http://localhost:$(PORT)"
 	$(PY) -m streamlit run app.py --server.headless true --server.port $(PORT) --server.address 0.0.0.0
 
@@ -40,7 +46,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(PY) -m mypy
 
-pytest: $(STAMP) system-deps
+pytest: $(STAMP) system-deps warm
 	$(PY) -m pytest -q
 
 test: system-deps $(STAMP) lint typecheck pytest

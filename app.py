@@ -27,3 +27,4 @@ page = st.navigation(
 )
 page.run()
 state.sync_url()
+state.follow_with_full()  # after a preview: the full answer replaces it

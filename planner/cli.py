@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from planner.engines import DEFAULT_ENGINE, ENGINES
 from planner.errors import ScenarioError, excerpt
 from planner.presets import DEFAULT_PRESET, list_presets, load
 from planner.safe_input import MAX_SET_ITEMS, InputError, check_path, parse_value
@@ -153,6 +154,16 @@ def add_scenario_args(p: argparse.ArgumentParser, default: bool = True) -> None:
         action="append",
         metavar="PATH=VALUE",
         help="override a field, e.g. --set edge.device_count=20 (repeatable; value is YAML)",
+    )
+
+
+def add_engine_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="compiled (default: the numba engine where it covers the scenario, else SimPy "
+        "with a notice) or simpy (the reference model); both give the same figures",
     )
 
 

@@ -4,89 +4,147 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
+from functools import partial
 from typing import Any
 
 from planner.cli import (
     EXIT_BAD_INPUT,
     EXTRA_COMMANDS,
+    add_engine_args,
     add_scenario_args,
     float_between,
     int_in,
     scenario_from_args,
 )
-from planner.plan import build_plan, estimate_seconds
+from planner.engines import describe, warm
+from planner.formatting import cell, count, interval, label, number
+from planner.plan import estimate_seconds
+from planner.prepare import prepare
+from planner.preview import PREVIEW_REQUESTS
 from planner.report import result_json
 from planner.run import RunResult, run
-
-
-def fmt(x: float, unit: str = "", digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    return f"{x:,.{digits}f}{unit}"
+from planner.scenario import Scenario
 
 
 def text_report(r: RunResult) -> str:
+    """The run as a reader sees it: labelled figures with units, separators and % (the same
+    ``planner.formatting`` as the dashboard and the memo), the decision and what would flip it."""
     f = r.figures
     lines = [
         f"{r.scenario.name}",
-        f"horizon: {r.engine['horizon']} ({', '.join(r.engine['segments'])})",
+        f"horizon: {label(r.engine['horizon'])} ({', '.join(r.engine['segments'])})",
     ]
     lines += [f"note: {n}" for n in r.engine["notes"]]
     lines.append(
-        f"requests simulated: {int(f['requests.arrived']):,} arrived, "
-        f"{int(f['requests.completed']):,} completed, {int(f['requests.dropped']):,} dropped, "
-        f"{int(f['requests.in_flight_at_end']):,} in flight at end"
+        f"requests simulated: {count(f['requests.arrived'])} arrived, "
+        f"{count(f['requests.completed'])} completed, {count(f['requests.dropped'])} dropped, "
+        f"{count(f['requests.in_flight_at_end'])} in flight at the end"
     )
-    lines.append(f"{'figure':32} {'value':>14}  95% interval")
-    for key, unit, digits in ROWS:
-        if key not in f:
+    lines.append(f"{'figure':34} {'value':>16}  95 % interval")
+    for key, name, kind in ROWS:
+        if key not in f or (kind == "ttft" and not r.scenario.workload.is_llm):
             continue
+        shown = figure(kind, f[key])
         ci = r.ci95.get(key)
-        ci_txt = f"[{fmt(ci[0], '', digits)}, {fmt(ci[1], '', digits)}]" if ci else ""
-        lines.append(f"{key:32} {fmt(f[key], unit, digits):>14}  {ci_txt}")
+        ci_txt = interval(ci, partial(figure, kind)) if ci else ""
+        lines.append(f"{name:34} {shown:>16}  {ci_txt}")
     drops = {
-        k.rsplit(".", 1)[1]: int(v)
+        label(k.rsplit(".", 1)[1]): v
         for k, v in f.items()
         if k.startswith("requests.dropped_by_reason") and v
     }
     if drops:
-        lines.append("drops by reason: " + ", ".join(f"{k} {v:,}" for k, v in drops.items()))
-    for key in ("cost", "decision"):
-        if key in r.extras:
-            lines.append(f"{key}: {r.extras[key].get('summary', '')}")
-    rate = r.engine["simulated_requests_per_s"]
-    lines.append(f"engine: {r.engine['wall_s']:.2f} s wall, {rate:,.0f} simulated requests/s")
+        lines.append("drops by reason: " + ", ".join(f"{k} {count(v)}" for k, v in drops.items()))
+    lines += verdict_lines(r)
+    lines += pool_flag_lines(r.extras.get("cost", {}).get("gpu_pool", {}))
+    lines += describe(r.engine)
     return "\n".join(lines)
 
 
+def pool_flag_lines(readings: dict[str, Any]) -> list[str]:
+    """A GPU pool billed mostly idle or starting: the finding and the remedies, per design."""
+    out = []
+    for key, p in readings.items():
+        if isinstance(p, dict) and p.get("flagged"):
+            out.append(f"GPU pool ({key}): {p['finding']}")
+            out += [f"  remedy: {x}" for x in p["remedies"]]
+    return out
+
+
+def figure(kind: str, x: float) -> str:
+    units = {"x": (2, ""), "kwh": (1, " kWh"), "gb": (2, " GB")}
+    if kind in units:
+        return number(x, *units[kind])
+    return cell(kind, x)
+
+
+def verdict_lines(r: RunResult) -> list[str]:
+    lines = []
+    if "cost" in r.extras:
+        lines.append(
+            f"cost ({label(r.extras['cost']['architecture'])}): {r.extras['cost']['summary']}"
+        )
+    if "decision" in r.extras:
+        lines.append(f"decision: {r.extras['decision']['summary']}")
+    if r.verdict is not None:
+        lines.append("what would flip it (volume and GPU price: this run's costs scaled, not")
+        lines.append(
+            "  re-simulated; `python -m planner sensitivity` re-simulates the volume flip):"
+        )
+        lines += [f"  - {flip}" for flip in r.verdict.flips]
+    return lines
+
+
 ROWS = [
-    ("latency_ms.mean", " ms", 1),
-    ("latency_ms.p50", " ms", 1),
-    ("latency_ms.p95", " ms", 1),
-    ("latency_ms.p99", " ms", 1),
-    ("ttft_ms.p95", " ms", 1),
-    ("slo_attainment", "", 4),
-    ("fallback_rate", "", 4),
-    ("drop_rate", "", 4),
-    ("cloud.gpu_hours_busy", " h", 1),
-    ("cloud.gpu_hours", " h", 1),
-    ("cloud.gpu_hours_billed", " h", 1),
-    ("cloud.peak_replicas", "", 1),
-    ("cloud.mean_batch_size", "", 2),
-    ("cloud.utilization", "", 3),
-    ("edge.utilization", "", 3),
-    ("edge.energy_kwh", " kWh", 1),
-    ("egress_gb", " GB", 2),
-    ("requests_per_month.arrived", "", 0),
+    ("latency_ms.mean", "mean latency", "ms"),
+    ("latency_ms.p50", "p50 latency", "ms"),
+    ("latency_ms.p95", "p95 latency", "ms"),
+    ("latency_ms.p99", "p99 latency", "ms"),
+    ("ttft_ms.p95", "p95 time to first token", "ttft"),
+    ("slo_attainment", "SLO attainment", "pct"),
+    ("fallback_rate", "fallback rate", "pct"),
+    ("drop_rate", "drop rate", "pct"),
+    ("cloud.gpu_hours_busy", "GPU-hours busy / month", "hours"),
+    ("cloud.gpu_hours", "GPU-hours held / month", "hours"),
+    ("cloud.gpu_hours_billed", "GPU-hours billed / month", "hours"),
+    ("cloud.peak_replicas", "peak GPU replicas", "count"),
+    ("cloud.mean_batch_size", "mean batch size", "x"),
+    ("cloud.utilization", "GPU utilisation", "pct"),
+    ("cloud.cold_starts_per_day", "GPU cold starts / day", "x"),
+    ("links.down_fraction", "link down time", "pct"),
+    ("links.breaker_opens_per_month", "circuit-breaker openings / month", "count"),
+    ("links.kept_local_by_breaker_per_month", "kept local by an open breaker / month", "count"),
+    ("links.kept_local_link_down_per_month", "kept local, link down / month", "count"),
+    ("edge.utilization", "device utilisation", "pct"),
+    ("edge.energy_kwh", "edge energy / month", "kwh"),
+    ("egress_gb", "cloud egress / month", "gb"),
+    ("requests_per_month.arrived", "requests / month", "count"),
 ]
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
+def mode_of(args: argparse.Namespace) -> str:
+    """planner.run's mode from --preview."""
+    return "preview" if getattr(args, "preview", False) else "full"
+
+
+def scenario_with_precision(args: argparse.Namespace) -> Scenario:
+    """The scenario, with --precision turning on the precision stop rule."""
     scenario = scenario_from_args(args)
-    plan = build_plan(scenario)  # a WorkLimitError is a ScenarioError: main() reports it
-    predicted = estimate_seconds(plan.expected_requests)
+    if getattr(args, "precision", None) is not None:
+        scenario = scenario.with_updates(
+            {"simulation.stop_rule": "precision", "simulation.relative_precision": args.precision}
+        )
+    return scenario
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    scenario = scenario_with_precision(args)
+    # the work limit of the engine that will run it, before any long work (main() reports a
+    # WorkLimitError, a ScenarioError, with its estimate)
+    prep = prepare(scenario, engine=args.engine, mode=mode_of(args))
+    plan = prep.plans["main"]
+    predicted = estimate_seconds(plan.expected_requests, prep.cost.requests_per_s)
     if predicted > 5 and not args.json:
         print(
             f"about {plan.expected_requests:,.0f} requests per replication; "
@@ -98,7 +156,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if predicted > 5:
             print(f"replication {done}/{total} done", file=sys.stderr)
 
-    result = run(scenario, progress)
+    result = run(
+        scenario, progress, engine=args.engine, mode=mode_of(args)
+    )  # WorkLimitError: main() reports it
     print(result_json(result, timings=not args.no_timings) if args.json else text_report(result))
     return 0
 
@@ -163,10 +223,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     scenario = scenario_from_args(args)
     if args.variant:
-        runs = compare(scenario, dict(parse_variant(v) for v in args.variant))
+        runs = compare(scenario, dict(parse_variant(v) for v in args.variant), engine=args.engine)
         rows, labels = table(runs), [v.label for v in runs]
     else:
-        verdict = run(scenario).verdict
+        verdict = run(scenario, engine=args.engine).verdict
         assert verdict is not None
         rows, labels = verdict_rows(verdict), [a.name for a in verdict.architectures]
     if args.json:
@@ -190,6 +250,21 @@ def register(sub: Any) -> None:
         "--replications", type=int_in(1, 64), help="override simulation.replications (1-64)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_engine_args(p)
+    p.add_argument(
+        "--preview",
+        action="store_true",
+        help=f"a quick preview: {PREVIEW_REQUESTS:,} simulated requests a replication, "
+        "stratified over the day's hours and weighted to the month (the result says so)",
+    )
+    p.add_argument(
+        "--precision",
+        type=float_between(0, 0.5),
+        metavar="REL",
+        help="add replications until the 95%% half-widths of p95 latency, SLO attainment, "
+        "fallback rate and GPU-hours are under REL of their values, e.g. 0.02 "
+        "(simulation.stop_rule=precision, up to simulation.max_replications)",
+    )
     p.add_argument(
         "--no-timings",
         action="store_true",
@@ -205,6 +280,7 @@ def register(sub: Any) -> None:
         help="compare these variants instead (repeatable)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_engine_args(p)
     p.set_defaults(func=cmd_compare)
     p = sub.add_parser("check-theory", help="the engine as M/M/c or M/D/1 beside Erlang C / P-K")
     p.add_argument(
@@ -231,4 +307,19 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_check_theory)
 
 
+def cmd_warm(args: argparse.Namespace) -> int:
+    """Compile the compiled engine's kernels into numba's on-disk cache (make run does this)."""
+    seconds = warm()
+    print(f"compiled engine warm ({seconds:.2f} s)")
+    return 0
+
+
+def register_warm(sub: Any) -> None:
+    p = sub.add_parser(
+        "warm", help="compile the compiled engine once (numba cache beside the package)"
+    )
+    p.set_defaults(func=cmd_warm)
+
+
 EXTRA_COMMANDS.append(register)
+EXTRA_COMMANDS.append(register_warm)

@@ -45,9 +45,10 @@ def compare(
     s: Scenario,
     variants: dict[str, dict[str, Any]] | None = None,
     progress: Progress | None = None,
+    engine: str = "compiled",
 ) -> list[Variant]:
     """Run each variant (same seed, same traffic) with its cost; one over the work limit is
-    left out."""
+    left out. ``engine`` as in ``planner.run``."""
     from planner.plan import WorkLimitError
 
     out = []
@@ -57,7 +58,7 @@ def compare(
     for i, (label, updates) in enumerate(chosen.items()):
         v = apply_overrides(s, updates) if updates else s
         try:
-            r = run(v, decide_too=False)
+            r = run(v, decide_too=False, engine=engine)
         except WorkLimitError:
             continue  # e.g. sites sharing a GPU pool are all simulated: too big to compare
         out.append(Variant(label, v, r, estimate_monthly_cost(v, r.figures)))

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.engines import COSTS, EngineCost
 from planner.errors import ScenarioError
+from planner.failure_strata import stratify
 from planner.month import BIN_S as BIN_S
 from planner.month import BINS_PER_DAY, DayPart, calendar, day_label, day_rates, month_rates
 from planner.month import base_rate as base_rate
@@ -27,7 +29,7 @@ from planner.month import hourly_shape as hourly_shape
 from planner.month import weekly_shape as weekly_shape
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
 from planner.shortcuts import FULL_MONTH_MAX_REQUESTS as FULL_MONTH_MAX_REQUESTS
-from planner.shortcuts import horizon_notes, sites_to_simulate, work_remedies
+from planner.shortcuts import horizon_notes, rare_failures, sites_to_simulate, work_remedies
 
 
 class WorkLimitError(ScenarioError):
@@ -50,6 +52,14 @@ class Segment:
     """Days of the month (0-based) this segment stands for, whole or in part."""
     name: str = ""
     """The day type in words ('weekday, in season')."""
+    bin_s: float = BIN_S
+    """Length of one entry of ``rates`` in simulated seconds."""
+    time_scale: float = 1.0
+    """Real seconds one simulated second stands for (a preview's compressed day: > 1)."""
+    devices_down: int = 0
+    """Devices down all day in this stratum (``planner.failure_strata``)."""
+    failures: bool = True
+    """False in a failure stratum: devices neither fail nor recover during the segment."""
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,9 @@ class Plan:
     """(replicas, hours a month) the real GPU pool runs in hours not simulated (its floor)."""
 
 
-def build_plan(s: Scenario) -> Plan:
-    """Segments to simulate for a scenario; WorkLimitError when over the work limit."""
+def build_plan(s: Scenario, cost: EngineCost | None = None, check: bool = True) -> Plan:
+    """Segments to simulate for a scenario; WorkLimitError when over the work limit of the
+    engine whose constants are ``cost`` (SimPy's when not given; ``check=False`` skips it)."""
     w, sim = s.workload, s.simulation
     notes: list[str] = []
     k = sites_to_simulate(s, notes)
@@ -94,6 +105,8 @@ def build_plan(s: Scenario) -> Plan:
         segs, hour_scale = [_month_segment(w, days, base)], 1.0
     else:
         segs, hour_scale = _day_segments(s, days, base, notes)
+        if rare_failures(s, k) is not None:
+            segs = stratify(s, segs, round(s.edge.device_count * k / s.edge.sites), notes)
         unsimulated = unsimulated_pool(s, notes)
     expected = sum(float(g.rates.sum()) * BIN_S * k for g in segs)
     pool_scale = pool_scale_for(s, k)
@@ -108,7 +121,8 @@ def build_plan(s: Scenario) -> Plan:
         tuple(notes),
         unsimulated,
     )
-    check_work(plan, s)
+    if check:
+        check_work(plan, s, cost)
     return plan
 
 
@@ -273,10 +287,6 @@ def open_window(s: Scenario) -> tuple[tuple[int, int] | None, float]:
     return (int(open_h[0]) * (BINS_PER_DAY // 24), n), open_h.size * 3600 / (n * BIN_S)
 
 
-BYTES_PER_REQUEST = 1_000
-"""Memory per simulated request, conservatively. Measured (peak RSS of one process, full month,
-``run(decide_too=False)``): 330-530 B per request for article_1m_chat and seasonal_burst_app at
-0.1-1.2 M requests; doubled for worker processes, pickled copies and the summary's frames."""
 MEMORY_SHARE = 0.8
 """Share of the machine's available memory a run may plan to use."""
 
@@ -315,33 +325,42 @@ def runs_per_replication(s: Scenario) -> int:
     return 2 if kind == "edge_only" or s.edge.device_count else 1
 
 
-def estimate_bytes(plan: Plan, s: Scenario) -> float:
-    """Memory a run needs: every replication's and counterpart's requests at BYTES_PER_REQUEST."""
-    # the counterparts run the main run's replications (common random numbers)
+def estimate_bytes(plan: Plan, s: Scenario, cost: EngineCost | None = None) -> float:
+    """Peak memory a run needs: each worker holds one replication's records while it summarises
+    them, and the parent keeps replication 0's records for the charts."""
+    cost = cost or COSTS["simpy"]
     runs = s.simulation.replications * runs_per_replication(s)
-    return plan.expected_requests * runs * BYTES_PER_REQUEST
+    held = min(s.simulation.processes, runs) + 1
+    return plan.expected_requests * held * cost.bytes_per_request
 
 
-def check_work(plan: Plan, s: Scenario) -> None:
-    """Refuse, with the estimate, a run over the request limit or over the machine's memory."""
+def request_limit(s: Scenario, cost: EngineCost | None = None) -> int:
+    """The work limit in simulated requests: the scenario's, else the engine's default."""
+    given = s.simulation.max_simulated_requests
+    return given if given is not None else (cost or COSTS["simpy"]).max_requests
+
+
+def check_work(plan: Plan, s: Scenario, cost: EngineCost | None = None) -> None:
+    """Refuse, with the estimate, a run over the request limit or over the machine's memory
+    (``cost``: the engine's constants; SimPy's, the costlier, when not given)."""
     total = plan.expected_requests * s.simulation.replications
-    limit = s.simulation.max_simulated_requests
-    need = estimate_bytes(plan, s)
+    limit = request_limit(s, cost)
+    need = estimate_bytes(plan, s, cost)
     free = available_memory_bytes()
     if free is not None and need > MEMORY_SHARE * free:
         raise WorkLimitError(
             f"this scenario would simulate about {total:,.0f} requests "
             f"({s.simulation.replications} replications x {plan.expected_requests:,.0f}, "
-            f"horizon {plan.horizon}) and need about {need / 1e9:,.1f} GB of memory with the "
-            f"decision's counterparts; this machine has {free / 1e9:,.1f} GB available. "
+            f"horizon {plan.horizon}) and need about {need / 1e9:,.1f} GB of memory; "
+            f"this machine has {free / 1e9:,.1f} GB available. "
             f"{work_remedies(s)}; simulation.max_simulated_requests cannot raise this limit."
         )
     if total > limit:
         raise WorkLimitError(
             f"this scenario would simulate about {total:,.0f} requests "
             f"({s.simulation.replications} replications x {plan.expected_requests:,.0f}, "
-            f"horizon {plan.horizon}); simulation.max_simulated_requests is {limit:,}. "
-            f"{work_remedies(s)}, or raise the limit."
+            f"horizon {plan.horizon}); the work limit is {limit:,} "
+            f"(simulation.max_simulated_requests). {work_remedies(s)}, or raise the limit."
         )
 
 

@@ -9,29 +9,32 @@ The dashboard, the CLI's JSON and the memo all read the RunResult; none recomput
 from __future__ import annotations
 
 import math
-import multiprocessing
 import time
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planner.engine_inputs import edge_eligibility_notes, eligible_by_class, segment_inputs
-from planner.errors import ScenarioError
-from planner.plan import Plan, WorkLimitError, build_plan
-from planner.presets import apply_overrides
+from planner.engine_inputs import edge_eligibility_notes
+from planner.engines import DEFAULT_ENGINE
+from planner.plan import Plan, request_limit
+from planner.prepare import MODES as MODES
+from planner.prepare import Mode as Mode
+from planner.prepare import counterparts as counterparts
+from planner.prepare import prepare
+from planner.preview import PREVIEW_REPLICATIONS
+from planner.replicate import RATES as RATES
+from planner.replicate import Outcome, assess, combine, replicate
+from planner.replicate import Progress as Progress
+from planner.replicate import is_rate as is_rate
 from planner.scenario import Scenario
-from planner.stats import mean_ci, proportion_ci
-from planner.summary import pool_records, summarise
+from planner.stats import mean_ci
+from planner.summary import pool_records
 from planner.verdict import Verdict
-from simulations.engine import run_segment
 from simulations.records import DROP_REASONS, PATHS, SERIES, SegmentRecords
 
 SAMPLE_ROWS = 20_000
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -60,105 +63,46 @@ class RunResult:
         return self.figures.get(name, math.nan)
 
 
-Job = tuple[str, Scenario, Plan, int]
-
-
-def _run_replication(job: Job) -> tuple[str, list[SegmentRecords], float]:
-    key, scenario, plan, replication = job
-    started = time.perf_counter()
-    eligible = eligible_by_class(scenario)
-    records = [run_segment(inp, eligible) for inp in segment_inputs(scenario, plan, replication)]
-    return key, records, time.perf_counter() - started
-
-
-def counterparts(scenario: Scenario, horizon: str | None = None) -> dict[str, Scenario]:
-    """The edge-only and cloud-only versions of the scenario, for the decision.
-
-    They keep the main run's replications and (given ``horizon``) its horizon, so replication r
-    of each runs the same day types on the same seeds: common random numbers, and intervals
-    as wide as the main run's.
-    """
-    out: dict[str, Scenario] = {}
-    kind = scenario.policy.routing.kind
-    same = {"simulation.horizon": horizon} if horizon else {}
-    hybrid = () if kind in ("local_first", "split") else ("local_first",)
-    for arch in ("edge_only", "cloud_only", *hybrid):
-        if arch == kind or (arch != "cloud_only" and scenario.edge.device_count == 0):
-            continue
-        try:
-            out[arch] = apply_overrides(scenario, {"policy.routing.kind": arch, **same})
-        except ScenarioError:
-            continue  # e.g. a context too long for edge_only: that option is not runnable
-    return out
-
-
-def plan_variants(
-    scenario: Scenario, decide_too: bool
-) -> tuple[dict[str, Scenario], dict[str, Plan], list[str]]:
-    """Plans of the main run and its counterparts; a counterpart over the work limit is left
-    out with a note (the main run's WorkLimitError propagates)."""
-    main_plan = build_plan(scenario)
-    variants, plans, notes = {"main": scenario}, {"main": main_plan}, []
-    if decide_too:
-        for arch, v in counterparts(scenario, main_plan.horizon).items():
-            try:
-                plans[arch] = build_plan(v)
-            except WorkLimitError as e:
-                notes.append(f"the {arch.replace('_', '-')} counterpart was not simulated: {e}")
-                continue
-            variants[arch] = v
-    return variants, plans, notes
-
-
-def execute(
-    jobs: list[Job], processes: int, progress: Progress | None
-) -> list[tuple[str, list[SegmentRecords], float]]:
-    """Run replication jobs, in worker processes when allowed; results in job order."""
-    results = []
-    workers = min(processes, len(jobs))
-    if workers > 1:
-        # fork: workers inherit the imported engine (no re-import of __main__, no start-up cost)
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-            for i, res in enumerate(ex.map(_run_replication, jobs)):
-                results.append(res)
-                if progress:
-                    progress(i + 1, len(jobs))
-    else:
-        for i, job in enumerate(jobs):
-            results.append(_run_replication(job))
-            if progress:
-                progress(i + 1, len(jobs))
-    return results
-
-
-def run(scenario: Scenario, progress: Progress | None = None, decide_too: bool = True) -> RunResult:
+def run(
+    scenario: Scenario,
+    progress: Progress | None = None,
+    decide_too: bool = True,
+    engine: str = DEFAULT_ENGINE,
+    mode: str = "full",
+) -> RunResult:
     """Simulate the scenario's replications and summarise them (WorkLimitError if too big).
 
     With ``decide_too`` the edge-only and cloud-only versions run on the same traffic (common
     random numbers) so that the recommendation can quote both; their figures are in
-    ``extras['counterparts']``.
+    ``extras['counterparts']``. ``engine``: 'compiled' (where it covers a segment; the SimPy
+    engine elsewhere, with a notice) or 'simpy'; the figures are the same either way.
+    ``mode``: 'full', or 'preview' (a fixed budget of simulated requests, for quick answers).
     """
     started = time.perf_counter()
-    variants, plans, skipped = plan_variants(scenario, decide_too)
-    jobs = [
-        (k, v, plans[k], r) for k, v in variants.items() for r in range(v.simulation.replications)
-    ]
-    results = execute(jobs, scenario.simulation.processes, progress)
-    main = [(recs, wall) for key, recs, wall in results if key == "main"]
-    per_rep = [summarise(scenario, plans["main"], recs) for recs, _ in main]
-    result = assemble(scenario, plans["main"], main, per_rep, time.perf_counter() - started)
-    result.engine["notes"].extend(skipped)
+    prep = prepare(scenario, decide_too, engine, mode)
+    variants, plans = prep.variants, prep.plans
+    limit = request_limit(scenario, prep.cost)
+    fixed = PREVIEW_REPLICATIONS if prep.mode == "preview" else None
+    done = replicate(variants, plans, prep.picks, limit, progress, fixed)
+    main = [o for o in done.outcomes if o.key == "main"]
+    result = assemble(scenario, plans["main"], main, time.perf_counter() - started)
+    result.engine["notes"].extend(prep.skipped)
+    result.engine.update(prep.engine_block())
+    result.engine["precision"] = assess(
+        main,
+        scenario.simulation.relative_precision,
+        scenario.simulation.stop_rule,
+        done.stopped_because,
+    )
+    result.engine["simulated_requests_all_runs"] = sum(o.simulated for o in done.outcomes)
     others, others_ci = {}, {}
     for key in variants:
         if key != "main":
-            reps = [
-                summarise(variants[key], plans[key], recs) for k, recs, _ in results if k == key
-            ]
+            reps = [o.summary for o in done.outcomes if o.key == key]
             stats = {f: mean_ci([r[f] for r in reps]) for f in reps[0]}
             others[key] = {f: m for f, (m, _, _) in stats.items()}
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
-    result = attach_decision(result, others, fair=decide_too, skipped=skipped)
+    result = attach_decision(result, others, fair=decide_too, skipped=prep.skipped)
     result.extras["counterparts_ci95"] = others_ci
     return result
 
@@ -171,6 +115,7 @@ def attach_decision(
 ) -> RunResult:
     """The verdict (each architecture's figures and cost, the decision, the checklist) on the
     result, and its plain-data form in ``extras`` for the CLI's JSON."""
+    from planner.pool_bill import verdict_pool_readings
     from planner.verdict import build_verdict
 
     if not others and not fair:
@@ -184,6 +129,7 @@ def attach_decision(
                 "break_even_month": v.break_even_month,
                 "architecture": v.own.key,
                 "summary": cost_summary(own),
+                "gpu_pool": verdict_pool_readings(v),
             },
             "decision": {
                 **v.decision.as_dict(),
@@ -218,31 +164,10 @@ def cost_summary(c: Any) -> str:
     )
 
 
-RATES = ("slo_attainment", "fallback_rate", "drop_rate", "cloud.p_wait", "links.down_fraction")
-
-
-def is_rate(key: str) -> bool:
-    return key in RATES or key.endswith((".share", "utilization"))
-
-
-def assemble(
-    scenario: Scenario,
-    plan: Plan,
-    results: list[tuple[list[SegmentRecords], float]],
-    per_rep: list[dict[str, float]],
-    wall_s: float,
-) -> RunResult:
-    figures: dict[str, float] = {}
-    ci95: dict[str, tuple[float, float]] = {}
-    n = float(sum(rep["requests.arrived"] for rep in per_rep))
-    for key in per_rep[0]:
-        samples = [rep[key] for rep in per_rep]
-        mean, lo, hi = mean_ci(samples)
-        figures[key] = mean
-        if is_rate(key) and len(per_rep) > 1:
-            lo, hi = proportion_ci(samples, n)
-        if not math.isnan(lo):
-            ci95[key] = (lo, hi)
+def assemble(scenario: Scenario, plan: Plan, main: list[Outcome], wall_s: float) -> RunResult:
+    """The main run's figures, intervals and (from replication 0's records) its frames."""
+    per_rep = [o.summary for o in main]
+    figures, ci95 = combine(per_rep)
     for key in (
         "requests.arrived",
         "requests.completed",
@@ -259,11 +184,12 @@ def assemble(
     for name in DROP_REASONS[1:]:
         key = f"requests.dropped_by_reason.{name}"
         figures[key] = float(sum(rep[key] for rep in per_rep))
-    records = results[0][0]
-    simulated = sum(int(r.arrival_s.size) for recs, _ in results for r in recs)
+    records = main[0].records
+    assert records is not None  # replication 0 of the main run keeps its records
+    simulated = sum(o.simulated for o in main)
     engine = {
         "wall_s": wall_s,
-        "replication_wall_s": [w for _, w in results],
+        "replication_wall_s": [o.wall_s for o in main],
         "simulated_requests": simulated,
         "simulated_requests_per_s": simulated / wall_s if wall_s > 0 else math.nan,
         "horizon": plan.horizon,
@@ -347,10 +273,14 @@ def latency_by_hour(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
     from planner.summary import latency_stats
 
     p = pool_records(plan, records)
+    # time of day of the measured arrival (a preview's compressed day stretched back by its
+    # time scale)
     offsets = np.array(
         [plan.segments[k].day_offset_s + records[k].warmup_s for k in range(len(records))]
     )
-    hour = (((p.arrival_s + offsets[p.segment]) // 3600) % 24).astype(int)
+    scales = np.array([plan.segments[k].time_scale for k in range(len(records))])
+    day_s = offsets[p.segment] + p.arrival_s * scales[p.segment]
+    hour = ((day_s // 3600) % 24).astype(int)
     rows = []
     for h in range(24):
         sel = p.completed & (hour == h)

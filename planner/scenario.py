@@ -746,8 +746,19 @@ class Simulation(Model):
     """Simulate only this many sites and scale up: only identical sites sharing no GPU pool."""
     hours_per_day_simulated: float | None = Field(default=None, gt=0, le=24)
     """For profiles flat over their open hours: simulate this many open hours and scale."""
-    max_simulated_requests: int = Field(default=3_000_000, ge=1000, le=1_000_000_000)
-    """Work limit: a run expected to simulate more requests is refused with an estimate."""
+    max_simulated_requests: int | None = Field(default=None, ge=1000, le=1_000_000_000)
+    """Work limit: a run expected to simulate more requests is refused with an estimate.
+    None: the engine's own limit (SimPy 3M, compiled 300M simulated requests)."""
+    stop_rule: Literal["replications", "precision"] = "replications"
+    """replications: run exactly ``replications``. precision: start with ``replications``
+    (at least 3) and add replications until the 95 % half-widths of p95 latency, SLO
+    attainment, fallback rate and GPU-hours are within ``relative_precision`` of their values,
+    up to ``max_replications`` and the work limit."""
+    relative_precision: float = Field(default=0.02, gt=0, le=0.5)
+    """Precision target: a 95 % half-width over the figure's value (0.02 = 2 %); rates are
+    judged against max(value, 1 %), so a rate near 0 needs no absurd number of replications."""
+    max_replications: int = Field(default=20, ge=3, le=64)
+    """stop_rule precision: the most replications it may run."""
     processes: int = Field(default=2, ge=1, le=64)
     """Worker processes for replications."""
 
@@ -800,6 +811,11 @@ class Scenario(Model):
             raise ValueError(
                 f"simulation.sites_simulated ({sims.sites_simulated}) must be <= edge.sites "
                 f"({edge.sites})"
+            )
+        if sims.stop_rule == "precision" and sims.max_replications < sims.replications:
+            raise ValueError(
+                f"simulation.max_replications ({sims.max_replications}) must be >= "
+                f"simulation.replications ({sims.replications}) with stop_rule 'precision'"
             )
         if self.policy.routing.kind in ("edge_only", "local_first", "split") and not (
             edge.device_count

@@ -24,7 +24,7 @@ from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_sc
 from simulations.budget import BudgetGuard
 from simulations.edge import Device, Gauges, failure_process
 from simulations.gpu_pool import Pool
-from simulations.inputs import ClassInput, EdgeInput, SegmentInput
+from simulations.inputs import ClassInput, EdgeInput, KpaInput, SegmentInput
 from simulations.network import Link, outage_process
 from simulations.records import SERIES, SegmentRecords
 from simulations.routing import Book, Router, request_columns
@@ -217,6 +217,7 @@ class Segment:
         grace = kpa.scale_to_zero_grace_s if spec.scaler.kind == "kpa" else 0.0
         areas = [0.0]
         zero_since: float | None = None
+        proxy_since: float | None = 0.0
         while True:
             yield env.timeout(tick)
             areas.append(pool.inflight_area_now())
@@ -232,10 +233,13 @@ class Segment:
                 window_avg(areas, panic_n, tick),
             )
             current = pool.active()
+            proxy_since = activator_in_path(kpa, m, proxy_since)
             d = bound(self.scaler.decide(m, current), spec.min_replicas, spec.max_replicas)
             if d.desired == 0 and current > 0:
                 zero_since = env.now if zero_since is None else zero_since
-                if env.now - zero_since < grace:
+                # Knative's fast path: the grace counts from when the activator entered the path
+                held_since = zero_since if proxy_since is None else min(zero_since, proxy_since)
+                if env.now - held_since < grace:
                     continue
                 d = Decision(0, f"{d.reason}; no traffic for the stable window, grace over")
             else:
@@ -275,6 +279,9 @@ class Segment:
             "gpu_ready_s": ready,
             "batches": float(self.pool.batches),
             "batch_items": float(self.pool.batch_items),
+            "breaker_opens": float(sum(b.opens for b in self.router.breakers)),
+            "kept_local_by_breaker": float(self.router.kept_local_by_breaker),
+            "kept_local_link_down": float(self.router.kept_local_link_down),
         }
 
     def in_system_now(self) -> int:
@@ -317,12 +324,22 @@ class Segment:
             extra={
                 "budget_alerts": float(self.router.budget_alerts),
                 "billed_usd": self.guard.spent_usd(self.end_s),
-                "breaker_opens": float(sum(b.opens for b in self.router.breakers)),
-                "kept_local_by_breaker": float(self.router.kept_local_by_breaker),
-                "kept_local_link_down": float(self.router.kept_local_link_down),
+                # counted in the measured window (after the warm-up), like the figures above
+                "breaker_opens": delta["breaker_opens"],
+                "kept_local_by_breaker": delta["kept_local_by_breaker"],
+                "kept_local_link_down": delta["kept_local_link_down"],
                 "uplink_busy_s": float(sum(link.uplink.busy_s for link in self.links)),
             },
         )
+
+
+def activator_in_path(kpa: KpaInput, m: PoolMetrics, since: float | None) -> float | None:
+    """Since when the activator has been in the request path (SKS proxy mode), or None: it is
+    while the excess burst capacity floor(ready x target - burst capacity - panic) is < 0."""
+    total = m.ready * kpa.container_concurrency_target
+    if math.floor(total - kpa.target_burst_capacity - m.panic_avg) < 0:
+        return m.now if since is None else since
+    return None
 
 
 def window_avg(areas: list[float], n: int, tick_s: float) -> float:

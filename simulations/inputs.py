@@ -97,6 +97,9 @@ class KpaInput:
     tick_interval_s: float = 2.0
     scale_to_zero_grace_s: float = 30.0
     scale_down_delay_s: float = 0.0
+    target_burst_capacity: float = 200.0
+    """target-burst-capacity: the activator stays in the request path (SKS proxy mode) while
+    floor(ready x container_concurrency_target - this - panic average) < 0."""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.catalog import iter_figures, load_catalog
+from planner.engines import describe
 from planner.errors import ScenarioError
 from planner.formatting import label
 from planner.plan import build_plan, day_table
@@ -52,7 +53,19 @@ def render() -> None:
             {"field": list(given), "value": [f"{x:,g}" for x in given.values()]}, hide_index=True
         )
     days_simulated(s)
+    engine_info()
     pilot.render_section()
+
+
+def engine_info() -> None:
+    """Which engine answered (and why SimPy where the compiled one was asked), full or
+    preview, and how precise the key figures are."""
+    r = st.session_state.get("result")
+    if r is None or "used" not in r.engine:
+        return
+    st.subheader("Engine and precision")
+    for line in describe(r.engine):
+        st.caption(line)
 
 
 def days_simulated(s: Scenario) -> None:

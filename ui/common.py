@@ -5,12 +5,22 @@ Numbers are formatted by ``planner.formatting`` (the same style sheet as the mem
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from planner.formatting import interval, ms, pct, usd
 from planner.run import RunResult
 
-__all__ = ["ci_text", "ms", "notices", "pct", "result", "usd"]
+__all__ = ["ci_text", "ms", "notices", "page_scheduler", "pct", "result", "usd"]
+
+
+def page_scheduler() -> str:
+    """Where a page's sweep runs: the Dask scheduler named by ``PLANNER_DASK_SCHEDULER`` when
+    set, else the web server's own process (a page should not start a cluster per click)."""
+    from planner.sweeps import ENV_SCHEDULER, INPROCESS
+
+    return os.environ.get(ENV_SCHEDULER) or INPROCESS
 
 
 def notices() -> None:
@@ -25,6 +35,13 @@ def notices() -> None:
         )
     for msg in st.session_state.get("link_messages") or []:
         st.warning(f"Link: {msg}")
+    r = st.session_state.get("result")
+    if r is not None and r.engine.get("mode") == "preview":
+        st.info(
+            "Preview: a quick answer from a fixed budget of simulated requests (every hour of "
+            "the day, shortened and weighted to the month); the full run follows and replaces "
+            "it. Its precision is on the Assumptions page."
+        )
 
 
 def result() -> RunResult | None:

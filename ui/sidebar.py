@@ -209,12 +209,14 @@ def widget(spec: Spec, s: Scenario) -> None:
 
 def volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
     """The largest monthly volume the engine accepts for this scenario, and why: the plan is
-    built (no simulation) at trial volumes, bisected on a log scale."""
-    from planner.plan import WorkLimitError, build_plan
+    built and its engine picked (no simulation) at trial volumes, bisected on a log scale; the
+    limit is the compiled engine's where it covers the scenario, else the SimPy model's."""
+    from planner.plan import WorkLimitError
+    from planner.prepare import prepare
 
     def accepted(volume: float) -> bool:
         try:
-            build_plan(apply_overrides(s, {"workload.requests_per_month": volume}))
+            prepare(apply_overrides(s, {"workload.requests_per_month": volume}), False)
         except (ScenarioError, WorkLimitError):
             return False
         return True

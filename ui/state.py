@@ -20,6 +20,7 @@ import streamlit as st
 from planner.errors import ScenarioError
 from planner.links import Decoded, from_params, to_params
 from planner.plan import WorkLimitError
+from planner.prepare import predicted_wall_s, prepare
 from planner.presets import load
 from planner.run import RunResult, run
 from planner.scenario import Scenario
@@ -143,9 +144,55 @@ def share_url() -> str:
     return f"{base}?{urlencode(to_params(scenario()))}"
 
 
+PREVIEW_ABOVE_S = 4.0
+"""A full run predicted to take longer than this is answered first by a preview (a fixed
+budget of simulated requests), then by the full run, which replaces it when done."""
+FULL_PENDING = "full_run_pending"
+
+
+def wants_preview(s: Scenario) -> bool:
+    """Whether the first answer should be a preview (never for a run the work limit refuses:
+    the full run reports that at once)."""
+    try:
+        return predicted_wall_s(prepare(s)) > PREVIEW_ABOVE_S
+    except (ScenarioError, ValueError):
+        return False
+
+
 def current_result() -> RunResult | None:
-    """Run (or fetch) the current scenario with a progress bar; None with a message on error."""
+    """The current scenario's full result if there is one; otherwise a preview when the full run
+    would be slow (``follow_with_full`` then runs it after the page is drawn), else the full
+    run with a progress bar. None with a message on error."""
     s = scenario()
+    key = canonical(s)
+    st.session_state[FULL_PENDING] = None
+    if store().get(key) is None and wants_preview(s):
+        try:
+            preview = store().get_or_compute(PREVIEW + key, lambda: run(s, mode="preview"))
+        except (WorkLimitError, ScenarioError):
+            preview = None
+        if preview is not None:
+            st.session_state[FULL_PENDING] = key
+            st.session_state["run_error"] = None
+            return preview
+    return full_result(s)
+
+
+PREVIEW = "preview:"
+
+
+def follow_with_full() -> None:
+    """After a preview was drawn: run the full answer (bar at the foot of the page), then redraw."""
+    key = st.session_state.get(FULL_PENDING)
+    if not key or key != canonical(scenario()):
+        return
+    st.session_state[FULL_PENDING] = None
+    if full_result(scenario()) is not None:
+        st.rerun()
+
+
+def full_result(s: Scenario) -> RunResult | None:
+    """Run (or fetch) the scenario's full answer with a progress bar; None with a message."""
     holder = st.empty()
     bar = holder.progress(0.0, text="simulating (or waiting for a free simulation slot)...")
 

@@ -28,6 +28,7 @@ def one_page(page: str) -> None:
     st.session_state["result"] = state.current_result()
     importlib.import_module(f"ui.{page}").render()
     state.sync_url()
+    state.follow_with_full()  # as app.py: a preview is followed by the full run
 
 
 def app_for(params: dict[str, str], page: str | None = None) -> AppTest:
@@ -177,13 +178,13 @@ def test_volume_slider_stops_where_the_engine_does() -> None:
     slider = at.slider(key="in:workload.requests_per_month")
     top = 10 ** float(slider.max)
     s = apply_overrides(load("article_1m_chat"), {"simulation.replications": 2})
-    from planner.plan import WorkLimitError, build_plan, check_work
+    from planner.plan import WorkLimitError
+    from planner.prepare import prepare
 
-    ok = apply_overrides(s, {"workload.requests_per_month": top * 0.98})
-    check_work(build_plan(ok), ok)
+    # the limit of the engine that would run it (compiled where it covers the scenario)
+    prepare(apply_overrides(s, {"workload.requests_per_month": top * 0.98}), False)
     with pytest.raises(WorkLimitError):
-        bad = apply_overrides(s, {"workload.requests_per_month": top * 1.1})
-        check_work(build_plan(bad), bad)
+        prepare(apply_overrides(s, {"workload.requests_per_month": top * 1.1}), False)
 
 
 def test_checklist_edit_puts_only_the_changed_answer_in_the_link() -> None:

@@ -1,0 +1,182 @@
+"""Issue 13's targets, measured in one run (called by ``benchmarks/engine_speed.py``).
+
+Each line prints a figure beside its target. Where the compiled engine refuses a scenario
+(``simulations.compiled.supports``), the line says "SimPy only" with the reason and reports the
+SimPy model alone, so the benchmark runs before and after the compiled engine lands.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+
+from planner.engine_inputs import eligible_by_class, segment_inputs
+from planner.engines import simulate, warm
+from planner.errors import ScenarioError
+from planner.prepare import predicted_wall_s, prepare
+from planner.presets import list_presets, load
+from planner.run import run
+from simulations import compiled
+
+VOLUME_PRESET = "article_1m_chat"
+
+
+def refusal(preset: str, overrides: dict[str, object] | None = None) -> str | None:
+    """Why the compiled engine does not cover the preset's main run (None if it does)."""
+    s = load(preset, overrides or {})
+    plan = prepare(s, decide_too=False, engine="simpy").plans["main"]
+    reasons = [compiled.supports(inp) for inp in segment_inputs(s, plan, 0)]
+    return next((r for r in reasons if r is not None), None)
+
+
+def engine_rate(preset: str, engine: str) -> tuple[float, int]:
+    """Simulated requests/s of one engine on replication 0 of the preset's main run."""
+    s = load(preset)
+    prep = prepare(s, decide_too=False, engine="simpy")
+    inputs = segment_inputs(s, prep.plans["main"], 0)
+    eligible = eligible_by_class(s)
+    started = time.perf_counter()
+    n = sum(int(simulate(i, eligible, engine).arrival_s.size) for i in inputs)  # type: ignore[arg-type]
+    return n / (time.perf_counter() - started), n
+
+
+def compare_engines() -> None:
+    print(
+        "compiled engine vs the SimPy model, same inputs (target >= 30x; >= 3M/s per core on "
+        "the default preset):"
+    )
+    for preset in (VOLUME_PRESET, "seasonal_burst_app"):
+        simpy_rate, n = engine_rate(preset, "simpy")
+        why = refusal(preset)
+        if why:
+            print(
+                f"  {preset:22} SimPy only: {simpy_rate:,.0f} requests/s ({n:,} requests); "
+                f"compiled engine does not cover it: {why}"
+            )
+            continue
+        fast, _ = engine_rate(preset, "compiled")
+        print(
+            f"  {preset:22} compiled {fast:,.0f}/s vs SimPy {simpy_rate:,.0f}/s = "
+            f"x{fast / simpy_rate:.1f}"
+        )
+
+
+def run_medians(repeats: int) -> None:
+    print(
+        f"planner.run per preset, default settings, decision included, median of {repeats} "
+        "warm runs (target <= 1 s):"
+    )
+    for preset, _ in list_presets():
+        s = load(preset)
+        run(s)  # warm: imports, caches, compiled kernels
+        walls = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            r = run(s)
+            walls.append(time.perf_counter() - started)
+        print(
+            f"  {preset:32} {statistics.median(walls):6.2f} s  engine {r.engine['used']}, "
+            f"{r.engine['simulated_requests_all_runs']:,} requests simulated"
+        )
+
+
+def preview_and_volume() -> None:
+    big = {"workload.requests_per_month": 1e8}
+    s = load(VOLUME_PRESET, big)
+    run(s, mode="preview")
+    started = time.perf_counter()
+    r = run(s, mode="preview")
+    print(
+        f"preview of {VOLUME_PRESET} at 100M/month: {time.perf_counter() - started:.2f} s "
+        f"(target <= 0.5 s), engine {r.engine['used']}, "
+        f"{r.engine['simulated_requests_all_runs']:,} requests simulated"
+    )
+    try:
+        prep = prepare(s)
+    except ScenarioError as e:
+        why = refusal(VOLUME_PRESET, big)
+        who = f"SimPy only ({why}): " if why else ""
+        print(f"{VOLUME_PRESET} at 100M/month, full answer: {who}refused: {str(e)[:160]}")
+    else:
+        if prep.notices:
+            print(
+                f"{VOLUME_PRESET} at 100M/month, full answer: not run (SimPy only, predicted "
+                f"~{predicted_wall_s(prep):,.0f} s): {prep.notices[0]}"
+            )
+        else:
+            full_answer_in_child(big)
+    started = time.perf_counter()
+    try:
+        prepare(load(VOLUME_PRESET, {"workload.requests_per_month": 1e9}))
+        print("1B/month: NOT refused (target: refused with an estimate)")
+    except ScenarioError as e:
+        print(f"1B/month refused in {time.perf_counter() - started:.2f} s: {str(e)[:150]}...")
+
+
+CHILD = """
+import json, resource, sys, time
+from planner.presets import load
+from planner.run import run
+s = load(sys.argv[1], json.loads(sys.argv[2]))
+started = time.perf_counter()
+r = run(s)
+wall = time.perf_counter() - started
+kb = lambda who: resource.getrusage(who).ru_maxrss
+print(json.dumps({"wall_s": wall, "parent_kb": kb(resource.RUSAGE_SELF),
+                  "worker_kb": kb(resource.RUSAGE_CHILDREN), "engine": r.engine["used"]}))
+"""
+
+
+def full_answer_in_child(overrides: dict[str, object]) -> None:
+    """A full answer in a fresh process: wall time and the peak RSS of parent and workers."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, VOLUME_PRESET, json.dumps(overrides)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"{VOLUME_PRESET} at 100M/month, full answer: {d['wall_s']:.1f} s (target <= 10 s), "
+        f"peak RSS parent {d['parent_kb'] / 1024:,.0f} MB, largest worker "
+        f"{d['worker_kb'] / 1024:,.0f} MB (target <= 500 MB), engine {d['engine']}"
+    )
+
+
+def fresh_process() -> None:
+    """A new process answering a small scenario, compiled kernels from the on-disk cache."""
+    seconds = warm()
+    args = [
+        "-m",
+        "planner",
+        "simulate",
+        "--json",
+        "--no-timings",
+        "--replications",
+        "2",
+        "--set",
+        "workload.requests_per_month=100000",
+        "--set",
+        "simulation.horizon=representative_days",
+    ]
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *args], capture_output=True, check=True)
+    wall = time.perf_counter() - started
+    why = refusal(VOLUME_PRESET, {"workload.requests_per_month": 1e5})
+    note = f" (SimPy only: {why})" if why else ""
+    print(
+        f"compile once: warm {seconds:.2f} s; a fresh process answers a small scenario in "
+        f"{wall:.2f} s (target < 1 s){note}"
+    )
+
+
+def report_all(repeats: int) -> None:
+    why = refusal(VOLUME_PRESET)
+    print(f"issue 13 targets; compiled engine on {VOLUME_PRESET}: {why or 'covers it'}")
+    fresh_process()
+    compare_engines()
+    preview_and_volume()
+    run_medians(repeats)

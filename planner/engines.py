@@ -1,0 +1,145 @@
+"""Which engine simulates each segment, and what each engine costs in memory and time.
+
+Like a workshop with a hand-built reference machine and a fast production line that makes the
+same part: each order goes to the fast line when it can make that part, otherwise to the
+reference machine, and the order sheet says which made it and why. The SimPy model
+(``simulations.engine``) is the readable reference; the compiled engine
+(``simulations.compiled``) implements the same model and is proven equal to it, so the choice
+changes the wall time, never the figures. Time in seconds; memory in bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from simulations import compiled
+from simulations.engine import run_segment as run_simpy
+from simulations.inputs import SegmentInput
+from simulations.records import SegmentRecords
+
+EngineName = Literal["compiled", "simpy"]
+ENGINES: tuple[EngineName, ...] = ("compiled", "simpy")
+DEFAULT_ENGINE: EngineName = "compiled"
+
+
+@dataclass(frozen=True)
+class EngineCost:
+    """What one simulated request costs an engine: the work limit's constants."""
+
+    bytes_per_request: float
+    """Peak memory per simulated request of one replication in one worker, records and the
+    replication's summary included."""
+    requests_per_s: float
+    """Simulated requests per second per core, for wall-time predictions."""
+    max_requests: int
+    """Default work limit: simulated requests of all replications of the main run."""
+
+
+COSTS: dict[EngineName, EngineCost] = {
+    # measured on the SimPy model (peak RSS of one process running one replication, full
+    # month, 0.1-1.2 M requests: 330-530 B), rounded up for pickled copies and the summary
+    "simpy": EngineCost(bytes_per_request=1_000, requests_per_s=60_000, max_requests=3_000_000),
+    # until the compiled engine lands its records are the same SegmentRecords: SimPy's memory
+    # constant applies; its speed target (issue 13) is >= 3M requests/s per core
+    "compiled": EngineCost(
+        bytes_per_request=1_000, requests_per_s=3_000_000, max_requests=300_000_000
+    ),
+}
+
+
+def check_engine(name: str) -> EngineName:
+    """The engine's name, or ValueError naming the allowed values."""
+    if name not in ENGINES:
+        raise ValueError(f"engine '{name}' is not one of: {', '.join(ENGINES)}")
+    return name
+
+
+def choose(inputs: list[SegmentInput], asked: EngineName) -> tuple[list[EngineName], list[str]]:
+    """The engine for each segment and, where the compiled engine was asked but refused, why."""
+    if asked == "simpy":
+        return ["simpy"] * len(inputs), []
+    picks: list[EngineName] = []
+    reasons: list[str] = []
+    for inp in inputs:
+        why = compiled.supports(inp)
+        picks.append("compiled" if why is None else "simpy")
+        if why is not None:
+            reasons.append(why)
+    return picks, reasons
+
+
+def notices(refusals: dict[str, list[str]], segments: dict[str, int]) -> list[str]:
+    """One line per distinct reason the compiled engine refused, with how much it covered.
+
+    ``refusals`` maps a run ('main', 'edge_only', ...) to its refusal reasons (one per refused
+    segment), ``segments`` each run to its segment count.
+    """
+    counts = Counter(r for rs in refusals.values() for r in rs)
+    total = sum(segments.values())
+    return [
+        f"SimPy engine used for {n} of {total} simulated segments: the compiled engine does not "
+        f"cover this scenario ({why})"
+        for why, n in counts.items()
+    ]
+
+
+def used(picks: dict[str, list[EngineName]]) -> str:
+    """'compiled', 'simpy', or 'compiled+simpy' when segments were split between them."""
+    names = {p for ps in picks.values() for p in ps}
+    return "+".join(e for e in ENGINES if e in names) or "simpy"
+
+
+def cost_of(picks: list[EngineName]) -> EngineCost:
+    """The constants of the costlier engine among a run's segments (SimPy if any runs there)."""
+    return COSTS["simpy"] if "simpy" in picks or not picks else COSTS["compiled"]
+
+
+def simulate(inp: SegmentInput, eligible: np.ndarray, engine: EngineName) -> SegmentRecords:
+    """One segment on the chosen engine (the compiled one only where it said it applies)."""
+    if engine == "compiled":
+        return compiled.run_segment(inp, eligible)
+    return run_simpy(inp, eligible)
+
+
+def warm() -> float:
+    """Compile (or load from the on-disk cache) the compiled engine's kernels; wall seconds."""
+    import time
+
+    started = time.perf_counter()
+    compiled.warm()
+    return time.perf_counter() - started
+
+
+def predicted_seconds(expected_requests: float, cost: EngineCost) -> float:
+    """A rough wall-time prediction for one replication, rounded up to 0.1 s."""
+    return math.ceil(expected_requests / cost.requests_per_s * 10) / 10
+
+
+def describe(e: dict[str, Any]) -> list[str]:
+    """A result's engine block in words: which engine and mode answered, why SimPy where the
+    compiled engine was asked, and the precision the key figures reached (CLI and dashboard)."""
+    rate = e["simulated_requests_per_s"]
+    lines = [
+        f"engine: {e.get('used', 'simpy')} (asked {e.get('requested', 'simpy')}), "
+        f"{e.get('mode', 'full')} answer, {e['replications']} replications, "
+        f"{e['wall_s']:.2f} s wall, {rate:,.0f} simulated requests/s"
+    ]
+    lines += [f"engine notice: {n}" for n in e.get("notices", [])]
+    p = e.get("precision")
+    if p:
+        parts = [
+            f"{k} ±{v['relative'] * 100:.1f}%" if v["relative"] is not None else f"{k} -"
+            for k, v in p["figures"].items()
+            if v["value"] is not None
+        ]
+        met = "met" if p["met"] else "not met"
+        lines.append(
+            f"precision (95% half-width / value, target {p['target_relative'] * 100:g}%, {met}; "
+            f"{p['stopped_because']}): " + ", ".join(parts)
+        )
+    return lines

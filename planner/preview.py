@@ -1,0 +1,110 @@
+"""Preview plans: a fixed budget of simulated requests, stratified over the day's hours.
+
+Like a film's trailer: every scene of the day appears, each cut to the same short length, so
+the whole story is told in a fraction of the time. Each day type becomes one compressed day in
+which every hour lasts ``slice_s`` simulated seconds at that hour's mean arrival rate, in hour
+order, after a warm-up of the two hours before midnight; each simulated request then stands for
+``3600 / slice_s`` real ones (times the day type's days), so the month's totals stay right.
+A preview answers in about the same time at any volume; the full run follows it. Time in
+seconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.month import DayPart, calendar, day_label, day_rates
+from planner.plan import (
+    Plan,
+    Segment,
+    base_rate,
+    build_plan,
+    day_types,
+    pool_scale_for,
+)
+from planner.scenario import Scenario
+from planner.shortcuts import sites_to_simulate
+
+PREVIEW_REQUESTS = 20_000
+"""Simulated requests per replication of a preview (warm-up included), for each run."""
+PREVIEW_REPLICATIONS = 2
+"""Replications of a preview: two give an interval (a wide one) at twice the budget."""
+MIN_SLICE_S = 30.0
+"""Shortest simulated hour: requests take seconds and the pool must follow the day's profile;
+at very high volume a preview may simulate more than its budget rather than shorter hours."""
+WARM_HOURS = 2
+
+
+def hourly_rates(s: Scenario, part: DayPart, base: float) -> np.ndarray:
+    """Per-site arrivals/s for each hour of one day type (the mean of its 5-minute bins)."""
+    day = day_rates(s.workload, part, base)
+    out: np.ndarray = day.reshape(24, -1).mean(axis=1)
+    return out
+
+
+def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
+    """The preview's plan (never refused for volume: its size is the budget)."""
+    full = build_plan(s, check=False)
+    if full.expected_requests <= budget:
+        note = "preview: the full plan fits the preview's budget, so this preview is exact"
+        return Plan(**{**full.__dict__, "notes": (*full.notes, note)})
+    notes: list[str] = []
+    k = sites_to_simulate(s, notes)
+    w = s.workload
+    base = base_rate(w, s.edge.sites)
+    types = day_types(w, calendar(w))
+    hours = [hourly_rates(s, members[0], base) for members in types]
+    per_slice_s = sum(float(h.sum() + h[-WARM_HOURS:].sum()) for h in hours) * k
+    slice_s = float(np.clip(budget / max(per_slice_s, 1e-12), MIN_SLICE_S, 3600.0))
+    segs = [
+        compressed_day(s, i, members, h, slice_s)
+        for i, (members, h) in enumerate(zip(types, hours, strict=True))
+    ]
+    expected = sum(float(g.rates.sum()) * slice_s * k for g in segs)
+    notes.extend(preview_notes(s, slice_s, expected))
+    return Plan(
+        tuple(segs),
+        "preview",
+        k,
+        s.edge.sites / k,
+        pool_scale_for(s, k),
+        1.0,
+        expected,
+        tuple(notes),
+    )
+
+
+def compressed_day(
+    s: Scenario, index: int, members: list[DayPart], hours: np.ndarray, slice_s: float
+) -> Segment:
+    """One day type as 24 slices of ``slice_s`` after a warm-up of the last hours."""
+    w = s.workload
+    first = members[0]
+    scale = 3600.0 / slice_s
+    weight = float(sum(p.weight for p in members)) * scale
+    name = day_label(w, {p.weekday for p in members}, first.season, first.bursts)
+    return Segment(
+        f"{name}, preview (x{weight:.3g})",
+        np.concatenate([hours[-WARM_HOURS:], hours]),
+        WARM_HOURS * slice_s,
+        weight,
+        0.0,
+        index,
+        tuple(sorted({p.day for p in members})),
+        name,
+        bin_s=slice_s,
+        time_scale=scale,
+    )
+
+
+def preview_notes(s: Scenario, slice_s: float, expected: float) -> list[str]:
+    notes = [
+        f"preview: each hour of each day type simulated for {slice_s:,.0f} s at its mean rate "
+        f"(x{3600 / slice_s:,.3g}), about {expected:,.0f} requests a replication; the full run "
+        "measures hour-to-hour transitions, cold starts and bursts at their real length"
+    ]
+    if s.cloud.autoscaler.kind == "schedule":
+        notes.append("preview: the scaler's schedule runs on the compressed clock (approximate)")
+    if s.policy.routing.kind == "local_first" and s.policy.routing.monthly_budget_usd is not None:
+        notes.append("preview: the monthly budget's state across days is not simulated")
+    return notes

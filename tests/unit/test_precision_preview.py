@@ -1,0 +1,137 @@
+"""Answers sized to precision, previews on a fixed budget, and the per-engine work limit."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import pytest
+
+import planner.plan as plan_mod
+from planner.engines import COSTS
+from planner.errors import ScenarioError
+from planner.plan import Plan, WorkLimitError, build_plan, check_work
+from planner.precision import figure_precision, replications_needed
+from planner.prepare import prepare
+from planner.presets import load
+from planner.preview import MIN_SLICE_S, PREVIEW_REPLICATIONS, PREVIEW_REQUESTS, preview_plan
+from planner.run import run
+
+TINY = {
+    "workload.requests_per_month": 1e5,
+    "simulation.horizon": "representative_days",
+    "simulation.replications": 2,
+    "simulation.warmup_hours": 0.5,
+}
+
+
+def test_relative_half_width_against_the_target() -> None:
+    p = figure_precision(100.0, (97.0, 103.0), 0.02, rate=False)
+    assert p["half_width"] == 3.0 and p["relative"] == pytest.approx(0.03) and not p["met"]
+    # a rate near 0 is judged against 1 %, not against itself
+    r = figure_precision(0.001, (0.0009, 0.0011), 0.02, rate=True)
+    assert r["relative"] == pytest.approx(0.0001 / 0.01) and r["met"]
+    assert figure_precision(math.nan, None, 0.02, rate=False)["met"]  # not measured: no target
+    assert not figure_precision(5.0, None, 0.02, rate=False)["met"]  # one replication: unknown
+
+
+def test_needed_replications_follow_one_over_root_n() -> None:
+    report = {
+        "target_relative": 0.02,
+        "figures": {"a": {"relative": 0.04, "met": False}, "b": {"relative": 0.01, "met": True}},
+    }
+    # half-width ~ 1/sqrt(n): twice too wide needs four times the replications (+10 %)
+    assert replications_needed(report, 3) == math.ceil(3 * 4 * 1.1)
+
+
+def test_precision_rule_stops_when_the_target_is_met() -> None:
+    s = load("article_1m_chat", {**TINY, "simulation.stop_rule": "precision"})
+    s = s.with_updates({"simulation.relative_precision": 0.5})
+    r = run(s, decide_too=False)
+    p = r.engine["precision"]
+    assert p["met"] and p["stopped_because"] == "target met"
+    assert r.engine["replications"] == 3  # the precision rule starts at three
+    assert all(v["relative"] <= 0.5 for v in p["figures"].values() if v["relative"] is not None)
+
+
+def test_precision_rule_stops_at_the_cap_and_says_so() -> None:
+    s = load(
+        "article_1m_chat",
+        {
+            **TINY,
+            "simulation.stop_rule": "precision",
+            "simulation.relative_precision": 0.0001,
+            "simulation.max_replications": 4,
+        },
+    )
+    r = run(s, decide_too=False)
+    p = r.engine["precision"]
+    assert r.engine["replications"] == 4 and not p["met"]
+    assert "simulation.max_replications (4)" in p["stopped_because"]
+
+
+def test_precision_fields_are_validated_by_name() -> None:
+    with pytest.raises(ScenarioError, match="simulation.relative_precision"):
+        load("article_1m_chat", {"simulation.relative_precision": 0})
+    with pytest.raises(ScenarioError, match="simulation.max_replications"):
+        load(
+            "article_1m_chat",
+            {
+                "simulation.stop_rule": "precision",
+                "simulation.replications": 10,
+                "simulation.max_replications": 5,
+            },
+        )
+
+
+def test_preview_keeps_the_month_total_on_its_budget() -> None:
+    s = load("seasonal_burst_app", {"workload.requests_per_month": 2e6})
+    plan = preview_plan(s)
+    assert plan.horizon == "preview"
+    slice_s = plan.segments[0].bin_s
+    assert MIN_SLICE_S < slice_s < 3600
+    assert plan.expected_requests == pytest.approx(PREVIEW_REQUESTS, rel=1e-6)
+    # each compressed day stands for its days x (3600 / slice) real ones: the month adds up to
+    # the full plan's (hour means preserve each day's total)
+    full = build_plan(s, check=False)
+
+    def month(p: Plan) -> float:
+        return sum(
+            float(g.rates[round(g.warmup_s / g.bin_s) :].sum()) * g.bin_s * g.weight
+            for g in p.segments
+        )
+
+    assert month(plan) == pytest.approx(month(full), rel=1e-9)
+
+
+def test_preview_run_says_what_it_is() -> None:
+    s = load("article_1m_chat", {"workload.requests_per_month": 1e7})
+    r = run(s, mode="preview", decide_too=False)
+    assert r.engine["mode"] == "preview" and r.engine["horizon"] == "preview"
+    assert r.engine["replications"] == PREVIEW_REPLICATIONS
+    assert r.engine["precision"]["stopped_because"].startswith("preview")
+    assert any(n.startswith("preview:") for n in r.engine["notes"])
+    per_rep = r.engine["simulated_requests"] / PREVIEW_REPLICATIONS
+    assert per_rep < 2 * PREVIEW_REQUESTS
+    # the month's total arrivals, estimated from the preview's sample: Poisson noise only
+    assert r.get("requests_per_month.arrived") == pytest.approx(1e7, rel=0.05)
+    assert set(r.latency_by_hour["hour"]) <= set(range(24)) and len(r.latency_by_hour) > 12
+
+
+def test_one_billion_is_refused_with_an_estimate_at_once() -> None:
+    s = load("article_1m_chat", {"workload.requests_per_month": 1e9})
+    started = time.perf_counter()
+    with pytest.raises(WorkLimitError, match="would simulate about"):
+        prepare(s)
+    assert time.perf_counter() - started < 30  # planning only; nothing simulated
+
+
+def test_hundred_million_fits_the_compiled_engine_not_simpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(plan_mod, "available_memory_bytes", lambda: 16e9)
+    s = load("article_1m_chat", {"workload.requests_per_month": 1e8})
+    plan = build_plan(s, check=False)
+    check_work(plan, s, COSTS["compiled"])
+    with pytest.raises(WorkLimitError, match="work limit is 3,000,000"):
+        check_work(plan, s, COSTS["simpy"])
