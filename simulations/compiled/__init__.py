@@ -51,10 +51,10 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
     kernels.compile_all()
 
     req = prepare.traffic(inp)
-    qf, qi = prepare.requests(inp, req, eligible_by_class)
     grow = 1
     while True:
-        st = prepare.build(inp, req, qf.copy(), qi.copy(), grow)
+        qf, qi = prepare.requests(inp, req, eligible_by_class)
+        st = prepare.build(inp, req, qf, qi, grow)
         prepare.init_globals(st, inp)
         ref = stateref.make(st)
         if kloop.run(ref) == 0:

@@ -146,9 +146,9 @@ def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecor
         extra={
             "budget_alerts": float(st.GI[L.GI_ALERTS]),
             "billed_usd": float(knodes.spent_usd(ref, end_s)),
-            "breaker_opens": float(st.LI[:, L.LI_BOPENS].sum()),
-            "kept_local_by_breaker": float(st.GI[L.GI_KEPT_BREAKER]),
-            "kept_local_link_down": float(st.GI[L.GI_KEPT_LINKDOWN]),
+            "breaker_opens": float(delta[L.M_BR_OPENS]),
+            "kept_local_by_breaker": float(delta[L.M_KEPT_BREAKER]),
+            "kept_local_link_down": float(delta[L.M_KEPT_LINKDOWN]),
             "uplink_busy_s": links_busy,
         },
     )

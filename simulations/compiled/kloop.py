@@ -56,6 +56,8 @@ from simulations.compiled.layout import (
     GI_EVENTS,
     GI_HN,
     GI_IN_SERVICE,
+    GI_KEPT_BREAKER,
+    GI_KEPT_LINKDOWN,
     GI_LINKS_DOWN,
     GI_MON_I,
     GI_N_REP,
@@ -64,6 +66,7 @@ from simulations.compiled.layout import (
     GONE,
     LF_DOWN_S,
     LF_DSINCE,
+    LI_BOPENS,
     LI_OIDX,
     LI_PHASE,
     LI_UP,
@@ -71,11 +74,14 @@ from simulations.compiled.layout import (
     LS_MEAN,
     LS_RATE,
     M_BATCHES,
+    M_BR_OPENS,
     M_DEV_BUSY,
     M_DEV_DOWN,
     M_GPU_BUSY,
     M_GPU_READY,
     M_ITEMS,
+    M_KEPT_BREAKER,
+    M_KEPT_LINKDOWN,
     M_OUTAGE,
     PROV,
     QF_ARR,
@@ -244,6 +250,12 @@ def measures(st, out: F1) -> None:  # type: ignore[no-untyped-def]
     out[M_DEV_BUSY], out[M_DEV_DOWN], out[M_OUTAGE] = busy, down, outage
     out[M_GPU_BUSY], out[M_GPU_READY] = gbusy, gready
     out[M_BATCHES], out[M_ITEMS] = st.GI[GI_BATCHES], st.GI[GI_BATCH_ITEMS]
+    opens = 0
+    for k in range(st.LI.shape[0]):
+        opens += st.LI[k, LI_BOPENS]
+    out[M_BR_OPENS] = opens
+    out[M_KEPT_BREAKER] = st.GI[GI_KEPT_BREAKER]
+    out[M_KEPT_LINKDOWN] = st.GI[GI_KEPT_LINKDOWN]
 
 
 # ---------------------------------------------------------------- the loop

@@ -19,6 +19,8 @@ from simulations.compiled.layout import (
     C_HPA_TARGET,
     C_HPA_TOL,
     C_HPA_UP_STAB,
+    C_KPA_BURST,
+    C_KPA_CCT,
     C_KPA_DELAY,
     C_KPA_DOWN_RATE,
     C_KPA_PANIC_THRESH,
@@ -46,6 +48,7 @@ from simulations.compiled.layout import (
     G_IN_T,
     G_NOW,
     G_PANIC_SINCE,
+    G_PROXY_SINCE,
     G_ZERO_SINCE,
     GI_AREA_COUNT,
     GI_AREA_LEN,
@@ -278,6 +281,17 @@ def schedule_decide(st) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------- the autoscaling process
 @jit
+def _activator_in_path(st, ready: int, panic: float) -> None:  # type: ignore[no-untyped-def]
+    """engine.activator_in_path: since when the activator has been in the request path."""
+    total = ready * st.C[C_KPA_CCT]
+    if math.floor(total - st.C[C_KPA_BURST] - panic) < 0:
+        if math.isnan(st.G[G_PROXY_SINCE]):
+            st.G[G_PROXY_SINCE] = st.G[G_NOW]
+    else:
+        st.G[G_PROXY_SINCE] = math.nan
+
+
+@jit
 def tick(st) -> None:  # type: ignore[no-untyped-def]
     """One autoscaler tick (the body of ``Segment.autoscale``'s loop after its timeout)."""
     now, ci = st.G[G_NOW], st.CI
@@ -290,6 +304,7 @@ def tick(st) -> None:  # type: ignore[no-untyped-def]
     ready, prov = st.GI[GI_CNT0 + READY], st.GI[GI_CNT0 + PROV]
     inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
     current = kpool.active(st)
+    _activator_in_path(st, ready, panic)
     kind = ci[CI_SCALER]
     win = 0
     if kind == SC_KPA:
@@ -308,7 +323,10 @@ def tick(st) -> None:  # type: ignore[no-untyped-def]
         if not st.GI[GI_ZERO_SINCE_SET]:
             st.GI[GI_ZERO_SINCE_SET] = 1
             st.G[G_ZERO_SINCE] = now
-        if now - st.G[G_ZERO_SINCE] < st.C[C_GRACE]:
+        held_since = st.G[G_ZERO_SINCE]
+        if not math.isnan(st.G[G_PROXY_SINCE]):
+            held_since = min(held_since, st.G[G_PROXY_SINCE])
+        if now - held_since < st.C[C_GRACE]:
             push(st, now + st.C[C_TICK], E_TICK, 0, 0, 0.0)
             return
         flags |= FL_GRACE

@@ -99,8 +99,10 @@ E_REACH, E_EXPIRE, E_NREADY, E_NEXP, E_RREADY, E_TIMER, E_BEND, E_STEP, E_DEV, E
     C_HPA_MAX_PERIOD,
     C_DAY_OFFSET,
     C_SCHED_LEAD,
+    C_KPA_CCT,
+    C_KPA_BURST,
     N_C,
-) = range(49)
+) = range(51)
 (
     CI_POLICY,
     CI_SENS_MAY_LEAVE,
@@ -156,8 +158,9 @@ SEL_MAX, SEL_MIN, SEL_DISABLED = range(3)
     G_TIMER_AT,
     G_PANIC_SINCE,
     G_ZERO_SINCE,
+    G_PROXY_SINCE,
     N_G,
-) = range(13)
+) = range(14)
 (
     GI_HN,
     GI_SEQ,
@@ -326,7 +329,19 @@ LOGI_BEFORE, LOGI_AFTER, LOGI_CODE, LOGI_FLAGS, LOGI_WIN, N_LOGI = range(6)
 SER_EDGE, SER_PQ, SER_PSVC, SER_READY, SER_PROV, SER_LINKS, SER_DEVS = range(7)
 
 # ---------------------------------------------------------------- snapshot measures
-M_DEV_BUSY, M_DEV_DOWN, M_OUTAGE, M_GPU_BUSY, M_GPU_READY, M_BATCHES, M_ITEMS, N_M = range(8)
+(
+    M_DEV_BUSY,
+    M_DEV_DOWN,
+    M_OUTAGE,
+    M_GPU_BUSY,
+    M_GPU_READY,
+    M_BATCHES,
+    M_ITEMS,
+    M_BR_OPENS,
+    M_KEPT_BREAKER,
+    M_KEPT_LINKDOWN,
+    N_M,
+) = range(11)
 
 FIELDS = {
     "C": "f1", "CI": "i1", "G": "f1", "GI": "i1", "HT": "f2", "HI": "i2", "QF": "f2", "QI": "i2",

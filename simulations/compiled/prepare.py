@@ -83,6 +83,7 @@ def config(inp: SegmentInput, req: Requests) -> tuple[np.ndarray, np.ndarray]:
     )
     c[L.C_KPA_UP_RATE], c[L.C_KPA_DOWN_RATE] = kpa.max_scale_up_rate, kpa.max_scale_down_rate
     c[L.C_KPA_DELAY] = kpa.scale_down_delay_s
+    c[L.C_KPA_CCT], c[L.C_KPA_BURST] = kpa.container_concurrency_target, kpa.target_burst_capacity
     c[L.C_HPA_TARGET], c[L.C_HPA_TOL] = hpa.target_inflight_per_replica, hpa.tolerance
     c[L.C_HPA_UP_STAB] = hpa.scale_up_stabilization_s
     c[L.C_HPA_DOWN_STAB] = hpa.scale_down_stabilization_s
@@ -234,6 +235,7 @@ def init_globals(st: Any, inp: SegmentInput) -> None:
     g[L.G_CAP] = math.inf
     g[L.G_TIMER_AT] = math.inf
     g[L.G_PANIC_SINCE] = math.nan
+    g[L.G_PROXY_SINCE] = 0.0  # the activator is in the path from the start
     g[L.G_TOKENS] = inp.policy.fallback_burst
     gi[L.GI_LAST_RID] = -1
 
