@@ -74,7 +74,8 @@ def sources_digest() -> str:
     cached caller holds its callees' code, so any kernel edit must drop the whole cache."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    for f in sorted(here.glob("*.py")):
+    kernel_files = [*here.glob("k*.py"), here / "layout.py", here / "stateref.py"]
+    for f in sorted(kernel_files):
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()
 

@@ -424,7 +424,7 @@ def expire(st, rid: int) -> None:  # type: ignore[no-untyped-def]
 @jit
 def _assign(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     n = st.GI[GI_N_LIVE]
-    ready = np.empty(n, dtype=np.int64)
+    ready = st.CAND  # scratch: send() reads it before anything can refill it
     m = 0
     for i in range(n):
         r = st.LIVE[i]

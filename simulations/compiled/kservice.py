@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from simulations.compiled.kbase import pool_done, pool_first_token, pool_started, push, q_popleft
 from simulations.compiled.kedge import hpop, hpush
 from simulations.compiled.layout import (
@@ -106,7 +104,7 @@ def flush(st) -> None:  # type: ignore[no-untyped-def]
     n_slots = slots(st)
     while st.QL[0]:
         n = st.GI[GI_N_LIVE]
-        free = np.empty(n, dtype=np.int64)
+        free = st.CAND  # scratch (see kpool._assign)
         m = 0
         for i in range(n):
             r = st.LIVE[i]

@@ -350,7 +350,7 @@ FIELDS = {
     "NF": "f2", "NI": "i2", "NLIVE": "i1",
     "DF": "f2", "DI": "i2", "DSV": "i2", "DFV": "f2", "DFR": "i2", "DEV": "f2", "DER": "i2",
     "RATE": "f1", "SITE0": "i1", "SITEN": "i1", "FDRAW": "f2",
-    "SCR": "f2", "SCRP": "i1", "WQ": "i2",
+    "SCR": "f2", "SCRP": "i1", "WQ": "i2", "CAND": "i1",
     "LS": "f2", "LF": "f2", "LI": "i2", "ODRAW": "f2",
     "STAGES": "f2", "COLD": "f1", "LBU": "f1",
     "AREAS": "f1", "REC": "f2", "HH": "f2", "HE": "f2", "HPU": "f2", "HPD": "f2", "WIN": "f2",

@@ -130,7 +130,7 @@ def requests(
     service, first = edge_service(inp.edge, inp.traffic.classes, req)
     fits = req.prompt_tokens + req.output_tokens <= inp.edge.max_context_tokens
     eligible = eligible_by_class[req.cls] & np.isfinite(service) & fits
-    qf = np.zeros((n, L.N_QF))
+    qf = np.full((n, L.N_QF), math.nan)
     qf[:, L.QF_ARR], qf[:, L.QF_ESVC], qf[:, L.QF_EFIRST] = req.arrival_s, service, first
     qf[:, L.QF_ZRTT], qf[:, L.QF_ULOSS] = req.z_rtt, req.u_loss
     qf[:, L.QF_REQKB], qf[:, L.QF_RESPKB], qf[:, L.QF_EGPU] = (
@@ -139,9 +139,7 @@ def requests(
         req.e_gpu,
     )
     qf[:, L.QF_PTOK], qf[:, L.QF_OTOK] = req.prompt_tokens, req.output_tokens
-    qf[:, L.QF_SCALE] = 1.0
-    for col in (L.QF_DONE, L.QF_TTFT, L.QF_WAIT, L.QF_START, L.QF_SVC, L.QF_PARR):
-        qf[:, col] = math.nan
+    qf[:, L.QF_SCALE] = 1.0  # the other columns are written before they are read
     qi = np.zeros((n, L.N_QI), dtype=np.int64)
     qi[:, L.QI_SITE], qi[:, L.QI_SENS], qi[:, L.QI_ELIG] = req.site, req.sensitive, eligible
     qi[:, L.QI_PATH], qi[:, L.QI_QID] = -2, -1
@@ -182,6 +180,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         if not x.ideal and x.outages_per_s > 0:
             out_k = max(out_k, 2 * math.ceil(end_s / (1.0 / x.outages_per_s + x.outage_mean_s)) + 8)
     lb_k = 2 * n + 16 if pool.load_balancer in ("random", "power_of_two") else 1
+    heap = min(2 * n, 16_384 + n // 4) + 4 * (n_dev + n_links) + 4 * n_rep + 256
     sites = edge.devices_per_site
     site0 = np.concatenate([[0], np.cumsum(sites)[:-1]]).astype(np.int64)
     fdraw = np.zeros((n_dev, 1))
@@ -190,8 +189,8 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
     f64, i64 = np.float64, np.int64
     return L.State(
         C=c, CI=ci, G=np.zeros(L.N_G), GI=np.zeros(L.N_GI, dtype=i64),
-        HT=np.zeros(((2 * n + 4 * (n_dev + n_links) + 4 * n_rep + 256) * grow, 2)),
-        HI=np.zeros(((2 * n + 4 * (n_dev + n_links) + 4 * n_rep + 256) * grow, 4), dtype=i64),
+        HT=np.zeros((heap * grow, 2)),
+        HI=np.zeros((heap * grow, 4), dtype=i64),
         QF=qf, QI=qi,
         RF=np.zeros((n_rep, L.N_RF)), RI=np.zeros((n_rep, L.N_RI), dtype=i64),
         QH=np.full(n_rep + 1, -1, dtype=i64), QT=np.full(n_rep + 1, -1, dtype=i64),
@@ -212,6 +211,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         SITEN=np.array(sites, dtype=i64),
         FDRAW=fdraw,
         SCR=np.zeros((n_dev, 3 * conc)), SCRP=np.zeros(seq, dtype=i64),
+        CAND=np.zeros(n_rep, dtype=i64),
         WQ=np.zeros(((n // 4 + 16) * grow, 3), dtype=i64),
         LS=_link_specs(inp), LF=_links_f(n_links), LI=_links_i(n_links),
         ODRAW=_draws(entity_streams(inp, 9, n_links), out_k * grow),

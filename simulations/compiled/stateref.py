@@ -81,6 +81,7 @@ def _make(nt):  # type: ignore[no-untyped-def]
     st.SCR = nt.SCR
     st.SCRP = nt.SCRP
     st.WQ = nt.WQ
+    st.CAND = nt.CAND
     st.LS = nt.LS
     st.LF = nt.LF
     st.LI = nt.LI
