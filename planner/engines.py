@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from planner.formatting import label
 from simulations import compiled
 from simulations.engine import run_segment as run_simpy
 from simulations.inputs import SegmentInput
@@ -133,7 +134,9 @@ def describe(e: dict[str, Any]) -> list[str]:
     p = e.get("precision")
     if p:
         parts = [
-            f"{k} ±{v['relative'] * 100:.1f}%" if v["relative"] is not None else f"{k} -"
+            f"{label(k)} ±{v['relative'] * 100:.1f}%"
+            if v["relative"] is not None
+            else f"{label(k)} -"
             for k, v in p["figures"].items()
             if v["value"] is not None
         ]
