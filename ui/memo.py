@@ -159,6 +159,7 @@ class Memo(FPDF):
         self.cell(0, 5, f"{self.memo_title[:90]} · page {self.page_no()}", align="C")
 
     def heading(self, text: str) -> None:
+        self.keep_room(22)  # never a heading alone at the foot of a page
         self.ln(2)
         self.set_font("DejaVu", "B", 12)
         self.cell(0, 7, safe(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
