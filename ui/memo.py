@@ -175,10 +175,11 @@ class Memo(FPDF):
         self, header: list[str], rows: list[list[str]], widths: list[float], size: float = 8
     ) -> None:
         self.set_font("DejaVu", "", size)
+        airy = 1 + 0.5 * max(0.0, self.scale - 1)  # a larger layout also spaces table rows
         with self.table(
             col_widths=widths,
             text_align="LEFT",
-            line_height=size * 0.55,
+            line_height=size * 0.55 * airy,
             wrapmode=WrapMode.WORD,
             first_row_as_headings=True,
         ) as t:
@@ -190,9 +191,10 @@ class Memo(FPDF):
     def image_png(self, png: bytes, w: float = 180) -> None:
         self.image(io.BytesIO(png), w=w)
 
-    def chart_pair(self, left: Chart, right: Chart, h: int) -> None:
-        """Two charts side by side, each 88 mm wide (on a new page when they do not fit)."""
-        h = round(h * self.scale)
+    def chart_pair(self, left: Chart, right: Chart, h: int, min_h: int = 0) -> None:
+        """Two charts side by side, each 88 mm wide (on a new page when they do not fit); the
+        layout's scale sets their height, never below ``min_h`` px (their text would overlap)."""
+        h = max(min_h, round(h * self.scale))
         w_mm, w_px = 88.0, 640
         h_mm = w_mm * h / w_px
         if self.get_y() + h_mm + 10 > self.h - self.b_margin:
@@ -210,8 +212,9 @@ class Memo(FPDF):
 
     def chart(self, title: str, fig: go.Figure, height_px: int = 420, heading: bool = True) -> None:
         """A heading and its chart on one page: shrunk to the room left when at least 60 % of
-        it fits (no half-empty page before it), else on a new page."""
-        height_px = round(height_px * self.scale)
+        it fits (no half-empty page before it), else on a new page. The layout's scale may
+        make it taller, never shorter (its labels would crowd)."""
+        height_px = round(height_px * max(1.0, self.scale))
         full_w = 180.0
         full_h = full_w * height_px / 900
         room = self.h - self.b_margin - self.get_y() - 10
@@ -496,11 +499,12 @@ def compose(
     if s.description:
         pdf.heading("Scenario")
         pdf.para(s.description)
-    pdf.chart_pair(("Latency", figs["latency"]), ("Cost per month", figs["cost"]), 380)
+    pdf.chart_pair(("Latency", figs["latency"]), ("Cost per month", figs["cost"]), 380, 300)
     pdf.chart_pair(
         ("Cumulative cost and break-even", figs["tco"]),
         ("Capacity on the busiest simulated day", figs["capacity"]),
         600,
+        560,
     )
     add_sensitivity(pdf, sensitivity)
     add_compliance(pdf, r, v)
