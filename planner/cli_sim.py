@@ -57,8 +57,19 @@ def text_report(r: RunResult) -> str:
     if drops:
         lines.append("drops by reason: " + ", ".join(f"{k} {count(v)}" for k, v in drops.items()))
     lines += verdict_lines(r)
+    lines += pool_flag_lines(r.extras.get("cost", {}).get("gpu_pool", {}))
     lines += describe(r.engine)
     return "\n".join(lines)
+
+
+def pool_flag_lines(readings: dict[str, Any]) -> list[str]:
+    """A GPU pool billed mostly idle or starting: the finding and the remedies, per design."""
+    out = []
+    for key, p in readings.items():
+        if isinstance(p, dict) and p.get("flagged"):
+            out.append(f"GPU pool ({key}): {p['finding']}")
+            out += [f"  remedy: {x}" for x in p["remedies"]]
+    return out
 
 
 def figure(kind: str, x: float) -> str:
@@ -100,6 +111,11 @@ ROWS = [
     ("cloud.peak_replicas", "peak GPU replicas", "count"),
     ("cloud.mean_batch_size", "mean batch size", "x"),
     ("cloud.utilization", "GPU utilisation", "pct"),
+    ("cloud.cold_starts_per_day", "GPU cold starts / day", "x"),
+    ("links.down_fraction", "link down time", "pct"),
+    ("links.breaker_opens_per_month", "breaker openings / month", "count"),
+    ("links.kept_local_by_breaker_per_month", "kept local, breaker open / month", "count"),
+    ("links.kept_local_link_down_per_month", "kept local, link down / month", "count"),
     ("edge.utilization", "device utilisation", "pct"),
     ("edge.energy_kwh", "edge energy / month", "kwh"),
     ("egress_gb", "cloud egress / month", "gb"),

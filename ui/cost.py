@@ -3,7 +3,7 @@ costs, how the GPU line is billed, and the break-even volume found by running th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +11,7 @@ import streamlit as st
 from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
 from planner.formatting import compact, label, per_requests, usd
 from planner.sweeps import INPROCESS
+from planner.verdict import Verdict
 from ui import charts
 from ui.common import page_scheduler, result
 from ui.state import canonical
@@ -34,6 +35,36 @@ def break_even_sweep(scenario_json: str, scheduler: str) -> BreakEven:
 @st.cache_data(max_entries=8, show_spinner=False)
 def cached_break_even(scenario_json: str, scheduler: str) -> BreakEven:
     return break_even_sweep(scenario_json, scheduler)
+
+
+def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
+    """Per architecture with a GPU pool: busy against billed hours, and a flag with remedies when
+    the bill pays mostly for idle or starting GPUs."""
+    rows = [
+        {
+            "architecture": a.name,
+            "busy GPU-h": f"{a.get('cloud.gpu_hours_busy'):,.1f}",
+            "billed GPU-h": f"{p['billed_gpu_hours']:,.1f}",
+            "busy share": f"{p['share_of_billed_hours']['busy']:.1%}",
+            "idle share": f"{p['share_of_billed_hours']['ready_idle']:.1%}",
+            "starting share": f"{p['share_of_billed_hours']['starting']:.1%}",
+            "utilisation": f"{p['utilization']:.1%}",
+            "cold starts a day": f"{p['cold_starts_per_day']:,.0f}",
+        }
+        for a in v.architectures
+        if (p := readings.get(a.key))
+    ]
+    if not rows:
+        return
+    st.subheader("Busy against billed GPU-hours")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if "article_comparison" in readings:
+        st.caption(readings["article_comparison"])
+    for a in v.architectures:
+        p = readings.get(a.key)
+        if p and p["flagged"]:
+            st.warning(f"**{a.name}**: {p['finding']}")
+            st.markdown("\n".join(f"- {x}" for x in p["remedies"]))
 
 
 def render() -> None:
@@ -98,6 +129,7 @@ def render() -> None:
             hide_index=True,
         )
         st.caption(busy_vs_billed_note(hours))
+    render_pool_readings(r.extras["cost"].get("gpu_pool", {}), v)
     break_even_section(r.scenario)
 
 
