@@ -135,3 +135,13 @@ def test_hundred_million_fits_the_compiled_engine_not_simpy(
     check_work(plan, s, COSTS["compiled"])
     with pytest.raises(WorkLimitError, match="work limit is 3,000,000"):
         check_work(plan, s, COSTS["simpy"])
+
+
+def test_precision_rule_is_capped_by_the_work_limit() -> None:
+    from planner.replicate import cap_count
+
+    s = load("article_1m_chat", {**TINY, "simulation.stop_rule": "precision"})
+    plan = build_plan(s)
+    assert cap_count(s, plan, 10**9) == (20, "simulation.max_replications (20)")
+    cap, why = cap_count(s, plan, int(plan.expected_requests * 5.5))
+    assert (cap, why) == (5, "the work limit")
