@@ -3,20 +3,27 @@
 Run on demand: ``.venv/bin/python benchmarks/representative_days.py [--replications R]``.
 For every preset whose plan (horizon ``auto``) simulates representative days, both horizons run
 with the same seeds and the table prints each figure's relative difference, whether it is
-within 2 % (``ok``), and whether the two 95 % intervals overlap. Presets the planner already
-simulates in full (small volume, or a monthly budget) are listed with the plan's reason;
-presets whose full month is beyond this benchmark's budget are listed as such.
+within 2 % (``ok``), and whether the two 95 % intervals overlap. Where the plan simulates rare
+device failures as strata (``planner.failure_strata``), a third run leaves the failures to chance
+within the day as before (``sampled``), so the table shows what the strata buy and what they
+cost in wall time. The last column is the full month's own 95 % half-width relative to its
+value: a difference inside it is noise of the reference, not of the shortcut. Presets the
+planner already simulates in full (small volume, or a monthly budget) are listed with the
+plan's reason; presets whose full month is beyond this benchmark's budget are listed as such.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
+from collections.abc import Callable
 
-from planner.plan import build_plan
+from planner.plan import Plan, build_plan
 from planner.presets import apply_overrides, list_presets, load
 from planner.run import RunResult, run
+from planner.scenario import Scenario
 
 FIGURES = ("latency_ms.p95", "fallback_rate", "cloud.gpu_hours")
 CHECKED = ("latency_ms.p95", "fallback_rate")
@@ -32,7 +39,7 @@ def relative_diff(a: float, b: float) -> float:
     return (b - a) / a if a else math.inf
 
 
-def compare(name: str, full: RunResult, rep: RunResult) -> list[str]:
+def compare(name: str, full: RunResult, rep: RunResult, sampled: RunResult | None) -> list[str]:
     lines = []
     for key in FIGURES:
         a, b = full.get(key), rep.get(key)
@@ -40,8 +47,41 @@ def compare(name: str, full: RunResult, rep: RunResult) -> list[str]:
         ca, cb = full.ci95.get(key), rep.ci95.get(key)
         overlap = "yes" if ca and cb and ca[0] <= cb[1] and cb[0] <= ca[1] else "no"
         ok = ("ok" if abs(diff) <= TOLERANCE else "OFF") if key in CHECKED else ""
-        lines.append(f"{name:32} {key:16} {a:>12.4g} {b:>12.4g} {diff:>+8.2%} {ok:>4}  {overlap}")
+        half = (ca[1] - ca[0]) / 2 / abs(a) if ca and a else math.nan
+        old = f"{relative_diff(a, sampled.get(key)):>+8.2%}" if sampled else f"{'':>8}"
+        lines.append(
+            f"{name:32} {key:16} {a:>12.4g} {b:>12.4g} {diff:>+8.2%} {ok:>4} {overlap:>4} "
+            f"{old} {half:>7.2%}"
+        )
     return lines
+
+
+def patched(module: str, name: str, value: object) -> Callable[[], None]:
+    """Replace ``module.name`` for this benchmark's comparison run; returns the undo."""
+    mod = sys.modules[module]
+    real = getattr(mod, name)
+    setattr(mod, name, value)
+    return lambda: setattr(mod, name, real)
+
+
+def sampled_plan(s: Scenario) -> Plan:
+    """The plan as before the failure strata: rare failures left to chance within the day."""
+    undo = patched("planner.plan", "rare_failures", lambda *_a: None)
+    try:
+        return build_plan(s, check=False)
+    finally:
+        undo()
+
+
+def timed(s: Scenario, plan: Plan | None = None) -> tuple[RunResult, float]:
+    t = time.perf_counter()
+    if plan is None:
+        return run(s, decide_too=False), time.perf_counter() - t
+    undo = patched("planner.prepare", "build_plan", lambda *_a, **_k: plan)  # run() plans there
+    try:
+        return run(s, decide_too=False), time.perf_counter() - t
+    finally:
+        undo()
 
 
 def main() -> None:
@@ -51,17 +91,18 @@ def main() -> None:
     args = ap.parse_args()
     print(
         f"{'preset':32} {'figure':16} {'full month':>12} {'rep. days':>12} {'diff':>8} "
-        f"{'2 %':>4}  CIs overlap"
+        f"{'2 %':>4} {'CIs':>4} {'sampled':>8} {'full CI':>7}"
     )
     for name in args.presets or [n for n, _ in list_presets()]:
         base = {"simulation.replications": args.replications, "simulation.processes": 2}
         s = apply_overrides(load(name), base)
-        plan = build_plan(s)
+        plan = build_plan(s, check=False)
         if plan.horizon == "full_month":
             print(f"{name:32} full month already: {'; '.join(plan.notes)}")
             continue
         wide = {"simulation.max_simulated_requests": 10**9}
-        full_plan = build_plan(apply_overrides(s, {**wide, "simulation.horizon": "full_month"}))
+        month = {**wide, "simulation.horizon": "full_month"}
+        full_plan = build_plan(apply_overrides(s, month), check=False)
         if full_plan.expected_requests > FULL_MONTH_BUDGET:
             print(
                 f"{name:32} full month not run: {full_plan.expected_requests:,.0f} requests "
@@ -69,14 +110,22 @@ def main() -> None:
                 f"day type(s): {', '.join(g.label for g in plan.segments)}"
             )
             continue
-        results = {}
-        for horizon in ("full_month", "representative_days"):
-            t = time.perf_counter()
-            v = apply_overrides(s, {**wide, "simulation.horizon": horizon})
-            results[horizon] = (run(v, decide_too=False), time.perf_counter() - t)
-        (full, t_full), (rep, t_rep) = results["full_month"], results["representative_days"]
-        print("\n".join(compare(name, full, rep)))
-        print(f"{'':32} wall: full month {t_full:.1f} s, representative days {t_rep:.1f} s")
+        v_full = apply_overrides(s, {**wide, "simulation.horizon": "full_month"})
+        v_rep = apply_overrides(s, {**wide, "simulation.horizon": "representative_days"})
+        full, t_full = timed(v_full)
+        rep, t_rep = timed(v_rep)
+        rep_plan = build_plan(v_rep, check=False)
+        strata = any(not g.failures for g in rep_plan.segments)
+        sampled, t_sampled = timed(v_rep, sampled_plan(v_rep)) if strata else (None, 0.0)
+        print("\n".join(compare(name, full, rep, sampled)))
+        print(
+            f"{'':32} wall: full month {t_full:.1f} s, representative days {t_rep:.1f} s"
+            + (
+                f" ({len(rep_plan.segments)} segments), failures sampled {t_sampled:.1f} s"
+                if strata
+                else ""
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,19 @@ def text_report(r: RunResult) -> str:
     for key in ("cost", "decision"):
         if key in r.extras:
             lines.append(f"{key}: {r.extras[key].get('summary', '')}")
+    lines += pool_flag_lines(r.extras.get("cost", {}).get("gpu_pool", {}))
     lines += describe(r.engine)
     return "\n".join(lines)
+
+
+def pool_flag_lines(readings: dict[str, Any]) -> list[str]:
+    """A GPU pool billed mostly idle or starting: the finding and the remedies, per design."""
+    out = []
+    for key, p in readings.items():
+        if isinstance(p, dict) and p.get("flagged"):
+            out.append(f"GPU pool ({key}): {p['finding']}")
+            out += [f"  remedy: {x}" for x in p["remedies"]]
+    return out
 
 
 ROWS = [
@@ -80,6 +91,11 @@ ROWS = [
     ("cloud.peak_replicas", "", 1),
     ("cloud.mean_batch_size", "", 2),
     ("cloud.utilization", "", 3),
+    ("cloud.cold_starts_per_day", "", 1),
+    ("links.down_fraction", "", 4),
+    ("links.breaker_opens_per_month", "", 0),
+    ("links.kept_local_by_breaker_per_month", "", 0),
+    ("links.kept_local_link_down_per_month", "", 0),
     ("edge.utilization", "", 3),
     ("edge.energy_kwh", " kWh", 1),
     ("egress_gb", " GB", 2),

@@ -8,12 +8,14 @@ here: each comes from the scenario or the catalog.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from planner.catalog import Device, Gpu, Speedup, load_catalog
 from planner.device_speed import ClassOnDevice, class_on_device
+from planner.failure_strata import take_down
 from planner.llm_sizing import LlmReplica, size_replica
 from planner.plan import Plan, Segment, scaled_bound
 from planner.scenario import (
@@ -416,6 +418,11 @@ def segment_input(
         sensitive_share=s.workload.sensitive_share,
         periodic=s.workload.arrival_process == "periodic",
     )
+    if not seg.failures:  # a failure stratum: these devices stay up, or down, all day
+        down = take_down(
+            edge.devices_per_site, seg.devices_down, (s.simulation.seed, replication, seg.index)
+        )
+        edge = replace(edge, devices_per_site=down, mtbf_s=math.inf)
     return SegmentInput(
         traffic=traffic,
         edge=edge,

@@ -21,6 +21,7 @@ import numpy as np
 
 from planner.engines import COSTS, EngineCost
 from planner.errors import ScenarioError
+from planner.failure_strata import stratify
 from planner.month import BIN_S as BIN_S
 from planner.month import BINS_PER_DAY, DayPart, calendar, day_label, day_rates, month_rates
 from planner.month import base_rate as base_rate
@@ -28,7 +29,7 @@ from planner.month import hourly_shape as hourly_shape
 from planner.month import weekly_shape as weekly_shape
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
 from planner.shortcuts import FULL_MONTH_MAX_REQUESTS as FULL_MONTH_MAX_REQUESTS
-from planner.shortcuts import horizon_notes, sites_to_simulate, work_remedies
+from planner.shortcuts import horizon_notes, rare_failures, sites_to_simulate, work_remedies
 
 
 class WorkLimitError(ScenarioError):
@@ -55,6 +56,10 @@ class Segment:
     """Length of one entry of ``rates`` in simulated seconds."""
     time_scale: float = 1.0
     """Real seconds one simulated second stands for (a preview's compressed day: > 1)."""
+    devices_down: int = 0
+    """Devices down all day in this stratum (``planner.failure_strata``)."""
+    failures: bool = True
+    """False in a failure stratum: devices neither fail nor recover during the segment."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,8 @@ def build_plan(s: Scenario, cost: EngineCost | None = None, check: bool = True) 
         segs, hour_scale = [_month_segment(w, days, base)], 1.0
     else:
         segs, hour_scale = _day_segments(s, days, base, notes)
+        if rare_failures(s, k) is not None:
+            segs = stratify(s, segs, round(s.edge.device_count * k / s.edge.sites), notes)
         unsimulated = unsimulated_pool(s, notes)
     expected = sum(float(g.rates.sum()) * BIN_S * k for g in segs)
     pool_scale = pool_scale_for(s, k)

@@ -115,6 +115,7 @@ def attach_decision(
 ) -> RunResult:
     """The verdict (each architecture's figures and cost, the decision, the checklist) on the
     result, and its plain-data form in ``extras`` for the CLI's JSON."""
+    from planner.pool_bill import verdict_pool_readings
     from planner.verdict import build_verdict
 
     if not others and not fair:
@@ -128,6 +129,7 @@ def attach_decision(
                 "break_even_month": v.break_even_month,
                 "architecture": v.own.key,
                 "summary": cost_summary(own),
+                "gpu_pool": verdict_pool_readings(v),
             },
             "decision": {
                 **v.decision.as_dict(),

@@ -33,12 +33,7 @@ def horizon_notes(
     """Why the plan simulates the whole month, or what representative days measure loosely."""
     rare = rare_failures(s, k)
     if horizon == "representative_days":
-        if rare is None:
-            return []
-        return [
-            f"{rare}: representative days measure their effect (fallback, drops) only loosely; "
-            "simulation.horizon = full_month measures it"
-        ]
+        return []  # rare failures: planner.failure_strata simulates each state and says so
     if s.simulation.horizon == "full_month":
         why = f"{rare}, so one representative day would see none or one of them" if rare else ""
         return [f"simulated the whole month (simulation.horizon){': ' + why if why else ''}"]

@@ -137,6 +137,7 @@ def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[st
     out["egress_gb"] = float((p.response_kb[cloud_done] * p.weight[cloud_done]).sum() / 1e6)
     out["sensitive_left_site"] = float((p.sensitive & p.left_site).sum())
     out["links.down_fraction"] = down_fraction(plan, records)
+    out.update(link_counts(plan, records))
     out.update(cloud_figures(s, plan, records))
     add_unsimulated_floor(out, s, plan)
     out.update(edge_figures(s, plan, records))
@@ -206,7 +207,7 @@ def decode_tokens_per_s(p: Pooled) -> np.ndarray:
 def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
     """GPU-hours by state and as billed (node lives through the one billing function)."""
     terms = billing_terms(s)
-    held = pods = billed = starting = busy = ready = peak = above = 0.0
+    held = pods = billed = starting = busy = ready = peak = above = starts = 0.0
     batches = items = 0
     gpus = gpus_per_replica(s)
     reserved_sim = (
@@ -221,6 +222,7 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
         held += sum(life for life, _ in lives) * w
         billed += billed_total_s(lives, terms) * w
         starting += starting_s(r) * w
+        starts += sum(r.warmup_s <= a < r.end_s for a, _, _ in r.instances) * w / gpus
         above += seconds_above(spans, reserved_sim) * w
         busy += r.gpu_busy_s * w
         ready += r.gpu_ready_s * w
@@ -237,6 +239,7 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
         "cloud.gpu_hours_busy": busy / 3600,
         "cloud.gpu_hours_ready_idle": max(ready - busy, 0.0) / 3600,
         "cloud.gpu_hours_starting": starting / 3600,
+        "cloud.cold_starts_per_day": starts / (HOURS_PER_MONTH / 24),
         "cloud.gpu_hours_keep_alive": max(held - pods, 0.0) / 3600,
         "cloud.gpu_hours_above_reserved": above / 3600,
         "cloud.budget_alerts": alerts * plan.pool_scale,
@@ -291,6 +294,20 @@ def add_unsimulated_floor(out: dict[str, float], s: Scenario, plan: Plan) -> Non
     out["cloud.gpu_hours_unsimulated_floor"] = hours
 
 
+LINK_COUNTS = ("breaker_opens", "kept_local_by_breaker", "kept_local_link_down")
+
+
+def link_counts(plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
+    """Circuit-breaker openings and the fallbacks kept at the site (breaker open, or the link
+    found down) in the month: the measured window's counts weighted like its requests."""
+    return {
+        f"links.{name}_per_month": sum(
+            r.extra.get(name, 0.0) * segment_weight(plan, k) for k, r in enumerate(records)
+        )
+        for name in LINK_COUNTS
+    }
+
+
 def down_fraction(plan: Plan, records: list[SegmentRecords]) -> float:
     down = sum(r.outage_s * plan.segments[k].weight for k, r in enumerate(records))
     span = sum(
@@ -306,7 +323,8 @@ def edge_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict
         w = segment_weight(plan, k)
         busy += r.device_busy_s * w
         up += r.device_up_s * w
-        span += r.devices * (r.end_s - r.warmup_s) * w
+        # a failure stratum's devices taken down are part of the fleet, down all day
+        span += (r.devices + plan.segments[k].devices_down) * (r.end_s - r.warmup_s) * w
     # devices stay powered all month, also outside the simulated hours
     month_up_s = s.edge.device_count * HOURS_PER_MONTH * 3600 * (up / span if span else 1.0)
     energy_j = busy * device.active_w.v + max(month_up_s - busy, 0.0) * device.idle_w.v

@@ -284,6 +284,9 @@ class Segment:
             "gpu_ready_s": ready,
             "batches": float(self.pool.batches),
             "batch_items": float(self.pool.batch_items),
+            "breaker_opens": float(sum(b.opens for b in self.router.breakers)),
+            "kept_local_by_breaker": float(self.router.kept_local_by_breaker),
+            "kept_local_link_down": float(self.router.kept_local_link_down),
         }
 
     def in_system_now(self) -> int:
@@ -326,9 +329,10 @@ class Segment:
             extra={
                 "budget_alerts": float(self.router.budget_alerts),
                 "billed_usd": self.guard.spent_usd(self.end_s),
-                "breaker_opens": float(sum(b.opens for b in self.router.breakers)),
-                "kept_local_by_breaker": float(self.router.kept_local_by_breaker),
-                "kept_local_link_down": float(self.router.kept_local_link_down),
+                # counted in the measured window (after the warm-up), like the figures above
+                "breaker_opens": delta["breaker_opens"],
+                "kept_local_by_breaker": delta["kept_local_by_breaker"],
+                "kept_local_link_down": delta["kept_local_link_down"],
                 "uplink_busy_s": float(sum(link.uplink.busy_s for link in self.links)),
             },
         )

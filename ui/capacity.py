@@ -38,6 +38,16 @@ def render() -> None:
     cols[1].metric("mean batch size", number(f["cloud.mean_batch_size"], 1))
     cols[2].metric("links down", pct(f["links.down_fraction"]))
     cols[3].metric("device energy / month", number(f["edge.energy_kwh"], 0, " kWh"))
+    cols = st.columns(4)
+    cols[0].metric("breaker openings / month", number(f.get("links.breaker_opens_per_month"), 0))
+    cols[1].metric(
+        "kept local, breaker open / month",
+        number(f.get("links.kept_local_by_breaker_per_month"), 0),
+    )
+    cols[2].metric(
+        "kept local, link down / month", number(f.get("links.kept_local_link_down_per_month"), 0)
+    )
+    cols[3].metric("GPU cold starts / day", number(f.get("cloud.cold_starts_per_day"), 0))
     drops = {
         label(k.rsplit(".", 1)[1]): count(v) for k, v in f.items() if "dropped_by_reason" in k and v
     }

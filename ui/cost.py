@@ -3,12 +3,15 @@ costs, how the GPU line is billed, and the break-even volume found by running th
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from planner.compare import break_even_volume
 from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
 from planner.formatting import compact, label, per_requests, usd
+from planner.verdict import Verdict
 from ui import charts
 from ui.common import result
 from ui.state import canonical
@@ -19,6 +22,36 @@ def cached_break_even(scenario_json: str) -> tuple[list[dict[str, float]], float
     from planner.scenario import Scenario
 
     return break_even_volume(Scenario.model_validate_json(scenario_json))
+
+
+def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
+    """Per architecture with a GPU pool: busy against billed hours, and a flag with remedies when
+    the bill pays mostly for idle or starting GPUs."""
+    rows = [
+        {
+            "architecture": a.name,
+            "busy GPU-h": f"{a.get('cloud.gpu_hours_busy'):,.1f}",
+            "billed GPU-h": f"{p['billed_gpu_hours']:,.1f}",
+            "busy share": f"{p['share_of_billed_hours']['busy']:.1%}",
+            "idle share": f"{p['share_of_billed_hours']['ready_idle']:.1%}",
+            "starting share": f"{p['share_of_billed_hours']['starting']:.1%}",
+            "utilisation": f"{p['utilization']:.1%}",
+            "cold starts a day": f"{p['cold_starts_per_day']:,.0f}",
+        }
+        for a in v.architectures
+        if (p := readings.get(a.key))
+    ]
+    if not rows:
+        return
+    st.subheader("Busy against billed GPU-hours")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if "article_comparison" in readings:
+        st.caption(readings["article_comparison"])
+    for a in v.architectures:
+        p = readings.get(a.key)
+        if p and p["flagged"]:
+            st.warning(f"**{a.name}**: {p['finding']}")
+            st.markdown("\n".join(f"- {x}" for x in p["remedies"]))
 
 
 def render() -> None:
@@ -83,6 +116,7 @@ def render() -> None:
             hide_index=True,
         )
         st.caption(busy_vs_billed_note(hours))
+    render_pool_readings(r.extras["cost"].get("gpu_pool", {}), v)
     st.subheader("Break-even volume")
     volume = r.scenario.workload.requests_per_month
     if st.button(

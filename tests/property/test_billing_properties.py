@@ -15,13 +15,15 @@ from tests.helpers import L4_SECOND_USD, budgeted, gpu_usd
     st.sampled_from(["queue_locally", "drop"]),
     st.integers(1, 4),
     st.integers(0, 10**6),
+    st.sampled_from(["on_demand", "serverless"]),
 )
 def test_billed_spend_never_exceeds_the_budget(
-    budget: float, mode: str, max_replicas: int, seed: int
+    budget: float, mode: str, max_replicas: int, seed: int, pricing: str
 ) -> None:
+    # serverless L4 bills 1 s at $0.80/h, under the on-demand increment the bound allows
     s = budgeted(
         budget,
         mode,
-        **{"cloud.max_replicas": max_replicas, "simulation.seed": seed},
+        **{"cloud.max_replicas": max_replicas, "simulation.seed": seed, "cloud.pricing": pricing},
     )
     assert gpu_usd(s) <= budget + L4_SECOND_USD

@@ -139,7 +139,8 @@ def test_rare_device_failures_are_named_on_either_horizon() -> None:
     farm = load("remote_farm_sensors_satellite")
     days = build_plan(farm)
     assert days.horizon == "representative_days"
-    assert any("failures are rare" in n and "loosely" in n for n in days.notes)
+    # representative days simulate the failure states as strata (planner.failure_strata)
+    assert any("1 down all day" in n and "not left to chance" in n for n in days.notes)
     month = build_plan(apply_overrides(farm, {"simulation.horizon": "full_month"}))
     assert any("would see none or one" in n for n in month.notes)
 

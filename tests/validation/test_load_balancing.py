@@ -2,7 +2,8 @@
 
 * Random splitting of a Poisson stream over N replicas makes N independent M/M/1 queues: the mean
   wait must fall in the 99 % interval of the replications around rho / (mu (1 - rho)).
-* Round robin and least-outstanding beat random splitting at rho >= 0.7 (strictly).
+* Round robin and least-outstanding beat random splitting at rho >= 0.7 (strictly); power of
+  two choices lies strictly between random splitting and least-outstanding (JSQ).
 * One replica under continuous batching with a constant total rate is processor sharing: the
   mean sojourn of M/G/1-PS is E[S] / (1 - rho) whatever the service distribution.
 * More fixed replicas never raise the mean latency on the same random numbers (Hypothesis).
@@ -166,3 +167,26 @@ def test_more_fixed_replicas_never_raise_mean_latency(
         _, sojourn = run_pool(mm_spec(c, 1.0, balancer), lam, n, seed, (draws, draws))
         means.append(float(np.mean(sojourn)))
     assert means[1] <= means[0] + 1e-9
+
+
+BALANCERS = ("random", "power_of_two", "least_outstanding")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("replicas", "rho"), [(4, 0.7), (4, 0.85)])
+def test_power_of_two_lies_between_random_and_least_outstanding(replicas: int, rho: float) -> None:
+    """Power of two choices (two random replicas, the less loaded wins) strictly beats random
+    splitting -- both the M/M/1 formula rho / (mu (1 - rho)) and random in the same runs -- and
+    is no better than joining the least-loaded of all replicas (JSQ, optimal for identical
+    exponential servers). Same arrivals and service draws for every balancer per replication
+    (common random numbers), so the differences are compared pairwise in 99 % intervals."""
+    reps, n = 10, 2500 * replicas
+    waits = {b: mean_waits(replicas, rho, b, reps, n) for b in BALANCERS}
+    theory_random = rho / (1 - rho)
+    lo, hi = interval99(waits["power_of_two"])
+    assert hi < theory_random
+    gain_lo, _ = interval99(waits["random"] - waits["power_of_two"])
+    assert gain_lo > 0  # strictly better than random on the same random numbers
+    behind_lo, _ = interval99(waits["power_of_two"] - waits["least_outstanding"])
+    assert behind_lo > 0  # and strictly behind JSQ: it sees two replicas, JSQ sees all four
+    assert lo > 0

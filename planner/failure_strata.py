@@ -1,0 +1,99 @@
+"""Rare device failures on representative days: simulate each state, weight it by its chance.
+
+Like an insurer who does not wait for the once-a-decade flood to price it: rather than hope a
+simulated day happens to see one of the fleet's rare failures (0.14 a day across 50 devices, each
+down a day), each day type is simulated with every device up and again with one (or more)
+devices down for the whole day, and the runs are weighted by how often the fleet is in each
+state. A device is down at a random instant with probability MTTR / (MTBF + MTTR) (the engine's
+failure process starts in that stationary state too), so the number down is binomial; the
+strata keep the mean number down exact, so an effect that grows with the devices down (the
+requests of a down device fall back or are dropped) is exact, and no run's result hinges on
+whether a failure happened to be drawn. Failures during a stratum are switched off: its devices
+stay up or down all day. The devices taken down are drawn per replication, so over replications
+every device is equally likely to be the one down (sites that differ are covered in turn).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planner.scenario import Scenario
+
+if TYPE_CHECKING:
+    from planner.plan import Segment
+
+TAIL = 0.02
+"""The strata go up to the smallest number down that leaves less than this chance above it."""
+NEGLIGIBLE_DOWN_SHARE = 0.001
+"""Below this share of device-time down, failures are left to chance within the day (the note
+says so): their effect is under what the figures resolve."""
+
+
+def down_probability(s: Scenario) -> float:
+    """Chance that a given device is down at a random instant (stationary alternating renewal)."""
+    return s.edge.mttr_hours / (s.edge.mtbf_hours + s.edge.mttr_hours)
+
+
+def down_strata(devices: int, p: float) -> list[tuple[int, float]]:
+    """(devices down, weight) for a binomial(devices, p) count, up to the smallest K with
+    P(count > K) < TAIL; the chance above K is carried by stratum K with its weight scaled so
+    the mean number down stays exact, and stratum 0 takes the rest. Weights sum to 1."""
+    pmf = [math.comb(devices, k) * p**k * (1 - p) ** (devices - k) for k in range(devices + 1)]
+    top = 1
+    while top < devices and 1 - sum(pmf[: top + 1]) >= TAIL:
+        top += 1
+    weights = {k: pmf[k] for k in range(1, top)}
+    weights[top] = sum(k * pmf[k] for k in range(top, devices + 1)) / top
+    return [(0, 1 - sum(weights.values())), *sorted(weights.items())]
+
+
+def stratify(s: Scenario, segs: list[Segment], devices: int, notes: list[str]) -> list[Segment]:
+    """Each day type once per stratum of devices down (weights times the day's), or the
+    segments unchanged where failures need no strata; the notes say which."""
+    p = down_probability(s)
+    if s.policy.routing.kind == "cloud_only" or devices == 0 or p <= 0:
+        return segs
+    if p < NEGLIGIBLE_DOWN_SHARE:
+        notes.append(
+            f"devices are down {p:.2%} of the time: representative days leave those failures "
+            "to chance (their effect is below what the figures resolve)"
+        )
+        return segs
+    strata = down_strata(devices, p)
+    notes.append(
+        f"each day type is simulated with all {devices:g} devices up and with "
+        f"{', '.join(str(k) for k, _ in strata[1:])} down all day, weighted by the chance of "
+        f"each ({', '.join(f'{w:.3g}' for _, w in strata)}; a device is down {p:.2%} of the "
+        "time): rare failures are measured, not left to chance"
+    )
+    out = []
+    for seg in segs:
+        for k, w in strata:
+            tag = "all devices up" if k == 0 else f"{k} device{'s' if k > 1 else ''} down"
+            out.append(
+                replace(
+                    seg,
+                    label=f"{seg.label.rsplit(' (x', 1)[0]}, {tag} (x{seg.weight * w:.3g})",
+                    name=f"{seg.name}, {tag}",
+                    weight=seg.weight * w,
+                    devices_down=k,
+                    failures=False,
+                )
+            )
+    return out
+
+
+def take_down(per_site: tuple[int, ...], k: int, seed: tuple[int, ...]) -> tuple[int, ...]:
+    """Devices per site with k of them, drawn uniformly over the devices, taken out."""
+    if k == 0:
+        return per_site
+    owners = np.repeat(np.arange(len(per_site)), per_site)
+    rng = np.random.default_rng([*seed, 0xD0])
+    out = list(per_site)
+    for site in rng.choice(owners, size=min(k, owners.size), replace=False):
+        out[int(site)] -= 1
+    return tuple(out)

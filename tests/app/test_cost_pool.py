@@ -1,0 +1,31 @@
+"""The Cost page flags a GPU pool billed mostly idle or starting and names the remedies; the
+capacity page shows the links' circuit-breaker figures (headless AppTest)."""
+
+from __future__ import annotations
+
+from tests.app.test_dashboard import FAST, app_for, no_errors
+
+
+def test_cost_page_flags_the_default_presets_idle_pool_and_compares_with_the_article() -> None:
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "cost")
+    no_errors(at)
+    assert "Busy against billed GPU-hours" in [h.value for h in at.subheader]
+    warnings = [w.value for w in at.warning]
+    assert any("pays mostly for GPUs that are not serving" in w for w in warnings), warnings
+    remedies = " ".join(m.value for m in at.markdown)
+    assert "stable_window_s" in remedies and "wait_threshold_s" in remedies
+    captions = " ".join(c.value for c in at.caption)
+    assert "the source article estimates 200-300" in captions
+
+
+def test_capacity_page_shows_breaker_figures() -> None:
+    at = app_for({"v": "1", "preset": "remote_farm_sensors_satellite", **FAST}, "capacity")
+    no_errors(at)
+    labels = {m.label: m.value for m in at.metric}
+    for name in (
+        "breaker openings / month",
+        "kept local, breaker open / month",
+        "kept local, link down / month",
+        "GPU cold starts / day",
+    ):
+        assert name in labels and labels[name] != "n/a", labels

@@ -1,0 +1,65 @@
+"""Rare device failures on representative days are simulated as strata (all devices up, k down
+all day) weighted by their stationary chance, so a run's figures no longer hinge on whether a
+failure happened to be drawn in the simulated day."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from planner.engine_inputs import segment_inputs
+from planner.failure_strata import down_strata, take_down
+from planner.plan import build_plan
+from planner.summary import pool_records
+from simulations.records import REASON
+from tests.helpers import records, small
+
+
+@pytest.mark.parametrize(("devices", "p"), [(50, 24 / 8784), (20, 72 / 8832), (10, 0.3), (2, 0.5)])
+def test_strata_weights_sum_to_one_and_keep_the_mean_number_down(devices: int, p: float) -> None:
+    strata = down_strata(devices, p)
+    weights = [w for _, w in strata]
+    assert all(w >= 0 for w in weights)
+    assert sum(weights) == pytest.approx(1.0)
+    assert sum(k * w for k, w in strata) == pytest.approx(devices * p)
+    top = strata[-1][0]
+    tail = sum(math.comb(devices, k) * p**k * (1 - p) ** (devices - k) for k in range(top + 1))
+    assert 1 - tail < 0.02 + 1e-12
+
+
+def test_default_preset_plans_one_stratum_with_a_device_down() -> None:
+    s = small()
+    plan = build_plan(s)
+    p = 24 / (8760 + 24)
+    assert [g.devices_down for g in plan.segments] == [0, 1]
+    assert [g.weight for g in plan.segments] == pytest.approx([30 * (1 - 50 * p), 30 * 50 * p])
+    assert any("1 down all day" in n for n in plan.notes)
+    up, down = segment_inputs(s, plan, 0)
+    assert up.edge.mtbf_s == down.edge.mtbf_s == math.inf
+    assert sum(up.edge.devices_per_site) == 50 and sum(down.edge.devices_per_site) == 49
+    assert up.seed == down.seed  # common random numbers: the same traffic in both strata
+
+
+def test_take_down_draws_devices_uniformly() -> None:
+    per_site = (2, 1, 1)
+    picks: Counter[int] = Counter()
+    for r in range(4000):
+        out = take_down(per_site, 1, (7, r))
+        assert sum(out) == 3 and all(x >= 0 for x in out)
+        picks[next(i for i, (a, b) in enumerate(zip(per_site, out, strict=True)) if a != b)] += 1
+    assert picks[0] / 4000 == pytest.approx(0.5, abs=0.03)  # the site with 2 of the 4 devices
+    assert take_down(per_site, 1, (7, 1)) == take_down(per_site, 1, (7, 1))
+
+
+def test_one_representative_day_measures_the_share_of_requests_a_down_device_loses() -> None:
+    # edge-only, one device per site: a down device's requests are dropped (device_failed), so
+    # the month's share of such drops is the share of device-time down, 24 h of 8,784
+    s = small(**{"policy.routing.kind": "edge_only"})
+    plan = build_plan(s)
+    pooled = pool_records(plan, records(s))
+    lost = pooled.weight[pooled.reason == REASON["device_failed"]].sum() / pooled.weight.sum()
+    assert lost == pytest.approx(24 / 8784, rel=0.15)
+    assert np.all(pooled.reason[pooled.segment == 0] != REASON["device_failed"])
