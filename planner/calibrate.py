@@ -33,8 +33,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from planner.errors import ScenarioError
-from planner.safe_input import decode_utf8
+from planner.errors import ScenarioError, excerpt
+from planner.safe_input import MAX_CSV_BYTES, decimal, read_csv
 from simulations.traffic import gamma_sizes
 
 Target = Literal["edge", "cloud"]
@@ -44,7 +44,7 @@ OPTIONAL = ("ttft_ms", "frame_kb", "timestamp")
 NUMERIC = ("prompt_tokens", "output_tokens", "latency_ms", "ttft_ms", "frame_kb")
 MIN_ROWS = 10
 """Fewest rows a target needs for a fit (three LLM parameters plus a residual spread)."""
-MAX_BYTES = 20_000_000
+MAX_BYTES = MAX_CSV_BYTES
 Z99 = 2.3263478740408408
 
 
@@ -90,19 +90,15 @@ Fit = LlmFit | VisionFit
 
 
 def read_pilot(data: bytes, name: str = "pilot") -> list[PilotRow]:
-    """Parse and check a pilot CSV; ScenarioError naming the row and column on bad input."""
-    if len(data) > MAX_BYTES:
-        raise ScenarioError(f"{name}: {len(data):,} bytes; the limit is {MAX_BYTES:,}")
-    text = decode_utf8(data, name)
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    """Parse and check a pilot CSV through the input gate (``planner.safe_input.read_csv``:
+    size, UTF-8, shape); ScenarioError naming the row and column on bad input."""
+    header, records = read_csv(data, name, MAX_BYTES)
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise ScenarioError(
             f"{name}: missing column(s) {', '.join(missing)}; required: {', '.join(REQUIRED)}"
         )
-    reader.fieldnames = header
-    rows = [parse_row(raw, i + 2, name) for i, raw in enumerate(reader)]
+    rows = [parse_row(raw, line, name) for line, raw in records]
     for target in TARGETS:
         n = sum(r.target == target for r in rows)
         if 0 < n < MIN_ROWS:
@@ -112,22 +108,24 @@ def read_pilot(data: bytes, name: str = "pilot") -> list[PilotRow]:
     return rows
 
 
-def parse_row(raw: dict[str | Any, Any], line: int, name: str) -> PilotRow:
-    target = (raw.get("target") or "").strip()
+def parse_row(raw: dict[str, str], line: int, name: str) -> PilotRow:
+    target = raw["target"].strip()
     if target not in TARGETS:
-        raise ScenarioError(f"{name} row {line}, column target: '{target}' is not edge or cloud")
+        raise ScenarioError(
+            f"{name} row {line}, column target: {excerpt(target)} is not edge or cloud"
+        )
     values: dict[str, float | None] = {}
     for col in NUMERIC:
-        cell = raw.get(col)
-        if cell is None or not str(cell).strip():
+        cell = raw.get(col, "")
+        if not cell.strip():
             if col in REQUIRED:
                 raise ScenarioError(f"{name} row {line}, column {col}: empty")
             values[col] = None
             continue
-        values[col] = parse_number(str(cell), line, col, name)
+        values[col] = parse_number(cell, line, col, name)
     return PilotRow(
         line=line,
-        target=target,  # checked against TARGETS above
+        target=target,  # narrowed by the check against TARGETS above
         prompt_tokens=values["prompt_tokens"] or 0.0,
         output_tokens=values["output_tokens"] or 0.0,
         latency_ms=values["latency_ms"] or 0.0,
@@ -136,14 +134,12 @@ def parse_row(raw: dict[str | Any, Any], line: int, name: str) -> PilotRow:
 
 
 def parse_number(cell: str, line: int, col: str, name: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise ScenarioError(f"{name} row {line}, column {col}: '{cell}' is not a number") from None
-    if not math.isfinite(value) or value < 0:
-        raise ScenarioError(f"{name} row {line}, column {col}: {cell} must be a finite number >= 0")
+    where = f"{name} row {line}, column {col}"
+    value = decimal(cell, where)
+    if value < 0:
+        raise ScenarioError(f"{where}: {excerpt(cell.strip())} must be >= 0")
     if col == "latency_ms" and value == 0:
-        raise ScenarioError(f"{name} row {line}, column {col}: must be > 0")
+        raise ScenarioError(f"{where}: must be > 0")
     return value
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
+from functools import partial
 from typing import Any
 
 from planner.cli import (
@@ -18,6 +18,7 @@ from planner.cli import (
     scenario_from_args,
 )
 from planner.engines import describe, warm
+from planner.formatting import cell, count, interval, label, number
 from planner.plan import estimate_seconds
 from planner.prepare import prepare
 from planner.preview import PREVIEW_REQUESTS
@@ -26,41 +27,36 @@ from planner.run import RunResult, run
 from planner.scenario import Scenario
 
 
-def fmt(x: float, unit: str = "", digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    return f"{x:,.{digits}f}{unit}"
-
-
 def text_report(r: RunResult) -> str:
+    """The run as a reader sees it: labelled figures with units, separators and % (the same
+    ``planner.formatting`` as the dashboard and the memo), the decision and what would flip it."""
     f = r.figures
     lines = [
         f"{r.scenario.name}",
-        f"horizon: {r.engine['horizon']} ({', '.join(r.engine['segments'])})",
+        f"horizon: {label(r.engine['horizon'])} ({', '.join(r.engine['segments'])})",
     ]
     lines += [f"note: {n}" for n in r.engine["notes"]]
     lines.append(
-        f"requests simulated: {int(f['requests.arrived']):,} arrived, "
-        f"{int(f['requests.completed']):,} completed, {int(f['requests.dropped']):,} dropped, "
-        f"{int(f['requests.in_flight_at_end']):,} in flight at end"
+        f"requests simulated: {count(f['requests.arrived'])} arrived, "
+        f"{count(f['requests.completed'])} completed, {count(f['requests.dropped'])} dropped, "
+        f"{count(f['requests.in_flight_at_end'])} in flight at the end"
     )
-    lines.append(f"{'figure':32} {'value':>14}  95% interval")
-    for key, unit, digits in ROWS:
-        if key not in f:
+    lines.append(f"{'figure':34} {'value':>16}  95 % interval")
+    for key, name, kind in ROWS:
+        if key not in f or (kind == "ttft" and not r.scenario.workload.is_llm):
             continue
+        shown = figure(kind, f[key])
         ci = r.ci95.get(key)
-        ci_txt = f"[{fmt(ci[0], '', digits)}, {fmt(ci[1], '', digits)}]" if ci else ""
-        lines.append(f"{key:32} {fmt(f[key], unit, digits):>14}  {ci_txt}")
+        ci_txt = interval(ci, partial(figure, kind)) if ci else ""
+        lines.append(f"{name:34} {shown:>16}  {ci_txt}")
     drops = {
-        k.rsplit(".", 1)[1]: int(v)
+        label(k.rsplit(".", 1)[1]): v
         for k, v in f.items()
         if k.startswith("requests.dropped_by_reason") and v
     }
     if drops:
-        lines.append("drops by reason: " + ", ".join(f"{k} {v:,}" for k, v in drops.items()))
-    for key in ("cost", "decision"):
-        if key in r.extras:
-            lines.append(f"{key}: {r.extras[key].get('summary', '')}")
+        lines.append("drops by reason: " + ", ".join(f"{k} {count(v)}" for k, v in drops.items()))
+    lines += verdict_lines(r)
     lines += pool_flag_lines(r.extras.get("cost", {}).get("gpu_pool", {}))
     lines += describe(r.engine)
     return "\n".join(lines)
@@ -76,30 +72,54 @@ def pool_flag_lines(readings: dict[str, Any]) -> list[str]:
     return out
 
 
+def figure(kind: str, x: float) -> str:
+    units = {"x": (2, ""), "kwh": (1, " kWh"), "gb": (2, " GB")}
+    if kind in units:
+        return number(x, *units[kind])
+    return cell(kind, x)
+
+
+def verdict_lines(r: RunResult) -> list[str]:
+    lines = []
+    if "cost" in r.extras:
+        lines.append(
+            f"cost ({label(r.extras['cost']['architecture'])}): {r.extras['cost']['summary']}"
+        )
+    if "decision" in r.extras:
+        lines.append(f"decision: {r.extras['decision']['summary']}")
+    if r.verdict is not None:
+        lines.append("what would flip it (volume and GPU price: this run's costs scaled, not")
+        lines.append(
+            "  re-simulated; `python -m planner sensitivity` re-simulates the volume flip):"
+        )
+        lines += [f"  - {flip}" for flip in r.verdict.flips]
+    return lines
+
+
 ROWS = [
-    ("latency_ms.mean", " ms", 1),
-    ("latency_ms.p50", " ms", 1),
-    ("latency_ms.p95", " ms", 1),
-    ("latency_ms.p99", " ms", 1),
-    ("ttft_ms.p95", " ms", 1),
-    ("slo_attainment", "", 4),
-    ("fallback_rate", "", 4),
-    ("drop_rate", "", 4),
-    ("cloud.gpu_hours_busy", " h", 1),
-    ("cloud.gpu_hours", " h", 1),
-    ("cloud.gpu_hours_billed", " h", 1),
-    ("cloud.peak_replicas", "", 1),
-    ("cloud.mean_batch_size", "", 2),
-    ("cloud.utilization", "", 3),
-    ("cloud.cold_starts_per_day", "", 1),
-    ("links.down_fraction", "", 4),
-    ("links.breaker_opens_per_month", "", 0),
-    ("links.kept_local_by_breaker_per_month", "", 0),
-    ("links.kept_local_link_down_per_month", "", 0),
-    ("edge.utilization", "", 3),
-    ("edge.energy_kwh", " kWh", 1),
-    ("egress_gb", " GB", 2),
-    ("requests_per_month.arrived", "", 0),
+    ("latency_ms.mean", "mean latency", "ms"),
+    ("latency_ms.p50", "p50 latency", "ms"),
+    ("latency_ms.p95", "p95 latency", "ms"),
+    ("latency_ms.p99", "p99 latency", "ms"),
+    ("ttft_ms.p95", "p95 time to first token", "ttft"),
+    ("slo_attainment", "SLO attainment", "pct"),
+    ("fallback_rate", "fallback rate", "pct"),
+    ("drop_rate", "drop rate", "pct"),
+    ("cloud.gpu_hours_busy", "GPU-hours busy / month", "hours"),
+    ("cloud.gpu_hours", "GPU-hours held / month", "hours"),
+    ("cloud.gpu_hours_billed", "GPU-hours billed / month", "hours"),
+    ("cloud.peak_replicas", "peak GPU replicas", "count"),
+    ("cloud.mean_batch_size", "mean batch size", "x"),
+    ("cloud.utilization", "GPU utilisation", "pct"),
+    ("cloud.cold_starts_per_day", "GPU cold starts / day", "x"),
+    ("links.down_fraction", "link down time", "pct"),
+    ("links.breaker_opens_per_month", "breaker openings / month", "count"),
+    ("links.kept_local_by_breaker_per_month", "kept local, breaker open / month", "count"),
+    ("links.kept_local_link_down_per_month", "kept local, link down / month", "count"),
+    ("edge.utilization", "device utilisation", "pct"),
+    ("edge.energy_kwh", "edge energy / month", "kwh"),
+    ("egress_gb", "cloud egress / month", "gb"),
+    ("requests_per_month.arrived", "requests / month", "count"),
 ]
 
 

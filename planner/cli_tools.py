@@ -13,17 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from planner.calibrate import MAX_BYTES, calibrate, calibration_json, read_pilot
-from planner.cli import EXTRA_COMMANDS, add_scenario_args, scenario_from_args
+from planner.cli import EXTRA_COMMANDS, add_scenario_args, int_in, scenario_from_args
 from planner.errors import ScenarioError
+from planner.safe_input import read_bytes
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     path = Path(args.pilot)
-    try:
-        with open(path, "rb") as fh:  # a byte over the limit is enough to refuse it
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc.strerror})") from None
+    data = read_bytes(path, MAX_BYTES, "a pilot CSV of two weeks is a few MB")
     out = calibration_json(calibrate(read_pilot(data, path.name), path.name))
     if args.json:
         print(json.dumps(out, indent=2))
@@ -105,34 +102,26 @@ def point_text(p: dict[str, Any]) -> str:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from planner import sensitivity_text as text
     from planner.sensitivity import sensitivity
     from planner.sweeps import clean, sweeper
 
     s = scenario_from_args(args)
     with sweeper(args.scheduler) as sw:
-        out = clean(sensitivity(s, sw))
+        out = clean(sensitivity(s, sw, args.replications))
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    base = out["base"]
-    print(
-        f"{out['scenario']}: {out['recommendation']}, ${fmt(base['monthly_usd'], 0)}/month, "
-        f"SLO attainment {fmt(base['slo_attainment'], 4)} ({out['evaluated']} evaluations)"
-    )
-    print(f"{'input':14} {'low':>12} {'high':>12}  {'monthly USD low / high':>25}  flips at")
-    for row in out["rows"]:
-        m = row["monthly_usd"]
-        flip = row["flip_at"]
-        flip_text = flip if isinstance(flip, str) else f"{flip:,.4g} -> {row['flip_to']}"
-        print(
-            f"{row['input']:14} {row['low']:>12,.4g} {row['high']:>12,.4g}  "
-            f"{fmt(m['low'], 0):>11} / {fmt(m['high'], 0):<11}  {flip_text}"
-        )
+    print(f"{out['scenario']}: {text.headline(out)}")
+    rows = text.table(out)
+    cols = [c for c in (rows[0] if rows else {}) if c != "range from"]
+    widths = [max(len(c), *(len(r[c]) for r in rows)) for c in cols]
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)))
+    for r in rows:
+        print("  ".join(r[c].ljust(w) for c, w in zip(cols, widths, strict=True)))
+    for line in text.flips_found(out) + text.check_lines(out):
+        print(f"- {line}")
     return 0
-
-
-def fmt(x: float | None, digits: int) -> str:
-    return "-" if x is None else f"{x:,.{digits}f}"
 
 
 def cmd_break_even(args: argparse.Namespace) -> int:
@@ -161,6 +150,12 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("sensitivity", help="tornado: swing and flip point per uncertain input")
     add_sweep_args(p)
+    p.add_argument(
+        "--replications",
+        type=int_in(1, 64),
+        help="replications per point (default: the scenario's own, on the same seeds as its "
+        "main run; 1 is quicker and rougher)",
+    )
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("optimize", help="cheapest configurations meeting the SLO (Pareto front)")

@@ -122,20 +122,31 @@ def predicted_seconds(expected_requests: float, cost: EngineCost) -> float:
     return math.ceil(expected_requests / cost.requests_per_s * 10) / 10
 
 
+PRECISION_NAMES = {
+    "latency_ms.p95": "p95 latency",
+    "slo_attainment": "SLO attainment",
+    "fallback_rate": "fallback rate",
+    "cloud.gpu_hours": "GPU-hours",
+}
+
+
 def describe(e: dict[str, Any]) -> list[str]:
     """A result's engine block in words: which engine and mode answered, why SimPy where the
     compiled engine was asked, and the precision the key figures reached (CLI and dashboard)."""
     rate = e["simulated_requests_per_s"]
     lines = [
         f"engine: {e.get('used', 'simpy')} (asked {e.get('requested', 'simpy')}), "
-        f"{e.get('mode', 'full')} answer, {e['replications']} replications, "
+        f"{e.get('mode', 'full')} answer, {e['replications']} replication"
+        f"{'' if e['replications'] == 1 else 's'}, "
         f"{e['wall_s']:.2f} s wall, {rate:,.0f} simulated requests/s"
     ]
     lines += [f"engine notice: {n}" for n in e.get("notices", [])]
     p = e.get("precision")
     if p:
         parts = [
-            f"{k} ±{v['relative'] * 100:.1f}%" if v["relative"] is not None else f"{k} -"
+            f"{PRECISION_NAMES.get(k, k)} ±{v['relative'] * 100:.1f}%"
+            if v["relative"] is not None
+            else f"{PRECISION_NAMES.get(k, k)} n/a"
             for k, v in p["figures"].items()
             if v["value"] is not None
         ]

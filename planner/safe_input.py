@@ -12,6 +12,8 @@ rather than guessed. Every refusal is an :class:`InputError` (a ScenarioError) o
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import math
 import re
 from pathlib import Path
@@ -44,6 +46,14 @@ MAX_DEPTH = 20
 """YAML nesting (a scenario nests at most six levels)."""
 MAX_INT_DIGITS = 30
 """Digits of one integer (the largest field allows 2**53, 16 digits)."""
+MAX_CSV_BYTES = 20_000_000
+"""A pilot CSV: two weeks of requests at ~60 bytes a row fit many times over."""
+MAX_CSV_ROWS = 200_000
+"""Data rows of one CSV (a fit needs tens; bounds the memory a file of tiny rows takes)."""
+MAX_CSV_COLUMNS = 50
+MAX_CELL_CHARS = 200
+"""One CSV cell (a number, a target, an ISO timestamp)."""
+DECIMAL_RE = re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 
 PATH_RE = re.compile(r"^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$")
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$")
@@ -237,17 +247,28 @@ def check_path(path: str, what: str = "field") -> str:
     return clean
 
 
-def read_text_file(path: Path) -> str:
-    """A UTF-8 text file of at most MAX_FILE_BYTES; InputError naming the file otherwise."""
+def read_bytes(path: Path, limit: int, what: str) -> bytes:
+    """At most ``limit`` bytes of a file (one more is read to tell it is over); InputError naming
+    the file when it cannot be read or is larger. ``what`` says what such a file usually holds."""
     name = excerpt(str(path), 80, quote=False)
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise InputError(f"{name}: cannot be read ({exc.strerror or type(exc).__name__})") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"{name}: larger than {MAX_FILE_BYTES:,} bytes (a scenario is a few kB)")
-    return decode_utf8(data, name)
+    check_size(data, name, limit, what)
+    return data
+
+
+def check_size(data: bytes, name: str, limit: int, what: str) -> None:
+    if len(data) > limit:
+        raise InputError(f"{name}: larger than {limit:,} bytes ({what})")
+
+
+def read_text_file(path: Path) -> str:
+    """A UTF-8 text file of at most MAX_FILE_BYTES; InputError naming the file otherwise."""
+    data = read_bytes(path, MAX_FILE_BYTES, "a scenario is a few kB")
+    return decode_utf8(data, excerpt(str(path), 80, quote=False))
 
 
 def decode_utf8(data: bytes, name: str) -> str:
@@ -278,3 +299,82 @@ def check_name(name: str, what: str) -> str:
             f"{what} {excerpt(name)}: not a name (letters, digits, _ . - only; no folders)"
         )
     return name
+
+
+CsvRow = tuple[int, dict[str, str]]
+
+
+def read_csv(
+    data: bytes, name: str, max_bytes: int = MAX_CSV_BYTES
+) -> tuple[list[str], list[CsvRow]]:
+    """A CSV with a header row: (the header, (line, {column: cell}) per data row).
+
+    Within the limits (size, rows, columns, cell length), UTF-8 only, every row as wide as the
+    header, blank lines skipped; InputError naming the row (the file's line) and column otherwise.
+    """
+    check_size(data, name, max_bytes, "a pilot CSV of two weeks is a few MB")
+    text = decode_utf8(data, name)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header = csv_header(next_record(reader, name), name)
+    rows: list[CsvRow] = []
+    while True:
+        line = reader.line_num + 1  # where the record starts (a quoted cell may span lines)
+        record = next_record(reader, name)
+        if record is None:
+            break
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(header):
+            raise InputError(
+                f"{name} row {line}: {len(record):,} fields; the header has {len(header)}"
+            )
+        for col, cell in zip(header, record, strict=True):
+            check_cell(cell, f"{name} row {line}, column {col}")
+        if len(rows) >= MAX_CSV_ROWS:
+            raise InputError(f"{name}: more than {MAX_CSV_ROWS:,} data rows")
+        rows.append((line, dict(zip(header, record, strict=True))))
+    return header, rows
+
+
+def next_record(reader: Any, name: str) -> list[str] | None:
+    start = reader.line_num + 1
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        end = f" (to line {reader.line_num})" if reader.line_num > start else ""
+        why = excerpt(str(exc), 80, quote=False)
+        raise InputError(f"{name} row {start}{end}: not valid CSV ({why})") from None
+
+
+def csv_header(record: list[str] | None, name: str) -> list[str]:
+    if not record or not any(c.strip() for c in record):
+        raise InputError(f"{name}: empty; expected a header row of column names")
+    if len(record) > MAX_CSV_COLUMNS:
+        raise InputError(f"{name}: {len(record):,} columns; at most {MAX_CSV_COLUMNS}")
+    header = []
+    for k, cell in enumerate(record):
+        check_cell(cell, f"{name} header, column {k + 1}")
+        clean = cell.strip()
+        if clean in header:
+            raise InputError(f"{name} header: column {excerpt(clean)} appears twice")
+        header.append(clean)
+    return header
+
+
+def check_cell(cell: str, where: str) -> None:
+    if len(cell) > MAX_CELL_CHARS:
+        raise InputError(f"{where}: {len(cell):,} characters; at most {MAX_CELL_CHARS}")
+    if not cell.isprintable():
+        raise InputError(f"{where}: {excerpt(cell)} holds control characters")
+
+
+def decimal(cell: str, where: str) -> float:
+    """A finite decimal number ('12', '-3.5', '1e3'); InputError for anything else (nan, inf,
+    1_000, 0x1F, 1,5), quoting an excerpt of the cell."""
+    text = cell.strip()
+    if not DECIMAL_RE.match(text):
+        raise InputError(f"{where}: {excerpt(text)} is not a number (plain decimal digits)")
+    value = float(text)
+    if not math.isfinite(value):
+        raise InputError(f"{where}: {excerpt(text)} is too large (not a finite number)")
+    return value

@@ -69,17 +69,7 @@ def uncertain_inputs(s: Scenario) -> list[Input]:
     kind = s.policy.routing.kind
     device, link = cat.devices[s.edge.device], cat.links[s.network.link]
     uses_edge = kind != "cloud_only" and s.edge.device_count > 0
-    out = [
-        Input(
-            "volume",
-            "requests/month",
-            s.workload.requests_per_month,
-            0.5,
-            2.0,
-            "stated ×0.5-×2",
-            lambda _s, f: {"workload.requests_per_month": _s.workload.requests_per_month * f},
-        )
-    ]
+    out = [volume_input(s, 0.5, 2.0, "stated ×0.5-×2")]
     shape = hourly_shape(s.workload)
     if float(shape.max()) > float(shape.mean()) * 1.001:
         out.append(peak_input(s, shape))
@@ -114,6 +104,18 @@ def uncertain_inputs(s: Scenario) -> list[Input]:
         out.append(price_input(s))
         out.append(cold_start_input(s))
     return out
+
+
+def volume_input(s: Scenario, low: float, high: float, range_from: str) -> Input:
+    return Input(
+        "volume",
+        "requests/month",
+        s.workload.requests_per_month,
+        low,
+        high,
+        range_from,
+        lambda _s, f: {"workload.requests_per_month": _s.workload.requests_per_month * f},
+    )
 
 
 def peak_input(s: Scenario, shape: np.ndarray) -> Input:
@@ -260,7 +262,11 @@ def bisect(s: Scenario, probes: list[Probe], base: str | None, sweeper: Sweeper)
     """Narrow every flipping probe's bracket, the probes side by side (one map per round)."""
     for p in probes:
         for end in (p.inp.low_factor, p.inp.high_factor):
-            if p.bracket is None and arch(p.outcomes[end]) not in (base, None):
+            if (
+                end in p.outcomes
+                and p.bracket is None
+                and arch(p.outcomes[end]) not in (base, None)
+            ):
                 p.bracket = (1.0, end)
     active = [p for p in probes if p.bracket is not None]
     for _ in range(BISECTION_ROUNDS):
@@ -286,23 +292,53 @@ def interior(bracket: tuple[float, float] | None) -> list[float]:
     return [math.exp(a + (b - a) * k / n) for k in range(1, n)]
 
 
-def sensitivity(s: Scenario, sweeper: Sweeper) -> dict[str, Any]:
-    """The tornado: per input the swing in cost and attainment and where the decision flips."""
-    s = apply_overrides(s, {"simulation.replications": 1})
+def sensitivity(s: Scenario, sweeper: Sweeper, replications: int | None = None) -> dict[str, Any]:
+    """The tornado: per input the swing in cost and attainment and where the decision flips.
+
+    Each point runs ``replications`` replications (default: the scenario's own, on the same
+    seeds as its main run, so the base point *is* the main run and every swing is a difference
+    on common random numbers). The verdict's volume flips (costs scaled from the run) are
+    re-simulated at their flip point and bisected by simulation in the same rounds.
+    """
+    from planner.flip_check import check_probes, check_rows
+
+    main_reps = s.simulation.replications
+    reps = replications or main_reps
+    s = apply_overrides(s, {"simulation.replications": reps})
     probes = [Probe(inp, {}) for inp in uncertain_inputs(s)]
     base = sweeper.map([s], "decide")[0]
-    for p in probes:
+    checks = check_probes(s, base)
+    for p in [*probes, *checks]:
         p.outcomes[1.0] = base
-    run_factors(s, probes, [[p.inp.low_factor, p.inp.high_factor] for p in probes], sweeper)
-    bisect(s, probes, arch(base), sweeper)
+    ends = [[p.inp.low_factor, p.inp.high_factor] for p in probes]
+    run_factors(s, [*probes, *checks], ends + [[c.inp.high_factor] for c in checks], sweeper)
+    bisect(s, [*probes, *checks], arch(base), sweeper)
     rows = sorted((row_of(s, p) for p in probes), key=swing, reverse=True)
     return {
         "scenario": s.name,
         "recommendation": arch(base),
+        "routing": s.policy.routing.kind,
         "base": {k: base.get(k) for k in ("monthly_usd", "slo_attainment", "p95_ms")},
+        "replications": reps,
+        "precision": precision(reps, main_reps),
         "rows": rows,
+        "flip_checks": check_rows(s, checks, arch(base)),
         "evaluated": sweeper.evaluations,
     }
+
+
+def precision(reps: int, main_reps: int) -> str:
+    same = reps == main_reps
+    head = f"each point: {reps} replication{'s' if reps > 1 else ''}"
+    if same:
+        return (
+            f"{head} on the main run's seeds (common random numbers): the base point is the "
+            "main run, and each swing is a difference on the same traffic"
+        )
+    return (
+        f"{head} (the main run has {main_reps}) on the same seeds: swings smaller than the main "
+        "run's 95 % intervals may be noise"
+    )
 
 
 def row_of(s: Scenario, p: Probe) -> dict[str, Any]:

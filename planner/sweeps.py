@@ -27,6 +27,7 @@ from planner.cost import estimate_monthly_cost
 from planner.errors import ScenarioError
 from planner.run import run
 from planner.scenario import Scenario
+from planner.verdict import Verdict
 
 ENV_SCHEDULER = "PLANNER_DASK_SCHEDULER"
 INPROCESS = "inprocess"
@@ -50,20 +51,32 @@ def evaluate(scenario_json: str, depth: Depth = "own") -> Outcome:
         r = run(s, decide_too=depth == "decide")
     except ScenarioError as exc:
         return {"error": str(exc)}
-    if depth == "decide":
-        monthly = float(r.extras["cost"]["monthly_usd"]["total"])
-        architecture = str(r.extras["decision"]["architecture"])
-    else:
-        monthly = float(estimate_monthly_cost(s, r.figures).monthly_usd["total"])
-        architecture = ""
-    return {
-        "monthly_usd": monthly,
+    out: Outcome = {
         "slo_attainment": r.get("slo_attainment"),
         "p95_ms": r.get("latency_ms.p95"),
         "drop_rate": r.get("drop_rate"),
         "sensitive_left_site": r.get("sensitive_left_site"),
-        "architecture": architecture,
     }
+    if depth == "decide" and r.verdict is not None:
+        return out | {
+            "monthly_usd": float(r.extras["cost"]["monthly_usd"]["total"]),
+            "architecture": str(r.extras["decision"]["architecture"]),
+            "volume_flips": scaled_volume_flips(s, r.verdict),
+        }
+    monthly = float(estimate_monthly_cost(s, r.figures).monthly_usd["total"])
+    return out | {"monthly_usd": monthly, "architecture": ""}
+
+
+def scaled_volume_flips(s: Scenario, v: Verdict) -> list[list[Any]]:
+    """[factor, option] for the verdict's volume flips (up, then down): costs scaled from the
+    run, not simulated; what a sensitivity sweep re-simulates to confirm them."""
+    from planner.verdict import first_change
+
+    if len(v.architectures) < 2:
+        return []
+    best = v.decision.architecture
+    hits = (first_change(s, v.architectures, best, "volume", up) for up in (True, False))
+    return [[factor, option] for factor, option in (h for h in hits if h)]
 
 
 def clean(x: Any) -> Any:

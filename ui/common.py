@@ -5,12 +5,22 @@ Numbers are formatted by ``planner.formatting`` (the same style sheet as the mem
 
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from planner.formatting import interval, ms, pct, usd
 from planner.run import RunResult
 
-__all__ = ["ci_text", "ms", "notices", "pct", "result", "usd"]
+__all__ = ["ci_text", "ms", "notices", "page_scheduler", "pct", "result", "usd"]
+
+
+def page_scheduler() -> str:
+    """Where a page's sweep runs: the Dask scheduler named by ``PLANNER_DASK_SCHEDULER`` when
+    set, else the web server's own process (a page should not start a cluster per click)."""
+    from planner.sweeps import ENV_SCHEDULER, INPROCESS
+
+    return os.environ.get(ENV_SCHEDULER) or INPROCESS
 
 
 def notices() -> None:

@@ -3,25 +3,38 @@ costs, how the GPU line is billed, and the break-even volume found by running th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
-from planner.compare import break_even_volume
 from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
 from planner.formatting import compact, label, per_requests, usd
+from planner.sweeps import INPROCESS
 from planner.verdict import Verdict
 from ui import charts
-from ui.common import result
+from ui.common import page_scheduler, result
 from ui.state import canonical
+
+if TYPE_CHECKING:
+    from planner.scenario import Scenario
+
+BreakEven = tuple[list[dict[str, float]], float | None]
+
+
+def break_even_sweep(scenario_json: str, scheduler: str) -> BreakEven:
+    """The break-even volume sweep as the CLI's ``break-even`` runs it (``planner.sweeps``):
+    on the Dask scheduler when one is configured, else in this process; same seeds, same rows."""
+    from planner.scenario import Scenario
+    from planner.sweeps import break_even_volume, sweeper
+
+    with sweeper(scheduler) as sw:
+        return break_even_volume(Scenario.model_validate_json(scenario_json), sw)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_break_even(scenario_json: str) -> tuple[list[dict[str, float]], float | None]:
-    from planner.scenario import Scenario
-
-    return break_even_volume(Scenario.model_validate_json(scenario_json))
+def cached_break_even(scenario_json: str, scheduler: str) -> BreakEven:
+    return break_even_sweep(scenario_json, scheduler)
 
 
 def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
@@ -117,16 +130,37 @@ def render() -> None:
         )
         st.caption(busy_vs_billed_note(hours))
     render_pool_readings(r.extras["cost"].get("gpu_pool", {}), v)
+    break_even_section(r.scenario)
+
+
+def break_even_section(s: Scenario) -> None:
+    """Edge-only against cloud-only across volumes, on request; kept per scenario link."""
+    from planner.errors import ScenarioError
+
     st.subheader("Break-even volume")
-    volume = r.scenario.workload.requests_per_month
+    volume = s.workload.requests_per_month
+    key = f"break_even:{canonical(s)}"
+    scheduler = page_scheduler()
     if st.button(
-        f"Simulate across volumes (edge-only vs cloud-only, x0.1 to x10 of {compact(volume)})"
+        f"Simulate across volumes (edge-only vs cloud-only, x0.1 to x10 of {compact(volume)})",
+        key="cost_break_even",
     ):
-        with st.spinner("simulating 10 runs..."):
-            rows_v, crossing = cached_break_even(canonical(r.scenario))
-        st.plotly_chart(charts.fig_break_even_volume(rows_v), width="stretch")
-        st.write(
+        try:
+            with st.spinner("simulating 10 runs..."):
+                st.session_state[key] = cached_break_even(canonical(s), scheduler)
+        except ScenarioError as exc:
+            st.error(str(exc))
+    if key not in st.session_state:
+        return
+    rows_v, crossing = st.session_state[key]
+    st.plotly_chart(charts.fig_break_even_volume(rows_v), width="stretch")
+    where = "in the dashboard's process" if scheduler == INPROCESS else f"on Dask at {scheduler}"
+    st.write(
+        (
             f"Edge-only and cloud-only cost the same at about {compact(crossing)} requests a month."
             if crossing
             else "The two cost curves do not cross in this range."
         )
+        + f" One replication per point, simulated {where} (the same sweep as "
+        "`python -m planner break-even`: same seeds, same rows)."
+    )

@@ -19,19 +19,20 @@ import warnings
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import plotly.graph_objects as go
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from planner import __version__
+from planner import __version__, sensitivity_text
 from planner.catalog import iter_figures, load_catalog
 from planner.compliance import CHECKLIST
 from planner.formatting import count, interval, label, ms, number, pct, usd
 from planner.run import RunResult
 from planner.verdict import Verdict
-from ui import charts
+from ui import charts, tool_charts
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"),)
 MAX_TEXT = 400
@@ -114,8 +115,16 @@ def matplotlib_png(fig: go.Figure, width: int, height: int) -> bytes:
 
 
 class Memo(FPDF):
-    def __init__(self, title: str) -> None:
+    def __init__(
+        self, title: str, scale: float = 1.0, pngs: dict[tuple[str, int, int], bytes] | None = None
+    ) -> None:
         super().__init__(format="A4")
+        self.scale = scale
+        """Charts' heights (and the long assumptions table's type) relative to the default."""
+        self.pngs = {} if pngs is None else pngs
+        """Chart images by (name, width px, height px), shared by the layouts tried."""
+        self.fills: list[float] = []
+        """How full each finished page is (0-1)."""
         regular, bold = font_paths()
         self.add_font("DejaVu", "", regular)
         self.add_font("DejaVu", "B", bold)
@@ -123,6 +132,26 @@ class Memo(FPDF):
         self.memo_title = title
         self.set_title(title)
         self.set_creator(f"Edge-Cloud Inference Planner {__version__}")
+
+    def add_page(self, *args: Any, **kwargs: Any) -> None:
+        if self.page > 0:
+            self.fills.append(self.fill())
+        super().add_page(*args, **kwargs)
+
+    def fill(self) -> float:
+        """Share of the current page's writable height used so far."""
+        return (self.get_y() - self.t_margin) / (self.h - self.t_margin - self.b_margin)
+
+    def keep_room(self, mm: float) -> None:
+        """A new page unless ``mm`` of height are left on this one."""
+        if self.get_y() + mm > self.h - self.b_margin:
+            self.add_page()
+
+    def png(self, name: str, fig: go.Figure, w_px: int, h_px: int, scale: float = 1) -> bytes:
+        key = (name, w_px, h_px)
+        if key not in self.pngs:
+            self.pngs[key] = fig_png(fig, w_px, h_px, scale)
+        return self.pngs[key]
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -160,8 +189,9 @@ class Memo(FPDF):
     def image_png(self, png: bytes, w: float = 180) -> None:
         self.image(io.BytesIO(png), w=w)
 
-    def chart_pair(self, left: tuple[str, go.Figure], right: tuple[str, go.Figure], h: int) -> None:
+    def chart_pair(self, left: Chart, right: Chart, h: int) -> None:
         """Two charts side by side, each 88 mm wide (on a new page when they do not fit)."""
+        h = round(h * self.scale)
         w_mm, w_px = 88.0, 640
         h_mm = w_mm * h / w_px
         if self.get_y() + h_mm + 10 > self.h - self.b_margin:
@@ -172,13 +202,15 @@ class Memo(FPDF):
             self.set_xy(x, y)
             self.set_font("DejaVu", "B", 10)
             self.cell(w_mm, 6, safe(title))
-            png = fig_png(fig.update_layout(height=h, title=None, margin={"t": 20}), w_px, h, 2)
+            fig = go.Figure(fig).update_layout(height=h, title=None, margin={"t": 20})
+            png = self.png(title, fig, w_px, h, 2)
             self.image(io.BytesIO(png), x=x, y=y + 6, w=w_mm)
         self.set_xy(self.l_margin, y + 6 + h_mm + 2)
 
-    def chart(self, title: str, fig: go.Figure, height_px: int = 420) -> None:
+    def chart(self, title: str, fig: go.Figure, height_px: int = 420, heading: bool = True) -> None:
         """A heading and its chart on one page: shrunk to the room left when at least 60 % of
         it fits (no half-empty page before it), else on a new page."""
+        height_px = round(height_px * self.scale)
         full_w = 180.0
         full_h = full_w * height_px / 900
         room = self.h - self.b_margin - self.get_y() - 10
@@ -186,10 +218,17 @@ class Memo(FPDF):
             self.add_page()
             room = self.h - self.b_margin - self.get_y() - 10
         w = full_w * min(1.0, room / full_h)
-        self.heading(title)
-        self.image(
-            io.BytesIO(fig_png(fig, 900, height_px)), w=w, x=self.l_margin + (full_w - w) / 2
-        )
+        if heading:
+            self.heading(title)
+        png = self.png(title or "chart", fig, 900, height_px)
+        self.image(io.BytesIO(png), w=w, x=self.l_margin + (full_w - w) / 2)
+
+
+Chart = tuple[str, go.Figure]
+SCALES = (1.0, 0.85, 1.15, 0.7, 1.3)
+"""Chart sizes tried until no page is less than half full: smaller first when little spills
+onto the last page, larger first when much does."""
+MIN_FILL = 0.5
 
 
 def fmt_ms(x: float) -> str:
@@ -284,7 +323,9 @@ def summary_table(v: Verdict) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def executive_summary(pdf: Memo, r: RunResult, v: Verdict) -> None:
+def executive_summary(
+    pdf: Memo, r: RunResult, v: Verdict, sens: dict[str, Any] | None = None
+) -> None:
     """Page 1: the decision, each option's cost and SLO attainment, reasons, risks, flips."""
     best = v.recommended
     pdf.set_font("DejaVu", "B", 13)
@@ -328,16 +369,107 @@ def executive_summary(pdf: Memo, r: RunResult, v: Verdict) -> None:
     pdf.heading("What would flip the decision")
     for flip in v.flips[:4]:
         pdf.para(f"• {flip}")
+    if sens is None:
+        pdf.para(
+            "Volume and GPU-price flips above scale this run's costs; they were not re-simulated "
+            "(sensitivity not computed).",
+            8,
+        )
+    for line in sensitivity_text.check_lines(sens):
+        pdf.para(f"• Simulated: {line}")
 
 
-def build_memo(r: RunResult, link: str, today: dt.date | None = None) -> bytes:
-    """The memo as PDF bytes (same scenario and seed give the same memo apart from the date)."""
-    s = r.scenario
-    v = r.verdict
-    if v is None:
+def add_sensitivity(pdf: Memo, sens: dict[str, Any] | None) -> None:
+    """The tornado, its table and the flips found by simulation; or a plain 'not computed'."""
+    if sens is not None:  # heading, sentence and table together: no row stranded alone
+        pdf.keep_room(30 + 5.5 * len(sens["rows"]))
+    pdf.heading("Sensitivity: which input moves the answer")
+    if sens is None:
+        pdf.para(sensitivity_text.NOT_COMPUTED)
+        return
+    pdf.para(sensitivity_text.headline(sens), 8)
+    rows = sens["rows"]
+    table = sensitivity_text.table(sens)
+    pdf.table_rows(
+        ["input", "range", "monthly cost low / high", "SLO met low / high", "flips at"],
+        [
+            [
+                t["input"],
+                t["range"],
+                t["monthly cost, low / high end"],
+                t["SLO met, low / high end"],
+                t["flips at"],
+            ]
+            for t in table
+        ],
+        [28, 40, 38, 34, 40],
+        7.5,
+    )
+    fig = tool_charts.fig_tornado(sens)
+    pdf.chart("tornado", fig, max(320, 70 + 48 * len(rows)), heading=False)
+    for line in sensitivity_text.flips_found(sens):
+        pdf.para(f"• {line}", 8)
+
+
+def build_memo(
+    r: RunResult,
+    link: str,
+    today: dt.date | None = None,
+    sensitivity: dict[str, Any] | None = None,
+) -> bytes:
+    """The memo as PDF bytes (same scenario and seed give the same memo apart from the date).
+
+    ``sensitivity`` is ``planner.sensitivity.sensitivity``'s result for this scenario when it
+    was computed; without it the memo says plainly that it was not."""
+    return bytes(layout_memo(r, link, today, sensitivity).output())
+
+
+def layout_memo(
+    r: RunResult,
+    link: str,
+    today: dt.date | None = None,
+    sensitivity: dict[str, Any] | None = None,
+) -> Memo:
+    """The memo laid out, again with smaller or larger charts until no page is less than half
+    full (the layout whose emptiest page is fullest otherwise); ``.fills`` says how full."""
+    if r.verdict is None:
         raise ValueError("the memo needs a run with its verdict (run(scenario))")
     day = today or dt.date.today()
-    pdf = Memo(safe(s.name, 120))
+    figs = {
+        "latency": charts.fig_latency_histogram(r),
+        "cost": charts.fig_cost_breakdown(r),
+        "tco": charts.fig_tco(r),
+        "capacity": charts.fig_capacity(r),
+    }
+    pngs: dict[tuple[str, int, int], bytes] = {}
+
+    def layout(scale: float) -> Memo:
+        memo = Memo(safe(r.scenario.name, 120), scale, pngs)
+        return compose(r, link, day, sensitivity, figs, memo)
+
+    best = layout(1.0)
+    grow_first = best.fills[-1] >= MIN_FILL / 2  # most of a page spilled over: grow
+    for scale in sorted(SCALES[1:], key=lambda x: ((x < 1) == grow_first, abs(x - 1))):
+        if min(best.fills) >= MIN_FILL:
+            break
+        pdf = layout(scale)
+        if min(pdf.fills) > min(best.fills):
+            best = pdf
+    return best
+
+
+def compose(
+    r: RunResult,
+    link: str,
+    day: dt.date,
+    sensitivity: dict[str, Any] | None,
+    figs: dict[str, go.Figure],
+    pdf: Memo,
+) -> Memo:
+    """Every section in order on ``pdf``; ``pdf.fills`` then holds each page's fill."""
+    s = r.scenario
+    v = r.verdict
+    assert v is not None
     pdf.set_creation_date(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
@@ -354,7 +486,7 @@ def build_memo(r: RunResult, link: str, today: dt.date | None = None) -> bytes:
         f"{r.engine['replications']} replications · planner {__version__}",
         8,
     )
-    executive_summary(pdf, r, v)
+    executive_summary(pdf, r, v, sensitivity)
     add_link(pdf, link)
     pdf.heading(f"Key figures of this scenario's routing ({label(s.policy.routing.kind)})")
     pdf.table_rows(["figure", "value", "95 % interval"], kpi_rows(r), [55, 40, 85])
@@ -363,19 +495,17 @@ def build_memo(r: RunResult, link: str, today: dt.date | None = None) -> bytes:
     if s.description:
         pdf.heading("Scenario")
         pdf.para(s.description)
+    pdf.chart_pair(("Latency", figs["latency"]), ("Cost per month", figs["cost"]), 380)
     pdf.chart_pair(
-        ("Latency", charts.fig_latency_histogram(r)),
-        ("Cost per month", charts.fig_cost_breakdown(r)),
-        380,
-    )
-    pdf.chart_pair(
-        ("Cumulative cost and break-even", charts.fig_tco(r)),
-        ("Capacity on the busiest simulated day", charts.fig_capacity(r)),
+        ("Cumulative cost and break-even", figs["tco"]),
+        ("Capacity on the busiest simulated day", figs["capacity"]),
         600,
     )
+    add_sensitivity(pdf, sensitivity)
     add_compliance(pdf, r, v)
     add_assumptions(pdf, r)
-    return bytes(pdf.output())
+    pdf.fills.append(pdf.fill())
+    return pdf
 
 
 def link_lines(pdf: Memo, link: str, width: float) -> list[str]:
@@ -446,7 +576,8 @@ def add_assumptions(pdf: Memo, r: RunResult) -> None:
         for name, fig in iter_figures(e)
     ]
     pdf.heading("Assumptions (catalog figures used, with sources)")
-    pdf.table_rows(["figure", "value", "grade", "source"], rows, [55, 18, 15, 92], 7)
+    size = min(8.0, max(6.0, 7 * pdf.scale))
+    pdf.table_rows(["figure", "value", "grade", "source"], rows, [55, 18, 15, 92], size)
     over = {
         "device price (USD)": s.edge.capex_usd_per_device,
         "GPU-hour price (USD)": s.cloud.gpu_hourly_usd,

@@ -7,7 +7,6 @@ start a cluster per click).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,12 +20,9 @@ from planner.presets import apply_overrides
 from planner.safe_input import parse_value
 from planner.scenario import Scenario
 from planner.search_space import Dimension, default_space, dim
-from planner.sweeps import ENV_SCHEDULER, INPROCESS, clean, sweeper
+from planner.sweeps import clean, sweeper
 from ui import sensitivity_section, state, tool_charts
-
-
-def page_scheduler() -> str:
-    return os.environ.get(ENV_SCHEDULER) or INPROCESS
+from ui.common import page_scheduler
 
 
 def point_link(s: Scenario, overrides: dict[str, Any]) -> str:
@@ -79,7 +75,8 @@ def render() -> None:
     out = st.session_state.get(repr(key))
     if out:
         show_front(s, out)
-    sensitivity_section.render(s)
+    r = st.session_state.get("result")
+    sensitivity_section.render(s, r if r is not None and r.scenario == s else None)
 
 
 def show_front(s: Scenario, out: dict[str, Any]) -> None:

@@ -3,12 +3,15 @@ architectures side by side (the recommended one highlighted)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
+from planner import sensitivity_text as text
 from planner.formatting import compact, count, label, ms, pct, per_requests, usd
 from planner.run import RunResult
 from planner.verdict import Architecture, Verdict
-from ui import state
+from ui import sensitivity_section, state
 from ui.common import ci_text, result
 from ui.memo import build_memo, memo_link
 
@@ -23,12 +26,20 @@ def render() -> None:
     st.subheader(f"Recommendation: {v.decision.architecture}")
     st.caption(f"{r.scenario.name} · the recommended architecture as simulated: {best.name}")
     for reason in v.decision.reasons[:3]:
-        st.markdown(f"- {reason}")
+        st.markdown(f"- {plain(reason)}")
     for flag in v.decision.flags[:2]:
         st.warning(f"Against it: {flag}")
+    sens = sensitivity_section.computed(r.scenario)
     with st.expander("What would flip the decision", expanded=True):
         for flip in v.flips:
-            st.markdown(f"- {flip}")
+            st.markdown(f"- {plain(flip)}")
+        if sens is None:
+            st.caption(
+                "Volume and GPU-price flips scale this run's costs. **Compute sensitivity** "
+                "below re-simulates the volume flip and finds flips by simulation."
+            )
+        for line in text.check_lines(sens) + (text.flips_found(sens) if sens else []):
+            st.markdown(f"- Simulated: {plain(line)}")
     cols = st.columns(len(v.architectures))
     for col, a in zip(cols, v.architectures, strict=True):
         with col:
@@ -39,7 +50,13 @@ def render() -> None:
     for name, why in v.missing:
         st.warning(f"{name} is not compared: {why}")
     footer(r)
-    memo_button(r)
+    sensitivity_section.render(r.scenario, r, level=3)
+    memo_button(r, sens)
+
+
+def plain(line: str) -> str:
+    """Money as text: two '$' in one Markdown line would otherwise typeset as LaTeX."""
+    return line.replace("$", "\\$")
 
 
 def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
@@ -82,12 +99,19 @@ def footer(r: RunResult) -> None:
             st.info(note)
 
 
-def memo_button(r: RunResult) -> None:
-    """Build the memo on request (charts take a few seconds), then offer it for download."""
-    key = f"memo:{state.canonical(r.scenario)}"
+def memo_button(r: RunResult, sens: dict[str, Any] | None) -> None:
+    """Build the memo on request (charts take a few seconds), then offer it for download. It
+    holds the sensitivity when computed above, and says so when not."""
+    key = f"memo:{state.canonical(r.scenario)}:{sens is not None}"
+    st.subheader("Decision memo")
+    st.caption(
+        "With the sensitivity computed above."
+        if sens
+        else "Without sensitivity (not computed yet): the memo will say so."
+    )
     if st.button("Prepare decision memo (PDF)"):
         with st.spinner("rendering charts and the memo..."):
-            st.session_state[key] = build_memo(r, memo_link(state.share_url()))
+            st.session_state[key] = build_memo(r, memo_link(state.share_url()), sensitivity=sens)
     if key in st.session_state:
         st.download_button(
             "Download memo (PDF)",

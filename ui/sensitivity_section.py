@@ -1,4 +1,7 @@
-"""Sensitivity section: the tornado of the current scenario and where its decision flips."""
+"""Sensitivity section (Overview, Optimise): the tornado of the current scenario, where its
+decision flips, and the verdict's volume flip re-simulated. Computed on request — a sweep of
+simulations must never hold up the first answer — and kept per scenario link in the session,
+so the other page and the memo show it without simulating again."""
 
 from __future__ import annotations
 
@@ -7,57 +10,81 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from planner import sensitivity_text as text
 from planner.errors import ScenarioError
+from planner.run import RunResult
 from planner.scenario import Scenario
-from planner.sensitivity import sensitivity
-from planner.sweeps import clean, sweeper
+from planner.sensitivity import sensitivity, uncertain_inputs
+from planner.sweeps import INPROCESS, clean, sweeper
 from ui import state, tool_charts
+from ui.common import page_scheduler
 
 
-def table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "input": r["input"],
-                "unit": r["unit"],
-                "low": r["low"],
-                "high": r["high"],
-                "range from": r["range_from"],
-                "monthly USD low": r["monthly_usd"]["low"],
-                "monthly USD high": r["monthly_usd"]["high"],
-                "attainment low": r["slo_attainment"]["low"],
-                "attainment high": r["slo_attainment"]["high"],
-                "flips at": r["flip_at"]
-                if isinstance(r["flip_at"], str)
-                else f"{r['flip_at']:,.4g} → {r['flip_to']}",
-            }
-            for r in rows
-        ]
+def key(s: Scenario, replications: int) -> str:
+    return repr(("sensitivity", state.canonical(s), replications))
+
+
+def computed(s: Scenario) -> dict[str, Any] | None:
+    """The sensitivity of this scenario computed in this session (its own replications first)."""
+    for reps in dict.fromkeys((s.simulation.replications, 1)):
+        out: dict[str, Any] | None = st.session_state.get(key(s, reps))
+        if out:
+            return out
+    return None
+
+
+def estimate_text(s: Scenario, r: RunResult | None, replications: int) -> str:
+    n = 1 + 2 * len(uncertain_inputs(s))
+    where = (
+        "in the dashboard's process"
+        if page_scheduler() == INPROCESS
+        else f"on the Dask scheduler {page_scheduler()}"
+    )
+    if r is None:
+        return f"About {n} evaluations of the three architectures, {where}."
+    per = r.engine["wall_s"] * replications / max(1, r.engine["replications"])
+    return (
+        f"About {n} evaluations of the three architectures (more when a flip is bisected), "
+        f"{where}: roughly {n * per:,.0f} s at this run's speed ({per:,.1f} s each)."
     )
 
 
-def render(s: Scenario) -> None:
-    from ui.optimise import page_scheduler
-
-    st.header("Sensitivity")
+def render(s: Scenario, r: RunResult | None = None, level: int = 2) -> None:
+    """The section; ``level`` 2 is a page section (header), 3 a subsection (Overview)."""
+    (st.header if level == 2 else st.subheader)("Sensitivity")
     st.caption(
-        "Each uncertain input at the low and high end of its range (catalog figures by their "
-        "confidence grade), one at a time, on the same traffic; bisection finds where the "
-        "recommendation flips."
+        "Each uncertain input at the low and the high end of its range (catalog figures by "
+        "their confidence grade, stated inputs by stated ranges), one at a time, on the same "
+        "traffic; where an end changes the recommendation, bisection with simulations finds "
+        "where it flips. The verdict's volume flip (costs scaled) is re-simulated too."
     )
-    key = repr(("sensitivity", state.canonical(s)))
-    if st.button("Run sensitivity", key="sens_run"):
+    main = s.simulation.replications
+    options = list(dict.fromkeys((main, 1)))
+    cols = st.columns([1, 2])
+    reps = cols[0].radio(
+        "Replications per point",
+        options,
+        format_func=lambda n: f"{n} (as this run, same seeds)" if n == main else f"{n} (quicker)",
+        key=f"sens_reps_{level}",
+        horizontal=True,
+    )
+    cols[1].caption(estimate_text(s, r, int(reps)))
+    if st.button("Compute sensitivity", key=f"sens_run_{level}"):
         try:
             with st.spinner("simulating the tornado..."), sweeper(page_scheduler()) as sw:
-                st.session_state[key] = clean(sensitivity(s, sw))
+                st.session_state[key(s, int(reps))] = clean(sensitivity(s, sw, int(reps)))
         except ScenarioError as exc:
             st.error(str(exc))
-    out = st.session_state.get(key)
-    if not out:
-        return
-    base = out["base"]
-    st.write(f"Recommendation as stated: **{out['recommendation']}**")
-    st.plotly_chart(
-        tool_charts.fig_tornado(out["rows"], base["monthly_usd"] or 0.0), width="stretch"
-    )
-    st.dataframe(table(out["rows"]), hide_index=True)
+        else:
+            st.rerun()  # the flip list and the memo above this section read it too
+    out = st.session_state.get(key(s, int(reps))) or computed(s)
+    if out:
+        show(out)
+
+
+def show(out: dict[str, Any]) -> None:
+    st.markdown(text.headline(out).replace("$", "\\$"))
+    st.plotly_chart(tool_charts.fig_tornado(out), width="stretch")
+    st.dataframe(pd.DataFrame(text.table(out)), hide_index=True, width="stretch")
+    for line in text.flips_found(out) + text.check_lines(out):
+        st.markdown("- " + line.replace("$", "\\$"))

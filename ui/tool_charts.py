@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from planner.formatting import label
+from planner.sensitivity_text import range_text
 from ui.charts import LAYOUT
 
 
@@ -38,24 +41,78 @@ def fig_pareto(points: list[dict[str, Any]], front: list[dict[str, Any]]) -> go.
     return fig
 
 
-def fig_tornado(rows: list[dict[str, Any]], base_usd: float) -> go.Figure:
-    """Each input's monthly cost at the low and high end of its range, around the base."""
-    names = [r["input"] for r in rows][::-1]
-    fig = go.Figure()
-    for end, colour in (("low", "#1f77b4"), ("high", "#ff7f0e")):
-        values = [r["monthly_usd"][end] for r in rows][::-1]
-        fig.add_bar(
-            y=names,
-            x=[(v - base_usd) if v is not None else None for v in values],
-            base=base_usd,
-            orientation="h",
-            name=f"input at its {end} end",
-            marker_color=colour,
+def tornado_label(row: dict[str, Any]) -> str:
+    flips = "" if isinstance(row["flip_at"], str) or row["flip_at"] is None else " (flips)"
+    rng = f"<span style='font-size:10px;color:#555'>{range_text(row)}</span>"
+    return f"{row['input']}{flips}<br>{rng}"
+
+
+def fig_tornado(out: dict[str, Any]) -> go.Figure:
+    """The sensitivity tornado: for each input (widest cost swing on top) the monthly cost and
+    the SLO attainment with the input at the low and the high end of its range, as bars from
+    the stated value's figure. Inputs that flip the recommendation are marked '(flips)'."""
+    rows = out["rows"][::-1]
+    names = [tornado_label(r) for r in rows]
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=0.04,
+        subplot_titles=(
+            f"Monthly cost of {label(out.get('routing', ''))} (USD)",
+            "SLO attainment (%)",
+        ),
+    )
+    base = out["base"]
+    panels = (
+        ("monthly_usd", base.get("monthly_usd"), 1.0, 1),
+        ("slo_attainment", base.get("slo_attainment"), 100.0, 2),
+    )
+    for key, centre, scale, col in panels:
+        c = (centre or 0.0) * scale
+        ends = []
+        for end, colour in (("low", "#1f77b4"), ("high", "#ff7f0e")):
+            values = [r[key][end] for r in rows]
+            ends += [v * scale for v in values if v is not None]
+            fig.add_bar(
+                y=names,
+                x=[(v * scale - c) if v is not None else None for v in values],
+                base=c,
+                orientation="h",
+                name=f"input at its {end} end",
+                marker_color=colour,
+                legendgroup=end,
+                showlegend=col == 1,
+                row=1,
+                col=col,
+                hovertemplate="%{y}: %{x:+,.4g} from the stated value<extra></extra>",
+            )
+        fig.add_vline(x=c, line={"color": "#444", "width": 1}, row=1, col=col)
+        lo, hi = swing_range(c, ends, max(abs(c) * 0.01, 1.0), 100.0 if col == 2 else None)
+        fine = hi - lo < 20
+        fig.update_xaxes(
+            range=[lo, hi],
+            tickformat=(",.2f" if fine else ",.0f") if col == 1 else ".1f",
+            row=1,
+            col=col,
         )
     fig.update_layout(
-        **LAYOUT,
-        barmode="overlay",
-        title="Monthly cost when one input moves (tornado)",
-        xaxis_title="USD / month",
+        **{**LAYOUT, "height": max(320, 70 + 48 * len(rows))},
+        barmode="group",
+        bargap=0.25,
+        title="What moves when one input moves (tornado)",
     )
     return fig
+
+
+def swing_range(
+    centre: float, values: list[float], min_half_span: float, ceiling: float | None
+) -> tuple[float, float]:
+    """An axis range holding the centre and every end, at least ``min_half_span`` either side
+    (so a swing of cents does not fill the panel), padded 5 %, capped at ``ceiling``."""
+    lo, hi = min([centre, *values]), max([centre, *values])
+    lo, hi = min(lo, centre - min_half_span), max(hi, centre + min_half_span)
+    if ceiling is not None:
+        hi = min(hi, ceiling)
+    pad = 0.05 * (hi - lo)
+    return lo - pad, hi + pad

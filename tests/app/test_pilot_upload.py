@@ -42,3 +42,22 @@ def test_assumptions_page_lists_pilot_figures_from_the_link() -> None:
         for f in frames
     ), frames
     assert pytest.approx(7.6) in [v for f in frames if "figure" in f for v in f["value"]]
+
+
+def test_hostile_pilots_uploaded_get_one_message_naming_row_and_column() -> None:
+    import json
+
+    hostile = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
+    cases = json.loads((hostile / "pilots.json").read_text())
+    at = AppTest.from_function(page, default_timeout=60)
+    at.query_params["v"] = "1"
+    at.query_params["preset"] = "article_1m_chat"
+    at.run()
+    for case in cases:
+        data = (hostile / "pilots" / case["file"]).read_bytes()
+        at.file_uploader(key="pilot_csv").set_value((case["file"], data, "text/csv")).run()
+        assert not at.exception, (case["file"], [e.value for e in at.exception])
+        errors = [e.value for e in at.error]
+        assert len(errors) == 1 and case["says"] in errors[0], (case["file"], errors)
+        if case["row"] is not None:
+            assert f"row {case['row']}" in errors[0]

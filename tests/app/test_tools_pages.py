@@ -100,3 +100,50 @@ def test_saved_scenario_files_decode_and_bad_ones_are_named() -> None:
         decode_file(b"- 1\n- 2\n", "b.yaml")
     with pytest.raises(ScenarioError, match="edge.device_count"):
         decode_file(b"edge: {device_count: -1}\n", "c.yaml")
+
+
+def overview_app(params: dict[str, str], page_name: str = "overview") -> AppTest:
+    from tests.app.test_dashboard import one_page
+
+    at = AppTest.from_function(one_page, args=(page_name,), default_timeout=600)
+    for k, v in params.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+SMALL_CLINIC = {
+    "v": "1",
+    "preset": "clinic_llm_assistant_pii",
+    "workload.requests_per_month": "3000",
+    "simulation.replications": "1",
+}
+
+
+def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it() -> None:
+    at = overview_app(SMALL_CLINIC)
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Sensitivity" in [h.value for h in at.subheader]
+    assert not at.get("plotly_chart")  # nothing simulated before the click
+    captions = " ".join(c.value for c in at.caption)
+    assert (
+        "Compute sensitivity" in captions and "Without sensitivity (not computed yet)" in captions
+    )
+    at.button(key="sens_run_3").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [chart] = at.get("plotly_chart")
+    assert "SLO attainment (%)" in chart.proto.spec
+    table = at.dataframe[-1].value
+    assert {"input", "range", "flips at"} <= set(table.columns) and len(table) >= 3
+    assert "With the sensitivity computed above." in [c.value for c in at.caption]
+    text = " ".join(m.value for m in at.markdown)
+    assert "each point: 1 replication on the main run's seeds" in text
+
+
+def test_cost_page_break_even_runs_the_sweep_and_keeps_it() -> None:
+    at = overview_app(SMALL_CLINIC, "cost")
+    at.button(key="cost_break_even").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    n = len(at.get("plotly_chart"))
+    assert any("same sweep as `python -m planner break-even`" in m.value for m in at.markdown)
+    at.run()  # another rerun (any widget): the sweep's chart stays
+    assert len(at.get("plotly_chart")) == n

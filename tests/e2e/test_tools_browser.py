@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -42,3 +43,26 @@ def test_whatif_page_shows(page: Page, base_url: str) -> None:
     settle(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_text("Add at least one more link")).to_be_visible()
+
+
+def test_overview_sensitivity_on_request(page: Page, base_url: str, output_path: str) -> None:
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto(f"{base_url}/?{START[1:]}&workload.requests_per_month=3000")
+    button = page.get_by_role("button", name="Compute sensitivity")
+    button.wait_for(timeout=180_000)
+    settle(page)
+    expect(page.get_by_text("Without sensitivity (not computed yet)")).to_be_visible()
+    button.click()
+    tornado = page.locator(".js-plotly-plot").filter(has_text="SLO attainment (%)")
+    tornado.wait_for(timeout=300_000)
+    settle(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    bars = tornado.evaluate("gd => gd._fullData.filter(t => t.type === 'bar').length")
+    assert bars == 4
+    assert tornado.evaluate("gd => gd._fullData[0].y.length") >= 3
+    expect(page.get_by_text("With the sensitivity computed above.")).to_be_visible()
+    folder = Path(output_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    height = page.get_by_test_id("stMain").evaluate("e => e.scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(900, min(int(height), 5000))})
+    page.screenshot(path=str(folder / "overview-sensitivity.png"))

@@ -112,7 +112,7 @@ def test_bad_csv_names_row_and_column(text: str, expected: str) -> None:
 def test_non_utf8_and_oversized_files_are_refused() -> None:
     with pytest.raises(ScenarioError, match="not UTF-8"):
         read_pilot(GOOD_HEADER.encode() + b"edge,1,2,\xff\xfe\n")
-    with pytest.raises(ScenarioError, match="the limit is"):
+    with pytest.raises(ScenarioError, match="larger than 20,000,000 bytes"):
         read_pilot(b"x" * (MAX_BYTES + 1))
 
 
@@ -128,7 +128,9 @@ def test_cli_calibrate_json_and_exit_code(
     bad.write_text(GOOD_HEADER + "edge,1,x,3\n")
     assert main(["calibrate", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["error: bad.csv row 2, column output_tokens: 'x' is not a number"]
+    assert err == [
+        "error: bad.csv row 2, column output_tokens: 'x' is not a number (plain decimal digits)"
+    ]
 
 
 def test_calibration_json_has_both_targets() -> None:

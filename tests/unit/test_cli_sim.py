@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -85,9 +86,17 @@ def test_work_limit_is_explained_not_hung() -> None:
     assert "simulation.max_simulated_requests" in out.stderr and "would simulate" in out.stderr
 
 
-def test_table_output_and_compare() -> None:
-    out = cli("simulate", "article_1m_chat", *SMALL)
-    assert out.returncode == 0 and "latency_ms.p95" in out.stdout and "decision:" in out.stdout
+def test_table_output_and_compare(sim_json: dict[str, Any]) -> None:
+    from planner.formatting import ms, pct
+
+    out = cli("simulate", "clinic_llm_assistant_pii", *SMALL)
+    assert out.returncode == 0 and "decision:" in out.stdout
+    data = sim_json
+    rows = {line[:34].strip(): line[34:] for line in out.stdout.splitlines()}
+    assert rows["p95 latency"].split()[0:2] == ms(data["latency_ms"]["p95"]).split()
+    assert pct(data["slo_attainment"]) in rows["SLO attainment"]
+    assert "latency_ms" not in out.stdout and "slo_attainment" not in out.stdout  # no raw keys
+    assert "what would flip it" in out.stdout and "not\n  re-simulated" in out.stdout
     out = cli("compare", "clinic_llm_assistant_pii", "--json", *SMALL[:2])
     data = json.loads(out.stdout)
     assert data["variants"] == ["edge-only", "cloud-only", "hybrid (local-first)"]

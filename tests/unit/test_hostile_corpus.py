@@ -138,3 +138,52 @@ def test_a_request_a_month_simulates_on_the_cli() -> None:
     )
     assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr[-500:]
     assert "decision:" in out.stdout
+
+
+PILOTS: list[dict[str, Any]] = json.loads((HOSTILE / "pilots.json").read_text())
+
+
+def names_row_and_column(case: dict[str, Any], message: str) -> None:
+    assert case["says"] in message, message
+    if case["row"] is not None:
+        assert f"row {case['row']}" in message, message
+    if case["column"] is not None:
+        assert f"column {case['column']}" in message, message
+    assert "\n" not in message and len(message) < 600
+
+
+@pytest.mark.parametrize("case", PILOTS, ids=[c["file"] for c in PILOTS])
+def test_hostile_pilot_csv_through_the_gate(case: dict[str, Any]) -> None:
+    from planner.calibrate import calibrate, read_pilot
+    from planner.errors import ScenarioError
+
+    data = (HOSTILE / "pilots" / case["file"]).read_bytes()
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError) as info:
+        calibrate(read_pilot(data, case["file"]), case["file"])
+    assert time.perf_counter() - started < 2
+    names_row_and_column(case, str(info.value))
+
+
+@pytest.mark.parametrize("case", PILOTS[::4], ids=[c["file"] for c in PILOTS[::4]])
+def test_hostile_pilot_csv_on_the_cli(case: dict[str, Any]) -> None:
+    line = one_error_line(cli("calibrate", str(HOSTILE / "pilots" / case["file"]), timeout=20))
+    names_row_and_column(case, line)
+
+
+def test_generated_hostile_pilots_are_refused_quickly(tmp_path: Path) -> None:
+    from planner.safe_input import MAX_CSV_BYTES, MAX_CSV_ROWS
+
+    header = "target,prompt_tokens,output_tokens,latency_ms\n"
+    cases = {
+        "huge_field.csv": (header + 'edge,1,2,"' + "9" * 200_000 + '"\n', "row 2"),
+        "many_rows.csv": (header + "edge,1,2,3\n" * (MAX_CSV_ROWS + 1), "more than 200,000"),
+        "oversized.csv": (header + "#" * MAX_CSV_BYTES + "\n", "larger than 20,000,000 bytes"),
+    }
+    for name, (text, says) in cases.items():
+        path = tmp_path / name
+        path.write_text(text)
+        started = time.perf_counter()
+        line = one_error_line(cli("calibrate", str(path), timeout=30))
+        assert says in line, line
+        assert time.perf_counter() - started < 15  # the interpreter's start-up included

@@ -86,3 +86,17 @@ def test_break_even_sweep_matches_the_sequential_one() -> None:
     s = tiny()
     factors = (0.5, 2.0)
     assert break_even_volume(s, Sweeper(None), factors) == sequential(s, factors)
+
+
+def test_cost_page_break_even_is_the_cli_sweep_with_and_without_a_cluster(
+    cluster: Sweeper,
+) -> None:
+    from planner.sweeps import break_even_volume, canonical
+    from ui.cost import break_even_sweep
+
+    s = tiny()
+    here = break_even_sweep(canonical(s), "inprocess")
+    there = break_even_sweep(canonical(s), cluster.where)
+    assert len(here[0]) == 5  # every volume simulated
+    assert json.dumps(clean(here)) == json.dumps(clean(there))
+    assert here == break_even_volume(s, Sweeper(None))  # what `planner break-even` prints

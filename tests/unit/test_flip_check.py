@@ -1,0 +1,122 @@
+"""Flip checks: the verdict's scaled volume flip is re-simulated and said to be confirmed only
+when the engine agrees; sensitivity runs on the main run's replications and seeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from planner import sensitivity_text as text
+from planner.presets import apply_overrides
+from planner.run import run
+from planner.scenario import Scenario
+from planner.sensitivity import sensitivity
+from planner.sweeps import Outcome, Sweeper
+from planner.theory import theory_scenario
+
+
+def small() -> Scenario:
+    """A fixed M/M/1 pool whose cost barely follows volume, against one costly device: the
+    verdict scales the pool's cost with volume and predicts cloud-first below ~34k/month."""
+    s = theory_scenario(1, 0.3, "exponential", requests=2000, replications=1, seed=4)
+    return apply_overrides(
+        s,
+        {
+            "cloud.pricing": "serverless",
+            "cloud.min_replicas": 0,
+            "cloud.max_replicas": 2,
+            "cloud.autoscaler.kind": "kpa",
+            "slo.p95_ms": 600_000,
+            "edge.capex_usd_per_device": 15000,
+            "cloud.gpu_hourly_usd": 1.0,
+            "costs.fixed_cloud_usd_per_month": 0,
+        },
+    )
+
+
+class Scripted(Sweeper):
+    """A sweeper whose recommendation is cloud-first below ``flip_volume``, else edge-first;
+    the base verdict predicts (scaled) a flip at ``factor`` x the stated volume."""
+
+    def __init__(self, s: Scenario, flip_volume: float, factor: float, error: bool = False):
+        super().__init__(None)
+        self.volume, self.flip_volume, self.factor, self.error = (
+            s.workload.requests_per_month,
+            flip_volume,
+            factor,
+            error,
+        )
+
+    def map(self, scenarios: list[Scenario], depth: str = "own") -> list[Outcome]:
+        self.evaluations += len(scenarios)
+        return [self.outcome(x) for x in scenarios]
+
+    def outcome(self, s: Scenario) -> Outcome:
+        v = s.workload.requests_per_month
+        if self.error and v != self.volume:
+            return {"error": "would simulate too many requests"}
+        return {
+            "monthly_usd": v / 100,
+            "slo_attainment": 0.99,
+            "p95_ms": 100.0,
+            "architecture": "cloud-first" if v < self.flip_volume else "edge-first",
+            "volume_flips": [[self.factor, "cloud-first"]] if v == self.volume else [],
+        }
+
+
+def checks(s: Scenario, sw: Sweeper) -> list[dict[str, Any]]:
+    out = sensitivity(s, sw)
+    return out["flip_checks"]  # type: ignore[no-any-return]
+
+
+def test_a_scaled_flip_the_engine_agrees_with_is_confirmed_and_bracketed() -> None:
+    s = small()
+    v = s.workload.requests_per_month
+    [c] = checks(s, Scripted(s, flip_volume=0.5 * v, factor=0.4))
+    assert c["confirmed"] and c["simulated_architecture"] == "cloud-first"
+    lo, hi = sorted(c["simulated_between"])
+    assert lo < 0.5 * v <= hi and hi / lo < 0.4 ** (-1 / 8)  # two rounds of bisection
+    assert "confirmed by simulation" in c["text"] and "NOT" not in c["text"]
+
+
+def test_a_scaled_flip_the_engine_does_not_show_is_called_unconfirmed() -> None:
+    s = small()
+    [c] = checks(s, Scripted(s, flip_volume=0.2 * s.workload.requests_per_month, factor=0.4))
+    assert not c["confirmed"] and c["simulated_architecture"] == "edge-first"
+    assert c["simulated_between"] is None
+    assert "NOT confirmed" in c["text"] and "still recommends edge-first" in c["text"]
+
+
+def test_a_flip_point_the_engine_refuses_is_said_to_be_unsimulated() -> None:
+    s = small()
+    [c] = checks(
+        s, Scripted(s, flip_volume=0.5 * s.workload.requests_per_month, factor=0.4, error=True)
+    )
+    assert not c["confirmed"] and "not simulated at that volume" in c["text"]
+
+
+@pytest.mark.slow
+def test_check_matches_the_engine_and_the_base_point_is_the_main_run() -> None:
+    s = apply_overrides(small(), {"simulation.replications": 2})
+    main = run(s)
+    out = sensitivity(s, Sweeper(None))
+    assert out["replications"] == 2 and "main run's seeds" in out["precision"]
+    assert out["base"]["monthly_usd"] == main.extras["cost"]["monthly_usd"]["total"]
+    assert out["base"]["slo_attainment"] == main.figures["slo_attainment"]
+    assert main.verdict is not None and any("volume <" in f for f in main.verdict.flips)
+    [c] = out["flip_checks"]
+    again = run(
+        apply_overrides(s, {"workload.requests_per_month": c["scaled_flip_requests_per_month"]})
+    )
+    assert again.extras["decision"]["architecture"] == c["simulated_architecture"]
+    assert c["confirmed"] == (c["simulated_architecture"] == c["scaled_to"])
+    assert ("NOT confirmed" in c["text"]) == (not c["confirmed"])
+    assert text.check_lines(out) == [c["text"]]
+
+
+def test_fewer_replications_state_their_precision() -> None:
+    s = apply_overrides(small(), {"simulation.replications": 3})
+    out = sensitivity(s, Scripted(s, flip_volume=0.0, factor=2.0), replications=1)
+    assert out["replications"] == 1 and "main run has 3" in out["precision"]
+    assert "may be noise" in text.headline(out)
