@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -63,6 +64,13 @@ class RunResult:
         return self.figures.get(name, math.nan)
 
 
+PROBE_SETTINGS: ContextVar[tuple[str, str]] = ContextVar(
+    "PROBE_SETTINGS", default=(DEFAULT_ENGINE, "full")
+)
+"""(engine, mode) of the run being decided: its sizing probes run the same way (a preview's
+counterparts are sized by previews, not by full runs at the scenario's volume)."""
+
+
 def run(
     scenario: Scenario,
     progress: Progress | None = None,
@@ -102,7 +110,11 @@ def run(
             stats = {f: mean_ci([r[f] for r in reps]) for f in reps[0]}
             others[key] = {f: m for f, (m, _, _) in stats.items()}
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
-    result = attach_decision(result, others, fair=decide_too, skipped=prep.skipped)
+    token = PROBE_SETTINGS.set((engine, mode))
+    try:
+        result = attach_decision(result, others, fair=decide_too, skipped=prep.skipped)
+    finally:
+        PROBE_SETTINGS.reset(token)
     result.extras["counterparts_ci95"] = others_ci
     return result
 

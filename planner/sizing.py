@@ -96,10 +96,13 @@ def configured_size(s: Scenario, kind: str) -> int:
 
 
 def probe(s: Scenario) -> Figures:
-    from planner.run import run
+    """One replication of a resized counterpart, on the engine and in the mode of the run
+    being decided."""
+    from planner.run import PROBE_SETTINGS, run
 
+    engine, mode = PROBE_SETTINGS.get()
     one = apply_overrides(s, {"simulation.replications": 1})
-    return run(one, decide_too=False).figures
+    return run(one, decide_too=False, engine=engine, mode=mode).figures
 
 
 def size(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import pytest
 
@@ -155,3 +156,23 @@ def test_preview_keeps_the_full_plans_failure_strata_within_its_budget() -> None
     assert quick.expected_requests == pytest.approx(PREVIEW_REQUESTS, rel=1e-6)
     weights = sorted(g.weight / g.time_scale for g in quick.segments)
     assert weights == pytest.approx(sorted(g.weight for g in full.segments))
+
+
+def test_a_previews_counterparts_are_sized_by_previews(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 100M requests a month the cloud-only counterpart is undersized and gets sized by
+    engine runs; in a preview those probes are previews too (full runs took minutes)."""
+    import sys
+
+    run_module = sys.modules["planner.run"]  # planner.run the name is the function
+    original = run_module.run
+    modes: list[str] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        modes.append(kwargs.get("mode", "full"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run_module, "run", spy)
+    s = load("article_1m_chat", {"workload.requests_per_month": 1e8})
+    r = original(s, mode="preview")
+    assert r.engine["mode"] == "preview"
+    assert modes and set(modes) == {"preview"}
