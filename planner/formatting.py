@@ -46,6 +46,11 @@ LABELS = {
     "on_demand": "on demand",
     "full_month": "full month",
     "representative_days": "representative days",
+    "latency_ms.p95": "p95 latency",
+    "slo_attainment": "SLO attainment",
+    "fallback_rate": "fallback rate",
+    "drop_rate": "drop rate",
+    "cloud.gpu_hours": "GPU-hours",
 }
 
 

@@ -15,6 +15,9 @@ reaches the pool. Policies, as the real proxies implement them:
   oldest when a slot frees (the M/M/c best case; Knative's activator holding requests until a
   pod has capacity). Used by the queueing-theory checks.
 
+Random draws: one uniform per pick (two for ``power_of_two``) from the load-balancer stream,
+turned into an index by ``uniform_index`` (so both engines consume the same numbers).
+
 Tie-breaking (one rule, everywhere): among equally loaded candidates the lowest replica id wins,
 except in ``power_of_two`` where the first of the two draws wins. Candidates are ready replicas in
 replica-id order. Time in seconds.
@@ -48,13 +51,22 @@ def pick(
             if r.rid > last_rid:
                 return i
         return 0
+    n = len(candidates)
     if policy == "random":
-        return int(rng.integers(len(candidates)))
+        return uniform_index(float(rng.random()), n)
     if policy == "power_of_two":
-        a, b = (int(x) for x in rng.choice(len(candidates), size=2, replace=False))
+        a = uniform_index(float(rng.random()), n)
+        b = uniform_index(float(rng.random()), n - 1)
+        if b >= a:  # two distinct replicas, the second uniform among the others
+            b += 1
         return b if candidates[b].outstanding < candidates[a].outstanding else a
     best = 0
     for i, r in enumerate(candidates):
         if r.outstanding < candidates[best].outstanding:
             best = i
     return best
+
+
+def uniform_index(u: float, n: int) -> int:
+    """Index in [0, n) from one uniform draw u in [0, 1) (the compiled engine does the same)."""
+    return min(int(u * n), n - 1)

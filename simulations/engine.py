@@ -28,13 +28,13 @@ from simulations.inputs import ClassInput, EdgeInput, KpaInput, SegmentInput
 from simulations.network import Link, outage_process
 from simulations.records import SERIES, SegmentRecords
 from simulations.routing import Book, Router, request_columns
+from simulations.streams import N_STREAMS, entity_streams, spawn_streams
 from simulations.traffic import Requests, generate
+
+__all__ = ["N_STREAMS", "Segment", "run_segment", "spawn_streams"]
 
 ProcessGenerator = Generator[simpy.Event, Any, None]
 MINUTE_S = 60.0
-N_STREAMS = 12
-# stream indices: 0-7 traffic attributes, 8 device failures, 9 link outages, 10 cold starts,
-# 11 load-balancer draws (random, power_of_two)
 
 
 def edge_service(
@@ -188,20 +188,15 @@ class Segment:
         if spec.pool.scaler.kind != "fixed":
             env.process(self.autoscale())
         if spec.edge.mtbf_s < math.inf:
-            for site in self.devices:
-                for d in site:
-                    env.process(
-                        failure_process(
-                            env,
-                            d,
-                            spec.edge.mtbf_s,
-                            spec.edge.mttr_s,
-                            streams[8],
-                            self.router.device_failed,
-                        )
+            devices = [d for site in self.devices for d in site]
+            for d, rng in zip(devices, entity_streams(spec, 8, len(devices)), strict=True):
+                env.process(
+                    failure_process(
+                        env, d, spec.edge.mtbf_s, spec.edge.mttr_s, rng, self.router.device_failed
                     )
-        for link in self.links:
-            env.process(outage_process(env, link, streams[9]))
+                )
+        for link, rng in zip(self.links, entity_streams(spec, 9, len(self.links)), strict=True):
+            env.process(outage_process(env, link, rng))
 
     def arrivals(self) -> ProcessGenerator:
         times = self.req.arrival_s
@@ -364,9 +359,3 @@ def run_segment(
         if fastpath.applies(inp, req, end_s, streams):
             return fastpath.run(inp, req, end_s)
     return Segment(inp, eligible_by_class).run()
-
-
-def spawn_streams(inp: SegmentInput) -> list[np.random.Generator]:
-    """One generator per stochastic source, from SeedSequence(seed)."""
-    seeds = np.random.SeedSequence(inp.seed).spawn(N_STREAMS)
-    return [np.random.default_rng(s) for s in seeds]

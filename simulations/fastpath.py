@@ -25,6 +25,7 @@ from simulations.inputs import SegmentInput
 from simulations.network import Lane, downlink_parts, uplink_parts
 from simulations.records import PATH_CLOUD, SERIES, SegmentRecords
 from simulations.routing import Book, request_columns
+from simulations.streams import entity_streams
 from simulations.traffic import Requests
 
 MINUTE_S = 60.0
@@ -49,16 +50,19 @@ def applies(
     if not structural:
         return False
     # the SimPy model's first draws from the failure and outage streams, in process order
-    fail_rng, outage_rng = streams[8], streams[9]
     mtbf, mttr = inp.edge.mtbf_s, inp.edge.mttr_s
     if mtbf < math.inf:
-        for _ in range(sum(inp.edge.devices_per_site)):
+        n_devices = sum(inp.edge.devices_per_site)
+        for fail_rng in entity_streams(inp, 8, n_devices):
             if not stays_up(fail_rng, mtbf, mttr, end_s):
                 return False
     # outage_process returns before drawing for ideal links or links without outages
-    links = [x for x in inp.links if not x.ideal and x.outages_per_s > 0]
-    if not all(stays_up(outage_rng, 1.0 / x.outages_per_s, x.outage_mean_s, end_s) for x in links):
-        return False
+    rngs = entity_streams(inp, 9, len(inp.links))
+    for x, outage_rng in zip(inp.links, rngs, strict=True):
+        if x.ideal or x.outages_per_s <= 0:
+            continue
+        if not stays_up(outage_rng, 1.0 / x.outages_per_s, x.outage_mean_s, end_s):
+            return False
     return uplink_times(inp, req) is not None
 
 

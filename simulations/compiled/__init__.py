@@ -8,7 +8,13 @@ Interface (the planner depends only on these three names):
   ``Segment(inp, eligible_by_class).run()`` returns, equal within 1e-9 relative;
 * ``warm()`` compiles (or loads from numba's on-disk cache) every kernel on a tiny input.
 
-Not built yet: ``supports`` refuses everything, so every run uses the SimPy engine.
+How: ``prepare`` lays the segment out as flat numpy arrays (traffic drawn once, in Python, by
+``simulations.traffic.generate``; the draws the SimPy model makes while it runs pre-drawn from
+the same generators), ``kloop.run`` replays the SimPy model's processes as events in a binary
+heap ordered by (time, sequence number) -- SimPy's tie rule -- and ``finish`` builds the records.
+The kernels live in ``kbase`` (heap, queues, links, breakers), ``kedge`` (devices), ``knodes``
+(nodes, billing, budget guard), ``kpool`` and ``kservice`` (replicas, balancer, batching),
+``krouter`` (routing) and ``kscaler`` (autoscalers).
 """
 
 from __future__ import annotations
@@ -18,18 +24,49 @@ import numpy as np
 from simulations.inputs import SegmentInput
 from simulations.records import SegmentRecords
 
+MAX_GROW = 1 << 12
+
 
 def supports(inp: SegmentInput) -> str | None:
     """None if the compiled engine covers ``inp``; otherwise why not."""
-    del inp
-    return "the compiled engine is not built yet"
+    pool, edge = inp.pool, inp.edge
+    hpa = pool.scaler.hpa
+    if pool.scaler.kind == "hpa" and (
+        (not hpa.scale_up_policies and hpa.scale_up_select != "Disabled")
+        or (not hpa.scale_down_policies and hpa.scale_down_select != "Disabled")
+    ):
+        return "an HPA direction with no scaling policies"
+    if edge.concurrency < 1 and sum(edge.devices_per_site) > 0:
+        return "devices with no concurrency"
+    return None
 
 
 def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentRecords:
     """Simulate one segment with the compiled engine (only where ``supports`` is None)."""
     reason = supports(inp)
-    raise ValueError(f"compiled engine cannot run this segment: {reason}")
+    if reason is not None:
+        raise ValueError(f"compiled engine cannot run this segment: {reason}")
+    from simulations.compiled import finish, kernels, kloop, prepare, stateref
+
+    kernels.compile_all()
+
+    req = prepare.traffic(inp)
+    grow = 1
+    while True:
+        qf, qi = prepare.requests(inp, req, eligible_by_class)
+        st = prepare.build(inp, req, qf, qi, grow)
+        prepare.init_globals(st, inp)
+        ref = stateref.make(st)
+        if kloop.run(ref) == 0:
+            return finish.records(inp, req, st, ref)
+        if grow >= MAX_GROW:
+            raise RuntimeError("compiled engine: a capacity kept overflowing")
+        grow *= 2
 
 
 def warm() -> None:
-    """Compile or load every kernel (nothing to compile yet)."""
+    """Compile or load every kernel by running a tiny segment."""
+    from simulations.compiled.warmup import tiny_segment
+
+    inp, eligible = tiny_segment()
+    run_segment(inp, eligible)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,3 +44,14 @@ def test_ui_charts_and_memo_import_no_streamlit() -> None:
     """Chart builders and the memo are pure: the CLI builds the memo without Streamlit."""
     for name in ("charts.py", "memo.py", "memo_cli.py"):
         assert "streamlit" not in imported_roots(ROOT / "ui" / name), name
+
+
+def test_simulations_import_only_numpy_simpy_numba_and_the_stdlib() -> None:
+    """The engines' dependencies: numpy, SimPy (the reference) and numba (the compiled one)."""
+    allowed = {"numpy", "simpy", "numba", "simulations"} | set(sys.stdlib_module_names)
+    found: dict[str, set[str]] = {}
+    for f in sorted((ROOT / "simulations").rglob("*.py")):
+        extra = imported_roots(f) - allowed
+        if extra:
+            found[str(f.relative_to(ROOT))] = extra
+    assert not found

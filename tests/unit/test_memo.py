@@ -16,7 +16,16 @@ from planner.links import from_params, to_params
 from planner.presets import apply_overrides, list_presets, load
 from planner.run import RunResult, run
 from ui import charts
-from ui.memo import build_memo, fmt_ms, is_local, matplotlib_png, memo_link, safe
+from ui.memo import (
+    MIN_FILL,
+    build_memo,
+    fmt_ms,
+    is_local,
+    layout_memo,
+    matplotlib_png,
+    memo_link,
+    safe,
+)
 
 BASE = "http://localhost:8501/"
 
@@ -69,7 +78,10 @@ def test_memo_for_every_preset(
 ) -> None:
     r = preset_runs[name]
     link = f"{BASE}?{urlencode(to_params(r.scenario))}"
-    pdf = build_memo(r, link, dt.date(2026, 11, 27))
+    memo = layout_memo(r, link, dt.date(2026, 11, 27))
+    pdf = bytes(memo.output())
+    assert min(memo.fills) >= MIN_FILL, memo.fills  # no mostly empty page, the last included
+    assert "Sensitivity was not computed" in " ".join(pdftext(pdf, tmp_path).split())
     text = pdftext(pdf, tmp_path)
     flat = " ".join(text.split())
     assert f"Recommendation: {r.extras['decision']['architecture']}" in flat

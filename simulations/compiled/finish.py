@@ -1,0 +1,154 @@
+"""Arrays back to ``SegmentRecords``: the same records the SimPy engine returns.
+
+Scaling-log reasons are rebuilt from the kernel's integer codes with the SimPy model's wording.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from simulations.compiled import knodes
+from simulations.compiled import layout as L
+from simulations.compiled.kloop import measures
+from simulations.inputs import SegmentInput
+from simulations.records import SERIES, SegmentRecords
+from simulations.traffic import Requests
+
+FLAG_TEXT = (
+    (L.FL_DELAY, "; scale-down delay hold"),
+    (L.FL_UP_LIMIT, "; scale-up policy limit"),
+    (L.FL_DOWN_LIMIT, "; scale-down policy limit"),
+    (L.FL_STAB, "; stabilisation window hold"),
+)
+
+
+def reason_text(inp: SegmentInput, code: int, flags: int, win: int, val: float) -> str:
+    """The SimPy model's reason string for a scaling decision."""
+    kpa, pool = inp.pool.scaler.kpa, inp.pool
+    if code == L.R_PANIC:
+        panic_window_s = max(1.0, kpa.stable_window_s * kpa.panic_window_pct / 100)
+        text = f"panic: {val:.1f} in flight over {panic_window_s:g} s"
+    elif code == L.R_STABLE:
+        text = f"stable: {val:.1f} in flight over {kpa.stable_window_s:g} s"
+    elif code == L.R_HPA_NOPODS:
+        text = "no pods: no metric"
+    elif code == L.R_HPA_TOL:
+        text = f"within tolerance (ratio {val:.2f})"
+    elif code == L.R_HPA_RATIO:
+        text = f"ratio {val:.2f}"
+    elif code == L.R_SCHED_IN:
+        start, end, _ = inp.pool.scaler.windows[win]
+        text = f"schedule window {start / 3600:g}-{end / 3600:g} h"
+    elif code == L.R_SCHED_OUT:
+        text = "schedule: outside windows"
+    elif code == L.R_ACTIVATOR:
+        text = "activator: request while at zero"
+    elif code == L.R_CAP:
+        text = "budget exhausted: nodes above the floor released"
+    else:
+        text = "fixed"
+    for bit, suffix in FLAG_TEXT:
+        if flags & bit:
+            text += suffix
+    if flags & L.FL_MIN:
+        text += f"; raised to min {pool.min_replicas}"
+    if flags & L.FL_MAX:
+        text += f"; capped at max {pool.max_replicas}"
+    if flags & L.FL_GRACE:
+        text += "; no traffic for the stable window, grace over"
+    if flags & L.FL_HELD:
+        text += "; held at the floor (budget exhausted)"
+    return text
+
+
+def in_system(st: Any) -> int:
+    gi = st.GI
+    n_live = int(gi[L.GI_N_LIVE])
+    on_devices = int(st.DI[:, L.DI_QLEN].sum() + st.DI[:, L.DI_NSVC].sum())
+    in_queues = int(st.QL[0]) + int(sum(int(st.QL[r + 1]) for r in st.LIVE[:n_live]))
+    return on_devices + int(gi[L.GI_IN_TRANSIT]) + in_queues + int(gi[L.GI_IN_SERVICE])
+
+
+def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecords:
+    """Records from the state's arrays (``st``); ``ref`` is the kernels' handle on them."""
+    end_s = float(st.C[L.C_END])
+    end = np.zeros(L.N_M)
+    measures(ref, end)
+    snap = st.SNAP if st.SNAPPED[0] else np.zeros(L.N_M)
+    delta = end - snap
+    n_rep, n_nodes = int(st.GI[L.GI_N_REP]), int(st.GI[L.GI_N_NODES])
+    rf, ri, nf, ni = st.RF, st.RI, st.NF, st.NI
+    instances = [
+        (
+            float(rf[r, L.RF_REQ]),
+            float(rf[r, L.RF_READY]),
+            float(rf[r, L.RF_END]) if ri[r, L.RI_STATE] == L.GONE else end_s,
+        )
+        for r in range(n_rep)
+    ]
+    nodes = [
+        (float(nf[k, L.NF_REQ]), float(nf[k, L.NF_END]) if ni[k, L.NI_STATE] == L.N_GONE else end_s)
+        for k in range(n_nodes)
+    ]
+    log = [
+        (
+            float(st.LOGF[k, 0]),
+            int(st.LOGI[k, L.LOGI_BEFORE]),
+            int(st.LOGI[k, L.LOGI_AFTER]),
+            reason_text(
+                inp,
+                int(st.LOGI[k, L.LOGI_CODE]),
+                int(st.LOGI[k, L.LOGI_FLAGS]),
+                int(st.LOGI[k, L.LOGI_WIN]),
+                float(st.LOGF[k, 1]),
+            ),
+        )
+        for k in range(int(st.GI[L.GI_NLOG]))
+    ]
+    n_devices = sum(inp.edge.devices_per_site)
+    span = end_s - inp.warmup_s
+    qf, qi = st.QF, st.QI
+    links_busy = float(sum(float(x) for x in st.LF[:, L.LF_UP_BUSY]))
+    return SegmentRecords(
+        arrival_s=req.arrival_s,
+        site=req.site,
+        cls=req.cls,
+        sensitive=req.sensitive,
+        prompt_tokens=req.prompt_tokens,
+        output_tokens=req.output_tokens,
+        response_kb=req.response_kb,
+        path=qi[:, L.QI_PATH].astype(np.int8),
+        reason=qi[:, L.QI_REASON].astype(np.int8),
+        done_s=qf[:, L.QF_DONE].copy(),
+        ttft_s=qf[:, L.QF_TTFT].copy(),
+        wait_s=qf[:, L.QF_WAIT].copy(),
+        service_s=qf[:, L.QF_SVC].copy(),
+        left_site=qi[:, L.QI_LEFT].astype(bool),
+        warmup_s=inp.warmup_s,
+        end_s=end_s,
+        series={k: st.SER[i].copy() for i, k in enumerate(SERIES)},
+        scaling_log=log,
+        instances=instances,
+        nodes=nodes,
+        links=len(inp.links),
+        device_busy_s=float(delta[L.M_DEV_BUSY]),
+        device_up_s=n_devices * span - float(delta[L.M_DEV_DOWN]),
+        devices=n_devices,
+        batches=int(delta[L.M_BATCHES]),
+        batch_items=int(delta[L.M_ITEMS]),
+        gpu_busy_s=float(delta[L.M_GPU_BUSY]),
+        gpu_ready_s=float(delta[L.M_GPU_READY]),
+        outage_s=float(delta[L.M_OUTAGE]),
+        in_system_at_end=in_system(st),
+        events=int(st.GI[L.GI_EVENTS]),
+        extra={
+            "budget_alerts": float(st.GI[L.GI_ALERTS]),
+            "billed_usd": float(knodes.spent_usd(ref, end_s)),
+            "breaker_opens": float(delta[L.M_BR_OPENS]),
+            "kept_local_by_breaker": float(delta[L.M_KEPT_BREAKER]),
+            "kept_local_link_down": float(delta[L.M_KEPT_LINKDOWN]),
+            "uplink_busy_s": links_busy,
+        },
+    )

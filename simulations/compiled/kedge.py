@@ -1,0 +1,294 @@
+"""Compiled edge devices: processor sharing with a speedup curve, a FCFS queue, failures.
+
+Mirrors ``simulations.edge.Device`` expression by expression. A device's callbacks (first tokens,
+completions, the requests a failure hands back) are returned in scratch rows for the router to
+handle, so this module calls nothing above it. Time in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulations.compiled.kbase import push
+from simulations.compiled.layout import (
+    C_FULL_RATE,
+    CI_CONC,
+    CI_DEV_QLIMIT,
+    DF_BACKLOG,
+    DF_BSINCE,
+    DF_BUSY_S,
+    DF_DOWN_S,
+    DF_DSINCE,
+    DF_LAST_T,
+    DF_V,
+    DI_GEN,
+    DI_NEND,
+    DI_NFIRST,
+    DI_NSVC,
+    DI_QHEAD,
+    DI_QLEN,
+    DI_QTAIL,
+    DI_UP,
+    E_DEV,
+    EPS,
+    F2,
+    G_NOW,
+    GI_DEV_DOWN,
+    GI_EDGE_IN_SYS,
+    I2,
+    INF,
+    QF_DFIRST,
+    QF_DSTART,
+    QF_DWORK,
+    QI_DNEXT,
+    QI_SITE,
+    jit,
+)
+
+
+# ---------------------------------------------------------------- (value, rid) min-heaps in rows
+@jit
+def _lt(v: F2, r: I2, d: int, i: int, j: int) -> bool:
+    return v[d, i] < v[d, j] or (v[d, i] == v[d, j] and r[d, i] < r[d, j])
+
+
+@jit
+def _sw(v: F2, r: I2, d: int, i: int, j: int) -> None:
+    v[d, i], v[d, j] = v[d, j], v[d, i]
+    r[d, i], r[d, j] = r[d, j], r[d, i]
+
+
+@jit
+def hpush(v: F2, r: I2, d: int, n: int, value: float, rid: int) -> None:
+    """Push onto the heap of row d holding n items."""
+    v[d, n], r[d, n] = value, rid
+    while n > 0:
+        p = (n - 1) >> 1
+        if _lt(v, r, d, n, p):
+            _sw(v, r, d, n, p)
+            n = p
+        else:
+            break
+
+
+@jit
+def hpop(v: F2, r: I2, d: int, n: int) -> int:
+    """Pop the smallest of row d's n items; returns its rid."""
+    rid = r[d, 0]
+    n -= 1
+    _sw(v, r, d, 0, n)
+    i = 0
+    while True:
+        left = 2 * i + 1
+        if left >= n:
+            break
+        c = left
+        if left + 1 < n and _lt(v, r, d, left + 1, left):
+            c = left + 1
+        if _lt(v, r, d, c, i):
+            _sw(v, r, d, c, i)
+            i = c
+        else:
+            break
+    return int(rid)
+
+
+# ---------------------------------------------------------------- device
+@jit
+def in_system(st, d: int) -> int:  # type: ignore[no-untyped-def]
+    return int(st.DI[d, DI_QLEN] + st.DI[d, DI_NSVC])
+
+
+@jit
+def can_queue(st, d: int) -> bool:  # type: ignore[no-untyped-def]
+    return st.DI[d, DI_NSVC] < st.CI[CI_CONC] or st.DI[d, DI_QLEN] < st.CI[CI_DEV_QLIMIT]
+
+
+@jit
+def expected_wait_s(st, d: int) -> float:  # type: ignore[no-untyped-def]
+    if st.DI[d, DI_NSVC] < st.CI[CI_CONC]:
+        return 0.0
+    return st.DF[d, DF_BACKLOG] / st.C[C_FULL_RATE]
+
+
+@jit
+def pick_device(st, rid: int) -> int:  # type: ignore[no-untyped-def]
+    """The up device at the request's site with the fewest requests in it (-1: none)."""
+    site = st.QI[rid, QI_SITE]
+    best = -1
+    for d in range(st.SITE0[site], st.SITE0[site] + st.SITEN[site]):
+        if st.DI[d, DI_UP] and (best < 0 or in_system(st, d) < in_system(st, best)):
+            best = d
+    return best
+
+
+@jit
+def admit(st, d: int, rid: int, work: float, first_work: float) -> None:  # type: ignore[no-untyped-def]
+    """Take a request (first_work < 0: its first token comes with its end)."""
+    st.GI[GI_EDGE_IN_SYS] += 1
+    st.DF[d, DF_BACKLOG] += work
+    first = work if first_work < 0 else min(first_work, work)
+    if st.DI[d, DI_NSVC] < st.CI[CI_CONC]:
+        _advance(st, d)
+        _start(st, d, rid, work, first)
+        _schedule(st, d)
+    else:
+        st.QF[rid, QF_DWORK] = work
+        st.QF[rid, QF_DFIRST] = first
+        st.QI[rid, QI_DNEXT] = -1
+        tail = st.DI[d, DI_QTAIL]
+        if tail >= 0:
+            st.QI[tail, QI_DNEXT] = rid
+        else:
+            st.DI[d, DI_QHEAD] = rid
+        st.DI[d, DI_QTAIL] = rid
+        st.DI[d, DI_QLEN] += 1
+
+
+@jit
+def _advance(st, d: int) -> None:  # type: ignore[no-untyped-def]
+    now = st.G[G_NOW]
+    n = st.DI[d, DI_NSVC]
+    if n:
+        st.DF[d, DF_V] += (now - st.DF[d, DF_LAST_T]) * st.RATE[n]
+    st.DF[d, DF_LAST_T] = now
+
+
+@jit
+def _start(st, d: int, rid: int, work: float, first: float) -> None:  # type: ignore[no-untyped-def]
+    now = st.G[G_NOW]
+    if math.isnan(st.DF[d, DF_BSINCE]):
+        st.DF[d, DF_BSINCE] = now
+    n = st.DI[d, DI_NSVC]
+    st.DSV[d, n] = rid
+    st.DI[d, DI_NSVC] = n + 1
+    st.QF[rid, QF_DSTART] = now
+    st.QF[rid, QF_DWORK] = work
+    v = st.DF[d, DF_V]
+    hpush(st.DFV, st.DFR, d, st.DI[d, DI_NFIRST], v + first, rid)
+    st.DI[d, DI_NFIRST] += 1
+    hpush(st.DEV, st.DER, d, st.DI[d, DI_NEND], v + work, rid)
+    st.DI[d, DI_NEND] += 1
+
+
+@jit
+def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
+    st.DI[d, DI_GEN] += 1
+    n = st.DI[d, DI_NSVC]
+    if not n:
+        return
+    first = st.DFV[d, 0] if st.DI[d, DI_NFIRST] else INF
+    target = min(first, st.DEV[d, 0])
+    dt = max(target - st.DF[d, DF_V], 0.0) / st.RATE[n]
+    push(st, st.G[G_NOW] + dt, E_DEV, d, st.DI[d, DI_GEN], target)
+
+
+@jit
+def device_event(st, d: int, gen: int, target: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """A first token or an end on device d: returns (firsts, finished) counts; their rids (and
+    the finished requests' start times) are in st.SCR[d]."""
+    if gen != st.DI[d, DI_GEN]:
+        return -1, -1
+    conc = st.CI[CI_CONC]
+    now = st.G[G_NOW]
+    _advance(st, d)
+    v = max(st.DF[d, DF_V], target)
+    st.DF[d, DF_V] = v
+    tol = EPS * max(1.0, v)
+    scr = st.SCR
+    nf = 0
+    while st.DI[d, DI_NFIRST] and st.DFV[d, 0] <= v + tol:
+        scr[d, nf] = hpop(st.DFV, st.DFR, d, st.DI[d, DI_NFIRST])
+        st.DI[d, DI_NFIRST] -= 1
+        nf += 1
+    ne = 0
+    while st.DI[d, DI_NEND] and st.DEV[d, 0] <= v + tol:
+        scr[d, conc + ne] = hpop(st.DEV, st.DER, d, st.DI[d, DI_NEND])
+        st.DI[d, DI_NEND] -= 1
+        ne += 1
+    for i in range(ne):
+        rid = int(scr[d, conc + i])
+        scr[d, 2 * conc + i] = st.QF[rid, QF_DSTART]
+        _remove_in_service(st, d, rid)
+        st.DF[d, DF_BACKLOG] -= st.QF[rid, QF_DWORK]
+        st.GI[GI_EDGE_IN_SYS] -= 1
+    while st.DI[d, DI_QLEN] and st.DI[d, DI_NSVC] < conc:
+        rid = st.DI[d, DI_QHEAD]
+        st.DI[d, DI_QHEAD] = st.QI[rid, QI_DNEXT]
+        st.DI[d, DI_QLEN] -= 1
+        if st.DI[d, DI_QLEN] == 0:
+            st.DI[d, DI_QTAIL] = -1
+        _start(st, d, rid, st.QF[rid, QF_DWORK], st.QF[rid, QF_DFIRST])
+    if st.DI[d, DI_NSVC] == 0 and not math.isnan(st.DF[d, DF_BSINCE]):
+        st.DF[d, DF_BUSY_S] += now - st.DF[d, DF_BSINCE]
+        st.DF[d, DF_BSINCE] = math.nan
+    _schedule(st, d)
+    return nf, ne
+
+
+@jit
+def _remove_in_service(st, d: int, rid: int) -> None:  # type: ignore[no-untyped-def]
+    n = st.DI[d, DI_NSVC]
+    j = 0
+    while st.DSV[d, j] != rid:
+        j += 1
+    for i in range(j, n - 1):
+        st.DSV[d, i] = st.DSV[d, i + 1]
+    st.DI[d, DI_NSVC] = n - 1
+
+
+@jit
+def fail(st, d: int) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Go down; return the requests that were on the device, oldest first."""
+    now = st.G[G_NOW]
+    nsvc, qlen = st.DI[d, DI_NSVC], st.DI[d, DI_QLEN]
+    victims = np.empty(nsvc + qlen, dtype=np.int64)
+    for i in range(nsvc):
+        victims[i] = st.DSV[d, i]
+    rid = st.DI[d, DI_QHEAD]
+    for i in range(qlen):
+        victims[nsvc + i] = rid
+        rid = st.QI[rid, QI_DNEXT]
+    st.GI[GI_EDGE_IN_SYS] -= nsvc + qlen
+    st.GI[GI_DEV_DOWN] += 1
+    if not math.isnan(st.DF[d, DF_BSINCE]):
+        st.DF[d, DF_BUSY_S] += now - st.DF[d, DF_BSINCE]
+        st.DF[d, DF_BSINCE] = math.nan
+    st.DI[d, DI_NSVC] = 0
+    st.DI[d, DI_QLEN] = 0
+    st.DI[d, DI_QHEAD] = -1
+    st.DI[d, DI_QTAIL] = -1
+    st.DI[d, DI_NFIRST] = 0
+    st.DI[d, DI_NEND] = 0
+    st.DF[d, DF_BACKLOG] = 0.0
+    st.DI[d, DI_GEN] += 1
+    st.DI[d, DI_UP] = 0
+    st.DF[d, DF_DSINCE] = now
+    return victims
+
+
+@jit
+def repair(st, d: int) -> None:  # type: ignore[no-untyped-def]
+    now = st.G[G_NOW]
+    st.DI[d, DI_UP] = 1
+    st.GI[GI_DEV_DOWN] -= 1
+    st.DF[d, DF_LAST_T] = now
+    if not math.isnan(st.DF[d, DF_DSINCE]):
+        st.DF[d, DF_DOWN_S] += now - st.DF[d, DF_DSINCE]
+        st.DF[d, DF_DSINCE] = math.nan
+
+
+@jit
+def busy_until_now(st, d: int) -> float:  # type: ignore[no-untyped-def]
+    b = st.DF[d, DF_BSINCE]
+    extra = st.G[G_NOW] - b if not math.isnan(b) else 0.0
+    return st.DF[d, DF_BUSY_S] + extra
+
+
+@jit
+def down_until_now(st, d: int) -> float:  # type: ignore[no-untyped-def]
+    b = st.DF[d, DF_DSINCE]
+    extra = st.G[G_NOW] - b if not math.isnan(b) else 0.0
+    return st.DF[d, DF_DOWN_S] + extra

@@ -1,0 +1,350 @@
+"""Compiled autoscalers: KPA, HPA and the pre-warm schedule, and the autoscaling process.
+
+Mirrors ``simulations.autoscaler`` and ``Segment.autoscale`` in ``simulations.engine``. A decision
+is (replicas, reason code, flags, schedule window, value); ``prepare`` turns it back into the
+SimPy model's reason text. Time in seconds.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulations.compiled import kpool
+from simulations.compiled.kbase import push
+from simulations.compiled.layout import (
+    C_DAY_OFFSET,
+    C_GRACE,
+    C_HPA_DOWN_STAB,
+    C_HPA_MAX_PERIOD,
+    C_HPA_TARGET,
+    C_HPA_TOL,
+    C_HPA_UP_STAB,
+    C_KPA_BURST,
+    C_KPA_CCT,
+    C_KPA_DELAY,
+    C_KPA_DOWN_RATE,
+    C_KPA_PANIC_THRESH,
+    C_KPA_STABLE_S,
+    C_KPA_TARGET,
+    C_KPA_UP_RATE,
+    C_SCHED_LEAD,
+    C_TICK,
+    CI_DOWN_SELECT,
+    CI_MAX_REP,
+    CI_MIN_REP,
+    CI_PANIC_N,
+    CI_SCALER,
+    CI_STABLE_N,
+    CI_UP_SELECT,
+    E_TICK,
+    FL_DELAY,
+    FL_DOWN_LIMIT,
+    FL_GRACE,
+    FL_MAX,
+    FL_MIN,
+    FL_STAB,
+    FL_UP_LIMIT,
+    G_IN_AREA,
+    G_IN_T,
+    G_NOW,
+    G_PANIC_SINCE,
+    G_PROXY_SINCE,
+    G_ZERO_SINCE,
+    GI_AREA_COUNT,
+    GI_AREA_LEN,
+    GI_CNT0,
+    GI_HE_HEAD,
+    GI_HE_LEN,
+    GI_HH_HEAD,
+    GI_HH_LEN,
+    GI_IN_SERVICE,
+    GI_MAX_PANIC,
+    GI_OVERFLOW,
+    GI_REC_HEAD,
+    GI_REC_LEN,
+    GI_WAITING,
+    GI_WAKE,
+    GI_ZERO_SINCE_SET,
+    PROV,
+    R_HPA_NOPODS,
+    R_HPA_RATIO,
+    R_HPA_TOL,
+    R_PANIC,
+    R_SCHED_IN,
+    R_SCHED_OUT,
+    R_STABLE,
+    READY,
+    SC_HPA,
+    SC_KPA,
+    SEL_DISABLED,
+    SEL_MIN,
+    jit,
+)
+
+DAY_S = 86_400.0
+
+
+@jit
+def inflight_area_now(st) -> float:  # type: ignore[no-untyped-def]
+    inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
+    return st.G[G_IN_AREA] + inflight * (st.G[G_NOW] - st.G[G_IN_T])
+
+
+@jit
+def _area_back(st, back: int) -> float:  # type: ignore[no-untyped-def]
+    cap = st.AREAS.shape[0]
+    return st.AREAS[(st.GI[GI_AREA_COUNT] - 1 - back) % cap]
+
+
+@jit
+def window_avg(st, n: int) -> float:  # type: ignore[no-untyped-def]
+    back = min(n, st.GI[GI_AREA_LEN] - 1)
+    if not back:
+        return 0.0
+    return (_area_back(st, 0) - _area_back(st, back)) / (back * st.C[C_TICK])
+
+
+@jit
+def area_append(st, value: float) -> None:  # type: ignore[no-untyped-def]
+    cap = st.AREAS.shape[0]
+    st.AREAS[st.GI[GI_AREA_COUNT] % cap] = value
+    st.GI[GI_AREA_COUNT] += 1
+    st.GI[GI_AREA_LEN] += 1
+
+
+# ---------------------------------------------------------------- KPA
+@jit
+def kpa_decide(st, ready_n: int, stable: float, panic: float) -> tuple[int, int, int, float]:  # type: ignore[no-untyped-def]
+    c, now = st.C, st.G[G_NOW]
+    target = c[C_KPA_TARGET]
+    ready = max(1, ready_n)
+    lo = math.floor(ready / c[C_KPA_DOWN_RATE])
+    hi = math.ceil(c[C_KPA_UP_RATE] * ready)
+    dspc = min(max(math.ceil(stable / target), lo), hi)
+    dppc = min(max(math.ceil(panic / target), lo), hi)
+    over = dppc / ready >= c[C_KPA_PANIC_THRESH]
+    if over:
+        if math.isnan(st.G[G_PANIC_SINCE]):
+            st.GI[GI_MAX_PANIC] = ready_n
+        st.G[G_PANIC_SINCE] = now
+    elif not math.isnan(st.G[G_PANIC_SINCE]) and now >= st.G[G_PANIC_SINCE] + c[C_KPA_STABLE_S]:
+        st.G[G_PANIC_SINCE] = math.nan
+        st.GI[GI_MAX_PANIC] = 0
+    if not math.isnan(st.G[G_PANIC_SINCE]):
+        desired = max(dspc, dppc, st.GI[GI_MAX_PANIC])
+        st.GI[GI_MAX_PANIC] = desired
+        code, val = R_PANIC, panic
+    else:
+        desired, code, val = dspc, R_STABLE, stable
+    flags = 0
+    if c[C_KPA_DELAY] > 0:
+        cap = st.REC.shape[0]
+        head, n = st.GI[GI_REC_HEAD], st.GI[GI_REC_LEN]
+        if n >= cap:
+            st.GI[GI_OVERFLOW] = 1
+            return desired, code, flags, val
+        st.REC[(head + n) % cap, 0], st.REC[(head + n) % cap, 1] = now, desired
+        n += 1
+        while n and st.REC[head, 0] < now - c[C_KPA_DELAY]:
+            head, n = (head + 1) % cap, n - 1
+        st.GI[GI_REC_HEAD], st.GI[GI_REC_LEN] = head, n
+        held = -(2**62)
+        for i in range(n):
+            held = max(held, int(st.REC[(head + i) % cap, 1]))
+        if held != desired:
+            desired, flags = held, FL_DELAY
+    return int(desired), code, flags, val
+
+
+# ---------------------------------------------------------------- HPA
+@jit
+def _hpa_changes(st, now: float, period: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    cap = st.HE.shape[0]
+    added = removed = 0
+    for i in range(st.GI[GI_HE_LEN]):
+        j = (st.GI[GI_HE_HEAD] + i) % cap
+        t, ch = st.HE[j, 0], int(st.HE[j, 1])
+        if t > now - period and ch > 0:
+            added += ch
+        if t > now - period and ch < 0:
+            removed += -ch
+    return added, removed
+
+
+@jit
+def _hpa_limit_up(st, now: float, current: int) -> int:  # type: ignore[no-untyped-def]
+    sel = st.CI[CI_UP_SELECT]
+    if sel == SEL_DISABLED:
+        return current
+    best = 0
+    for i in range(st.HPU.shape[0]):
+        added, removed = _hpa_changes(st, now, st.HPU[i, 2])
+        start = current - added + removed
+        if st.HPU[i, 0] == 0:
+            p = start + int(st.HPU[i, 1])
+        else:
+            p = math.ceil(start * (1 + st.HPU[i, 1] / 100))
+        if i == 0 or (p < best if sel == SEL_MIN else p > best):
+            best = p
+    return int(best)
+
+
+@jit
+def _hpa_limit_down(st, now: float, current: int) -> int:  # type: ignore[no-untyped-def]
+    sel = st.CI[CI_DOWN_SELECT]
+    if sel == SEL_DISABLED:
+        return current
+    best = 0
+    for i in range(st.HPD.shape[0]):
+        added, removed = _hpa_changes(st, now, st.HPD[i, 2])
+        start = current - added + removed
+        if st.HPD[i, 0] == 0:
+            p = start - int(st.HPD[i, 1])
+        else:
+            p = int(start * (1 - st.HPD[i, 1] / 100))
+        if i == 0 or (p > best if sel == SEL_MIN else p < best):
+            best = p
+    return int(best)
+
+
+@jit
+def _hpa_stabilise(st, now: float, current: int, rec: int) -> int:  # type: ignore[no-untyped-def]
+    c, cap = st.C, st.HH.shape[0]
+    up = down = rec
+    head, n = st.GI[GI_HH_HEAD], st.GI[GI_HH_LEN]
+    for i in range(n):
+        j = (head + i) % cap
+        t, r = st.HH[j, 0], int(st.HH[j, 1])
+        if t > now - c[C_HPA_UP_STAB]:
+            up = min(up, r)
+        if t > now - c[C_HPA_DOWN_STAB]:
+            down = max(down, r)
+    if n >= cap:
+        st.GI[GI_OVERFLOW] = 1
+        return rec
+    st.HH[(head + n) % cap, 0], st.HH[(head + n) % cap, 1] = now, rec
+    n += 1
+    horizon = max(c[C_HPA_UP_STAB], c[C_HPA_DOWN_STAB])
+    while n and st.HH[head, 0] <= now - horizon:
+        head, n = (head + 1) % cap, n - 1
+    st.GI[GI_HH_HEAD], st.GI[GI_HH_LEN] = head, n
+    return min(max(current, up), down)
+
+
+@jit
+def hpa_decide(st, pods: int, inflight: int, current: int) -> tuple[int, int, int, float]:  # type: ignore[no-untyped-def]
+    c, now = st.C, st.G[G_NOW]
+    if pods == 0:
+        return current, R_HPA_NOPODS, 0, 0.0
+    ratio = (inflight / pods) / c[C_HPA_TARGET]
+    if abs(ratio - 1) <= c[C_HPA_TOL]:
+        rec, code = current, R_HPA_TOL
+    else:
+        rec, code = int(math.ceil(pods * ratio)), R_HPA_RATIO  # noqa: RUF046
+    stable = _hpa_stabilise(st, now, current, rec)
+    if stable > current:
+        desired = min(stable, max(_hpa_limit_up(st, now, current), current))
+    elif stable < current:
+        desired = max(stable, min(_hpa_limit_down(st, now, current), current))
+    else:
+        desired = stable
+    cap = st.HE.shape[0]
+    head, n = st.GI[GI_HE_HEAD], st.GI[GI_HE_LEN]
+    if desired != current:
+        if n >= cap:
+            st.GI[GI_OVERFLOW] = 1
+            return desired, code, 0, ratio
+        st.HE[(head + n) % cap, 0], st.HE[(head + n) % cap, 1] = now, desired - current
+        n += 1
+    while n and st.HE[head, 0] <= now - c[C_HPA_MAX_PERIOD]:
+        head, n = (head + 1) % cap, n - 1
+    st.GI[GI_HE_HEAD], st.GI[GI_HE_LEN] = head, n
+    flags = 0
+    if desired != stable:
+        flags = FL_UP_LIMIT if desired > current else FL_DOWN_LIMIT
+    elif stable != rec:
+        flags = FL_STAB
+    return desired, code, flags, ratio
+
+
+# ---------------------------------------------------------------- schedule
+@jit
+def schedule_decide(st) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    tod = (st.G[G_NOW] + st.C[C_DAY_OFFSET]) % DAY_S
+    lead, base = st.C[C_SCHED_LEAD], st.CI[CI_MIN_REP]
+    for i in range(st.WIN.shape[0]):
+        start, end, replicas = st.WIN[i, 0], st.WIN[i, 1], int(st.WIN[i, 2])
+        if (tod - (start - lead)) % DAY_S < end - start + lead and replicas > base:
+            return replicas, R_SCHED_IN, i
+    return int(base), R_SCHED_OUT, 0
+
+
+# ---------------------------------------------------------------- the autoscaling process
+@jit
+def _activator_in_path(st, ready: int, panic: float) -> None:  # type: ignore[no-untyped-def]
+    """engine.activator_in_path: since when the activator has been in the request path."""
+    total = ready * st.C[C_KPA_CCT]
+    if math.floor(total - st.C[C_KPA_BURST] - panic) < 0:
+        if math.isnan(st.G[G_PROXY_SINCE]):
+            st.G[G_PROXY_SINCE] = st.G[G_NOW]
+    else:
+        st.G[G_PROXY_SINCE] = math.nan
+
+
+@jit
+def tick(st) -> None:  # type: ignore[no-untyped-def]
+    """One autoscaler tick (the body of ``Segment.autoscale``'s loop after its timeout)."""
+    now, ci = st.G[G_NOW], st.CI
+    stable_n = ci[CI_STABLE_N]
+    area_append(st, inflight_area_now(st))
+    if st.GI[GI_AREA_LEN] > 4 * stable_n:
+        st.GI[GI_AREA_LEN] -= 2 * stable_n
+    stable = window_avg(st, stable_n)
+    panic = window_avg(st, ci[CI_PANIC_N])
+    ready, prov = st.GI[GI_CNT0 + READY], st.GI[GI_CNT0 + PROV]
+    inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
+    current = kpool.active(st)
+    _activator_in_path(st, ready, panic)
+    kind = ci[CI_SCALER]
+    win = 0
+    if kind == SC_KPA:
+        desired, code, flags, val = kpa_decide(st, ready, stable, panic)
+    elif kind == SC_HPA:
+        desired, code, flags, val = hpa_decide(st, ready + prov, inflight, current)
+    else:
+        desired, code, win = schedule_decide(st)
+        flags, val = 0, 0.0
+    lo, hi = ci[CI_MIN_REP], ci[CI_MAX_REP]
+    if desired < lo:
+        desired, flags = lo, flags | FL_MIN
+    elif desired > hi:
+        desired, flags = hi, flags | FL_MAX
+    if desired == 0 and current > 0:
+        if not st.GI[GI_ZERO_SINCE_SET]:
+            st.GI[GI_ZERO_SINCE_SET] = 1
+            st.G[G_ZERO_SINCE] = now
+        held_since = st.G[G_ZERO_SINCE]
+        if not math.isnan(st.G[G_PROXY_SINCE]):
+            held_since = min(held_since, st.G[G_PROXY_SINCE])
+        if now - held_since < st.C[C_GRACE]:
+            push(st, now + st.C[C_TICK], E_TICK, 0, 0, 0.0)
+            return
+        flags |= FL_GRACE
+    else:
+        st.GI[GI_ZERO_SINCE_SET] = 0
+    kpool.scale_to(st, desired, code, flags, win, val)
+    inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
+    idle = stable == 0 and inflight == 0 and not st.GI[GI_ZERO_SINCE_SET]
+    if kind == SC_KPA and idle and kpool.active(st) == ci[CI_MIN_REP]:
+        st.GI[GI_WAKE] = 1
+        return
+    push(st, now + st.C[C_TICK], E_TICK, 0, 0, 0.0)
+
+
+@jit
+def wake(st) -> None:  # type: ignore[no-untyped-def]
+    """The activator woke the sleeping scaler: it starts a fresh window and ticks again."""
+    st.GI[GI_WAKE] = 0
+    st.GI[GI_AREA_LEN] = 0
+    area_append(st, inflight_area_now(st))
+    push(st, st.G[G_NOW] + st.C[C_TICK], E_TICK, 0, 0, 0.0)
