@@ -64,6 +64,23 @@ def compare_engines() -> None:
         )
 
 
+def preview_accuracy() -> None:
+    """A preview against the full answer on the default preset: how far its key figures are."""
+    s = load()
+    started = time.perf_counter()
+    quick = run(s, decide_too=False, mode="preview")
+    quick_s = time.perf_counter() - started
+    started = time.perf_counter()
+    full = run(s, decide_too=False)
+    full_s = time.perf_counter() - started
+    diffs = ", ".join(
+        f"{k} {(quick.get(k) / full.get(k) - 1) * 100:+.1f} %"
+        for k in ("latency_ms.p95", "slo_attainment", "fallback_rate", "cloud.gpu_hours")
+        if full.get(k)
+    )
+    print(f"preview vs full on {s.preset}: {quick_s:.2f} s vs {full_s:.2f} s; {diffs}")
+
+
 def run_medians(repeats: int) -> None:
     print(
         f"planner.run per preset, default settings, decision included, median of {repeats} "
@@ -179,4 +196,5 @@ def report_all(repeats: int) -> None:
     fresh_process()
     compare_engines()
     preview_and_volume()
+    preview_accuracy()
     run_medians(repeats)

@@ -41,14 +41,16 @@ class EngineCost:
 
 
 COSTS: dict[EngineName, EngineCost] = {
-    # measured on the SimPy model (peak RSS of one process running one replication, full
-    # month, 0.1-1.2 M requests: 330-530 B), rounded up for pickled copies and the summary
-    "simpy": EngineCost(bytes_per_request=1_000, requests_per_s=60_000, max_requests=3_000_000),
-    # until the compiled engine lands its records are the same SegmentRecords: SimPy's memory
-    # constant applies; its speed target (issue 13) is >= 3M requests/s per core
-    "compiled": EngineCost(
-        bytes_per_request=1_000, requests_per_s=3_000_000, max_requests=300_000_000
-    ),
+    # measured on the SimPy model (one replication of article_1m_chat in one process, 0.1-0.36M
+    # requests): peak RSS 296-340 B per request (SimPy's objects), records 84 B, the summary
+    # 93 B on top of the records; 500 B leaves room for the parent's pickled copy of
+    # replication 0 and its chart frames (benchmarks/engine_targets.py, README)
+    "simpy": EngineCost(bytes_per_request=500, requests_per_s=60_000, max_requests=3_000_000),
+    # measured on the landed compiled engine (article_1m_chat, one replication in one process,
+    # 0.73-2.2M requests): peak RSS 260-264 B per request, summary included (records 84 B);
+    # 200k requests/s on the shared 2-core machine (x15 the SimPy model there); 100M simulated
+    # requests is about four minutes of work on two cores
+    "compiled": EngineCost(bytes_per_request=400, requests_per_s=200_000, max_requests=100_000_000),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.failure_strata import stratify
 from planner.month import DayPart, calendar, day_label, day_rates
 from planner.plan import (
     Plan,
@@ -23,7 +24,7 @@ from planner.plan import (
     pool_scale_for,
 )
 from planner.scenario import Scenario
-from planner.shortcuts import sites_to_simulate
+from planner.shortcuts import rare_failures, sites_to_simulate
 
 PREVIEW_REQUESTS = 20_000
 """Simulated requests per replication of a preview (warm-up included), for each run."""
@@ -55,11 +56,19 @@ def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
     types = day_types(w, calendar(w))
     hours = [hourly_rates(s, members[0], base) for members in types]
     per_slice_s = sum(float(h.sum() + h[-WARM_HOURS:].sum()) for h in hours) * k
-    slice_s = float(np.clip(budget / max(per_slice_s, 1e-12), MIN_SLICE_S, 3600.0))
-    segs = [
-        compressed_day(s, i, members, h, slice_s)
-        for i, (members, h) in enumerate(zip(types, hours, strict=True))
-    ]
+    strata = 1
+    for _ in range(2):  # again with the budget shared by the failure strata, if any
+        slice_s = float(np.clip(budget / max(per_slice_s * strata, 1e-12), MIN_SLICE_S, 3600.0))
+        days = [
+            compressed_day(s, i, members, h, slice_s)
+            for i, (members, h) in enumerate(zip(types, hours, strict=True))
+        ]
+        trial: list[str] = []
+        segs = stratify(s, days, failing_devices(s, k), trial) if rare_failures(s, k) else days
+        if len(segs) == strata * len(days):
+            break
+        strata = len(segs) // len(days)
+    notes.extend(trial)
     expected = sum(float(g.rates.sum()) * slice_s * k for g in segs)
     notes.extend(preview_notes(s, slice_s, expected))
     return Plan(
@@ -72,6 +81,11 @@ def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
         expected,
         tuple(notes),
     )
+
+
+def failing_devices(s: Scenario, k: int) -> int:
+    """Devices in the simulated sites (as the full plan counts them for its failure strata)."""
+    return round(s.edge.device_count * k / s.edge.sites)
 
 
 def compressed_day(

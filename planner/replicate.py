@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from planner.engine_inputs import eligible_by_class, segment_inputs
-from planner.engines import EngineName, simulate
+from planner.engines import EngineName, simulate, warm
 from planner.plan import Plan
 from planner.precision import (
     MIN_PRECISION_REPLICATIONS,
@@ -83,6 +83,10 @@ def execute(jobs: list[Job], processes: int, progress: Progress | None) -> list[
     out: list[Outcome] = []
     workers = min(processes, len(jobs))
     if workers > 1:
+        if any("compiled" in job.engines for job in jobs):
+            # compile or load the kernels once here: forked workers inherit them instead of
+            # each loading numba's cache (seconds apiece)
+            warm()
         # fork: workers inherit the imported engine (no re-import of __main__, no start-up cost)
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:

@@ -130,3 +130,18 @@ def test_engine_costs_are_one_constant_set_per_engine() -> None:
 def test_warm_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["warm"]) == 0
     assert "compiled engine warm" in capsys.readouterr().out
+
+
+def test_cli_preview_and_precision_flags(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["simulate", "article_1m_chat", "--json", "--set=workload.requests_per_month=1e7"]
+    assert main([*args, "--preview"]) == 0
+    engine = json.loads(capsys.readouterr().out)["engine"]
+    assert engine["mode"] == "preview" and engine["horizon"] == "preview"
+    with pytest.raises(SystemExit) as exc:
+        main([*args, "--precision", "2"])
+    assert exc.value.code == 2
+    assert "--precision" in capsys.readouterr().err
+    tiny_args = ["simulate", "article_1m_chat", *[f"--set={k}={v}" for k, v in TINY.items()]]
+    assert main([*tiny_args, "--json", "--precision", "0.4"]) == 0
+    precision = json.loads(capsys.readouterr().out)["engine"]["precision"]
+    assert precision["stop_rule"] == "precision" and precision["target_relative"] == 0.4

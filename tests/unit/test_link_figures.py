@@ -7,6 +7,7 @@ import pytest
 
 from planner.cli_sim import text_report
 from planner.engine_inputs import eligible_by_class, segment_inputs
+from planner.formatting import count
 from planner.plan import build_plan
 from planner.report import result_dict
 from planner.run import run
@@ -55,8 +56,12 @@ def test_json_links_block_and_cli_text_show_the_breaker() -> None:
     for name in NAMES:
         assert links[f"{name}_per_month"] == pytest.approx(r.figures[f"links.{name}_per_month"])
         assert links[f"{name}_per_month"] > 0
-    rows = {
-        x.split()[0]: x.split()[1] for x in text_report(r).splitlines() if x.startswith("links.")
+    # the text labels each figure in words (34 columns), its value after it
+    rows = {x[:34].strip(): x[34:].split()[0] for x in text_report(r).splitlines() if x[34:]}
+    labels = {
+        "breaker_opens": "breaker openings / month",
+        "kept_local_by_breaker": "kept local, breaker open / month",
+        "kept_local_link_down": "kept local, link down / month",
     }
-    for name in NAMES:
-        assert rows[f"links.{name}_per_month"] == f"{r.figures[f'links.{name}_per_month']:,.0f}"
+    for name, words in labels.items():
+        assert rows[words] == count(r.figures[f"links.{name}_per_month"])

@@ -135,3 +135,23 @@ def test_hundred_million_fits_the_compiled_engine_not_simpy(
     check_work(plan, s, COSTS["compiled"])
     with pytest.raises(WorkLimitError, match="work limit is 3,000,000"):
         check_work(plan, s, COSTS["simpy"])
+
+
+def test_precision_rule_is_capped_by_the_work_limit() -> None:
+    from planner.replicate import cap_count
+
+    s = load("article_1m_chat", {**TINY, "simulation.stop_rule": "precision"})
+    plan = build_plan(s)
+    assert cap_count(s, plan, 10**9) == (20, "simulation.max_replications (20)")
+    cap, why = cap_count(s, plan, int(plan.expected_requests * 5.5))
+    assert (cap, why) == (5, "the work limit")
+
+
+def test_preview_keeps_the_full_plans_failure_strata_within_its_budget() -> None:
+    s = load("article_1m_chat", {"workload.requests_per_month": 1e7})
+    full, quick = build_plan(s, check=False), preview_plan(s)
+    assert {g.devices_down for g in quick.segments} == {g.devices_down for g in full.segments}
+    assert len({g.devices_down for g in full.segments}) > 1  # the article's rare failures
+    assert quick.expected_requests == pytest.approx(PREVIEW_REQUESTS, rel=1e-6)
+    weights = sorted(g.weight / g.time_scale for g in quick.segments)
+    assert weights == pytest.approx(sorted(g.weight for g in full.segments))
