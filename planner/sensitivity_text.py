@@ -85,7 +85,8 @@ def headline(out: dict[str, Any]) -> str:
         f"scenario's own routing ({label(out.get('routing', ''))}): "
         f"{usd(base['monthly_usd'])} a month, {pct(base['slo_attainment'])} of requests "
         "within the SLO. "
-        f"{out['evaluated']} evaluations (each simulates the three architectures); "
+        f"{out['evaluated']} evaluations (each simulates the scenario and the counterparts "
+        "that can run); "
         f"{out['precision']}."
     )
 

@@ -171,8 +171,11 @@ def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterato
         yield Sweeper(client)
 
 
+BREAK_EVEN_FACTORS = (0.1, 0.3, 1.0, 3.0, 10.0)
+
+
 def break_even_volume(
-    s: Scenario, sw: Sweeper, factors: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0)
+    s: Scenario, sw: Sweeper, factors: tuple[float, ...] = BREAK_EVEN_FACTORS
 ) -> tuple[list[dict[str, float]], float | None]:
     """``planner.compare.break_even_volume`` as a sweep: edge-only and cloud-only monthly cost
     at each volume, all simulated at once; volumes over the work limit are left out."""

@@ -10,7 +10,7 @@ import streamlit as st
 
 from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
 from planner.formatting import compact, label, per_requests, usd
-from planner.sweeps import INPROCESS
+from planner.sweeps import BREAK_EVEN_FACTORS, INPROCESS
 from planner.verdict import Verdict
 from ui import charts
 from ui.common import page_scheduler, result
@@ -153,6 +153,17 @@ def break_even_section(s: Scenario) -> None:
     if key not in st.session_state:
         return
     rows_v, crossing = st.session_state[key]
+    done = {round(row["requests_per_month"]) for row in rows_v}
+    left_out = [volume * f for f in BREAK_EVEN_FACTORS if round(volume * f) not in done]
+    if left_out:
+        st.caption(
+            "Not simulated (edge-only or cloud-only over the engine's work limit): "
+            + ", ".join(compact(v) for v in left_out)
+            + " requests a month."
+        )
+    if not rows_v:
+        st.warning("No volume could be simulated for both edge-only and cloud-only.")
+        return
     st.plotly_chart(charts.fig_break_even_volume(rows_v), width="stretch")
     where = "in the dashboard's process" if scheduler == INPROCESS else f"on Dask at {scheduler}"
     st.write(

@@ -41,10 +41,10 @@ def estimate_text(s: Scenario, r: RunResult | None, replications: int) -> str:
         else f"on the Dask scheduler {page_scheduler()}"
     )
     if r is None:
-        return f"About {n} evaluations of the three architectures, {where}."
+        return f"About {n} evaluations (the scenario and its counterparts), {where}."
     per = r.engine["wall_s"] * replications / max(1, r.engine["replications"])
     return (
-        f"About {n} evaluations of the three architectures (more when a flip is bisected), "
+        f"About {n} evaluations (the scenario and its counterparts; more when a flip is bisected), "
         f"{where}: roughly {n * per:,.0f} s at this run's speed ({per:,.1f} s each)."
     )
 
