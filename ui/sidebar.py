@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from planner.catalog import load_catalog
 from planner.errors import ScenarioError
-from planner.formatting import label
+from planner.formatting import compact, label
 from planner.presets import apply_overrides, list_presets, load
 from planner.scenario import Scenario
 from ui import state
@@ -190,7 +190,7 @@ def widget(spec: Spec, s: Scenario) -> None:
         )
         st.caption(
             f"= {10 ** st.session_state[k]:,.0f} requests / month; {peak_text(s)}; "
-            f"at most {top:,.3g} ({why})"
+            f"at most {compact(top)} requests / month ({why})"
         )
     else:
         lo, hi = bounds(model, name)
