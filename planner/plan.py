@@ -135,7 +135,7 @@ def sized_for_volume(s: Scenario, plan: Plan) -> Plan:
     above = s.simulation.sampled_hours_above_requests
     if plan.horizon != "representative_days" or above is None or plan.expected_requests <= above:
         return plan
-    return sample_hours(s, plan, above)[0]
+    return sample_hours(s, plan, above)
 
 
 def scaled_bound(n: int, fraction: float, at_least: int) -> int:

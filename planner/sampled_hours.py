@@ -7,7 +7,7 @@ right. Unlike a preview's compressed day (``planner.preview``, 30 s hours for a 
 L never goes below a floor set by the scenario's own time constants (the autoscaler's windows,
 cold start, node keep-alive, the router's timeouts): after each hour's step in traffic the pool
 scales, cold-starts and releases nodes at their real speed, and those transients take at most
-1 / FLOOR_MULTIPLE of each simulated hour. Where the floor, not the budget, sets L, the run
+a quarter of each simulated hour. Where the floor, not the budget, sets L, the run
 simulates more than the budget rather than distort; where it would need whole hours, the days
 are simulated in full. Failure strata (``planner.failure_strata``) stay as they are: each
 stratum's day is sampled the same way. Time in seconds; rates per second.
@@ -27,14 +27,17 @@ from planner.scenario import Scenario
 if TYPE_CHECKING:
     from planner.plan import Plan, Segment
 
-FLOOR_MULTIPLE = 4.0
-"""A simulated hour lasts at least this many times the scenario's slowest time constant, so the
-transient after each hour's step in traffic is at most a quarter of the hour it is weighted as
-(benchmarks/sampled_hours.py: with 4, p95, SLO attainment, fallback rate and GPU-hours agree
-with the full day within 2 % or the intervals)."""
-MIN_SLICE_S = 120.0
-"""Shortest simulated hour whatever the time constants: four times the default 30 s cloud timeout
-and many times a typical request (LLM answers take tens of seconds)."""
+SCALER_MULTIPLE = 4.0
+"""A simulated hour lasts at least this many times the pool's slowest time constant (autoscaler
+windows, cold start, node keep-alive), so the transient after each hour's step in traffic is at
+most a quarter of the hour it is weighted as (benchmarks/sampled_hours.py: with 4, p95, SLO
+attainment, fallback rate and GPU-hours agree with the full day within 2 % or the intervals)."""
+REQUEST_MULTIPLE = 2.0
+"""...and at least this many times a request's own timeouts (cloud timeout, local wait
+threshold): a request cut by the hour's end sees the next hour, a boundary effect no larger than
+its timeout."""
+MIN_SLICE_S = 60.0
+"""Shortest simulated hour whatever the time constants: many times a typical request."""
 ROUND_S = 60.0
 """L is rounded up to whole minutes, so the notes read plainly."""
 
@@ -48,8 +51,8 @@ class SliceChoice:
     floor_s: float
     budget_slice_s: float
     """The L the request budget alone would give."""
-    slowest: tuple[str, float]
-    """(name, seconds) of the slowest time constant, or ('', 0) if none applies."""
+    slowest: tuple[str, float, float]
+    """(name, seconds, multiple) of the time constant that sets the floor, or ('', 0, 0)."""
 
     @property
     def scale(self) -> float:
@@ -57,25 +60,25 @@ class SliceChoice:
         return 3600.0 / self.slice_s
 
 
-def time_constants_s(s: Scenario) -> dict[str, float]:
-    """The scenario's time constants that a step in traffic sets going, in seconds: the
-    autoscaler's windows, the cold start and the node keep-alive of a pool that scales, and the
-    router's timeouts. Link outages and device failures are not among them: they start at the
-    same rate per simulated second as per real second, so their share of time and their count
-    per request are right whatever L."""
-    out: dict[str, float] = {}
-    kind = s.policy.routing.kind
-    if kind != "edge_only":
-        out.update(scaler_constants_s(s))
-        out["cloud timeout"] = s.network.cloud_timeout_s
+def time_constants_s(s: Scenario) -> dict[str, tuple[float, float]]:
+    """The scenario's time constants, in seconds, each with the multiple of it a simulated hour
+    must last: the autoscaler's windows, the cold start and the node keep-alive of a pool that
+    scales (a step in traffic sets them going), and the router's timeouts. Link outages and
+    device failures are not among them: they start at the same rate per simulated second as per
+    real second, so their share of time and their count per request are right whatever L."""
+    out = {name: (value, SCALER_MULTIPLE) for name, value in scaler_constants_s(s).items()}
     r = s.policy.routing
+    if r.kind != "edge_only":
+        out["cloud timeout"] = (s.network.cloud_timeout_s, REQUEST_MULTIPLE)
     if r.kind == "local_first":
-        out["local wait threshold"] = r.wait_threshold_s
+        out["local wait threshold"] = (r.wait_threshold_s, REQUEST_MULTIPLE)
     return out
 
 
 def scaler_constants_s(s: Scenario) -> dict[str, float]:
-    """Time constants of a GPU pool that scales (a fixed pool has none)."""
+    """Time constants of a GPU pool that scales (a fixed pool, or none, has none)."""
+    if s.policy.routing.kind == "edge_only":
+        return {}
     c, a = s.cloud, s.cloud.autoscaler
     out: dict[str, float] = {}
     if a.kind == "kpa":
@@ -99,36 +102,37 @@ def scaler_constants_s(s: Scenario) -> dict[str, float]:
 def choose_slice(s: Scenario, full_requests: float, budget: float) -> SliceChoice:
     """L from the budget (simulated requests a replication), never under the floor."""
     consts = time_constants_s(s)
-    slowest = max(consts.items(), key=lambda kv: kv[1]) if consts else ("", 0.0)
-    floor_s = max(MIN_SLICE_S, FLOOR_MULTIPLE * slowest[1])
+    terms = [(name, v, m) for name, (v, m) in consts.items()]
+    slowest = max(terms, key=lambda t: t[1] * t[2]) if terms else ("", 0.0, 0.0)
+    floor_s = max(MIN_SLICE_S, slowest[1] * slowest[2])
     budget_slice_s = 3600.0 * budget / max(full_requests, 1.0)
     slice_s = math.ceil(max(floor_s, budget_slice_s) / ROUND_S) * ROUND_S
     return SliceChoice(min(slice_s, 3600.0), floor_s, budget_slice_s, slowest)
 
 
-def sample_hours(s: Scenario, plan: Plan, budget: float) -> tuple[Plan, list[str]]:
-    """The plan with every day cut to sampled hours, or the plan unchanged (with the note why)
-    when the floor leaves nothing to save. ``budget``: simulated requests a replication."""
+def sample_hours(s: Scenario, plan: Plan, budget: float) -> Plan:
+    """The plan with every day cut to sampled hours, or the plan unchanged but for a note why
+    (the floor leaves nothing to save, or a schedule needs the real clock). ``budget``:
+    simulated requests a replication."""
     if s.cloud.autoscaler.kind == "schedule" and s.policy.routing.kind != "edge_only":
-        return plan, [
+        why = (
             "representative days simulated in full: the pool's schedule follows the clock of the "
             "day, which sampled hours would shift"
-        ]
+        )
+        return replace(plan, notes=(*plan.notes, why))
     choice = choose_slice(s, plan.expected_requests, budget)
     shortest_s = min(measured_s(g) for g in plan.segments)
     if choice.slice_s >= 3600.0 or shortest_s / choice.scale < choice.floor_s:
-        return plan, [unsampled_note(plan, choice, budget)]
+        return replace(plan, notes=(*plan.notes, unsampled_note(plan, choice, budget)))
     segs = [sampled_segment(g, choice) for g in plan.segments]
     expected = sum(float(g.rates.sum()) * g.bin_s for g in segs) * plan.sites_simulated
-    notes = [sampled_note(choice, budget, expected)]
-    new = replace(
+    return replace(
         plan,
         segments=tuple(segs),
         horizon="sampled_hours",
         expected_requests=expected,
-        notes=(*plan.notes, *notes),
+        notes=(*plan.notes, sampled_note(choice, budget, expected)),
     )
-    return new, notes
 
 
 def measured_s(g: Segment) -> float:
@@ -184,16 +188,22 @@ def sampled_note(choice: SliceChoice, budget: float, expected: float) -> str:
 
 
 def floor_words(choice: SliceChoice) -> str:
-    name, value = choice.slowest
-    if FLOOR_MULTIPLE * value <= MIN_SLICE_S:
+    name, value, multiple = choice.slowest
+    if value * multiple <= MIN_SLICE_S:
         return (
             f"{MIN_SLICE_S:,.0f} s (the shortest hour sampled; no time constant of this "
             "scenario is longer)"
         )
     return (
-        f"{choice.floor_s:,.0f} s, {FLOOR_MULTIPLE:g} x the slowest time constant ({name}, "
-        f"{value:,.0f} s), so autoscaling, cold starts and billing play out inside each hour"
+        f"{choice.floor_s:,.0f} s, {multiple:g} x the slowest time constant ({name}, "
+        f"{value:,.0f} s), so {FLOOR_REASONS[multiple == SCALER_MULTIPLE]} inside each hour"
     )
+
+
+FLOOR_REASONS = {
+    True: "autoscaling, cold starts and billing play out",
+    False: "a request's own timeouts play out",
+}
 
 
 def unsampled_note(plan: Plan, choice: SliceChoice, budget: float) -> str:
