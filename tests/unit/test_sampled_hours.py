@@ -13,6 +13,7 @@ from planner.sampled_hours import (
     REQUEST_MULTIPLE,
     SCALER_MULTIPLE,
     choose_slice,
+    queue_notes,
     time_constants_s,
 )
 
@@ -92,3 +93,14 @@ def test_counterparts_size_their_own_hours() -> None:
     twins = counterparts(s, "sampled_hours")
     assert twins["cloud_only"].simulation.horizon == "representative_days"
     assert build_plan(twins["cloud_only"], check=False).horizon == "sampled_hours"
+
+
+def test_latency_longer_than_half_an_hour_slice_is_flagged() -> None:
+    plan = build_plan(load("article_1m_chat", ARTICLE_100M), check=False)
+    slice_s = 3600 / plan.segments[0].time_scale
+    plans = {"main": plan, "cloud_only": plan}
+    quick = {"latency_ms.p95": 1000 * slice_s / 4}
+    slow = {"latency_ms.p95": 1000 * slice_s}
+    assert queue_notes(plans, {"main": quick, "cloud_only": quick}) == []
+    (note,) = queue_notes(plans, {"main": quick, "cloud_only": slow})
+    assert "cloud-only counterpart" in note and "understated" in note
