@@ -181,6 +181,9 @@ def request_counts(p: Pooled) -> dict[str, float]:
     }
     for code, name in enumerate(DROP_REASONS[1:], start=1):
         out[f"requests.dropped_by_reason.{name}"] = float((p.reason[dropped] == code).sum())
+        # the month's estimate, as the pages show it beside requests_per_month.arrived
+        monthly = float(p.weight[dropped][p.reason[dropped] == code].sum())
+        out[f"requests_per_month.dropped_by_reason.{name}"] = monthly
     return out
 
 

@@ -54,6 +54,7 @@ from simulations.compiled.layout import (
     QF_START,
     QF_SVC,
     QF_TTFT,
+    QF_ULOSS,
     QF_WAIT,
     QF_ZRTT,
     QI_PATH,
@@ -69,6 +70,8 @@ Z95 = 1.6448536269514722
 Z99 = 2.3263478740408408
 MIN_RTO_S = 0.2
 MSS_KB = 1.46
+MAX_LOSS = 0.99
+DOWN_SPLIT = 67_108_864.0
 PATH_DROPPED = -1
 
 
@@ -224,15 +227,22 @@ def rtt_s(ls: F2, k: int, z: float) -> float:
 def lost_packets(u: float, n: int, p: float) -> int:
     if p <= 0 or n <= 0:
         return 0
-    if p >= 1:
-        return n
+    p = min(p, MAX_LOSS)
     pmf = math.pow(1.0 - p, float(n))
+    if pmf <= 0.0:
+        return int(n * p / (1.0 - p) + 0.5)
     cdf, k = pmf, 0
-    while cdf < u and k < n:
-        pmf *= (n - k) / (k + 1) * p / (1.0 - p)
+    while cdf < u and pmf > 0.0:
+        pmf *= (n + k) / (k + 1) * p
         k += 1
         cdf += pmf
     return k
+
+
+@jit
+def downlink_uniform(u: float) -> float:
+    x = u * DOWN_SPLIT
+    return x - math.floor(x)
 
 
 @jit
@@ -247,10 +257,14 @@ def uplink_parts(ls: F2, k: int, kb: float, z: float, u: float) -> tuple[float, 
 
 
 @jit
-def downlink_parts(ls: F2, k: int, kb: float, z: float) -> tuple[float, float]:
+def downlink_parts(ls: F2, k: int, kb: float, z: float, u: float) -> tuple[float, float]:
     if ls[k, LS_IDEAL] > 0:
         return 0.0, 0.0
-    return kb * 8 / ls[k, LS_DNKBPS], rtt_s(ls, k, z) / 2
+    rtt = rtt_s(ls, k, z)
+    n_packets = max(1, int(math.ceil(kb / MSS_KB - 1e-12)))  # noqa: RUF046
+    lost = lost_packets(downlink_uniform(u), n_packets, ls[k, LS_LOSS])
+    tx = (kb + lost * MSS_KB) * 8 / ls[k, LS_DNKBPS]
+    return tx, rtt / 2 + lost * (MIN_RTO_S + rtt)
 
 
 @jit
@@ -328,7 +342,7 @@ def pool_started(st, rid: int) -> None:  # type: ignore[no-untyped-def]
 @jit
 def pool_first_token(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     k = st.QI[rid, QI_SITE]
-    after = downlink_parts(st.LS, k, 0.0, st.QF[rid, QF_ZRTT])[1]
+    after = downlink_parts(st.LS, k, 0.0, st.QF[rid, QF_ZRTT], st.QF[rid, QF_ULOSS])[1]
     back = lane_start(st.LF[k, LF_DN_FREE], st.G[G_NOW]) + after + st.C[C_OVERHEAD]
     st.QF[rid, QF_TTFT] = back - st.QF[rid, QF_ARR]
 
@@ -338,7 +352,7 @@ def pool_done(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     qf, now = st.QF, st.G[G_NOW]
     qf[rid, QF_SVC] = now - qf[rid, QF_START]
     k = st.QI[rid, QI_SITE]
-    tx, after = downlink_parts(st.LS, k, qf[rid, QF_RESPKB], qf[rid, QF_ZRTT])
+    tx, after = downlink_parts(st.LS, k, qf[rid, QF_RESPKB], qf[rid, QF_ZRTT], qf[rid, QF_ULOSS])
     start = lane_start(st.LF[k, LF_DN_FREE], now)
     st.LF[k, LF_DN_FREE] = start + tx
     back = start + tx + after
