@@ -214,20 +214,39 @@ def _day_segments(
 
 
 def day_table(plan: Plan) -> list[dict[str, object]]:
-    """The plan's simulated days for people: what each stands for and how much it weighs."""
+    """The plan's simulated days for people: what each stands for and how much it weighs (days
+    of the 30-day month, a compressed preview day counted as the days it stands for; rounded so
+    the shown days sum to exactly 30)."""
+    days = [
+        g.weight / g.time_scale if plan.horizon != "full_month" else float(DAYS_PER_MONTH)
+        for g in plan.segments
+    ]
     rows: list[dict[str, object]] = []
-    for g in plan.segments:
-        measured_h = (g.rates.size * BIN_S - g.warmup_s) / 3600
+    for g, shown in zip(plan.segments, rounded_to_sum(days, 2), strict=True):
+        measured_h = (g.rates.size * g.bin_s - g.warmup_s) / 3600
         rows.append(
             {
                 "simulated day": g.name or g.label,
-                "days a month": round(g.weight if plan.horizon != "full_month" else 30.0, 2),
+                "days a month": shown,
                 "days of the month": day_ranges(g.days),
                 "hours simulated": round(measured_h, 2),
                 "warm-up hours": round(g.warmup_s / 3600, 2),
             }
         )
     return rows
+
+
+def rounded_to_sum(values: list[float], decimals: int) -> list[float]:
+    """Values rounded to ``decimals`` whose sum is their exact sum rounded (largest remainder),
+    so a column of day weights adds up to the 30 days it claims."""
+    unit = 10**decimals
+    scaled = [v * unit for v in values]
+    floors = [math.floor(x + 1e-9) for x in scaled]
+    short = round(sum(scaled)) - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: floors[i] - scaled[i])
+    for i in order[: max(short, 0)]:
+        floors[i] += 1
+    return [f / unit for f in floors]
 
 
 def day_ranges(days: tuple[int, ...]) -> str:
