@@ -236,7 +236,7 @@ def queue_notes(plans: dict[str, Plan], figures: dict[str, dict[str, float]]) ->
             out.append(
                 f"sampled hours: the p95 latency of {run} ({p95_s:,.0f} s) is over half a "
                 f"simulated hour (L = {slice_s:,.0f} s); queues that build for longer than L "
-                "are cut short, so its latency is understated. Set "
+                "are cut short, so its latency may be understated. Set "
                 "simulation.sampled_hours_above_requests to null to simulate whole days"
             )
     return out
