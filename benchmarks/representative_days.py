@@ -146,6 +146,7 @@ def main() -> None:
                 f"a replication (budget {FULL_MONTH_BUDGET:,}); plan: {len(plan.segments)} "
                 f"day type(s): {', '.join(g.label for g in plan.segments)}"
             )
+            whole_days(name, s)
             continue
         v_full = apply_overrides(s, {**wide, "simulation.horizon": "full_month"})
         v_rep = apply_overrides(s, {**wide, "simulation.horizon": "representative_days"})
@@ -166,6 +167,23 @@ def main() -> None:
             ),
             flush=True,
         )
+
+
+def whole_days(name: str, s: Scenario) -> None:
+    """Where the plan samples hours of a flat day, compare with its whole open days (the
+    part of the shortcut that a budget-sized run can check)."""
+    if s.simulation.hours_per_day_simulated is None:
+        return
+    wide = {"simulation.max_simulated_requests": 10**9, "simulation.horizon": "representative_days"}
+    days = apply_overrides(s, {**wide, "simulation.hours_per_day_simulated": None})
+    need = build_plan(days, check=False).expected_requests
+    if need > FULL_MONTH_BUDGET:
+        print(f"{name:32} whole open days not run either: {need:,.0f} requests a replication")
+        return
+    whole, t_whole = timed(days)
+    sampled, t_sampled = timed(apply_overrides(s, wide))
+    print("\n".join(compare(f"{name} (hours vs whole days)", whole, sampled, None)))
+    print(f"{'':32} wall: whole open days {t_whole:.1f} s, sampled hours {t_sampled:.1f} s")
 
 
 if __name__ == "__main__":
