@@ -27,6 +27,7 @@ from planner.month import BINS_PER_DAY, DayPart, calendar, day_label, day_rates,
 from planner.month import base_rate as base_rate
 from planner.month import hourly_shape as hourly_shape
 from planner.month import weekly_shape as weekly_shape
+from planner.sampled_hours import sample_hours
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
 from planner.shortcuts import FULL_MONTH_MAX_REQUESTS as FULL_MONTH_MAX_REQUESTS
 from planner.shortcuts import horizon_notes, rare_failures, sites_to_simulate, work_remedies
@@ -121,9 +122,20 @@ def build_plan(s: Scenario, cost: EngineCost | None = None, check: bool = True) 
         tuple(notes),
         unsimulated,
     )
+    plan = sized_for_volume(s, plan)
     if check:
         check_work(plan, s, cost)
     return plan
+
+
+def sized_for_volume(s: Scenario, plan: Plan) -> Plan:
+    """Representative days over ``simulation.sampled_hours_above_requests`` (simulated requests
+    a replication) become sampled hours (``planner.sampled_hours``): sized to precision, not to
+    the volume."""
+    above = s.simulation.sampled_hours_above_requests
+    if plan.horizon != "representative_days" or above is None or plan.expected_requests <= above:
+        return plan
+    return sample_hours(s, plan, above)
 
 
 def scaled_bound(n: int, fraction: float, at_least: int) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simulations.compiled.layout import (
     B_CLOSED,
     B_HALF,
@@ -22,9 +24,11 @@ from simulations.compiled.layout import (
     CI_BR_FAILURES,
     F2,
     G_NOW,
+    G_REG,
     GI_HN,
-    GI_OVERFLOW,
+    GI_REGSEQ,
     GI_SEQ,
+    I1,
     I2,
     LF_DN_FREE,
     LF_OPEN_UNTIL,
@@ -42,6 +46,7 @@ from simulations.compiled.layout import (
     LS_P95,
     LS_P99,
     LS_UPKBPS,
+    N_REG,
     QF_ARR,
     QF_DONE,
     QF_PARR,
@@ -70,6 +75,40 @@ DOWN_SPLIT = 67_108_864.0
 PATH_DROPPED = -1
 
 
+# ---------------------------------------------------------------- growing arrays
+# A capacity that runs out doubles in place (the StructRef's field is reassigned), so a run never
+# restarts for it. Callers re-read ``st.X`` after any call that may grow X (no local aliases).
+@jit
+def grown_f2(a: F2, rows: int) -> F2:
+    out = np.zeros((rows, a.shape[1]))
+    out[: a.shape[0]] = a
+    return out
+
+
+@jit
+def grown_i2(a: I2, rows: int) -> I2:
+    out = np.zeros((rows, a.shape[1]), dtype=np.int64)
+    out[: a.shape[0]] = a
+    return out
+
+
+@jit
+def grown_i1(a: I1, n: int, fill: int) -> I1:
+    out = np.full(n, fill, dtype=np.int64)
+    out[: a.shape[0]] = a
+    return out
+
+
+@jit
+def unrolled_ring(a: F2, head: int, n: int) -> F2:
+    """A ring buffer's n items from head, in order, in an array twice as long."""
+    cap = a.shape[0]
+    out = np.zeros((2 * cap, a.shape[1]))
+    for i in range(n):
+        out[i] = a[(head + i) % cap]
+    return out
+
+
 # ---------------------------------------------------------------- heap
 @jit
 def _less(ht: F2, hi: I2, i: int, j: int) -> bool:
@@ -87,13 +126,17 @@ def _swap(ht: F2, hi: I2, i: int, j: int) -> None:
 @jit
 def push(st, t: float, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no-untyped-def]
     """Schedule an event at absolute time t (after every event already scheduled at t)."""
-    ht, hi, gi = st.HT, st.HI, st.GI
-    n = gi[GI_HN]
-    if n >= ht.shape[0]:
-        gi[GI_OVERFLOW] = 1
+    seq = st.GI[GI_SEQ]
+    st.GI[GI_SEQ] = seq + 1
+    if kind < N_REG:
+        st.G[G_REG + kind] = t
+        st.GI[GI_REGSEQ + kind] = seq
         return
-    seq = gi[GI_SEQ]
-    gi[GI_SEQ] = seq + 1
+    n = st.GI[GI_HN]
+    if n >= st.HT.shape[0]:
+        st.HT = grown_f2(st.HT, 2 * n)
+        st.HI = grown_i2(st.HI, 2 * n)
+    ht, hi, gi = st.HT, st.HI, st.GI
     ht[n, 0], ht[n, 1] = t, x
     hi[n, 0], hi[n, 1], hi[n, 2], hi[n, 3] = seq, kind, a, b
     gi[GI_HN] = n + 1

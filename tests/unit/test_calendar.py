@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from planner.month import BIN_S, calendar
+from planner.month import calendar
 from planner.plan import Plan, build_plan, day_table, rounded_to_sum
 from planner.presets import apply_overrides, load, preset_names
 from planner.preview import preview_plan
@@ -21,8 +21,8 @@ def weighted_volume(plan: Plan, sites: int) -> float:
     """Expected requests a month the plan stands for (measured part x weight x scales)."""
     total = 0.0
     for g in plan.segments:
-        measured = g.rates[round(g.warmup_s / BIN_S) :]
-        total += float(measured.sum()) * BIN_S * g.weight
+        measured = g.rates[round(g.warmup_s / g.bin_s) :]
+        total += float(measured.sum()) * g.bin_s * g.weight
     return total * sites * plan.hour_scale
 
 
