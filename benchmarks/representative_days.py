@@ -50,7 +50,7 @@ def relative_half(value: float, ci: tuple[float, float] | None) -> float:
         return math.nan
     half = (ci[1] - ci[0]) / 2
     if value == 0:
-        return 0.0 if half == 0 else math.inf
+        return math.inf if half > 0 else 0.0  # a zero with no spread (nan: all zero)
     return half / abs(value)
 
 
@@ -170,12 +170,16 @@ def main() -> None:
 
 
 def whole_days(name: str, s: Scenario) -> None:
-    """Where the plan samples hours of a flat day, compare with its whole open days (the
-    part of the shortcut that a budget-sized run can check)."""
+    """Where the plan samples hours of a flat day, compare the plan as shipped with whole open
+    days simulated in full (the part of the shortcut that a budget-sized run can check)."""
     if s.simulation.hours_per_day_simulated is None:
         return
     wide = {"simulation.max_simulated_requests": 10**9, "simulation.horizon": "representative_days"}
-    days = apply_overrides(s, {**wide, "simulation.hours_per_day_simulated": None})
+    whole = {
+        "simulation.hours_per_day_simulated": None,
+        "simulation.sampled_hours_above_requests": None,
+    }
+    days = apply_overrides(s, {**wide, **whole})
     need = build_plan(days, check=False).expected_requests
     if need > FULL_MONTH_BUDGET:
         print(f"{name:32} whole open days not run either: {need:,.0f} requests a replication")
