@@ -112,7 +112,8 @@ def test_capacity_opens_on_the_busiest_day(preset_runs: dict[str, RunResult]) ->
     days = charts.capacity_days(r)
     assert len(days) > 1
     busiest = charts.busiest(days)
-    assert days[busiest][1]["arrivals"].mean() == max(d["arrivals"].mean() for _, d in days)
+    top = max(d["arrivals"].mean() for _, d in days)
+    assert days[busiest][1]["arrivals"].mean() >= 0.99 * top
     assert days[busiest][0] in charts.fig_capacity(r).layout.title.text
     for _, df in days:
         assert df["hour"].between(0, 24).all()
@@ -155,7 +156,11 @@ def test_capacity_leaves_out_gpu_panels_when_no_request_reached_the_pool(
     fig = charts.fig_capacity(r)
     titles = [a.text for a in fig.layout.annotations]
     assert "GPU replicas" not in titles and charts.SLOTS_TITLE not in titles
-    assert {t.name for t in fig.data} == {"in devices", "fallbacks / min", "drops / min"}
+    assert {t.name for t in fig.data} - {"a link down"} == {
+        "in devices",
+        "fallbacks / min",
+        "drops / min",
+    }
     assert charts.uses_pool(preset_runs["local_first_hybrid"])
 
 
@@ -214,3 +219,26 @@ def test_overlapping_cost_lines_stay_visible(preset_runs: dict[str, RunResult]) 
     """local_first_hybrid: cloud-only and the hybrid cost the same; one line hid the other."""
     fig = charts.fig_tco(preset_runs["local_first_hybrid"])
     assert len({t.line.dash for t in fig.data}) == len(fig.data)
+
+
+def test_compare_names_the_slo_in_the_legend_not_over_a_bar(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """article_1m_chat: the 'SLO p95 20.0 s' label sat on edge-only's bar and hid its value."""
+    fig = charts.fig_compare(preset_runs["article_1m_chat"])
+    assert not fig.layout.annotations
+    assert "SLO p95 20.0 s" in {t.name for t in fig.data}
+    assert any(sh.line.dash == "dash" for sh in fig.layout.shapes)
+
+
+def test_among_days_of_equal_traffic_capacity_opens_where_something_happens(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """remote_farm: 'all devices up' and '1 device down' carry the same traffic; the page opened
+    on the first, with no fallback or drop to see."""
+    days = charts.capacity_days(preset_runs["remote_farm_sensors_satellite"])
+    assert len(days) > 1
+    chosen = days[charts.busiest(days)][1]
+    events = [float(d["completed_fallback"].sum() + d["dropped"].sum()) for _, d in days]
+    assert float(chosen["completed_fallback"].sum() + chosen["dropped"].sum()) == max(events)
+    assert max(events) > min(events)
