@@ -60,14 +60,14 @@ def ms_tick(v: float) -> str:
     """A tick label for a duration in ms: 500 ms, 2 s, 1.5 min (no '2' standing for 20,000)."""
     if v < 1000:
         return f"{v:g} ms"
-    if v < 1_000_000:
+    if v < 10_000_000:
         return f"{v / 1000:g} s"
     return f"{v / 60_000:.3g} min"
 
 
 def log_ticks(rng: list[float]) -> tuple[list[float], list[str]]:
-    """Tick values on a log10 range (1-2-5 per decade, thinned to decades when crowded, finer
-    when the range is narrow), each labelled as a duration."""
+    """Tick values on a log10 range (1-2-5 per decade, thinned to 1-3 or decades when crowded,
+    finer when the range is narrow), each labelled as a duration."""
     lo, hi = rng
 
     def within(mantissas: tuple[float, ...]) -> list[float]:
@@ -78,10 +78,26 @@ def log_ticks(rng: list[float]) -> tuple[list[float], list[str]]:
 
     vals = within((1, 2, 5))
     if len(vals) > 9:
+        vals = within((1, 3))
+    if len(vals) > 9:
         vals = within((1,))
     elif len(vals) < 3:
         vals = within((1, 1.5, 2, 3, 5, 7))
+    if len(vals) < 3:  # under a factor ~2: evenly spaced round values
+        vals = linear_ticks(10.0**lo, 10.0**hi)
     return vals, [ms_tick(v) for v in vals]
+
+
+def linear_ticks(a: float, b: float) -> list[float]:
+    """Three to six round values (steps of 1, 2 or 5 times a power of ten) within [a, b]."""
+    for exp in range(math.floor(math.log10(b - a)), math.floor(math.log10(b - a)) - 3, -1):
+        for m in (5, 2, 1):
+            step = m * 10.0**exp
+            first = math.ceil(a / step)
+            vals = [k * step for k in range(first, math.floor(b / step) + 1)]
+            if len(vals) >= 3:
+                return [round(v, 12) for v in vals[:6]] if len(vals) <= 6 else vals[::2][:6]
+    return [a, b]
 
 
 def duration_axis(fig: go.Figure, axis: str, rng: list[float], **where: Any) -> None:
