@@ -58,15 +58,11 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=(
-            f"Monthly cost of {label(out.get('routing', ''))} (USD)",
-            "SLO attainment (%)",
-        ),
+        subplot_titles=(cost_title(out), "SLO attainment (%)"),
     )
-    base = out["base"]
     panels = (
-        ("monthly_usd", base.get("monthly_usd"), 1.0, 1),
-        ("slo_attainment", base.get("slo_attainment"), 100.0, 2),
+        ("monthly_usd", centre_of(out, "monthly_usd"), 1.0, 1),
+        ("slo_attainment", centre_of(out, "slo_attainment"), 100.0, 2),
     )
     for key, centre, scale, col in panels:
         c = (centre or 0.0) * scale
@@ -103,6 +99,22 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         title="What moves when one input moves (tornado)",
     )
     return fig
+
+
+def cost_title(out: dict[str, Any]) -> str:
+    """'Monthly cost in USD, as routed: hybrid (local-first)' -- one pair of brackets at most."""
+    routing = out.get("routing")
+    return f"Monthly cost in USD, as routed: {label(routing)}" if routing else "Monthly cost in USD"
+
+
+def centre_of(out: dict[str, Any], key: str) -> float | None:
+    """The stated point the bars start from: the rows' own (the screen's, on the same traffic
+    as their ends), else the sweep's base."""
+    rows = out["rows"]
+    if rows and rows[0][key].get("base") is not None:
+        return float(rows[0][key]["base"])
+    value = out["base"].get(key)
+    return None if value is None else float(value)
 
 
 def swing_range(

@@ -13,11 +13,12 @@ from planner.plan import WorkLimitError
 from planner.scenario import Scenario
 from planner.whatif import (
     changed_inputs,
-    cost_rows,
+    cost_figures,
     decisions,
     decode_file,
     decode_link,
-    kpi_rows,
+    display_rows,
+    kpi_figures,
 )
 from ui import state
 
@@ -68,10 +69,16 @@ def render() -> None:
         st.dataframe(highlight_changes(pd.DataFrame(changes)), hide_index=True)
     else:
         st.write("The scenarios are identical.")
+    is_llm = scenarios[0].workload.is_llm
     st.subheader("KPIs")
-    st.dataframe(pd.DataFrame(kpi_rows(results)).round(4), hide_index=True)
-    st.subheader("Monthly cost by line (USD)")
-    st.dataframe(pd.DataFrame(cost_rows(results)).round(2), hide_index=True)
+    st.caption("Δ: the what-if minus the reference; shares change in percentage points (pp).")
+    st.dataframe(
+        pd.DataFrame(display_rows(kpi_figures(results), is_llm)), hide_index=True, width="stretch"
+    )
+    st.subheader("Monthly cost by line")
+    st.dataframe(
+        pd.DataFrame(display_rows(cost_figures(results))), hide_index=True, width="stretch"
+    )
 
 
 def saved_scenarios() -> list[Scenario]:

@@ -101,22 +101,29 @@ def test_check_matches_the_engine_and_the_base_point_is_the_main_run() -> None:
     s = apply_overrides(small(), {"simulation.replications": 2})
     main = run(s)
     out = sensitivity(s, Sweeper(None))
-    assert out["replications"] == 2 and "main run's seeds" in out["precision"]
+    # the screen runs 1 replication; the stated point and each flip's bracket the main run's 2
+    assert out["replications"] == 1 and out["confirm_replications"] == 2
+    assert "main run's 2 replications" in out["precision"]
     assert out["base"]["monthly_usd"] == main.extras["cost"]["monthly_usd"]["total"]
     assert out["base"]["slo_attainment"] == main.figures["slo_attainment"]
     assert main.verdict is not None and any("volume <" in f for f in main.verdict.flips)
-    [c] = out["flip_checks"]
-    again = run(
-        apply_overrides(s, {"workload.requests_per_month": c["scaled_flip_requests_per_month"]})
-    )
-    assert again.extras["decision"]["architecture"] == c["simulated_architecture"]
-    assert c["confirmed"] == (c["simulated_architecture"] == c["scaled_to"])
-    assert ("NOT confirmed" in c["text"]) == (not c["confirmed"])
-    assert text.check_lines(out) == [c["text"]]
+    levers = {c["lever"] for c in out["flip_checks"]}
+    assert levers == {"volume", "GPU price"}  # the verdict states both; both are simulated
+    for c in out["flip_checks"]:
+        again = run(apply_overrides(s, c["overrides"]))
+        assert again.extras["decision"]["architecture"] == c["simulated_architecture"]
+        assert c["confirmed"] == (c["simulated_architecture"] == c["scaled_to"])
+        assert ("NOT confirmed" in c["text"]) == (not c["confirmed"])
+        for side in c["flip_between"] or []:  # each side of a simulated flip, run again
+            again = run(apply_overrides(s, side["overrides"]))
+            assert again.extras["decision"]["architecture"] == side["recommendation"]
+    assert text.check_lines(out) == [c["text"] for c in out["flip_checks"]]
 
 
 def test_fewer_replications_state_their_precision() -> None:
     s = apply_overrides(small(), {"simulation.replications": 3})
     out = sensitivity(s, Scripted(s, flip_volume=0.0, factor=2.0), replications=1)
-    assert out["replications"] == 1 and "main run has 3" in out["precision"]
+    assert out["replications"] == 1 and "the main run's 3 replications" in out["precision"]
+    full = sensitivity(s, Scripted(s, flip_volume=0.0, factor=2.0), replications=3)
+    assert full["replications"] == 3 and "may be noise" not in text.headline(full)
     assert "may be noise" in text.headline(out)

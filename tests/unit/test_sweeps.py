@@ -54,6 +54,20 @@ def test_local_cluster_gives_byte_identical_json(cluster: Sweeper) -> None:
     assert json.loads(on_cluster)["evaluated"] == cluster.evaluations
 
 
+def test_local_cluster_gives_byte_identical_tornado(cluster: Sweeper) -> None:
+    from planner.sensitivity import sensitivity
+
+    s = apply_overrides(tiny(), {"workload.requests_per_month": 1500})
+
+    def tornado(sw: Sweeper) -> str:
+        out = clean(sensitivity(s, sw))
+        return json.dumps({k: v for k, v in out.items() if k != "evaluated"}, sort_keys=True)
+
+    here = tornado(Sweeper(None))
+    assert here == tornado(cluster)
+    assert json.loads(here)["rows"]  # a tornado, not two empty answers
+
+
 def test_existing_scheduler_by_env(cluster: Sweeper, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_SCHEDULER, cluster.where)
     with sweeper() as sw:
