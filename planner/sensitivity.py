@@ -39,6 +39,7 @@ from planner.sensitivity_inputs import (
 from planner.sensitivity_inputs import (
     volume_input as volume_input,
 )
+from planner.sensitivity_text import value
 from planner.sweeps import Outcome, Sweeper
 
 BISECTION_ROUNDS = 2
@@ -155,8 +156,8 @@ def unconfirmed_note(p: Probe, levels: Levels) -> str:
     n = levels[True].simulation.replications
     return (
         f"the {levels[False].simulation.replications}-replication screen showed a flip towards "
-        f"{p.inp.at(p.end):,.4g} {p.inp.unit}; with the scenario's {n} replications the "
-        "recommendation holds there, so no flip is reported"
+        f"{value(p.inp.at(p.end), p.inp.unit)} ({p.inp.unit}); with the scenario's {n} "
+        "replications the recommendation holds there, so no flip is reported"
     )
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.errors import ScenarioError
+from planner.formatting import ms, pct, usd
 from planner.links import to_params
 from planner.optimise import Constraints, default_constraints, optimise, optimise_json
 from planner.presets import apply_overrides
@@ -84,16 +85,16 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
     st.subheader("Pareto front")
     st.write(
         f"{out['method']}, {out['evaluated']} simulations. Cheapest feasible: "
-        + (f"${best['monthly_usd']:,.0f}/month" if best else "none found")
+        + (f"{usd(best['monthly_usd'])}/month" if best else "none found").replace("$", "\\$")
     )
     st.plotly_chart(tool_charts.fig_pareto(out["points"], out["front"]), width="stretch")
     rows = [
         {
-            "monthly_usd": p["monthly_usd"],
-            "slo_attainment": p["slo_attainment"],
-            "p95_ms": p["p95_ms"],
-            "feasible": p["feasible"],
-            "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()),
+            "monthly cost": usd(p["monthly_usd"]),
+            "SLO attainment": pct(p["slo_attainment"], 2),
+            "p95 latency": ms(p["p95_ms"]),
+            "feasible": "yes" if p["feasible"] else "no: " + "; ".join(p["violations"]),
+            "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()) or "as stated",
             "open": point_link(s, p["overrides"]),
         }
         for p in out["front"]
@@ -101,11 +102,12 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
+        width="stretch",
         column_config={"open": st.column_config.LinkColumn("open as scenario")},
     )
     st.markdown(
         " · ".join(
-            f"[point {i + 1}: ${r['monthly_usd']:,.0f}/month]({r['open']})"
+            f"[point {i + 1}: {r['monthly cost']}/month]({r['open']})".replace("$", "\\$")
             for i, r in enumerate(rows)
         )
     )

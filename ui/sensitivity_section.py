@@ -100,5 +100,5 @@ def show(out: dict[str, Any]) -> None:
     st.markdown(text.headline(out).replace("$", "\\$"))
     st.plotly_chart(tool_charts.fig_tornado(out), width="stretch")
     st.dataframe(pd.DataFrame(text.table(out)), hide_index=True, width="stretch")
-    for line in text.flips_found(out) + text.check_lines(out):
+    for line in text.flips_found(out) + text.notes(out) + text.check_lines(out):
         st.markdown("- " + line.replace("$", "\\$"))
