@@ -59,7 +59,10 @@ def uncertain_inputs(s: Scenario) -> list[Input]:
     uses_edge = kind != "cloud_only" and s.edge.device_count > 0
     out = [volume_input(s, 0.5, 2.0, "stated ×0.5-×2")]
     shape = hourly_shape(s.workload)
-    if float(shape.max()) > float(shape.mean()) * 1.001:
+    # a day simulated as one representative hour is flat over its open hours by rule: its
+    # peak is the opening hours, not an uncertain shape (a peaked variant is refused)
+    flat_by_rule = s.simulation.hours_per_day_simulated is not None
+    if float(shape.max()) > float(shape.mean()) * 1.001 and not flat_by_rule:
         out.append(peak_input(s, shape))
     out.append(size_input(s))
     if uses_edge:

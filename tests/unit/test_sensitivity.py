@@ -90,3 +90,14 @@ def test_flip_point_resimulated_on_each_side_gives_both_recommendations() -> Non
         for side, expected in ((same, t["recommendation"]), (other, r["flip_to"])):
             again = run(apply_overrides(s, side["overrides"]))
             assert again.extras["decision"]["architecture"] == expected, (r["input"], side)
+
+
+def test_every_input_of_every_preset_is_a_valid_scenario_at_both_ends() -> None:
+    from planner.presets import list_presets, load
+    from planner.sensitivity import variant
+
+    for name, _ in list_presets():
+        s = load(name)
+        for inp in uncertain_inputs(s):
+            for f in (inp.low_factor, inp.high_factor):
+                variant(s, inp, f)  # a ScenarioError names the preset's input that breaks
