@@ -241,3 +241,19 @@ def quick_decisions(s: Scenario, f: dict[str, float]) -> list[dict[str, str]]:
         ),
     ]
     return [{"question": q, "answer": a, "from": src} for q, a, src in rows]
+
+
+def residency_price(figures: dict[str, float]) -> str | None:
+    """What keeping sensitive data on site cost in a run: the requests dropped because no
+    device at their site can run them and they may not go to the cloud (None when none)."""
+    monthly = figures.get("requests_per_month.dropped_by_reason.residency", 0.0)
+    arrived = figures.get("requests_per_month.arrived", 0.0)
+    if not monthly or not arrived:
+        return None
+    return (
+        f"Residency has a price here: {monthly:,.0f} sensitive requests a month "
+        f"({monthly / arrived:.1%} of all requests) are dropped, not served. Their class cannot "
+        "run on the site's devices and the scenario forbids sending sensitive data to the cloud "
+        "(policy.sensitive_may_leave_site is off); a larger device, a smaller model for that "
+        "class, or allowing the cloud for it would serve them."
+    )

@@ -27,6 +27,7 @@ from planner.month import BINS_PER_DAY, DayPart, calendar, day_label, day_rates,
 from planner.month import base_rate as base_rate
 from planner.month import hourly_shape as hourly_shape
 from planner.month import weekly_shape as weekly_shape
+from planner.sampled_hours import sample_hours
 from planner.scenario import DAYS_PER_MONTH, Scenario, Workload
 from planner.shortcuts import FULL_MONTH_MAX_REQUESTS as FULL_MONTH_MAX_REQUESTS
 from planner.shortcuts import horizon_notes, rare_failures, sites_to_simulate, work_remedies
@@ -121,9 +122,20 @@ def build_plan(s: Scenario, cost: EngineCost | None = None, check: bool = True) 
         tuple(notes),
         unsimulated,
     )
+    plan = sized_for_volume(s, plan)
     if check:
         check_work(plan, s, cost)
     return plan
+
+
+def sized_for_volume(s: Scenario, plan: Plan) -> Plan:
+    """Representative days over ``simulation.sampled_hours_above_requests`` (simulated requests
+    a replication) become sampled hours (``planner.sampled_hours``): sized to precision, not to
+    the volume."""
+    above = s.simulation.sampled_hours_above_requests
+    if plan.horizon != "representative_days" or above is None or plan.expected_requests <= above:
+        return plan
+    return sample_hours(s, plan, above)
 
 
 def scaled_bound(n: int, fraction: float, at_least: int) -> int:
@@ -202,20 +214,39 @@ def _day_segments(
 
 
 def day_table(plan: Plan) -> list[dict[str, object]]:
-    """The plan's simulated days for people: what each stands for and how much it weighs."""
+    """The plan's simulated days for people: what each stands for and how much it weighs (days
+    of the 30-day month, a compressed preview day counted as the days it stands for; rounded so
+    the shown days sum to exactly 30)."""
+    days = [
+        g.weight / g.time_scale if plan.horizon != "full_month" else float(DAYS_PER_MONTH)
+        for g in plan.segments
+    ]
     rows: list[dict[str, object]] = []
-    for g in plan.segments:
-        measured_h = (g.rates.size * BIN_S - g.warmup_s) / 3600
+    for g, shown in zip(plan.segments, rounded_to_sum(days, 2), strict=True):
+        measured_h = (g.rates.size * g.bin_s - g.warmup_s) / 3600
         rows.append(
             {
                 "simulated day": g.name or g.label,
-                "days a month": round(g.weight if plan.horizon != "full_month" else 30.0, 2),
+                "days a month": shown,
                 "days of the month": day_ranges(g.days),
                 "hours simulated": round(measured_h, 2),
                 "warm-up hours": round(g.warmup_s / 3600, 2),
             }
         )
     return rows
+
+
+def rounded_to_sum(values: list[float], decimals: int) -> list[float]:
+    """Values rounded to ``decimals`` whose sum is their exact sum rounded (largest remainder),
+    so a column of day weights adds up to the 30 days it claims."""
+    unit = 10**decimals
+    scaled = [v * unit for v in values]
+    floors = [math.floor(x + 1e-9) for x in scaled]
+    short = round(sum(scaled)) - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: floors[i] - scaled[i])
+    for i in order[: max(short, 0)]:
+        floors[i] += 1
+    return [f / unit for f in floors]
 
 
 def day_ranges(days: tuple[int, ...]) -> str:

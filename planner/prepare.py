@@ -50,7 +50,10 @@ def counterparts(scenario: Scenario, horizon: str | None = None) -> dict[str, Sc
     """
     out: dict[str, Scenario] = {}
     kind = scenario.policy.routing.kind
-    same = {"simulation.horizon": horizon} if horizon else {}
+    # sampled hours are representative days cut short: each counterpart sizes its own by its
+    # volume (the cloud-only one of a fleet sharing a pool sees every site's traffic)
+    day_horizon = "representative_days" if horizon == "sampled_hours" else horizon
+    same = {"simulation.horizon": day_horizon} if day_horizon else {}
     hybrid = () if kind in ("local_first", "split") else ("local_first",)
     for arch in ("edge_only", "cloud_only", *hybrid):
         if arch == kind or (arch != "cloud_only" and scenario.edge.device_count == 0):

@@ -29,6 +29,7 @@ from planner.replicate import RATES as RATES
 from planner.replicate import Outcome, assess, combine, replicate
 from planner.replicate import Progress as Progress
 from planner.replicate import is_rate as is_rate
+from planner.sampled_hours import queue_notes
 from planner.scenario import Scenario
 from planner.stats import mean_ci
 from planner.summary import pool_records
@@ -110,6 +111,7 @@ def run(
             stats = {f: mean_ci([r[f] for r in reps]) for f in reps[0]}
             others[key] = {f: m for f, (m, _, _) in stats.items()}
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
+    result.engine["notes"].extend(queue_notes(plans, {"main": result.figures, **others}))
     token = PROBE_SETTINGS.set((engine, mode))
     try:
         result = attach_decision(result, others, fair=decide_too, skipped=prep.skipped)

@@ -740,6 +740,11 @@ class Simulation(Model):
     """Independent replications (95 % intervals need >= 2)."""
     horizon: Literal["auto", "representative_days", "full_month"] = "auto"
     """auto: full month for small volumes or cross-day state, else one day per day type."""
+    sampled_hours_above_requests: int | None = Field(default=200_000, ge=1000, le=10**9)
+    """Representative days expected to simulate more requests a replication than this are
+    simulated as sampled hours (every hour present, each cut to a length that keeps about this
+    many requests, never under a floor from the scenario's time constants) and reweighted;
+    None: always simulate whole days."""
     warmup_hours: float = Field(default=2, ge=0, le=24)
     """Warm-up simulated before each representative day and discarded."""
     sites_simulated: int | None = Field(default=None, ge=1, le=100_000)

@@ -16,7 +16,7 @@ from planner.catalog import load_catalog
 from planner.engine_inputs import billing_terms, gpus_per_replica
 from planner.plan import Plan
 from planner.scenario import HOURS_PER_MONTH, Scenario
-from planner.stats import weighted_quantiles
+from planner.stats import grouped_quantiles, weighted_quantiles
 from simulations.billing import billed_total_s, seconds_above
 from simulations.records import (
     DROP_REASONS,
@@ -94,12 +94,33 @@ def pool_records(plan: Plan, records: list[SegmentRecords]) -> Pooled:
     return Pooled(**{k: v[0] if len(v) == 1 else np.concatenate(v) for k, v in parts.items()})
 
 
-def latency_stats(values: np.ndarray, weights: np.ndarray) -> dict[str, float]:
+def latency_stats(
+    values: np.ndarray, weights: np.ndarray, qs: list[float] | None = None
+) -> dict[str, float]:
+    """Weighted mean and percentiles (``qs``: the percentiles when already computed)."""
     if values.size == 0:
         return {"mean": math.nan, **{k: math.nan for k in QUANTILES}}
-    qs = weighted_quantiles(values, weights, list(QUANTILES.values()))
+    if qs is None:
+        qs = weighted_quantiles(values, weights, list(QUANTILES.values()))
     mean = float(np.average(values, weights=weights))
     return {"mean": mean, **dict(zip(QUANTILES, qs, strict=True))}
+
+
+def latency_figures(p: Pooled) -> dict[str, float]:
+    """Latency of completed requests, overall and by path: one sort for all of them."""
+    done = p.completed
+    lat, w, path = p.latency_ms[done], p.weight[done], p.path[done]
+    codes = list(range(len(PATHS)))
+    qs_all, qs_by_path = grouped_quantiles(lat, w, path, codes, list(QUANTILES.values()))
+    out = {f"latency_ms.{k}": v for k, v in latency_stats(lat, w, qs_all).items()}
+    total_w = max(p.weight.sum(), 1e-12)
+    for code, name in enumerate(PATHS):
+        sel = path == code
+        out[f"latency_ms_by_path.{name}.share"] = float(w[sel].sum() / total_w)
+        stats = latency_stats(lat[sel], w[sel], qs_by_path[code])
+        for k, v in stats.items():
+            out[f"latency_ms_by_path.{name}.{k}"] = v
+    return out
 
 
 def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
@@ -109,15 +130,7 @@ def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[st
     out.update(request_counts(p))
     out.update(conservation(records))
     done = p.completed
-    for k, v in latency_stats(p.latency_ms[done], p.weight[done]).items():
-        out[f"latency_ms.{k}"] = v
-    for code, name in enumerate(PATHS):
-        sel = done & (p.path == code)
-        out[f"latency_ms_by_path.{name}.share"] = float(
-            p.weight[sel].sum() / max(p.weight.sum(), 1e-12)
-        )
-        for k, v in latency_stats(p.latency_ms[sel], p.weight[sel]).items():
-            out[f"latency_ms_by_path.{name}.{k}"] = v
+    out.update(latency_figures(p))
     if s.workload.is_llm:
         for k, v in latency_stats(p.ttft_ms[done], p.weight[done]).items():
             out[f"ttft_ms.{k}"] = v
@@ -159,6 +172,9 @@ def request_counts(p: Pooled) -> dict[str, float]:
     }
     for code, name in enumerate(DROP_REASONS[1:], start=1):
         out[f"requests.dropped_by_reason.{name}"] = float((p.reason[dropped] == code).sum())
+        # the month's estimate, as the pages show it beside requests_per_month.arrived
+        monthly = float(p.weight[dropped][p.reason[dropped] == code].sum())
+        out[f"requests_per_month.dropped_by_reason.{name}"] = monthly
     return out
 
 

@@ -185,13 +185,30 @@ def build_verdict(
     )
 
 
-def break_even(archs: tuple[Architecture, ...]) -> int | None:
+def break_even_pair(
+    archs: tuple[Architecture, ...],
+) -> tuple[Architecture, Architecture] | None:
+    """The two architectures the break-even month compares: the scenario's hybrid (else
+    edge-only) against cloud-only; the pages name them from here."""
     by = {a.option: a for a in archs}
     cloud = by.get("cloud-first")
     edge = next((a for a in archs if a.is_scenario and a.option == "hybrid"), by.get("edge-first"))
     if edge is None or cloud is None or edge is cloud:
         return None
-    return break_even_month(edge.cost.cumulative_usd, cloud.cost.cumulative_usd)
+    return edge, cloud
+
+
+def recommended_text(v: Verdict) -> str:
+    """'cloud-only (cloud-first)', but 'hybrid (local-first)' without a second '(hybrid)'."""
+    name, option = v.recommended.name, v.decision.architecture
+    return name if name.startswith(option) else f"{name} ({option})"
+
+
+def break_even(archs: tuple[Architecture, ...]) -> int | None:
+    pair = break_even_pair(archs)
+    if pair is None:
+        return None
+    return break_even_month(pair[0].cost.cumulative_usd, pair[1].cost.cumulative_usd)
 
 
 def scaled_tco(a: Architecture, volume: float = 1.0, gpu_price: float = 1.0) -> float:

@@ -143,7 +143,9 @@ def downlink_times(
         spec = inp.links[int(req.site[i])]
         if spec.ideal:
             continue
-        tx, after = downlink_parts(spec, float(req.response_kb[i]), float(req.z_rtt[i]))
+        tx, after = downlink_parts(
+            spec, float(req.response_kb[i]), float(req.z_rtt[i]), float(req.u_loss[i])
+        )
         lane = lanes[int(req.site[i])]
         begin = lane.start_time(float(done[i]))
         lane.occupy(begin, tx)

@@ -5,10 +5,14 @@ requests: a frame occupies the lane for bytes / bandwidth seconds, one after the
 oversubscribed link backs up; a request whose transmission would start later than the cloud-side
 timeout after it first tried gives up (``link_timeout``) without using the lane. RTT follows a
 piecewise lognormal through the catalog's p50, p95 and p99. Loss is per MSS-sized packet
-(1,460 B): each lost packet costs one retransmission (the 200 ms minimum RTO plus another RTT)
-and its bytes on the lane. Outages alternate exponential up/down periods; work that finds the
-link down waits for it to come back, up to the timeout. Frames already in the lane when an
-outage starts are delivered (the outage gates new transmissions only).
+(1,460 B), in both directions: every transmission of a packet, retransmissions included, is lost
+with the link's loss probability, so delivering n packets takes a negative-binomial number of
+retransmissions (mean n p / (1 - p)), each costing the 200 ms minimum RTO plus another RTT and
+its bytes on the lane. The downlink's draw comes from the request's loss uniform (see
+``downlink_uniform``), so both engines need no extra per-request column. Outages alternate
+exponential up/down periods; work that finds the link down waits for it to come back, up to
+the timeout. Frames already in the lane when an outage starts are delivered (the outage gates
+new transmissions only).
 
 Tie-breaking rule: frames entering a lane at the same instant are served in the order the
 router hands them over (SimPy event order, i.e. request-id order for simultaneous arrivals).
@@ -33,6 +37,10 @@ MIN_RTO_S = 0.2
 """Linux TCP minimum retransmission timeout (RFC 6298 allows 1 s; Linux uses 200 ms)."""
 MSS_KB = 1.46
 """Ethernet TCP maximum segment size, 1,460 B."""
+MAX_LOSS = 0.99
+"""Per-packet loss is capped here: at 100 % nothing is ever delivered (an outage, not loss)."""
+DOWN_SPLIT = 67_108_864.0
+"""2**26: ``downlink_uniform`` keeps the bits of the loss uniform below this scale."""
 ProcessGenerator = Generator[simpy.Event, Any, None]
 
 
@@ -54,18 +62,34 @@ def packets(kb: float) -> int:
 
 
 def lost_packets(u: float, n: int, p: float) -> int:
-    """Lost packets among n at per-packet loss p: the binomial quantile of uniform draw u."""
+    """Retransmissions needed to deliver n packets when every transmission is lost with chance
+    p: the negative binomial quantile of uniform draw u (mean n p / (1 - p)). p is capped at
+    ``MAX_LOSS``; where (1 - p)^n underflows (millions of bytes at heavy loss) the count is its
+    mean, rounded."""
     if p <= 0 or n <= 0:
         return 0
-    if p >= 1:
-        return n
+    p = min(p, MAX_LOSS)
     pmf = (1.0 - p) ** n
+    if pmf <= 0.0:
+        return int(n * p / (1.0 - p) + 0.5)
     cdf, k = pmf, 0
-    while cdf < u and k < n:
-        pmf *= (n - k) / (k + 1) * p / (1.0 - p)
+    while cdf < u and pmf > 0.0:
+        pmf *= (n + k) / (k + 1) * p
         k += 1
         cdf += pmf
     return k
+
+
+def downlink_uniform(u: float) -> float:
+    """The response's loss draw from the request's loss uniform ``u``: its low 27 bits.
+
+    numpy's ``random()`` is k / 2**53 for a uniform 53-bit k, so ``u * 2**26`` is exact and its
+    fractional part is (k mod 2**27) / 2**27, uniform and independent of the high 26 bits. The
+    uplink's count depends on u only through those high bits unless u lies within 2**-26 of one
+    of its quantile thresholds, so the two directions' losses are independent to that
+    resolution."""
+    x = u * DOWN_SPLIT
+    return x - math.floor(x)
 
 
 def uplink_parts(spec: LinkInput, kb: float, z: float, u_loss: float) -> tuple[float, float]:
@@ -78,11 +102,15 @@ def uplink_parts(spec: LinkInput, kb: float, z: float, u_loss: float) -> tuple[f
     return tx, rtt / 2 + lost * (MIN_RTO_S + rtt)
 
 
-def downlink_parts(spec: LinkInput, kb: float, z: float) -> tuple[float, float]:
-    """(seconds on the lane, propagation after it) for one response."""
+def downlink_parts(spec: LinkInput, kb: float, z: float, u_loss: float) -> tuple[float, float]:
+    """(seconds on the lane, propagation and retransmission delay after it) for one response;
+    ``u_loss`` is the request's loss uniform (the downlink uses ``downlink_uniform`` of it)."""
     if spec.ideal:
         return 0.0, 0.0
-    return kb * 8 / spec.downlink_kbps, rtt_s(spec, z) / 2
+    rtt = rtt_s(spec, z)
+    lost = lost_packets(downlink_uniform(u_loss), packets(kb), spec.loss)
+    tx = (kb + lost * MSS_KB) * 8 / spec.downlink_kbps
+    return tx, rtt / 2 + lost * (MIN_RTO_S + rtt)
 
 
 class Lane:
@@ -130,16 +158,17 @@ class Link:
         self.uplink.occupy(start, tx)
         return start + tx + after - now, start - now
 
-    def send_down(self, kb: float, z: float) -> float:
+    def send_down(self, kb: float, z: float, u_loss: float) -> float:
         """Queue a response now; the instant it reaches the site."""
-        tx, after = downlink_parts(self.spec, kb, z)
+        tx, after = downlink_parts(self.spec, kb, z, u_loss)
         start = self.downlink.start_time(self.env.now)
         self.downlink.occupy(start, tx)
         return start + tx + after
 
-    def first_token_down(self, z: float) -> float:
-        """The instant a first token sent now reaches the site (behind the lane's backlog)."""
-        _, after = downlink_parts(self.spec, 0.0, z)
+    def first_token_down(self, z: float, u_loss: float) -> float:
+        """The instant a first token sent now reaches the site (behind the lane's backlog): one
+        packet, lost as the response's first packet is (the same draw)."""
+        _, after = downlink_parts(self.spec, 0.0, z, u_loss)
         return self.downlink.start_time(self.env.now) + after
 
     def wait_for_up(

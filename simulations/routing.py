@@ -376,14 +376,18 @@ class Router:
 
     def pool_first_token(self, rid: int) -> None:
         link = self.links[int(self.req.site[rid])]
-        back = link.first_token_down(float(self.req.z_rtt[rid])) + self.pool.spec.overhead_s
+        req = self.req
+        back = link.first_token_down(float(req.z_rtt[rid]), float(req.u_loss[rid]))
+        back += self.pool.spec.overhead_s
         self.book.ttft_s[rid] = back - self.req.arrival_s[rid]
 
     def pool_done(self, rid: int) -> None:
         book, req = self.book, self.req
         book.service_s[rid] = self.env.now - book.start_s[rid]
         link = self.links[int(req.site[rid])]
-        back = link.send_down(float(req.response_kb[rid]), float(req.z_rtt[rid]))
+        back = link.send_down(
+            float(req.response_kb[rid]), float(req.z_rtt[rid]), float(req.u_loss[rid])
+        )
         book.done_s[rid] = back + self.pool.spec.overhead_s
         if math.isnan(book.ttft_s[rid]):
             book.ttft_s[rid] = book.done_s[rid] - req.arrival_s[rid]

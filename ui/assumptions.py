@@ -40,7 +40,8 @@ def render() -> None:
         "Grade = type/confidence. Type: M measured, VM vendor-measured, VC vendor claim, "
         "L list price, D derived. Confidence: H high, M medium, L low."
     )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    # a table wraps the long source notes; a dataframe cell would cut them off
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
     overrides = {
         "edge.capex_usd_per_device": s.edge.capex_usd_per_device,
         "cloud.gpu_hourly_usd": s.cloud.gpu_hourly_usd,

@@ -7,8 +7,59 @@ import pandas as pd
 import streamlit as st
 
 from planner.formatting import count, label, number, pct
+from planner.run import RunResult
 from ui import charts
 from ui.common import result
+
+DROP_MEANING = {
+    "not_edge_eligible": "the device cannot run the request's model or context and this routing "
+    "sends nothing to the cloud",
+    "residency": "sensitive data that must stay on site, of a class the site's devices cannot "
+    "run: the scenario forbids sending it to the cloud instead "
+    "(policy.sensitive_may_leave_site is off)",
+    "queue_full": "the device queue was full and no fallback took it (routing, rate limit, "
+    "budget or residency)",
+    "device_failed": "every device at its site was down",
+    "offline": "bound for the cloud while its site's link stayed down past the cloud timeout",
+    "budget_exhausted": "the monthly cloud budget was spent",
+    "pool_queue_full": "the GPU pool's queue was full",
+    "link_timeout": "waited on a backed-up uplink past the cloud timeout",
+    "circuit_open": "bound for the cloud while its site's circuit breaker was open",
+    "cloud_timeout": "the GPU pool did not answer within the cloud timeout",
+}
+GPU_BUSY_HELP = (
+    "Share of the time GPU replicas were ready that they served at least one request (the "
+    "Cost page's utilisation; busy GPU-hours / ready GPU-hours). The chart's bottom panel is a "
+    "different measure: the share of the replicas' request slots (concurrent sequences for an "
+    "LLM, the batch for vision) in use, sampled each minute. A GPU serving one request at a time "
+    "is busy but has most of its slots free."
+)
+
+
+def drop_rows(r: RunResult) -> pd.DataFrame:
+    """Drops by reason as the month's estimate (the simulated count is over every replication
+    and reads larger than the month), with their share of requests and what each means."""
+    f = r.figures
+    arrived = f["requests_per_month.arrived"]
+    rows = []
+    for key, simulated in f.items():
+        if not key.startswith("requests.dropped_by_reason.") or not simulated:
+            continue
+        reason = key.rsplit(".", 1)[1]
+        monthly = f.get(f"requests_per_month.dropped_by_reason.{reason}")
+        rows.append(
+            {
+                "reason": label(reason),
+                "requests / month": count(monthly),
+                "share of requests": pct(monthly / arrived if monthly and arrived else None),
+                "simulated": count(simulated),
+                "what it means": DROP_MEANING.get(reason, ""),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["reason", "requests / month", "share of requests", "simulated", "what it means"],
+    )
 
 
 def render() -> None:
@@ -28,14 +79,22 @@ def render() -> None:
             help="Each distinct day type is simulated once; the month weights them.",
         )
     st.plotly_chart(charts.fig_capacity(r, day), width="stretch")
+    if not charts.uses_pool(r):
+        st.caption("No request of this scenario reached the GPU pool, so its panels are left out.")
+    llm = r.scenario.workload.is_llm
     cols = st.columns(4)
     cols[0].metric("fallback rate", pct(f["fallback_rate"]))
     cols[1].metric("GPU hours / month", number(f["cloud.gpu_hours"], 1, " h"))
-    cols[2].metric("GPU utilisation", pct(f["cloud.utilization"]))
+    cols[2].metric("GPU busy (of ready time)", pct(f["cloud.utilization"]), help=GPU_BUSY_HELP)
     cols[3].metric("device utilisation", pct(f["edge.utilization"]))
     cols = st.columns(4)
     cols[0].metric("peak replicas", number(f["cloud.peak_replicas"], 0))
-    cols[1].metric("mean batch size", number(f["cloud.mean_batch_size"], 1))
+    cols[1].metric(
+        "mean batch size",
+        "n/a (LLM)" if llm else number(f["cloud.mean_batch_size"], 1),
+        help="Items per dispatched batch (vision). An LLM pool batches continuously: "
+        "sequences join and leave every decode step, so there is no batch to count.",
+    )
     cols[2].metric("links down", pct(f["links.down_fraction"]))
     cols[3].metric("device energy / month", number(f["edge.energy_kwh"], 0, " kWh"))
     cols = st.columns(4)
@@ -48,15 +107,18 @@ def render() -> None:
         "kept local, link down / month", number(f.get("links.kept_local_link_down_per_month"), 0)
     )
     cols[3].metric("GPU cold starts / day", number(f.get("cloud.cold_starts_per_day"), 0))
-    drops = {
-        label(k.rsplit(".", 1)[1]): count(v) for k, v in f.items() if "dropped_by_reason" in k and v
-    }
-    if drops:
-        st.subheader("Drops by reason (simulated requests)")
-        st.dataframe(
-            pd.DataFrame({"reason": list(drops), "requests": list(drops.values())}),
-            hide_index=True,
+    drops = drop_rows(r)
+    if len(drops):
+        st.subheader("Drops by reason")
+        st.table(drops.set_index("reason"))
+        st.caption(
+            f"Requests / month: the month's estimate (of {count(f['requests_per_month.arrived'])} "
+            f"arriving); simulated: the count over all {r.engine['replications']} replications "
+            "of the simulated days."
         )
     log = charts.scaling_rows(r, day)
     st.subheader(f"Scaling decisions on this day ({len(log):,})")
-    st.dataframe(log.head(500), hide_index=True, width="stretch")
+    if len(log):
+        st.dataframe(log.head(500), hide_index=True, width="stretch")
+    else:
+        st.caption("The GPU pool did not scale on this day.")

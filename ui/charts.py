@@ -56,6 +56,41 @@ def log_range(values: np.ndarray, extra: list[float]) -> list[float]:
     return [lo - pad, hi + pad]
 
 
+def ms_tick(v: float) -> str:
+    """A tick label for a duration in ms: 500 ms, 2 s, 1.5 min (no '2' standing for 20,000)."""
+    if v < 1000:
+        return f"{v:g} ms"
+    if v < 1_000_000:
+        return f"{v / 1000:g} s"
+    return f"{v / 60_000:.3g} min"
+
+
+def log_ticks(rng: list[float]) -> tuple[list[float], list[str]]:
+    """Tick values on a log10 range (1-2-5 per decade, thinned to decades when crowded, finer
+    when the range is narrow), each labelled as a duration."""
+    lo, hi = rng
+
+    def within(mantissas: tuple[float, ...]) -> list[float]:
+        out = []
+        for e in range(math.floor(lo) - 1, math.ceil(hi) + 1):
+            out += [m * 10.0**e for m in mantissas if lo <= math.log10(m * 10.0**e) <= hi]
+        return out
+
+    vals = within((1, 2, 5))
+    if len(vals) > 9:
+        vals = within((1,))
+    elif len(vals) < 3:
+        vals = within((1, 1.5, 2, 3, 5, 7))
+    return vals, [ms_tick(v) for v in vals]
+
+
+def duration_axis(fig: go.Figure, axis: str, rng: list[float], **where: Any) -> None:
+    """A log axis of durations in ms over ``rng`` (log10 units) with readable tick labels."""
+    vals, text = log_ticks(rng)
+    update = fig.update_xaxes if axis == "x" else fig.update_yaxes
+    update(type="log", range=rng, tickvals=vals, ticktext=text, **where)
+
+
 def slo_targets(r: RunResult) -> list[tuple[str, float]]:
     slo = r.scenario.slo
     named = (("p50", slo.p50_ms), ("p95", slo.p95_ms), ("p99", slo.p99_ms))
@@ -109,19 +144,29 @@ def latency_sample(r: RunResult) -> pd.DataFrame:
     return out
 
 
+def month_scale(r: RunResult) -> float:
+    """Factor from the request sample's weights to the month: the sample holds at most
+    SAMPLE_ROWS requests of replication 0, the month ``requests_per_month.arrived``."""
+    total = float(r.sample["weight"].sum())
+    month = r.figures.get("requests_per_month.arrived", math.nan)
+    return month / total if total > 0 and math.isfinite(month) else 1.0
+
+
 def fig_latency_histogram(r: RunResult) -> go.Figure:
     """Latency distribution per path (log-spaced bins over the request sample)."""
     df = latency_sample(r)
     fig = go.Figure()
     lat = df["latency_ms"].to_numpy(dtype=float)
     rng = log_range(lat, [v for _, v in slo_targets(r)])
+    scale = month_scale(r)
     if len(df):
         lo, hi = max(float(lat.min()), 1e-3), max(float(lat.max()), 1e-3) * 1.01
         edges = np.logspace(math.log10(lo), math.log10(max(hi, lo * 1.01)), 50)
         for path, colour in PATH_COLOURS.items():
             part = df[df["path"] == path]
             if len(part):
-                counts, _ = np.histogram(part["latency_ms"], bins=edges, weights=part["weight"])
+                weights = part["weight"] * scale
+                counts, _ = np.histogram(part["latency_ms"], bins=edges, weights=weights)
                 fig.add_bar(
                     x=np.sqrt(edges[:-1] * edges[1:]),
                     y=counts,
@@ -134,10 +179,10 @@ def fig_latency_histogram(r: RunResult) -> go.Figure:
         title="Latency distribution per path",
         barmode="stack",
         bargap=0,
-        xaxis_title="end-to-end latency (ms, log scale)",
+        xaxis_title="end-to-end latency (log scale)",
         yaxis_title="requests / month",
     )
-    fig.update_xaxes(type="log", range=rng)
+    duration_axis(fig, "x", rng)
     fig.update_yaxes(rangemode="nonnegative")
     slo_lines(fig, r, rng=rng)
     return fig
@@ -158,10 +203,10 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
     fig.update_layout(
         **LAYOUT,
         title="Share of requests within a latency, per path",
-        xaxis_title="latency (ms, log scale)",
+        xaxis_title="latency (log scale)",
         yaxis_title="share of requests",
     )
-    fig.update_xaxes(type="log", range=rng)
+    duration_axis(fig, "x", rng)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     slo_lines(fig, r, rng=rng)
     return fig
@@ -202,10 +247,10 @@ def fig_latency_by_hour(r: RunResult) -> go.Figure:
         **LAYOUT,
         title="Latency across the day" + note,
         xaxis_title="hour of day",
-        yaxis_title="latency (ms, log scale)",
+        yaxis_title="latency (log scale)",
     )
     fig.update_xaxes(range=[0, 24], dtick=2)
-    fig.update_yaxes(type="log", range=rng)
+    duration_axis(fig, "y", rng)
     slo_lines(fig, r, axis="y", log=True)
     return fig
 
@@ -292,65 +337,117 @@ def count_axis(fig: go.Figure, row: int, top: float) -> None:
     fig.update_yaxes(range=[0, top * 1.15], dtick=dtick, tickformat=",d", row=row, col=1)
 
 
+def clock_ticks(span: list[float], dtick: float) -> dict[str, Any]:
+    """Hour-of-day ticks: plain hours over a day, hh:mm over a sampled stretch (not 0.25)."""
+    if dtick >= 1:
+        return {"dtick": dtick}
+    n = round((span[1] - span[0]) / dtick)
+    vals = [span[0] + i * dtick for i in range(n + 1)]
+    text = [f"{int(v):02d}:{round((v % 1) * 60):02d}" for v in vals]
+    return {"tickvals": vals, "ticktext": text}
+
+
+def uses_pool(r: RunResult) -> bool:
+    """Whether any GPU replica ran or any request reached the pool in this scenario's run."""
+    s = r.series
+    held = (s["replicas_ready"] + s["replicas_provisioning"]).max()
+    return bool(held > 0 or s["pool_in_service"].max() > 0 or r.figures.get("cloud.gpu_hours"))
+
+
+SLOTS_TITLE = "GPU request slots in use (sampled each minute)"
+CAPACITY_COLOURS = {
+    "replicas ready": "#2f6f8f",
+    "replicas starting": "#5b93ad",
+    "GPU pool queue": "#b5443b",
+    "GPU pool in service": "#c0703c",
+    "in devices": "#6a8f3a",
+    "fallbacks / min": "#7b4fa0",
+    "drops / min": "#444444",
+    "GPU request slots in use": "#d4a017",
+}
+"""One colour per series across the panels, the same with or without the GPU panels."""
+
+
 def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
-    """Small multiples over one simulated day: replicas, queues, fallbacks, utilisation."""
+    """Small multiples over one simulated day: replicas, queues, fallbacks, slots in use. The
+    GPU panels are left out when no request of the scenario reached the pool."""
     days = capacity_days(r)
     names = [n for n, _ in days]
     idx = names.index(day) if day in names else busiest(days)
     span, dtick = hour_span(days[idx][1] if days else None)
     minutes = BIN_MIN if span[1] - span[0] >= 6 else 1
+    pool = uses_pool(r)
+    per_minute = "per minute" + (f" ({minutes}-minute means)" if minutes > 1 else "")
+    titles = (
+        ["GPU replicas", "requests waiting or in service", per_minute, SLOTS_TITLE]
+        if pool
+        else ["requests waiting or in service", per_minute]
+    )
+    rows = len(titles)
+    row = {t: i + 1 for i, t in enumerate(titles)}
     fig = make_subplots(
-        rows=4,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.06,
-        subplot_titles=(
-            "GPU replicas",
-            "requests waiting or in service",
-            "per minute" + (f" ({minutes}-minute means)" if minutes > 1 else ""),
-            "GPU utilisation",
-        ),
+        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=titles
     )
     title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
     if days:
         raw = days[idx][1]
         b = binned(raw, minutes)
         h = b["hour"]
-        step = {"shape": "hv"}
-        fig.add_scatter(x=h, y=b["replicas_ready"], name="replicas ready", line=step, row=1, col=1)
-        fig.add_scatter(
-            x=h,
-            y=b["replicas_provisioning"],
-            name="replicas starting",
-            line={**step, "dash": "dot"},
-            row=1,
-            col=1,
-        )
-        fig.add_scatter(x=h, y=b["pool_queue"], name="GPU pool queue", row=2, col=1)
-        fig.add_scatter(x=h, y=b["pool_in_service"], name="GPU pool in service", row=2, col=1)
-        fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=2, col=1)
-        fig.add_scatter(x=h, y=b["completed_fallback"], name="fallbacks / min", row=3, col=1)
-        fig.add_scatter(x=h, y=b["dropped"], name="drops / min", row=3, col=1)
-        fig.add_scatter(x=h, y=b["gpu_utilization"] * 100, name="GPU utilisation", row=4, col=1)
+        waiting = ["edge_in_system"]
+        if pool:
+            step = {"shape": "hv"}
+            at = {"row": row["GPU replicas"], "col": 1}
+            fig.add_scatter(x=h, y=b["replicas_ready"], name="replicas ready", line=step, **at)
+            fig.add_scatter(
+                x=h,
+                y=b["replicas_provisioning"],
+                name="replicas starting",
+                line={**step, "dash": "dot"},
+                **at,
+            )
+            at = {"row": row["requests waiting or in service"], "col": 1}
+            fig.add_scatter(x=h, y=b["pool_queue"], name="GPU pool queue", **at)
+            fig.add_scatter(x=h, y=b["pool_in_service"], name="GPU pool in service", **at)
+            waiting = ["pool_queue", "pool_in_service", "edge_in_system"]
+            slots = b["gpu_utilization"] * 100
+            fig.add_scatter(
+                x=h, y=slots, name="GPU request slots in use", row=row[SLOTS_TITLE], col=1
+            )
+            top = float(np.nanmax(slots.to_numpy(dtype=float), initial=0.0))
+            fig.update_yaxes(
+                range=[0, min(100.0, max(10.0, top * 1.15))],
+                ticksuffix=" %",
+                row=row[SLOTS_TITLE],
+                col=1,
+            )
+            count_axis(fig, 1, raw[["replicas_ready", "replicas_provisioning"]].to_numpy().max())
+        r_wait, r_min = row["requests waiting or in service"], row[per_minute]
+        fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=r_wait, col=1)
+        fig.add_scatter(x=h, y=b["completed_fallback"], name="fallbacks / min", row=r_min, col=1)
+        fig.add_scatter(x=h, y=b["dropped"], name="drops / min", row=r_min, col=1)
         for x0, x1 in outage_spans(raw):
-            fig.add_vrect(x0=x0, x1=x1, fillcolor="rgba(180,60,60,0.2)", line_width=0, row=3, col=1)
-        count_axis(fig, 1, raw[["replicas_ready", "replicas_provisioning"]].to_numpy().max())
-        count_axis(fig, 2, b[["pool_queue", "pool_in_service", "edge_in_system"]].to_numpy().max())
+            fig.add_vrect(
+                x0=x0, x1=x1, fillcolor="rgba(180,60,60,0.2)", line_width=0, row=r_min, col=1
+            )
+        count_axis(fig, r_wait, b[waiting].to_numpy().max())
         fig.update_yaxes(
             range=[
                 0,
                 max(1.0, float(b[["completed_fallback", "dropped"]].to_numpy().max())) * 1.15,
             ],
             rangemode="nonnegative",
-            row=3,
+            row=r_min,
             col=1,
         )
-    fig.update_yaxes(range=[0, 100], ticksuffix=" %", row=4, col=1)
-    for row in range(1, 5):
-        fig.update_xaxes(range=span, dtick=dtick, row=row, col=1)
+    for tr in fig.data:
+        tr.line.color = CAPACITY_COLOURS.get(tr.name, tr.line.color)
+    ticks = clock_ticks(span, dtick)
+    for i in range(1, rows + 1):
+        fig.update_xaxes(range=span, **ticks, row=i, col=1)
     sampled = " (the simulated hour stands for every open hour)" if minutes == 1 else ""
-    fig.update_xaxes(title_text="hour of day" + sampled, row=4, col=1)
-    layout = {**LAYOUT, "height": 720, "legend": {"orientation": "h", "y": -0.08}}
+    fig.update_xaxes(title_text="hour of day" + sampled, row=rows, col=1)
+    height = 720 if pool else 420
+    layout = {**LAYOUT, "height": height, "legend": {"orientation": "h", "y": -0.08 * 720 / height}}
     fig.update_layout(**layout, title=title)
     return fig
 
@@ -410,12 +507,17 @@ def fig_tco(r: RunResult) -> go.Figure:
     archs = r.verdict.architectures if r.verdict else ()
     months = 12
     top = 1.0
-    for a, colour in zip(archs, ARCH_COLOURS, strict=False):
+    # dashes keep an architecture visible where another's line runs on top of it
+    for a, colour, dash in zip(archs, ARCH_COLOURS, ("solid", "dash", "dot"), strict=False):
         cum = a.cost.cumulative_usd
         months = max(months, len(cum) - 1)
         top = max(top, max(cum))
         fig.add_scatter(
-            x=list(range(len(cum))), y=cum, name=a.name, mode="lines", line={"color": colour}
+            x=list(range(len(cum))),
+            y=cum,
+            name=a.name,
+            mode="lines",
+            line={"color": colour, "dash": dash, "width": 2.5},
         )
     be = r.verdict.break_even_month if r.verdict else None
     if be is not None:
@@ -424,7 +526,7 @@ def fig_tco(r: RunResult) -> go.Figure:
             x=be,
             y=0.95,
             yref="paper",
-            text=f"break-even month {be}",
+            text=f"break-even month {be}" if be else "cheaper from month 0",
             showarrow=False,
             xanchor="left" if be < months / 2 else "right",
         )
@@ -464,13 +566,16 @@ def fig_compare(r: RunResult) -> go.Figure:
     for q in ("p95", "p99"):
         ys = [a.get(f"latency_ms.{q}") for a in archs]
         vals += ys
-        fig.add_bar(x=names, y=ys, name=f"{q} latency", text=[ms(y) for y in ys])
+        colour = "#2f6f8f" if q == "p95" else "#c0703c"
+        fig.add_bar(
+            x=names, y=ys, name=f"{q} latency", text=[ms(y) for y in ys], marker_color=colour
+        )
     fig.update_layout(
         **LAYOUT,
         barmode="group",
         title="Tail latency by architecture",
-        yaxis_title="ms (log scale)",
+        yaxis_title="latency (log scale)",
     )
-    fig.update_yaxes(type="log", range=log_range(np.asarray(vals), [v for _, v in slo_targets(r)]))
+    duration_axis(fig, "y", log_range(np.asarray(vals), [v for _, v in slo_targets(r)]))
     slo_lines(fig, r, axis="y", log=True)
     return fig

@@ -8,6 +8,7 @@ import streamlit as st
 
 from planner.compare import verdict_rows
 from planner.formatting import cell
+from planner.verdict import recommended_text
 from ui import charts
 from ui.common import result
 
@@ -20,7 +21,7 @@ def render() -> None:
     v = r.verdict
     st.caption(
         "Each architecture runs on the scenario's seed: identical traffic and random numbers. "
-        f"Recommended: {v.recommended.name} ({v.decision.architecture})."
+        f"Recommended: {recommended_text(v)}."
     )
     llm = r.scenario.workload.is_llm
     names = [a.name for a in v.architectures]
@@ -31,7 +32,8 @@ def render() -> None:
     df = pd.DataFrame(rows)
     best = v.recommended.name
     styled = df.style.set_properties(subset=[best], **{"background-color": "#e6f2e6"})
-    st.dataframe(styled, hide_index=True, width="stretch", height=36 * (len(df) + 1) + 4)
+    # 35 px a row plus the header: every row shown, no blank row below the last
+    st.dataframe(styled, hide_index=True, width="stretch", height=35 * (len(df) + 1) + 3)
     for option, by in v.decision.dominated.items():
         st.caption(f"{option} is dominated by {by} (no better on cost, SLO attainment or gaps).")
     for a in v.architectures:

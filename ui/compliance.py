@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner.compliance import CHECKLIST, item_status, quick_decisions
+from planner.compliance import CHECKLIST, item_status, quick_decisions, residency_price
 from planner.errors import ScenarioError
 from planner.formatting import count, label
 from planner.presets import apply_overrides
@@ -57,6 +57,9 @@ def render() -> None:
             )
         else:
             st.error(f"{left} sensitive requests left their site.")
+        price = residency_price(r.figures)
+        if price:
+            st.info(price)
     df = pd.DataFrame(
         [
             {

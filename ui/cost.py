@@ -11,7 +11,7 @@ import streamlit as st
 from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
 from planner.formatting import compact, label, per_requests, usd
 from planner.sweeps import BREAK_EVEN_FACTORS, INPROCESS
-from planner.verdict import Verdict
+from planner.verdict import Verdict, break_even_pair
 from ui import charts
 from ui.common import page_scheduler, result
 from ui.state import canonical
@@ -67,6 +67,24 @@ def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
             st.markdown("\n".join(f"- {x}" for x in p["remedies"]))
 
 
+def break_even_text(v: Verdict, years: int) -> str:
+    """The break-even month, naming the two architectures it compares (the scenario's hybrid,
+    else edge-only, against cloud-only); month 0 means cheaper from the start."""
+    pair = break_even_pair(v.architectures)
+    if pair is None:
+        return "No break-even month: there is no cloud-only architecture to compare against."
+    edge, cloud = pair[0].name, pair[1].name
+    be = v.break_even_month
+    if be is None:
+        return f"Break-even: {edge} does not catch up with {cloud} within {years} years."
+    if be == 0:
+        return (
+            f"Break-even: {edge} costs no more than {cloud} from the start (month 0), "
+            "capex included."
+        )
+    return f"Break-even month {be}: from then on {edge} has spent no more cash than {cloud}."
+
+
 def render() -> None:
     st.title("Cost")
     r = result()
@@ -89,11 +107,7 @@ def render() -> None:
         for a in v.architectures
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    be = v.break_even_month
-    st.caption(
-        "Break-even month (edge-first against cloud-only): "
-        + (f"month {be}" if be is not None else f"none within {years} years")
-    )
+    st.caption(break_even_text(v, years))
     st.subheader("Monthly cost lines")
     lines = [*EDGE_LINES, *CLOUD_LINES]
     table = {"line": [label(x) for x in lines] + ["total"]}

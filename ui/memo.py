@@ -23,10 +23,10 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from planner import __version__, sensitivity_text
 from planner.catalog import iter_figures, load_catalog
-from planner.compliance import CHECKLIST
+from planner.compliance import CHECKLIST, residency_price
 from planner.formatting import count, interval, label, ms, number, pct, usd
 from planner.run import RunResult
-from planner.verdict import Verdict
+from planner.verdict import Verdict, recommended_text
 from ui import charts, tool_charts
 from ui.memo_pdf import MIN_FILL, SCALES, Memo, fig_png, matplotlib_png, safe
 
@@ -143,7 +143,7 @@ def executive_summary(
     pdf.multi_cell(
         0,
         7,
-        safe(f"Recommendation: {v.decision.architecture} ({best.name})"),
+        safe(f"Recommendation: {recommended_text(v)}"),
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
@@ -368,6 +368,9 @@ def add_compliance(pdf: Memo, r: RunResult, v: Verdict) -> None:
             f"Residency {verified} in the simulation: "
             f"{count(r.figures['sensitive_left_site'])} sensitive requests left a site."
         )
+        price = residency_price(r.figures)
+        if price:
+            pdf.para(price)
     pdf.heading("Risk matrix")
     pdf.table_rows(
         ["risk", "likelihood", "impact", "mitigation"],

@@ -50,17 +50,19 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
 
     kernels.compile_all()
 
-    req = prepare.traffic(inp)
     grow = 1
     while True:
+        req = prepare.traffic(inp)
         qf, qi = prepare.requests(inp, req, eligible_by_class)
+        req = prepare.recorded(req)  # the kernel reads its copies in qf; free the rest now
         st = prepare.build(inp, req, qf, qi, grow)
         prepare.init_globals(st, inp)
         ref = stateref.make(st)
         if kloop.run(ref) == 0:
+            st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
             return finish.records(inp, req, st, ref)
         if grow >= MAX_GROW:
-            raise RuntimeError("compiled engine: a capacity kept overflowing")
+            raise RuntimeError("compiled engine: the pre-drawn random numbers kept running out")
         grow *= 2
 
 

@@ -26,18 +26,40 @@ FLAG_TEXT = (
 
 def reason_text(inp: SegmentInput, code: int, flags: int, win: int, val: float) -> str:
     """The SimPy model's reason string for a scaling decision."""
+    head, fmt, tail = reason_parts(inp, code, flags, win)
+    return head + (format(val, fmt) if fmt else "") + tail
+
+
+def reason_texts(
+    inp: SegmentInput, codes: list[int], flags: list[int], wins: list[int], vals: list[float]
+) -> list[str]:
+    """``reason_text`` of every log row; the words are built once per distinct decision kind
+    (code, flags, window) and only the value is formatted per row."""
+    parts: dict[tuple[int, int, int], tuple[str, str, str]] = {}
+    out = []
+    for key, val in zip(zip(codes, flags, wins, strict=True), vals, strict=True):
+        p = parts.get(key)
+        if p is None:
+            p = parts[key] = reason_parts(inp, *key)
+        out.append(p[0] + (format(val, p[1]) if p[1] else "") + p[2])
+    return out
+
+
+def reason_parts(inp: SegmentInput, code: int, flags: int, win: int) -> tuple[str, str, str]:
+    """A decision's reason as (words before the value, the value's format or "", words after)."""
     kpa, pool = inp.pool.scaler.kpa, inp.pool
+    head, fmt = "", ""
     if code == L.R_PANIC:
         panic_window_s = max(1.0, kpa.stable_window_s * kpa.panic_window_pct / 100)
-        text = f"panic: {val:.1f} in flight over {panic_window_s:g} s"
+        head, fmt, text = "panic: ", ".1f", f" in flight over {panic_window_s:g} s"
     elif code == L.R_STABLE:
-        text = f"stable: {val:.1f} in flight over {kpa.stable_window_s:g} s"
+        head, fmt, text = "stable: ", ".1f", f" in flight over {kpa.stable_window_s:g} s"
     elif code == L.R_HPA_NOPODS:
         text = "no pods: no metric"
     elif code == L.R_HPA_TOL:
-        text = f"within tolerance (ratio {val:.2f})"
+        head, fmt, text = "within tolerance (ratio ", ".2f", ")"
     elif code == L.R_HPA_RATIO:
-        text = f"ratio {val:.2f}"
+        head, fmt, text = "ratio ", ".2f", ""
     elif code == L.R_SCHED_IN:
         start, end, _ = inp.pool.scaler.windows[win]
         text = f"schedule window {start / 3600:g}-{end / 3600:g} h"
@@ -60,7 +82,7 @@ def reason_text(inp: SegmentInput, code: int, flags: int, win: int, val: float) 
         text += "; no traffic for the stable window, grace over"
     if flags & L.FL_HELD:
         text += "; held at the floor (budget exhausted)"
-    return text
+    return head, fmt, text
 
 
 def in_system(st: Any) -> int:
@@ -79,34 +101,31 @@ def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecor
     snap = st.SNAP if st.SNAPPED[0] else np.zeros(L.N_M)
     delta = end - snap
     n_rep, n_nodes = int(st.GI[L.GI_N_REP]), int(st.GI[L.GI_N_NODES])
-    rf, ri, nf, ni = st.RF, st.RI, st.NF, st.NI
-    instances = [
-        (
-            float(rf[r, L.RF_REQ]),
-            float(rf[r, L.RF_READY]),
-            float(rf[r, L.RF_END]) if ri[r, L.RI_STATE] == L.GONE else end_s,
+    rf, ri, nf, ni = st.RF[:n_rep], st.RI[:n_rep], st.NF[:n_nodes], st.NI[:n_nodes]
+    rep_end = np.where(ri[:, L.RI_STATE] == L.GONE, rf[:, L.RF_END], end_s)
+    instances = list(
+        zip(rf[:, L.RF_REQ].tolist(), rf[:, L.RF_READY].tolist(), rep_end.tolist(), strict=True)
+    )
+    node_end = np.where(ni[:, L.NI_STATE] == L.N_GONE, nf[:, L.NF_END], end_s)
+    nodes = list(zip(nf[:, L.NF_REQ].tolist(), node_end.tolist(), strict=True))
+    n_log = int(st.GI[L.GI_NLOG])
+    logf, logi = st.LOGF[:n_log], st.LOGI[:n_log]
+    reasons = reason_texts(
+        inp,
+        logi[:, L.LOGI_CODE].tolist(),
+        logi[:, L.LOGI_FLAGS].tolist(),
+        logi[:, L.LOGI_WIN].tolist(),
+        logf[:, 1].tolist(),
+    )
+    log = list(
+        zip(
+            logf[:, 0].tolist(),
+            logi[:, L.LOGI_BEFORE].tolist(),
+            logi[:, L.LOGI_AFTER].tolist(),
+            reasons,
+            strict=True,
         )
-        for r in range(n_rep)
-    ]
-    nodes = [
-        (float(nf[k, L.NF_REQ]), float(nf[k, L.NF_END]) if ni[k, L.NI_STATE] == L.N_GONE else end_s)
-        for k in range(n_nodes)
-    ]
-    log = [
-        (
-            float(st.LOGF[k, 0]),
-            int(st.LOGI[k, L.LOGI_BEFORE]),
-            int(st.LOGI[k, L.LOGI_AFTER]),
-            reason_text(
-                inp,
-                int(st.LOGI[k, L.LOGI_CODE]),
-                int(st.LOGI[k, L.LOGI_FLAGS]),
-                int(st.LOGI[k, L.LOGI_WIN]),
-                float(st.LOGF[k, 1]),
-            ),
-        )
-        for k in range(int(st.GI[L.GI_NLOG]))
-    ]
+    )
     n_devices = sum(inp.edge.devices_per_site)
     span = end_s - inp.warmup_s
     qf, qi = st.QF, st.QI

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from simulations.compiled.layout import (
     B_CLOSED,
     B_HALF,
@@ -22,9 +24,11 @@ from simulations.compiled.layout import (
     CI_BR_FAILURES,
     F2,
     G_NOW,
+    G_REG,
     GI_HN,
-    GI_OVERFLOW,
+    GI_REGSEQ,
     GI_SEQ,
+    I1,
     I2,
     LF_DN_FREE,
     LF_OPEN_UNTIL,
@@ -42,6 +46,7 @@ from simulations.compiled.layout import (
     LS_P95,
     LS_P99,
     LS_UPKBPS,
+    N_REG,
     QF_ARR,
     QF_DONE,
     QF_PARR,
@@ -49,6 +54,7 @@ from simulations.compiled.layout import (
     QF_START,
     QF_SVC,
     QF_TTFT,
+    QF_ULOSS,
     QF_WAIT,
     QF_ZRTT,
     QI_PATH,
@@ -64,7 +70,43 @@ Z95 = 1.6448536269514722
 Z99 = 2.3263478740408408
 MIN_RTO_S = 0.2
 MSS_KB = 1.46
+MAX_LOSS = 0.99
+DOWN_SPLIT = 67_108_864.0
 PATH_DROPPED = -1
+
+
+# ---------------------------------------------------------------- growing arrays
+# A capacity that runs out doubles in place (the StructRef's field is reassigned), so a run never
+# restarts for it. Callers re-read ``st.X`` after any call that may grow X (no local aliases).
+@jit
+def grown_f2(a: F2, rows: int) -> F2:
+    out = np.zeros((rows, a.shape[1]))
+    out[: a.shape[0]] = a
+    return out
+
+
+@jit
+def grown_i2(a: I2, rows: int) -> I2:
+    out = np.zeros((rows, a.shape[1]), dtype=np.int64)
+    out[: a.shape[0]] = a
+    return out
+
+
+@jit
+def grown_i1(a: I1, n: int, fill: int) -> I1:
+    out = np.full(n, fill, dtype=np.int64)
+    out[: a.shape[0]] = a
+    return out
+
+
+@jit
+def unrolled_ring(a: F2, head: int, n: int) -> F2:
+    """A ring buffer's n items from head, in order, in an array twice as long."""
+    cap = a.shape[0]
+    out = np.zeros((2 * cap, a.shape[1]))
+    for i in range(n):
+        out[i] = a[(head + i) % cap]
+    return out
 
 
 # ---------------------------------------------------------------- heap
@@ -84,13 +126,17 @@ def _swap(ht: F2, hi: I2, i: int, j: int) -> None:
 @jit
 def push(st, t: float, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no-untyped-def]
     """Schedule an event at absolute time t (after every event already scheduled at t)."""
-    ht, hi, gi = st.HT, st.HI, st.GI
-    n = gi[GI_HN]
-    if n >= ht.shape[0]:
-        gi[GI_OVERFLOW] = 1
+    seq = st.GI[GI_SEQ]
+    st.GI[GI_SEQ] = seq + 1
+    if kind < N_REG:
+        st.G[G_REG + kind] = t
+        st.GI[GI_REGSEQ + kind] = seq
         return
-    seq = gi[GI_SEQ]
-    gi[GI_SEQ] = seq + 1
+    n = st.GI[GI_HN]
+    if n >= st.HT.shape[0]:
+        st.HT = grown_f2(st.HT, 2 * n)
+        st.HI = grown_i2(st.HI, 2 * n)
+    ht, hi, gi = st.HT, st.HI, st.GI
     ht[n, 0], ht[n, 1] = t, x
     hi[n, 0], hi[n, 1], hi[n, 2], hi[n, 3] = seq, kind, a, b
     gi[GI_HN] = n + 1
@@ -181,15 +227,22 @@ def rtt_s(ls: F2, k: int, z: float) -> float:
 def lost_packets(u: float, n: int, p: float) -> int:
     if p <= 0 or n <= 0:
         return 0
-    if p >= 1:
-        return n
+    p = min(p, MAX_LOSS)
     pmf = math.pow(1.0 - p, float(n))
+    if pmf <= 0.0:
+        return int(n * p / (1.0 - p) + 0.5)
     cdf, k = pmf, 0
-    while cdf < u and k < n:
-        pmf *= (n - k) / (k + 1) * p / (1.0 - p)
+    while cdf < u and pmf > 0.0:
+        pmf *= (n + k) / (k + 1) * p
         k += 1
         cdf += pmf
     return k
+
+
+@jit
+def downlink_uniform(u: float) -> float:
+    x = u * DOWN_SPLIT
+    return x - math.floor(x)
 
 
 @jit
@@ -204,10 +257,14 @@ def uplink_parts(ls: F2, k: int, kb: float, z: float, u: float) -> tuple[float, 
 
 
 @jit
-def downlink_parts(ls: F2, k: int, kb: float, z: float) -> tuple[float, float]:
+def downlink_parts(ls: F2, k: int, kb: float, z: float, u: float) -> tuple[float, float]:
     if ls[k, LS_IDEAL] > 0:
         return 0.0, 0.0
-    return kb * 8 / ls[k, LS_DNKBPS], rtt_s(ls, k, z) / 2
+    rtt = rtt_s(ls, k, z)
+    n_packets = max(1, int(math.ceil(kb / MSS_KB - 1e-12)))  # noqa: RUF046
+    lost = lost_packets(downlink_uniform(u), n_packets, ls[k, LS_LOSS])
+    tx = (kb + lost * MSS_KB) * 8 / ls[k, LS_DNKBPS]
+    return tx, rtt / 2 + lost * (MIN_RTO_S + rtt)
 
 
 @jit
@@ -285,7 +342,7 @@ def pool_started(st, rid: int) -> None:  # type: ignore[no-untyped-def]
 @jit
 def pool_first_token(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     k = st.QI[rid, QI_SITE]
-    after = downlink_parts(st.LS, k, 0.0, st.QF[rid, QF_ZRTT])[1]
+    after = downlink_parts(st.LS, k, 0.0, st.QF[rid, QF_ZRTT], st.QF[rid, QF_ULOSS])[1]
     back = lane_start(st.LF[k, LF_DN_FREE], st.G[G_NOW]) + after + st.C[C_OVERHEAD]
     st.QF[rid, QF_TTFT] = back - st.QF[rid, QF_ARR]
 
@@ -295,7 +352,7 @@ def pool_done(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     qf, now = st.QF, st.G[G_NOW]
     qf[rid, QF_SVC] = now - qf[rid, QF_START]
     k = st.QI[rid, QI_SITE]
-    tx, after = downlink_parts(st.LS, k, qf[rid, QF_RESPKB], qf[rid, QF_ZRTT])
+    tx, after = downlink_parts(st.LS, k, qf[rid, QF_RESPKB], qf[rid, QF_ZRTT], qf[rid, QF_ULOSS])
     start = lane_start(st.LF[k, LF_DN_FREE], now)
     st.LF[k, LF_DN_FREE] = start + tx
     back = start + tx + after

@@ -112,7 +112,7 @@ def compile_all() -> None:
         return
     drop_stale_cache()
     state = state_type()
-    entries: list[Any] = [kloop.run, kloop.measures, knodes.spent_usd]
+    entries: list[Any] = [kloop.run, kloop.measures, kloop.grown, knodes.spent_usd]
     sigs = [signature(d, state) for d in entries]
     if all(_cached(d, sig) for d, sig in zip(entries, sigs, strict=True)):
         for d, sig in zip(entries, sigs, strict=True):

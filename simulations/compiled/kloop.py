@@ -47,6 +47,7 @@ from simulations.compiled.layout import (
     F1,
     F2,
     G_NOW,
+    G_REG,
     GI_ARR_NEXT,
     GI_BATCH_ITEMS,
     GI_BATCHES,
@@ -62,6 +63,7 @@ from simulations.compiled.layout import (
     GI_MON_I,
     GI_N_REP,
     GI_OVERFLOW,
+    GI_REGSEQ,
     GI_WAITING,
     GONE,
     LF_DOWN_S,
@@ -83,6 +85,7 @@ from simulations.compiled.layout import (
     M_KEPT_BREAKER,
     M_KEPT_LINKDOWN,
     M_OUTAGE,
+    N_REG,
     PROV,
     QF_ARR,
     READY,
@@ -258,6 +261,21 @@ def measures(st, out: F1) -> None:  # type: ignore[no-untyped-def]
     out[M_KEPT_LINKDOWN] = st.GI[GI_KEPT_LINKDOWN]
 
 
+GROWN = ("HT", "HI", "RF", "RI", "QH", "QT", "QL", "LIVE", "CAND", "EV", "ER", "PR", "PT", "PO")
+GROWN += ("BT", "NF", "NI", "NLIVE", "WQ", "REC", "HH", "HE", "LOGF", "LOGI")
+"""The state's arrays a run may have replaced by larger ones (``kbase.grown_*``)."""
+
+
+@entry
+def grown(st) -> tuple[F2, ...]:  # type: ignore[no-untyped-def]
+    """The arrays of ``GROWN``, in that order, as they are after the run."""
+    return (
+        st.HT, st.HI, st.RF, st.RI, st.QH, st.QT, st.QL, st.LIVE, st.CAND, st.EV, st.ER, st.PR,
+        st.PT, st.PO, st.BT, st.NF, st.NI, st.NLIVE, st.WQ, st.REC, st.HH, st.HE, st.LOGF,
+        st.LOGI,
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------- the loop
 @jit
 def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no-untyped-def]
@@ -309,12 +327,43 @@ def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no
         krouter.give_up(st, a, LINK_TIMEOUT)
 
 
+@jit
+def _next_register(st) -> int:  # type: ignore[no-untyped-def]
+    """The register whose event comes next (by time, then sequence number), -1 when the heap's
+    top comes first, -2 when nothing is pending."""
+    g, gi = st.G, st.GI
+    have = gi[GI_HN] > 0
+    bt = st.HT[0, 0] if have else 0.0
+    bs = st.HI[0, 0] if have else 0
+    best = -1
+    for j in range(N_REG):
+        s = gi[GI_REGSEQ + j]
+        if s < 0:
+            continue
+        t = g[G_REG + j]
+        if not have or t < bt or (t == bt and s < bs):
+            best, bt, bs, have = j, t, s, True
+    return best if have else -2
+
+
 @entry
 def run(st) -> int:  # type: ignore[no-untyped-def]
     _start(st)
     end = st.C[C_END]
     events = 0
-    while st.GI[GI_HN] > 0 and not st.GI[GI_OVERFLOW]:
+    while not st.GI[GI_OVERFLOW]:
+        j = _next_register(st)
+        if j == -2:
+            break
+        if j >= 0:
+            t = st.G[G_REG + j]
+            if t >= end:
+                break
+            st.GI[GI_REGSEQ + j] = -1
+            st.G[G_NOW] = t
+            events += 1
+            _handle(st, j, 0, 0, 0.0)
+            continue
         i = pop(st)
         t = st.HT[i, 0]
         if t >= end:

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from simulations.compiled.kbase import push
+from simulations.compiled.kbase import grown_f2, grown_i1, grown_i2, push
 from simulations.compiled.layout import (
     C_BILL_INC,
     C_BILL_MIN,
@@ -36,7 +36,6 @@ from simulations.compiled.layout import (
     GI_GUARD_GEN,
     GI_N_NLIVE,
     GI_N_NODES,
-    GI_OVERFLOW,
     GI_TRIPPED,
     INF,
     N_GONE,
@@ -108,8 +107,8 @@ def node_new(st, provision_s: float, ready_now: bool) -> int:  # type: ignore[no
     node_change(st, False)
     nid = st.GI[GI_N_NODES]
     if nid >= st.NF.shape[0]:
-        st.GI[GI_OVERFLOW] = 1
-        return 0
+        st.NF, st.NI = grown_f2(st.NF, 2 * nid), grown_i2(st.NI, 2 * nid)
+        st.NLIVE = grown_i1(st.NLIVE, 2 * nid, 0)
     now = st.G[G_NOW]
     st.GI[GI_N_NODES] = nid + 1
     st.NF[nid, NF_REQ], st.NF[nid, NF_READY], st.NF[nid, NF_END] = now, math.nan, math.nan

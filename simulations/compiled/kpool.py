@@ -11,7 +11,16 @@ import math
 import numpy as np
 
 from simulations.compiled import kservice
-from simulations.compiled.kbase import drop, push, q_append, q_popleft, q_remove
+from simulations.compiled.kbase import (
+    drop,
+    grown_f2,
+    grown_i1,
+    grown_i2,
+    push,
+    q_append,
+    q_popleft,
+    q_remove,
+)
 from simulations.compiled.knodes import may_start, node_new, node_release, node_take, trip
 from simulations.compiled.layout import (
     C_QTIMEOUT,
@@ -121,8 +130,8 @@ def set_state(st, r: int, state: int) -> None:  # type: ignore[no-untyped-def]
 def log(st, before: int, after: int, code: int, flags: int, win: int, val: float) -> None:  # type: ignore[no-untyped-def]
     k = st.GI[GI_NLOG]
     if k >= st.LOGF.shape[0]:
-        st.GI[GI_OVERFLOW] = 1
-        return
+        st.LOGF = grown_f2(st.LOGF, 2 * k)
+        st.LOGI = grown_i2(st.LOGI, 2 * k)
     st.LOGF[k, 0], st.LOGF[k, 1] = st.G[G_NOW], val
     st.LOGI[k, LOGI_BEFORE], st.LOGI[k, LOGI_AFTER], st.LOGI[k, LOGI_CODE] = before, after, code
     st.LOGI[k, LOGI_FLAGS], st.LOGI[k, LOGI_WIN] = flags, win
@@ -130,11 +139,22 @@ def log(st, before: int, after: int, code: int, flags: int, win: int, val: float
 
 
 @jit
+def _grow_replicas(st, n: int) -> None:  # type: ignore[no-untyped-def]
+    """Room for n replica rows (ids are never reused, so a long segment needs many)."""
+    st.RF, st.RI = grown_f2(st.RF, n), grown_i2(st.RI, n)
+    st.QH, st.QT = grown_i1(st.QH, n + 1, -1), grown_i1(st.QT, n + 1, -1)
+    st.QL, st.LIVE = grown_i1(st.QL, n + 1, 0), grown_i1(st.LIVE, n, 0)
+    st.CAND = grown_i1(st.CAND, n, 0)
+    st.EV, st.ER = grown_f2(st.EV, n), grown_i2(st.ER, n)
+    st.PR, st.PT, st.PO = grown_i2(st.PR, n), grown_f2(st.PT, n), grown_f2(st.PO, n)
+    st.BT = grown_i2(st.BT, n)
+
+
+@jit
 def new_replica(st, state: int) -> int:  # type: ignore[no-untyped-def]
     r = st.GI[GI_N_REP]
     if r >= st.RF.shape[0]:
-        st.GI[GI_OVERFLOW] = 1
-        return -1
+        _grow_replicas(st, 2 * r)
     st.GI[GI_N_REP] = r + 1
     rf, ri = st.RF, st.RI
     rf[r, :] = 0.0

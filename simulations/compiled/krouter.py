@@ -15,6 +15,7 @@ from simulations.compiled.kbase import (
     br_sending,
     br_success,
     drop,
+    grown_i2,
     lane_start,
     occupy_uplink,
     push,
@@ -49,7 +50,6 @@ from simulations.compiled.layout import (
     GI_KEPT_BREAKER,
     GI_KEPT_LINKDOWN,
     GI_NWAIT,
-    GI_OVERFLOW,
     GI_TRIPPED,
     I1,
     LF_UP_FREE,
@@ -299,8 +299,7 @@ def to_cloud(st, rid: int, path: int, pf: float) -> None:  # type: ignore[no-unt
         br_failure(st, site, now, rid)
         w = st.GI[GI_NWAIT]
         if w >= st.WQ.shape[0]:
-            st.GI[GI_OVERFLOW] = 1
-            return
+            st.WQ = grown_i2(st.WQ, 2 * w)
         st.GI[GI_NWAIT] = w + 1
         st.WQ[w, 0], st.WQ[w, 1], st.WQ[w, 2] = rid, 0, -1
         tail = st.LI[site, LI_WTAIL]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from simulations.compiled import kpool
-from simulations.compiled.kbase import push
+from simulations.compiled.kbase import push, unrolled_ring
 from simulations.compiled.layout import (
     C_DAY_OFFSET,
     C_GRACE,
@@ -59,7 +59,6 @@ from simulations.compiled.layout import (
     GI_HH_LEN,
     GI_IN_SERVICE,
     GI_MAX_PANIC,
-    GI_OVERFLOW,
     GI_REC_HEAD,
     GI_REC_LEN,
     GI_WAITING,
@@ -138,11 +137,10 @@ def kpa_decide(st, ready_n: int, stable: float, panic: float) -> tuple[int, int,
         desired, code, val = dspc, R_STABLE, stable
     flags = 0
     if c[C_KPA_DELAY] > 0:
-        cap = st.REC.shape[0]
         head, n = st.GI[GI_REC_HEAD], st.GI[GI_REC_LEN]
-        if n >= cap:
-            st.GI[GI_OVERFLOW] = 1
-            return desired, code, flags, val
+        if n >= st.REC.shape[0]:
+            st.REC, head = unrolled_ring(st.REC, head, n), 0
+        cap = st.REC.shape[0]
         st.REC[(head + n) % cap, 0], st.REC[(head + n) % cap, 1] = now, desired
         n += 1
         while n and st.REC[head, 0] < now - c[C_KPA_DELAY]:
@@ -209,9 +207,12 @@ def _hpa_limit_down(st, now: float, current: int) -> int:  # type: ignore[no-unt
 
 @jit
 def _hpa_stabilise(st, now: float, current: int, rec: int) -> int:  # type: ignore[no-untyped-def]
-    c, cap = st.C, st.HH.shape[0]
+    c = st.C
     up = down = rec
     head, n = st.GI[GI_HH_HEAD], st.GI[GI_HH_LEN]
+    if n >= st.HH.shape[0]:
+        st.HH, head = unrolled_ring(st.HH, head, n), 0
+    cap = st.HH.shape[0]
     for i in range(n):
         j = (head + i) % cap
         t, r = st.HH[j, 0], int(st.HH[j, 1])
@@ -219,9 +220,6 @@ def _hpa_stabilise(st, now: float, current: int, rec: int) -> int:  # type: igno
             up = min(up, r)
         if t > now - c[C_HPA_DOWN_STAB]:
             down = max(down, r)
-    if n >= cap:
-        st.GI[GI_OVERFLOW] = 1
-        return rec
     st.HH[(head + n) % cap, 0], st.HH[(head + n) % cap, 1] = now, rec
     n += 1
     horizon = max(c[C_HPA_UP_STAB], c[C_HPA_DOWN_STAB])
@@ -248,12 +246,11 @@ def hpa_decide(st, pods: int, inflight: int, current: int) -> tuple[int, int, in
         desired = max(stable, min(_hpa_limit_down(st, now, current), current))
     else:
         desired = stable
-    cap = st.HE.shape[0]
     head, n = st.GI[GI_HE_HEAD], st.GI[GI_HE_LEN]
+    if desired != current and n >= st.HE.shape[0]:
+        st.HE, head = unrolled_ring(st.HE, head, n), 0
+    cap = st.HE.shape[0]
     if desired != current:
-        if n >= cap:
-            st.GI[GI_OVERFLOW] = 1
-            return desired, code, 0, ratio
         st.HE[(head + n) % cap, 0], st.HE[(head + n) % cap, 1] = now, desired - current
         n += 1
     while n and st.HE[head, 0] <= now - c[C_HPA_MAX_PERIOD]:

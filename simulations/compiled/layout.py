@@ -49,6 +49,13 @@ E_REACH, E_EXPIRE, E_NREADY, E_NEXP, E_RREADY, E_TIMER, E_BEND, E_STEP, E_DEV, E
     9, 19
 )
 
+N_REG = 4
+"""Event kinds below N_REG (arrivals, monitor, snapshot, autoscaler tick) have at most one
+pending event each: it waits in a register (time, sequence number) instead of the heap, and the
+loop takes the earliest of the heap's top and the registers by the same (time, sequence) rule,
+so the order is the heap's and one push and one pop per such event are saved."""
+assert (E_ARR, E_MON, E_SNAP, E_TICK) == tuple(range(N_REG))
+
 # ---------------------------------------------------------------- config C (float), CI (int)
 (
     C_END,
@@ -159,8 +166,9 @@ SEL_MAX, SEL_MIN, SEL_DISABLED = range(3)
     G_PANIC_SINCE,
     G_ZERO_SINCE,
     G_PROXY_SINCE,
-    N_G,
+    G_REG,  # times of the register events (N_REG slots from here)
 ) = range(14)
+N_G = G_REG + 4
 (
     GI_HN,
     GI_SEQ,
@@ -206,8 +214,9 @@ SEL_MAX, SEL_MIN, SEL_DISABLED = range(3)
     GI_HE_LEN,
     GI_EVENTS,
     GI_NWAIT,
-    N_GI,
+    GI_REGSEQ,  # sequence numbers of the register events, -1 when empty (N_REG slots)
 ) = range(45)
+N_GI = GI_REGSEQ + 4
 
 # ---------------------------------------------------------------- requests QF / QI
 (
@@ -344,7 +353,7 @@ SER_EDGE, SER_PQ, SER_PSVC, SER_READY, SER_PROV, SER_LINKS, SER_DEVS = range(7)
 ) = range(11)
 
 FIELDS = {
-    "C": "f1", "CI": "i1", "G": "f1", "GI": "i1", "HT": "f2", "HI": "i2", "QF": "f2", "QI": "i2",
+    "C": "f1", "CI": "i1", "G": "f1", "GI": "i1", "HT": "f2", "HI": "i2", "QF": "f2", "QI": "j2",
     "RF": "f2", "RI": "i2", "QH": "i1", "QT": "i1", "QL": "i1", "LIVE": "i1", "EV": "f2",
     "ER": "i2", "PR": "i2", "PT": "f2", "PO": "f2", "BT": "i2",
     "NF": "f2", "NI": "i2", "NLIVE": "i1",
@@ -356,6 +365,7 @@ FIELDS = {
     "AREAS": "f1", "REC": "f2", "HH": "f2", "HE": "f2", "HPU": "f2", "HPD": "f2", "WIN": "f2",
     "KS": "f1", "LOGF": "f2", "LOGI": "i2", "SER": "f2", "SNAP": "f1", "SNAPPED": "i1",
 }  # fmt: skip
-"""The state's arrays: f/i = float64/int64, 1/2 = dimensions (all C-contiguous)."""
+"""The state's arrays: f/i/j = float64/int64/int32, 1/2 = dimensions (all C-contiguous). The
+requests' ints are int32 (ids, sites, paths and flags fit; 56 bytes a request less)."""
 _make_tuple: Any = namedtuple
 State: Any = _make_tuple("State", list(FIELDS))

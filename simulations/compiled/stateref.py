@@ -29,7 +29,7 @@ structref.define_proxy(StateRef, StateType, list(layout.FIELDS))
 
 
 def state_type() -> Any:
-    dtypes = {"f": types.float64, "i": types.int64}
+    dtypes = {"f": types.float64, "i": types.int64, "j": types.int32}
     return StateType(
         [
             (name, types.Array(dtypes[code[0]], int(code[1]), "C"))

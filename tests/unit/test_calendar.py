@@ -6,9 +6,10 @@ import math
 
 import pytest
 
-from planner.month import BIN_S, calendar
-from planner.plan import Plan, build_plan, day_table
-from planner.presets import apply_overrides, load
+from planner.month import calendar
+from planner.plan import Plan, build_plan, day_table, rounded_to_sum
+from planner.presets import apply_overrides, load, preset_names
+from planner.preview import preview_plan
 from planner.run import run
 from planner.scenario import Scenario
 
@@ -20,8 +21,8 @@ def weighted_volume(plan: Plan, sites: int) -> float:
     """Expected requests a month the plan stands for (measured part x weight x scales)."""
     total = 0.0
     for g in plan.segments:
-        measured = g.rates[round(g.warmup_s / BIN_S) :]
-        total += float(measured.sum()) * BIN_S * g.weight
+        measured = g.rates[round(g.warmup_s / g.bin_s) :]
+        total += float(measured.sum()) * g.bin_s * g.weight
     return total * sites * plan.hour_scale
 
 
@@ -150,3 +151,19 @@ def test_day_ranges_read_like_a_calendar() -> None:
 
     assert day_ranges((0, 1, 2, 4, 6, 7)) == "1-3, 5, 7-8"
     assert day_ranges(tuple(range(30))) == "1-30"
+
+
+@pytest.mark.parametrize("name", preset_names())
+def test_every_presets_day_list_sums_to_30_days(name: str) -> None:
+    """The Assumptions page's day list, for the full plan and for the preview's compressed days
+    (each counted as the days it stands for): shown to two decimals, summing to exactly 30."""
+    s = load(name)
+    for plan in (build_plan(s), preview_plan(s)):
+        shown = [float(str(r["days a month"])) for r in day_table(plan)]
+        assert math.fsum(shown) == pytest.approx(30, abs=1e-9), (plan.horizon, shown)
+        assert all(v > 0 and round(v, 2) == v for v in shown)
+
+
+def test_rounded_weights_keep_their_total() -> None:
+    assert rounded_to_sum([10.004, 10.004, 9.992], 2) == [10.01, 10.0, 9.99]
+    assert math.fsum(rounded_to_sum([30 / 7] * 7, 2)) == pytest.approx(30)

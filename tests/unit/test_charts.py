@@ -125,8 +125,38 @@ def test_a_busy_pool_shows_requests_in_service(preset_runs: dict[str, RunResult]
     for name, r in preset_runs.items():
         fig = charts.fig_capacity(r)
         by_name = {t.name: values(t.y) for t in fig.data}
-        if by_name["GPU utilisation"].size and by_name["GPU utilisation"].max() > 1.0:
+        slots = by_name.get("GPU request slots in use", np.array([]))
+        if slots.size and slots.max() > 1.0:
             assert by_name["GPU pool in service"].max() > 0, name
+
+
+def test_the_slots_panel_is_labelled_apart_from_the_busy_share_and_scaled_to_its_data(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """local_first_hybrid: the KPI (busy / ready GPU time, ~38 %) and the bottom panel (slots in
+    use, <10 %) are different measures; the panel says which it is and is not drawn flat on a
+    0-100 % axis."""
+    r = preset_runs["local_first_hybrid"]
+    fig = charts.fig_capacity(r)
+    titles = [a.text for a in fig.layout.annotations]
+    assert charts.SLOTS_TITLE in titles and "GPU utilisation" not in titles
+    slots = next(values(t.y) for t in fig.data if t.name == "GPU request slots in use")
+    axis = fig.layout[f"yaxis{len(titles)}"]
+    assert axis.range[1] < 50 and np.nanmax(slots) <= axis.range[1]
+    assert r.figures["cloud.utilization"] > 2 * np.nanmax(slots) / 100
+
+
+def test_capacity_leaves_out_gpu_panels_when_no_request_reached_the_pool(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """clinic: every request is sensitive and stays on site; the GPU panels were empty charts."""
+    r = preset_runs["clinic_llm_assistant_pii"]
+    assert not charts.uses_pool(r)
+    fig = charts.fig_capacity(r)
+    titles = [a.text for a in fig.layout.annotations]
+    assert "GPU replicas" not in titles and charts.SLOTS_TITLE not in titles
+    assert {t.name for t in fig.data} == {"in devices", "fallbacks / min", "drops / min"}
+    assert charts.uses_pool(preset_runs["local_first_hybrid"])
 
 
 def test_a_sampled_hour_is_drawn_across_the_open_hours(
@@ -140,3 +170,47 @@ def test_a_sampled_hour_is_drawn_across_the_open_hours(
         x = values(fig.data[0].x)
         open_hours = int((charts.hourly_shape(r.scenario.workload) > 0).sum())
         assert x.max() - x.min() >= min(open_hours, 24) - 1e-9, (name, x)
+
+
+def test_histogram_bars_add_up_to_the_months_completed_requests(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """The y axis says requests / month: the bars of a 20,000-request sample must be scaled
+    to the month (local_first_hybrid summed to 18.7k of its ~141k; factory to 0.6B of 3.1B)."""
+    for preset in ("local_first_hybrid", "factory_robotics_control_loop"):
+        r = preset_runs[preset]
+        fig = charts.fig_latency_histogram(r)
+        total = sum(float(np.nansum(values(t.y))) for t in fig.data)
+        served = r.figures["requests_per_month.completed"]
+        assert total == pytest.approx(served, rel=0.05), (preset, total, served)
+
+
+def test_log_axes_label_every_tick_as_a_duration(preset_runs: dict[str, RunResult]) -> None:
+    """Plotly's default log ticks read '10k 2 5': a '2' standing for 20,000 ms."""
+    r = preset_runs["local_first_hybrid"]
+    axes = [
+        charts.fig_latency_histogram(r).layout.xaxis,
+        charts.fig_latency_ecdf(r).layout.xaxis,
+        charts.fig_latency_by_hour(r).layout.yaxis,
+        charts.fig_compare(r).layout.yaxis,
+    ]
+    for ax in axes:
+        assert ax.ticktext and len(ax.ticktext) == len(ax.tickvals) >= 3
+        assert all(t.endswith((" ms", " s", " min")) for t in ax.ticktext), ax.ticktext
+        logs = np.log10(np.asarray(ax.tickvals, dtype=float))
+        assert ax.range[0] - 1e-9 <= logs.min() and logs.max() <= ax.range[1] + 1e-9
+    assert charts.ms_tick(200_000) == "200 s" and charts.ms_tick(2_000_000) == "33.3 min"
+    assert charts.ms_tick(50) == "50 ms" and charts.ms_tick(1500) == "1.5 s"
+
+
+def test_a_sampled_hour_reads_as_clock_time(preset_runs: dict[str, RunResult]) -> None:
+    """factory simulates one hour: its x axis read 0, 0.25, 0.5 ('hour of day')."""
+    fig = charts.fig_capacity(preset_runs["factory_robotics_control_loop"])
+    text = fig.layout.xaxis.ticktext
+    assert text and all(len(t) == 5 and t[2] == ":" for t in text), text
+
+
+def test_overlapping_cost_lines_stay_visible(preset_runs: dict[str, RunResult]) -> None:
+    """local_first_hybrid: cloud-only and the hybrid cost the same; one line hid the other."""
+    fig = charts.fig_tco(preset_runs["local_first_hybrid"])
+    assert len({t.line.dash for t in fig.data}) == len(fig.data)

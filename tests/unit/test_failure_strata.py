@@ -13,6 +13,8 @@ import pytest
 from planner.engine_inputs import segment_inputs
 from planner.failure_strata import down_strata, take_down
 from planner.plan import build_plan
+from planner.presets import load
+from planner.preview import preview_plan
 from planner.summary import pool_records
 from simulations.records import REASON
 from tests.helpers import records, small
@@ -63,3 +65,17 @@ def test_one_representative_day_measures_the_share_of_requests_a_down_device_los
     lost = pooled.weight[pooled.reason == REASON["device_failed"]].sum() / pooled.weight.sum()
     assert lost == pytest.approx(24 / 8784, rel=0.15)
     assert np.all(pooled.reason[pooled.segment == 0] != REASON["device_failed"])
+
+
+@pytest.mark.parametrize("name", ["article_1m_chat", "remote_farm_sensors_satellite"])
+def test_a_preview_simulates_the_same_failure_strata_as_the_full_plan(name: str) -> None:
+    s = load(name)
+    full, preview = build_plan(s), preview_plan(s)
+    assert preview.horizon == "preview"
+    assert [g.devices_down for g in full.segments] == [0, 1]
+    by_down = Counter(g.devices_down for g in preview.segments)
+    assert by_down == Counter(g.devices_down for g in full.segments)
+    assert not any(g.failures for g in preview.segments)
+    share = {g.devices_down: g.weight / g.time_scale for g in preview.segments}
+    assert share == pytest.approx({g.devices_down: g.weight for g in full.segments})
+    assert any("down all day" in n for n in preview.notes)

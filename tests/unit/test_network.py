@@ -18,7 +18,16 @@ from simulations.breaker import Breaker
 from simulations.edge import Gauges
 from simulations.engine import run_segment, spawn_streams
 from simulations.inputs import BreakerInput, LinkInput
-from simulations.network import Lane, Link, lost_packets, packets, rtt_s
+from simulations.network import (
+    MIN_RTO_S,
+    MSS_KB,
+    Lane,
+    Link,
+    downlink_uniform,
+    lost_packets,
+    packets,
+    rtt_s,
+)
 from simulations.records import REASON
 from simulations.traffic import generate
 from tests.helpers import records, small
@@ -65,13 +74,70 @@ def test_a_60kb_frame_at_a_tenth_of_a_percent_packet_loss_retransmits_about_4_pe
     assert 0.035 < hit < 0.047
 
 
-def test_lost_packets_is_the_binomial_quantile() -> None:
+def test_lost_packets_is_the_negative_binomial_quantile() -> None:
     n, p = 100, 0.02
     u = np.random.default_rng(3).random(100_000)
     k = np.array([lost_packets(float(x), n, p) for x in u])
+    mean = n * p / (1 - p)  # every transmission, retransmissions too, is lost with chance p
+    half = 2.576 * math.sqrt(n * p / (1 - p) ** 2 / u.size)
     assert np.mean(k == 0) == pytest.approx((1 - p) ** n, abs=0.006)
-    assert k.mean() == pytest.approx(n * p, rel=0.03)
-    assert lost_packets(0.0, n, 0.0) == 0 and lost_packets(0.5, n, 1.0) == n
+    assert abs(k.mean() - mean) < half
+    assert np.mean(k == 1) == pytest.approx(n * p * (1 - p) ** n, abs=0.006)
+    assert lost_packets(0.0, n, 0.0) == 0 and lost_packets(0.3, 0, 0.5) == 0
+    assert lost_packets(1 - 1e-12, 3, 1.0) > 3  # 100 % loss is capped, not an endless loop
+
+
+def delivered_retransmissions(spec: LinkInput, kb: float, u: np.ndarray) -> np.ndarray:
+    """Retransmissions recovered from each response's delivery time on an empty downlink:
+    delivered = (kb + r MSS) 8 / bandwidth + RTT/2 + r (RTO + RTT), solved for r."""
+    env = simpy.Environment()
+    rtt = rtt_s(spec, 0.0)
+    per_loss = MSS_KB * 8 / spec.downlink_kbps + MIN_RTO_S + rtt
+    out = np.empty(u.size)
+    for i, x in enumerate(u):
+        link = Link(env, spec, Gauges())
+        delivered = link.send_down(kb, 0.0, float(x))
+        out[i] = (delivered - kb * 8 / spec.downlink_kbps - rtt / 2) / per_loss
+    return out
+
+
+@pytest.mark.parametrize(("n", "p"), [(20, 0.05), (5, 0.3), (42, 0.015)])
+def test_a_responses_retransmissions_average_n_p_over_1_minus_p(n: int, p: float) -> None:
+    spec = link_spec(loss=p)
+    u = np.random.default_rng([4, n]).random(60_000)
+    r = delivered_retransmissions(spec, n * MSS_KB, u)
+    np.testing.assert_allclose(r, np.round(r), atol=1e-6)  # whole retransmissions
+    r = np.round(r)
+    mean, var = n * p / (1 - p), n * p / (1 - p) ** 2  # negative binomial
+    half = 2.576 * math.sqrt(var / u.size)
+    assert abs(r.mean() - mean) < half, (r.mean(), mean, half)
+    assert np.mean(r == 0) == pytest.approx((1 - p) ** n, abs=2.576 * math.sqrt(0.25 / u.size))
+
+
+def test_the_two_directions_lose_packets_independently() -> None:
+    n, p = 10, 0.1
+    u = np.random.default_rng(5).random(100_000)
+    up = np.array([lost_packets(float(x), n, p) > 0 for x in u])
+    down = np.array([lost_packets(downlink_uniform(float(x)), n, p) > 0 for x in u])
+    hit = 1 - (1 - p) ** n
+    assert up.mean() == pytest.approx(hit, abs=0.01) and down.mean() == pytest.approx(hit, abs=0.01)
+    both = hit * hit
+    assert abs(np.mean(up & down) - both) < 2.576 * math.sqrt(both * (1 - both) / u.size)
+
+
+def test_a_lossless_link_delivers_a_response_at_once() -> None:
+    env = simpy.Environment()
+    link = Link(env, link_spec(loss=0.0), Gauges())  # 8,000 kbit/s: 10 kB take 10 ms
+    assert link.send_down(10, 0.0, 0.999) == pytest.approx(0.010 + 0.010)
+    lossy = Link(env, link_spec(loss=0.5), Gauges())
+    # one 1,460 B packet, certainly lost at least once at u near 1: RTO + RTT + its bytes again
+    late = lossy.send_down(1.46, 0.0, downlink_draw_near_one())
+    assert late > 2 * 1.46 * 8 / 8000 + 0.010 + MIN_RTO_S + 0.020
+
+
+def downlink_draw_near_one() -> float:
+    """A request loss uniform whose downlink draw (its low bits) is just below 1."""
+    return (2**27 - 1) / 2**53
 
 
 def test_a_lane_serialises_frames() -> None:

@@ -9,6 +9,7 @@ failures, link outages, breakers, budgets, queue limits and timeouts, at small v
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -286,3 +287,22 @@ def test_every_preset_segment_is_supported(name: str) -> None:
 def test_preset_first_segment_equal(name: str) -> None:
     inputs, eligible = preset_inputs(name)
     both(inputs[0], eligible)
+
+
+# ---------------------------------------------------------------- lossy downlinks
+@settings(EQUALITY, max_examples=25)
+@given(
+    segments(("cloud_only", "local_first")),
+    st.sampled_from([0.05, 0.3]),
+    st.sampled_from([30.0, 150.0]),
+)
+def test_lossy_downlinks_equal(
+    case: tuple[SegmentInput, np.ndarray], loss: float, response_kb: float
+) -> None:
+    """Responses of 21 or 103 packets over heavy loss: the retransmissions, their seconds on
+    the downlink lane and the first token's loss agree in both engines."""
+    inp, eligible = case
+    lossy = tuple(replace(link, loss=loss, ideal=False) for link in inp.links)
+    big = tuple(replace(c, response_kb=response_kb) for c in inp.traffic.classes)
+    inp = replace(inp, links=lossy, traffic=replace(inp.traffic, classes=big))
+    both(inp, eligible)

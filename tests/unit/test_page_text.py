@@ -1,0 +1,64 @@
+"""What the pages and the memo say about a run: drops per month, break-even, residency."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.compliance import residency_price
+from planner.run import RunResult
+from planner.verdict import recommended_text
+from ui import capacity, cost
+
+
+def test_drops_read_per_month_with_their_share_and_meaning(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """local_first_hybrid's residency drops read 27,033 (three replications of the month)
+    beside a 150k-request month; per month they are the sensitive 13B requests (~6 %)."""
+    r = preset_runs["local_first_hybrid"]
+    f = r.figures
+    rows = capacity.drop_rows(r).set_index("reason")
+    monthly = f["requests_per_month.dropped_by_reason.residency"]
+    s = r.scenario.workload
+    large = next(c for c in s.request_classes if c.name == "large_model")
+    expected = f["requests_per_month.arrived"] * s.sensitive_share * large.share
+    assert monthly == pytest.approx(expected, rel=0.05)
+    row = rows.loc["must stay on site"]
+    assert row["requests / month"] == f"{round(monthly):,}"
+    assert row["share of requests"].endswith("%") and row["share of requests"].startswith("6.")
+    assert "sensitive" in row["what it means"]
+    assert int(row["simulated"].replace(",", "")) > monthly  # two replications of the month
+
+
+def test_drops_per_month_add_up_to_the_months_drops(preset_runs: dict[str, RunResult]) -> None:
+    for name, r in preset_runs.items():
+        f = r.figures
+        parts = sum(v for k, v in f.items() if k.startswith("requests_per_month.dropped_by_"))
+        assert parts == pytest.approx(f["requests_per_month.dropped"], rel=1e-9, abs=1e-6), name
+
+
+def test_residency_price_is_stated_where_sensitive_requests_are_dropped(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    text = residency_price(preset_runs["local_first_hybrid"].figures)
+    assert text is not None and "a month" in text and "sensitive_may_leave_site" in text
+    assert residency_price(preset_runs["article_1m_chat"].figures) is None
+
+
+def test_break_even_names_the_architectures_it_compares(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """It read 'edge-first against cloud-only: month 0' where the hybrid was compared and was
+    cheaper from the start."""
+    v = preset_runs["local_first_hybrid"].verdict
+    assert v is not None and v.break_even_month == 0
+    text = cost.break_even_text(v, 3)
+    assert "hybrid (local-first)" in text and "cloud-only" in text and "from the start" in text
+    assert "edge-first" not in text
+
+
+def test_the_recommendation_names_its_option_once(preset_runs: dict[str, RunResult]) -> None:
+    for name, r in preset_runs.items():
+        assert r.verdict is not None
+        text = recommended_text(r.verdict)
+        assert text.count("(") <= 1 and r.verdict.recommended.name in text, (name, text)

@@ -1,0 +1,106 @@
+"""Sampled hours: L from the budget, never under the floor of the scenario's time constants."""
+
+from __future__ import annotations
+
+import pytest
+
+from planner.month import BIN_S
+from planner.plan import build_plan
+from planner.prepare import counterparts
+from planner.presets import apply_overrides, load
+from planner.sampled_hours import (
+    MIN_SLICE_S,
+    REQUEST_MULTIPLE,
+    SCALER_MULTIPLE,
+    choose_slice,
+    queue_notes,
+    time_constants_s,
+)
+
+ARTICLE_100M = {"workload.requests_per_month": 100_000_000}
+
+
+def test_the_floor_is_a_multiple_of_the_slowest_time_constant() -> None:
+    s = load("article_1m_chat", ARTICLE_100M)  # serverless KPA: no node keep-alive
+    consts = time_constants_s(s)
+    st = s.cloud.cold_start
+    cold = sum(x.p95_s for x in (st.provisioning, st.image_pull, st.weight_load, st.warmup))
+    assert consts["cold start (p95 of its stages)"] == (cold, SCALER_MULTIPLE)
+    assert "node keep-alive" not in consts
+    assert consts["cloud timeout"] == (s.network.cloud_timeout_s, REQUEST_MULTIPLE)
+    choice = choose_slice(s, 7e6, 1000)
+    assert choice.floor_s == SCALER_MULTIPLE * cold
+    assert choice.slice_s >= choice.floor_s  # the budget asks for less: the floor wins
+
+
+def test_a_pool_that_does_not_scale_has_only_the_requests_timeouts() -> None:
+    s = load("factory_robotics_control_loop", {"policy.routing.kind": "cloud_only"})
+    assert time_constants_s(s) == {"cloud timeout": (30.0, REQUEST_MULTIPLE)}
+    assert choose_slice(s, 5.4e6, 1000).floor_s == max(MIN_SLICE_S, 30.0 * REQUEST_MULTIPLE)
+    edge = load("factory_robotics_control_loop")
+    assert time_constants_s(edge) == {}
+
+
+def test_the_budget_sets_l_above_the_floor() -> None:
+    s = load("article_1m_chat", ARTICLE_100M)
+    choice = choose_slice(s, 7.2e6, 3.6e6)
+    assert choice.slice_s == 1800.0 and choice.scale == 2.0
+
+
+def test_a_sampled_day_keeps_every_bin_in_order_at_its_real_rate() -> None:
+    s = load("article_1m_chat", ARTICLE_100M)
+    plan = build_plan(s, check=False)
+    whole = build_plan(
+        apply_overrides(s, {"simulation.sampled_hours_above_requests": None}), check=False
+    )
+    assert plan.horizon == "sampled_hours" and whole.horizon == "representative_days"
+    for cut, day in zip(plan.segments, whole.segments, strict=True):
+        scale = cut.time_scale
+        assert cut.bin_s == pytest.approx(BIN_S / scale)
+        assert cut.weight == pytest.approx(day.weight * scale)
+        assert cut.devices_down == day.devices_down and cut.index == day.index
+        body = cut.rates[round(cut.warmup_s / cut.bin_s) :]
+        assert (body == day.rates[round(day.warmup_s / BIN_S) :]).all()
+        # the warm-up is at least one floor long, simulated
+        assert cut.warmup_s >= choose_slice(s, 1, 1).floor_s - 1e-6
+    assert plan.expected_requests < whole.expected_requests / 3
+    note = next(n for n in plan.notes if n.startswith("sampled hours"))
+    assert f"L = {3600 / plan.segments[0].time_scale:,.0f} s" in note
+    assert "cold start" in note and "more than the budget" in note
+
+
+def test_a_schedule_keeps_whole_days() -> None:
+    s = load(
+        "article_1m_chat",
+        {
+            **ARTICLE_100M,
+            "cloud.pricing": "on_demand",
+            "cloud.autoscaler": {
+                "kind": "schedule",
+                "windows": [{"start_hour": 8, "end_hour": 20, "replicas": 4}],
+            },
+        },
+    )
+    plan = build_plan(s, check=False)
+    assert plan.horizon == "representative_days"
+    assert any("schedule follows the clock" in n for n in plan.notes)
+
+
+def test_counterparts_size_their_own_hours() -> None:
+    # the factory's edge-only run is small; its cloud-only twin sees all 40 cells' traffic
+    s = load("factory_robotics_control_loop")
+    assert build_plan(s, check=False).horizon == "representative_days"
+    twins = counterparts(s, "sampled_hours")
+    assert twins["cloud_only"].simulation.horizon == "representative_days"
+    assert build_plan(twins["cloud_only"], check=False).horizon == "sampled_hours"
+
+
+def test_latency_longer_than_half_an_hour_slice_is_flagged() -> None:
+    plan = build_plan(load("article_1m_chat", ARTICLE_100M), check=False)
+    slice_s = 3600 / plan.segments[0].time_scale
+    plans = {"main": plan, "cloud_only": plan}
+    quick = {"latency_ms.p95": 1000 * slice_s / 4}
+    slow = {"latency_ms.p95": 1000 * slice_s}
+    assert queue_notes(plans, {"main": quick, "cloud_only": quick}) == []
+    (note,) = queue_notes(plans, {"main": quick, "cloud_only": slow})
+    assert "cloud-only counterpart" in note and "understated" in note
