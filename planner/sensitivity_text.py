@@ -82,7 +82,7 @@ def headline(out: dict[str, Any]) -> str:
     base = out["base"]
     return (
         f"As stated the recommendation is {out['recommendation']}; the figures are this "
-        f"scenario's own routing ({label(out.get('routing', ''))}): "
+        f"scenario's own routing, {label(out.get('routing', ''))}: "
         f"{usd(base['monthly_usd'])} a month, {pct(base['slo_attainment'])} of requests "
         "within the SLO. "
         f"{screen_base(out)}"

@@ -89,6 +89,7 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         fig.update_xaxes(
             range=[lo, hi],
             tickformat=(",.2f" if fine else ",.0f") if col == 1 else ".1f",
+            tickprefix="$" if col == 1 else "",
             row=1,
             col=col,
         )

@@ -117,3 +117,11 @@ def test_cli_memo_with_sensitivity(tmp_path: Path) -> None:
         [sys.executable, "-m", "planner", "memo", "--help"], capture_output=True, text=True
     ).stdout
     assert "--sensitivity" in helptext
+
+
+def test_headline_names_the_routing_with_one_pair_of_brackets(tornado: dict[str, Any]) -> None:
+    hybrid = {**tornado, "routing": "local_first"}
+    line = text.headline(hybrid)
+    assert "own routing, hybrid (local-first): $" in line and "((" not in line and "))" not in line
+    title = fig_tornado(hybrid).layout.annotations[0].text
+    assert title == "Monthly cost in USD, as routed: hybrid (local-first)"
