@@ -27,8 +27,10 @@ from ui.common import page_scheduler
 
 
 def point_link(s: Scenario, overrides: dict[str, Any]) -> str:
-    """A relative link that opens the point as a scenario on the Overview page."""
-    return "overview?" + urlencode(to_params(apply_overrides(s, overrides)))
+    """A relative link that opens the point as a scenario on the Overview page. The Overview is
+    the default page, served at the app's root: '/overview' would open a "Page not found"
+    dialog over it."""
+    return "./?" + urlencode(to_params(apply_overrides(s, overrides)))
 
 
 def space_editor(s: Scenario) -> list[Dimension]:

@@ -79,7 +79,7 @@ def test_optimise_page_plots_front_with_links() -> None:
     assert "Pareto front" in [h.value for h in at.subheader]
     assert at.get("plotly_chart")
     front = at.dataframe[0].value
-    assert len(front) >= 1 and all(u.startswith("overview?v=1") for u in front["open"])
+    assert len(front) >= 1 and all(u.startswith("./?v=1") for u in front["open"])
     assert [h.value for h in at.header] == ["Sensitivity"]
 
 
