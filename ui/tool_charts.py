@@ -7,7 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from planner.formatting import label
+from planner.formatting import label, pct, usd
 from planner.sensitivity_text import range_text
 from ui.charts import LAYOUT
 
@@ -84,6 +84,19 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
                 hovertemplate="%{y}: %{x:+,.4g} from the stated value<extra></extra>",
             )
         fig.add_vline(x=c, line={"color": "#444", "width": 1}, row=1, col=col)
+        if ends and max(abs(v - c) for v in ends) < (0.5 if col == 1 else 0.05):
+            flat = usd(c / scale) if col == 1 else pct(c / scale)
+            fig.add_annotation(
+                text=f"no swing: {flat} at every end",
+                xref=f"x{col if col > 1 else ''} domain",
+                yref="y domain",
+                x=0.5,
+                y=1.0,
+                yanchor="bottom",
+                showarrow=False,
+                font={"size": 11, "color": "#555"},
+                bgcolor="rgba(255,255,255,0.85)",
+            )
         lo, hi = swing_range(c, ends, max(abs(c) * 0.01, 1.0), 100.0 if col == 2 else None)
         fine = hi - lo < 20
         fig.update_xaxes(
