@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from planner.cost import estimate_monthly_cost
 from planner.errors import ScenarioError
-from planner.run import RunResult, run
+from planner.run import CHART_FRAMES, RunResult, run
 from planner.scenario import Scenario
 from planner.verdict import Verdict
 
@@ -47,10 +47,13 @@ def evaluate(scenario_json: str, depth: Depth = "own") -> Outcome:
     scenario's own replication pool is turned off here (it would only oversubscribe cores).
     """
     s = Scenario.model_validate_json(scenario_json).with_updates({"simulation.processes": 1})
+    token = CHART_FRAMES.set(False)  # a sweep reads figures only (its sizing probes too)
     try:
         r = run(s, decide_too=depth == "decide")
     except ScenarioError as exc:
         return {"error": str(exc)}
+    finally:
+        CHART_FRAMES.reset(token)
     return outcome_of(r, depth)
 
 

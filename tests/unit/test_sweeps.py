@@ -114,3 +114,18 @@ def test_cost_page_break_even_is_the_cli_sweep_with_and_without_a_cluster(
     assert len(here[0]) == 5  # every volume simulated
     assert json.dumps(clean(here)) == json.dumps(clean(there))
     assert here == break_even_volume(s, Sweeper(None))  # what `planner break-even` prints
+
+
+def test_a_sweep_evaluation_skips_chart_frames_and_keeps_every_figure() -> None:
+    from planner.run import CHART_FRAMES, run
+    from planner.sweeps import outcome_of
+
+    s = tiny()
+    token = CHART_FRAMES.set(False)
+    try:
+        bare = run(s)
+    finally:
+        CHART_FRAMES.reset(token)
+    full = run(s)
+    assert bare.series.empty and bare.sample.empty and not full.series.empty
+    assert bare.figures == full.figures and outcome_of(bare) == outcome_of(full)
