@@ -25,6 +25,8 @@ from planner.sweeps import clean, sweeper
 from ui import sensitivity_section, state, tool_charts
 from ui.common import page_scheduler
 
+METHODS = {"grid": "Every combination (exhaustive grid)", "nsga2": "NSGA-II (Optuna)"}
+
 
 def point_link(s: Scenario, overrides: dict[str, Any]) -> str:
     """A relative link that opens the point as a scenario on the Overview page. The Overview is
@@ -85,8 +87,9 @@ def render() -> None:
 def show_front(s: Scenario, out: dict[str, Any]) -> None:
     best = out["cheapest_feasible"]
     st.subheader("Pareto front")
+    method = METHODS.get(out["method"], out["method"])
     st.write(
-        f"{out['method']}, {out['evaluated']} simulations. Cheapest feasible: "
+        f"{method}, {out['evaluated']} simulations. Cheapest feasible: "
         + (f"{usd(best['monthly_usd'])}/month" if best else "none found").replace("$", "\\$")
     )
     st.plotly_chart(tool_charts.fig_pareto(out["points"], out["front"]), width="stretch")
@@ -96,8 +99,8 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
             "SLO attainment": pct(p["slo_attainment"], 2),
             "p95 latency": ms(p["p95_ms"]),
             "feasible": "yes" if p["feasible"] else "no: " + "; ".join(p["violations"]),
-            "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()) or "as stated",
             "open": point_link(s, p["overrides"]),
+            "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()) or "as stated",
         }
         for p in out["front"]
     ]
@@ -105,7 +108,10 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
-        column_config={"open": st.column_config.LinkColumn("open as scenario")},
+        column_config={
+            "open": st.column_config.LinkColumn("open", display_text="open as scenario"),
+            "changes": st.column_config.TextColumn("changes", width="large"),
+        },
     )
     st.markdown(
         " · ".join(

@@ -30,13 +30,16 @@ def fig_pareto(points: list[dict[str, Any]], front: list[dict[str, Any]]) -> go.
             name=name,
             marker=style,
             text=[", ".join(f"{k}={v}" for k, v in p["overrides"].items()) for p in group],
-            hovertemplate="$%{x:,.0f}/month, attainment %{y:.4f}<br>%{text}<extra></extra>",
+            hovertemplate="$%{x:,.0f}/month, attainment %{y:.2%}<br>%{text}<extra></extra>",
         )
     fig.update_layout(
         **LAYOUT,
         title="Monthly cost against SLO attainment",
-        xaxis_title="USD / month",
+        xaxis_title="monthly cost",
         yaxis_title="SLO attainment",
+        xaxis_tickprefix="$",
+        xaxis_tickformat=",.0f",
+        yaxis_tickformat=".2%",
     )
     return fig
 

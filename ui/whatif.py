@@ -72,13 +72,11 @@ def render() -> None:
     is_llm = scenarios[0].workload.is_llm
     st.subheader("KPIs")
     st.caption("Δ: the what-if minus the reference; shares change in percentage points (pp).")
-    st.dataframe(
-        pd.DataFrame(display_rows(kpi_figures(results), is_llm)), hide_index=True, width="stretch"
-    )
+    kpis = display_rows(kpi_figures(results), is_llm)
+    st.dataframe(pd.DataFrame(kpis), hide_index=True, width="stretch", height=fit(len(kpis)))
     st.subheader("Monthly cost by line")
-    st.dataframe(
-        pd.DataFrame(display_rows(cost_figures(results))), hide_index=True, width="stretch"
-    )
+    lines = display_rows(cost_figures(results))
+    st.dataframe(pd.DataFrame(lines), hide_index=True, width="stretch", height=fit(len(lines)))
 
 
 def saved_scenarios() -> list[Scenario]:
@@ -93,6 +91,11 @@ def saved_scenarios() -> list[Scenario]:
         except ScenarioError as exc:
             st.error(str(exc))
     return out
+
+
+def fit(rows: int) -> int:
+    """A table's height in pixels that shows every row (no inner scroll hiding the totals)."""
+    return 35 * (rows + 1) + 3
 
 
 def columns(n: int) -> list[str]:
