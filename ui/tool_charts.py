@@ -94,8 +94,8 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
                 xref=f"x{col if col > 1 else ''} domain",
                 yref="y domain",
                 x=0.5,
-                y=1.0,
-                yanchor="bottom",
+                y=0.5,  # mid-panel: the subplot title sits just above the panel
+                yanchor="middle",
                 showarrow=False,
                 font={"size": 11, "color": "#555"},
                 bgcolor="rgba(255,255,255,0.85)",
