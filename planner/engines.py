@@ -46,11 +46,14 @@ COSTS: dict[EngineName, EngineCost] = {
     # 93 B on top of the records; 500 B leaves room for the parent's pickled copy of
     # replication 0 and its chart frames (benchmarks/engine_targets.py, README)
     "simpy": EngineCost(bytes_per_request=500, requests_per_s=60_000, max_requests=3_000_000),
-    # measured on the landed compiled engine (article_1m_chat, one replication in one process,
-    # 0.73-2.2M requests): peak RSS 260-264 B per request, summary included (records 84 B);
-    # 200k requests/s on the shared 2-core machine (x15 the SimPy model there); 100M simulated
-    # requests is about four minutes of work on two cores
-    "compiled": EngineCost(bytes_per_request=400, requests_per_s=200_000, max_requests=100_000_000),
+    # measured on the compiled engine (article_1m_chat, one replication, run_job in one process,
+    # 0.2-1.6M requests; README, Benchmarks): peak RSS above the process's start 223-224 B per
+    # request, summary included (261-264 B before the requests' ints became int32 and the
+    # kernel's copies of the draws stopped being held twice); the peak is while a segment's
+    # arrays are built (traffic, QF, QI side by side); 300 B leaves room for the parent's copy
+    # of replication 0's records (84 B) and its chart frames. 200k requests/s on the shared
+    # 2-core machine; 100M simulated requests is about four minutes of work on two cores
+    "compiled": EngineCost(bytes_per_request=300, requests_per_s=200_000, max_requests=100_000_000),
 }
 
 

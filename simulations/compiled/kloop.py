@@ -120,16 +120,19 @@ def _draw(st, arr: F2, k: int, col: int) -> float:  # type: ignore[no-untyped-de
 
 # ---------------------------------------------------------------- processes
 @jit
-def _arrivals(st) -> None:  # type: ignore[no-untyped-def]
-    """Arrive every request due now, then wait for the next one."""
+def _arrivals(st, woken: bool) -> None:  # type: ignore[no-untyped-def]
+    """Arrive every request due now, then wait for the next one. ``woken``: the wait for the
+    next request is over, and it arrives now even where now + (arrival - then) rounded a bit
+    below its arrival time (SimPy's ``arrivals`` does not look again after its timeout)."""
     n = st.QF.shape[0]
     rid = st.GI[GI_ARR_NEXT]
     while rid < n:
         now = st.G[G_NOW]
         dt = st.QF[rid, QF_ARR] - now
-        if dt > 0:
+        if dt > 0 and not woken:
             push(st, now + dt, E_ARR, 0, 0, 0.0)
             return
+        woken = False
         krouter.arrive(st, rid)
         rid += 1
         st.GI[GI_ARR_NEXT] = rid
@@ -199,7 +202,7 @@ def _outage(st, k: int) -> None:  # type: ignore[no-untyped-def]
 def _start(st) -> None:  # type: ignore[no-untyped-def]
     """start_processes: the warm pool, then each process's first step in SimPy's order."""
     kpool.start_warm(st, st.CI[CI_INIT_REP])
-    _arrivals(st)
+    _arrivals(st, False)
     push(st, 0.0, E_MON, 0, 0, 0.0)
     push(st, st.C[C_WARMUP], E_SNAP, 0, 0, 0.0)
     if st.CI[CI_SCALER] != SC_FIXED:
@@ -282,7 +285,7 @@ def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no
     if kind == E_STEP:
         kservice.step_event(st, a, b, x)
     elif kind == E_ARR:
-        _arrivals(st)
+        _arrivals(st, True)
     elif kind == E_REACH:
         krouter.reach_pool(st, a)
     elif kind == E_DEV:
