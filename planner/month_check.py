@@ -19,16 +19,16 @@ from planner.scenario import Scenario
 MEASURED: dict[str, str] = {
     "article_1m_chat": (
         "representative days against the whole month (30 replications each, "
-        "benchmarks/representative_days.py): p95 latency -0.06 % +- 0.22 %, within 2 %; fallback "
-        "rate +1.3 % +- 1.9 %, so within 2 % is not shown (only within 3.3 %): settling it would "
+        "benchmarks/representative_days.py): p95 latency -0.06 % ± 0.22 %, within 2 %; fallback "
+        "rate +1.3 % ± 1.9 %, so within 2 % is not shown (only within 3.3 %): settling it would "
         "take about 230 whole-month replications. The whole month is 14 times the simulated "
         "requests (21 times the wall time measured), so it is not the default; "
         "simulation.horizon: full_month simulates it"
     ),
     "remote_farm_sensors_satellite": (
         "representative days against the whole month (30 replications each, "
-        "benchmarks/representative_days.py): p95 latency -0.25 % +- 0.84 %, within 2 %; fallback "
-        "rate -3.7 % +- 35 %: the whole month's own 95 % interval is +-37 % at 30 replications "
+        "benchmarks/representative_days.py): p95 latency -0.25 % ± 0.84 %, within 2 %; fallback "
+        "rate -3.7 % ± 35 %: the whole month's own 95 % interval is ±37 % at 30 replications "
         "(its fallbacks come from about 1.6 device failures a month, each ~72 h), so no "
         "affordable number of replications can show 2 %. The strata give the expected rate; a "
         "whole-month run gives one draw around it, so the plan keeps the strata"
