@@ -421,7 +421,11 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     rows = len(titles)
     row = {t: i + 1 for i, t in enumerate(titles)}
     fig = make_subplots(
-        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=titles
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08 if pool else 0.16,  # same gap in pixels on the shorter figure
+        subplot_titles=titles,
     )
     title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
     if days:
