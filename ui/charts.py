@@ -65,7 +65,7 @@ def ms_tick(v: float) -> str:
     return f"{v / 60_000:.3g} min"
 
 
-def log_ticks(rng: list[float]) -> tuple[list[float], list[str]]:
+def log_ticks(rng: list[float], most: int = 9) -> tuple[list[float], list[str]]:
     """Tick values on a log10 range (1-2-5 per decade, thinned to 1-3 or decades when crowded,
     finer when the range is narrow), each labelled as a duration."""
     lo, hi = rng
@@ -77,9 +77,9 @@ def log_ticks(rng: list[float]) -> tuple[list[float], list[str]]:
         return out
 
     vals = within((1, 2, 5))
-    if len(vals) > 9:
+    if len(vals) > most:
         vals = within((1, 3))
-    if len(vals) > 9:
+    if len(vals) > most:
         vals = within((1,))
     elif len(vals) < 3:
         vals = within((1, 1.5, 2, 3, 5, 7))
@@ -102,9 +102,10 @@ def linear_ticks(a: float, b: float) -> list[float]:
 
 def duration_axis(fig: go.Figure, axis: str, rng: list[float], **where: Any) -> None:
     """A log axis of durations in ms over ``rng`` (log10 units) with readable tick labels."""
-    vals, text = log_ticks(rng)
+    # a half-width chart holds six labels side by side; more and plotly tilts them onto the title
+    vals, text = log_ticks(rng, 6 if axis == "x" else 9)
     update = fig.update_xaxes if axis == "x" else fig.update_yaxes
-    update(type="log", range=rng, tickvals=vals, ticktext=text, **where)
+    update(type="log", range=rng, tickvals=vals, ticktext=text, tickangle=0, **where)
 
 
 def slo_targets(r: RunResult) -> list[tuple[str, float]]:
@@ -421,7 +422,11 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     rows = len(titles)
     row = {t: i + 1 for i, t in enumerate(titles)}
     fig = make_subplots(
-        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=titles
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08 if pool else 0.16,  # same gap in pixels on the shorter figure
+        subplot_titles=titles,
     )
     title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
     if days:
