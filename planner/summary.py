@@ -63,9 +63,14 @@ def measured_part(r: SegmentRecords) -> slice | np.ndarray:
     return mask
 
 
-def pool_records(plan: Plan, records: list[SegmentRecords]) -> Pooled:
+CHART_ONLY = ("arrival_s", "segment", "service_ms")
+"""Pooled columns only the charts read: ``summarise`` leaves them empty (20 bytes a request)."""
+
+
+def pool_records(plan: Plan, records: list[SegmentRecords], charts: bool = True) -> Pooled:
     """The measured requests of all segments with their weights. Columns the records hold
-    already are views, not copies, where one segment is measured (memory at high volume)."""
+    already are views, not copies, where one segment is measured (memory at high volume).
+    ``charts=False`` leaves the columns of ``CHART_ONLY`` empty."""
     parts: dict[str, list[np.ndarray]] = {f: [] for f in Pooled.__dataclass_fields__}
     for k, r in enumerate(records):
         m = measured_part(r)
@@ -83,12 +88,16 @@ def pool_records(plan: Plan, records: list[SegmentRecords]) -> Pooled:
             "left_site": r.left_site[m],
             "completed": (path >= 0) & np.isfinite(done_s),
             "response_kb": r.response_kb[m],
-            "arrival_s": arrival - r.warmup_s,
-            "segment": np.full(n, k, dtype=np.int32),
             "wait_ms": r.wait_s[m] * 1000,
-            "service_ms": r.service_s[m] * 1000,
             "output_tokens": r.output_tokens[m],
         }
+        if charts:
+            cols["arrival_s"] = arrival - r.warmup_s
+            cols["segment"] = np.full(n, k, dtype=np.int32)
+            cols["service_ms"] = r.service_s[m] * 1000
+        else:
+            cols |= {"arrival_s": np.empty(0), "segment": np.empty(0, dtype=np.int32)}
+            cols["service_ms"] = np.empty(0)
         for key, col in cols.items():
             parts[key].append(col)
     return Pooled(**{k: v[0] if len(v) == 1 else np.concatenate(v) for k, v in parts.items()})
@@ -125,7 +134,7 @@ def latency_figures(p: Pooled) -> dict[str, float]:
 
 def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
     """All summary figures of one replication, flat, with unit-bearing dotted names."""
-    p = pool_records(plan, records)
+    p = pool_records(plan, records, charts=False)
     out: dict[str, float] = {}
     out.update(request_counts(p))
     out.update(conservation(records))

@@ -74,7 +74,8 @@ def sources_digest() -> str:
     cached caller holds its callees' code, so any kernel edit must drop the whole cache."""
     here = Path(__file__).parent
     h = hashlib.sha256()
-    kernel_files = [*here.glob("k*.py"), here / "layout.py", here / "stateref.py"]
+    kernels = [f for f in here.glob("k*.py") if f.name != "kernels.py"]  # this file: no kernel
+    kernel_files = [*kernels, here / "layout.py", here / "stateref.py"]
     for f in sorted(kernel_files):
         h.update(f.name.encode() + f.read_bytes())
     return h.hexdigest()
@@ -99,8 +100,15 @@ def drop_stale_cache() -> None:
 
 
 def _cached(d: Any, sig: tuple[Any, ...]) -> bool:
-    """Whether numba's cache holds ``d`` compiled for ``sig``."""
-    return d._cache.load_overload(sig, d.targetctx) is not None
+    """Whether numba's cache holds ``d`` compiled for ``sig``: a look at the cache's index,
+    without loading the code (``load_overload`` would rebuild it, and ``compile`` then loads it
+    a second time: that doubled a fresh process's start-up)."""
+    cache = d._cache
+    try:
+        key = cache._index_key(sig, d.targetctx.codegen())
+        return key in cache._cache_file._load_index()
+    except (AttributeError, OSError):  # another numba's internals: load to find out
+        return cache.load_overload(sig, d.targetctx) is not None
 
 
 def compile_all() -> None:
