@@ -113,9 +113,10 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
             "changes": st.column_config.TextColumn("changes", width="large"),
         },
     )
-    st.markdown(
-        " · ".join(
-            f"[point {i + 1}: {r['monthly cost']}/month]({r['open']})".replace("$", "\\$")
+    st.markdown(  # the full changes of each point (the table's cell cuts long ones off)
+        "\n".join(
+            f"- [point {i + 1}: {r['monthly cost']}/month]({r['open']})".replace("$", "\\$")
+            + f": `{r['changes']}`"
             for i, r in enumerate(rows)
         )
     )
