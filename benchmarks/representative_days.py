@@ -50,7 +50,7 @@ def relative_half(value: float, ci: tuple[float, float] | None) -> float:
         return math.nan
     half = (ci[1] - ci[0]) / 2
     if value == 0:
-        return 0.0 if half == 0 else math.inf
+        return math.inf if half > 0 else 0.0  # a zero with no spread (nan: all zero)
     return half / abs(value)
 
 
@@ -146,6 +146,7 @@ def main() -> None:
                 f"a replication (budget {FULL_MONTH_BUDGET:,}); plan: {len(plan.segments)} "
                 f"day type(s): {', '.join(g.label for g in plan.segments)}"
             )
+            whole_days(name, s)
             continue
         v_full = apply_overrides(s, {**wide, "simulation.horizon": "full_month"})
         v_rep = apply_overrides(s, {**wide, "simulation.horizon": "representative_days"})
@@ -166,6 +167,27 @@ def main() -> None:
             ),
             flush=True,
         )
+
+
+def whole_days(name: str, s: Scenario) -> None:
+    """Where the plan samples hours of a flat day, compare the plan as shipped with whole open
+    days simulated in full (the part of the shortcut that a budget-sized run can check)."""
+    if s.simulation.hours_per_day_simulated is None:
+        return
+    wide = {"simulation.max_simulated_requests": 10**9, "simulation.horizon": "representative_days"}
+    whole = {
+        "simulation.hours_per_day_simulated": None,
+        "simulation.sampled_hours_above_requests": None,
+    }
+    days = apply_overrides(s, {**wide, **whole})
+    need = build_plan(days, check=False).expected_requests
+    if need > FULL_MONTH_BUDGET:
+        print(f"{name:32} whole open days not run either: {need:,.0f} requests a replication")
+        return
+    whole, t_whole = timed(days)
+    sampled, t_sampled = timed(apply_overrides(s, wide))
+    print("\n".join(compare(f"{name} (hours vs whole days)", whole, sampled, None)))
+    print(f"{'':32} wall: whole open days {t_whole:.1f} s, sampled hours {t_sampled:.1f} s")
 
 
 if __name__ == "__main__":

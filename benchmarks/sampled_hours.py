@@ -36,6 +36,10 @@ FORCE_SAMPLING = 1000
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "article_5M": ("article_1m_chat", {"workload.requests_per_month": 5_000_000}),
     "article_10M": ("article_1m_chat", {"workload.requests_per_month": 10_000_000}),
+    "article_10M_no_outages": (
+        "article_1m_chat",
+        {"workload.requests_per_month": 10_000_000, "network.outages_per_day": 0},
+    ),
     "seasonal_300k": ("seasonal_burst_app", {"workload.requests_per_month": 300_000}),
     "seasonal_1M": ("seasonal_burst_app", {"workload.requests_per_month": 1_000_000}),
     "factory_cloud_only": ("factory_robotics_control_loop", {"policy.routing.kind": "cloud_only"}),

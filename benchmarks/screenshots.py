@@ -13,13 +13,16 @@ store is shared by sessions, so every page after a preset's first reads the same
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from planner.presets import preset_names
-from ui.devserver import CHROMIUM, CHROMIUM_ARGS, free_port, start, stop
+from ui.devserver import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start, stop
 
 PAGES = (
     "overview",
@@ -63,7 +66,7 @@ def settle(page: Page, name: str) -> None:
             break
         time.sleep(0.4)
     else:
-        raise TimeoutError("page did not settle")
+        raise PlaywrightTimeout("page did not settle")
     if name in CHARTED and not page.get_by_test_id("stAlertContentError").count():
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
         time.sleep(1.0)  # plotly finishes drawing after the element appears
@@ -95,6 +98,9 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], help="extra link field key=value")
     args = ap.parse_args()
     extra = "".join(f"&{kv}" for kv in args.set)
+    # a fresh numba cache (after a merge touched the engine) compiles for minutes inside the
+    # server's first run; compile it here first, as `make run` does
+    subprocess.run([sys.executable, "-m", "planner", "warm"], check=True, cwd=ROOT)
     proc, url = start(args.port or free_port(), timeout_s=120)
     try:
         with sync_playwright() as p:
@@ -105,8 +111,12 @@ def main() -> None:
                 for name in args.pages.split(","):
                     started = time.perf_counter()
                     path = "" if name == "overview" else name  # the default page lives at /
-                    page.goto(f"{url}/{path}?v=1&preset={preset}{extra}", timeout=TIMEOUT_MS)
-                    settle(page, name)
+                    try:
+                        page.goto(f"{url}/{path}?v=1&preset={preset}{extra}", timeout=TIMEOUT_MS)
+                        settle(page, name)
+                    except PlaywrightTimeout as exc:  # report and go on to the next page
+                        print(f"{preset:34s} {name:12s} timed out: {str(exc)[:120]}", flush=True)
+                        continue
                     shot = args.out / preset / f"{name}.png"
                     shoot(page, shot)
                     took = time.perf_counter() - started

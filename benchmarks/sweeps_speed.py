@@ -5,8 +5,9 @@ optimize <= 60 s, sensitivity <= 30 s).
 Run on demand: ``.venv/bin/python benchmarks/sweeps_speed.py [--preset article_1m_chat]
 [--evaluations 60] [--scheduler inprocess|tcp://...] [--replications N] [--all-presets]``.
 By default the sweeps start a Dask LocalCluster with one worker process per core (its start-up
-is included in the time). Sensitivity runs on the scenario's own replications (as the
-Overview's default) unless ``--replications`` says otherwise; ``--all-presets`` times the
+is included in the time). Sensitivity screens with one replication per point and confirms
+each flip with the scenario's own (as the Overview's default) unless ``--replications`` sets
+the screen's; ``--all-presets`` times the
 sensitivity of every preset (the target holds for any preset) and skips optimise. The last
 lines compare each figure with its target.
 """
@@ -68,7 +69,8 @@ def time_sensitivity(name: str, scheduler: str | None, replications: int | None)
     tornado, t_sens = timed(f"sensitivity {name}", do)
     print(
         f"sensitivity {name}: {t_sens:.1f} s for {tornado['evaluated']} evaluations of 3 "
-        f"architectures, {tornado['replications']} replication(s) each: "
+        f"architectures, screened with {tornado['replications']} replication(s), confirmed "
+        f"with {tornado['confirm_replications']}: "
         f"{verdict(t_sens, SENSITIVITY_TARGET_S)}",
         flush=True,
     )

@@ -91,13 +91,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def point_text(p: dict[str, Any]) -> str:
-    sets = " ".join(f"{k}={v}" for k, v in p["overrides"].items())
-    att = p["slo_attainment"]
-    p95 = p["p95_ms"]
+    from planner.formatting import ms, pct, usd
+
+    sets = " ".join(f"{k}={v}" for k, v in p["overrides"].items()) or "as stated"
     return (
-        f"${p['monthly_usd']:,.0f}/month, attainment {att if att is None else round(att, 4)}, "
-        f"p95 {p95 if p95 is None else round(p95)} ms{'' if p['feasible'] else ' (infeasible)'}"
-        f": {sets}"
+        f"{usd(p['monthly_usd'])}/month, attainment {pct(p['slo_attainment'], 2)}, "
+        f"p95 {ms(p['p95_ms'])}{'' if p['feasible'] else ' (infeasible)'}: {sets}"
     )
 
 
@@ -119,7 +118,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     print("  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)))
     for r in rows:
         print("  ".join(r[c].ljust(w) for c, w in zip(cols, widths, strict=True)))
-    for line in text.flips_found(out) + text.check_lines(out):
+    for line in text.flips_found(out) + text.notes(out) + text.check_lines(out):
         print(f"- {line}")
     return 0
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from planner.formatting import count, pct
 from planner.scenario import Scenario
 
 ARCHS = ("edge", "cloud")
@@ -251,9 +252,9 @@ def residency_price(figures: dict[str, float]) -> str | None:
     if not monthly or not arrived:
         return None
     return (
-        f"Residency has a price here: {monthly:,.0f} sensitive requests a month "
-        f"({monthly / arrived:.1%} of all requests) are dropped, not served. Their class cannot "
-        "run on the site's devices and the scenario forbids sending sensitive data to the cloud "
-        "(policy.sensitive_may_leave_site is off); a larger device, a smaller model for that "
-        "class, or allowing the cloud for it would serve them."
+        f"Residency has a price here: {count(monthly)} sensitive requests a month "
+        f"({pct(monthly / arrived)} of all requests) are dropped, not served. Their model or "
+        "context does not fit the site's devices and the scenario forbids sending sensitive data "
+        "to the cloud (policy.sensitive_may_leave_site is off); a larger device, a smaller model "
+        "for that class, or allowing the cloud for them would serve them."
     )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.scenario import Scenario
+from planner.scenario import DAYS_PER_MONTH, Scenario
 
 if TYPE_CHECKING:
     from planner.plan import Segment
@@ -36,6 +36,22 @@ says so): their effect is under what the figures resolve."""
 def down_probability(s: Scenario) -> float:
     """Chance that a given device is down at a random instant (stationary alternating renewal)."""
     return s.edge.mttr_hours / (s.edge.mtbf_hours + s.edge.mttr_hours)
+
+
+def failures_per_month(s: Scenario, devices: int) -> float:
+    """Failures a 30-day month expects across ``devices`` (one per MTBF + MTTR per device)."""
+    return devices * DAYS_PER_MONTH * 24 / (s.edge.mtbf_hours + s.edge.mttr_hours)
+
+
+def month_scatter(s: Scenario, devices: int) -> str:
+    """Why a whole-month simulation is a noisy check of the strata, in words."""
+    n = failures_per_month(s, devices)
+    return (
+        f"A month expects {n:.2g} failures across them, each down about {s.edge.mttr_hours:g} h, "
+        "so one simulated month sees a Poisson number of them (none with chance "
+        f"{math.exp(-n):.0%}) and a whole-month run's fallbacks and drops from failures scatter "
+        "around what the strata give"
+    )
 
 
 def down_strata(devices: int, p: float) -> list[tuple[int, float]]:
@@ -68,7 +84,7 @@ def stratify(s: Scenario, segs: list[Segment], devices: int, notes: list[str]) -
         f"each day type is simulated with all {devices:g} devices up and with "
         f"{', '.join(str(k) for k, _ in strata[1:])} down all day, weighted by the chance of "
         f"each ({', '.join(f'{w:.3g}' for _, w in strata)}; a device is down {p:.2%} of the "
-        "time): rare failures are measured, not left to chance"
+        "time): rare failures are measured, not left to chance. " + month_scatter(s, devices)
     )
     out = []
     for seg in segs:

@@ -72,6 +72,11 @@ PROBE_SETTINGS: ContextVar[tuple[str, str]] = ContextVar(
 counterparts are sized by previews, not by full runs at the scenario's volume)."""
 
 
+CHART_FRAMES: ContextVar[bool] = ContextVar("CHART_FRAMES", default=True)
+"""False where only figures are read (a sweep's evaluations and the sizing probes they run):
+replication 0's chart frames (series, sample, latency by hour, scaling log) are left empty."""
+
+
 def run(
     scenario: Scenario,
     progress: Progress | None = None,
@@ -212,18 +217,32 @@ def assemble(scenario: Scenario, plan: Plan, main: list[Outcome], wall_s: float)
         "notes": list(plan.notes) + edge_eligibility_notes(scenario),
         "replications": len(per_rep),
     }
+    frames = chart_frames(scenario, plan, records)
     return RunResult(
         scenario=scenario,
         plan=plan,
         figures=figures,
         ci95=ci95,
         replications=per_rep,
-        series=series_frame(plan, records, scenario),
-        sample=sample_frame(scenario, plan, records),
-        latency_by_hour=latency_by_hour(plan, records),
-        scaling_log=scaling_frame(plan, records),
+        series=frames["series"],
+        sample=frames["sample"],
+        latency_by_hour=frames["latency_by_hour"],
+        scaling_log=frames["scaling_log"],
         engine=engine,
     )
+
+
+def chart_frames(
+    scenario: Scenario, plan: Plan, records: list[SegmentRecords]
+) -> dict[str, pd.DataFrame]:
+    if not CHART_FRAMES.get():
+        return {k: pd.DataFrame() for k in ("series", "sample", "latency_by_hour", "scaling_log")}
+    return {
+        "series": series_frame(plan, records, scenario),
+        "sample": sample_frame(scenario, plan, records),
+        "latency_by_hour": latency_by_hour(plan, records),
+        "scaling_log": scaling_frame(plan, records),
+    }
 
 
 def series_frame(

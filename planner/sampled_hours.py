@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from planner.edge_backlog import edge_backlog_s
 from planner.month import BIN_S, BINS_PER_DAY
 from planner.scenario import Scenario
 
@@ -63,15 +64,20 @@ class SliceChoice:
 def time_constants_s(s: Scenario) -> dict[str, tuple[float, float]]:
     """The scenario's time constants, in seconds, each with the multiple of it a simulated hour
     must last: the autoscaler's windows, the cold start and the node keep-alive of a pool that
-    scales (a step in traffic sets them going), and the router's timeouts. Link outages and
-    device failures are not among them: they start at the same rate per simulated second as per
-    real second, so their share of time and their count per request are right whatever L."""
+    scales (a step in traffic sets them going), the router's timeouts and the time an edge
+    device takes to serve a full queue (an overloaded device's wait settles over it). Link
+    outages and device failures are not among them: they start at the same rate per simulated
+    second as per real second, so their share of time and their count per request are right
+    whatever L."""
     out = {name: (value, SCALER_MULTIPLE) for name, value in scaler_constants_s(s).items()}
     r = s.policy.routing
     if r.kind != "edge_only":
         out["cloud timeout"] = (s.network.cloud_timeout_s, REQUEST_MULTIPLE)
     if r.kind == "local_first":
         out["local wait threshold"] = (r.wait_threshold_s, REQUEST_MULTIPLE)
+    backlog_s = edge_backlog_s(s)
+    if backlog_s > 0:
+        out["edge device's full queue served"] = (backlog_s, REQUEST_MULTIPLE)
     return out
 
 
@@ -230,7 +236,7 @@ def queue_notes(plans: dict[str, Plan], figures: dict[str, dict[str, float]]) ->
             out.append(
                 f"sampled hours: the p95 latency of {run} ({p95_s:,.0f} s) is over half a "
                 f"simulated hour (L = {slice_s:,.0f} s); queues that build for longer than L "
-                "are cut short, so its latency is understated. Set "
+                "are cut short, so its latency may be understated. Set "
                 "simulation.sampled_hours_above_requests to null to simulate whole days"
             )
     return out

@@ -82,12 +82,27 @@ def headline(out: dict[str, Any]) -> str:
     base = out["base"]
     return (
         f"As stated the recommendation is {out['recommendation']}; the figures are this "
-        f"scenario's own routing ({label(out.get('routing', ''))}): "
+        f"scenario's own routing, {label(out.get('routing', ''))}: "
         f"{usd(base['monthly_usd'])} a month, {pct(base['slo_attainment'])} of requests "
         "within the SLO. "
+        f"{screen_base(out)}"
         f"{out['evaluated']} evaluations (each simulates the scenario and the counterparts "
         "that can run); "
         f"{out['precision']}."
+    )
+
+
+def screen_base(out: dict[str, Any]) -> str:
+    """Where the tornado's bars start when the screen is not the full run: the screen's own
+    stated point (on the same traffic as its ends), which differs from the main run's figures
+    by the noise of fewer replications."""
+    rows = out["rows"]
+    if not rows or out.get("replications") == out.get("confirm_replications"):
+        return ""
+    m, a = rows[0]["monthly_usd"]["base"], rows[0]["slo_attainment"]["base"]
+    return (
+        f"The tornado's bars start from the screen's own stated point ({usd(m)}, {pct(a)}), on "
+        "the same traffic as its ends. "
     )
 
 
@@ -99,6 +114,11 @@ def flips_found(out: dict[str, Any]) -> list[str]:
         for r in out["rows"]
         if not isinstance(r["flip_at"], str) and r["flip_at"] is not None
     ]
+
+
+def notes(out: dict[str, Any]) -> list[str]:
+    """Flips the screen showed that the full run did not (so none is reported for them)."""
+    return [f"{r['input']}: {r['note']}" for r in out["rows"] if r.get("note")]
 
 
 def check_lines(out: dict[str, Any] | None) -> list[str]:

@@ -8,6 +8,7 @@ fine only where each day's randomness plays out within a day, and the note says 
 
 from __future__ import annotations
 
+from planner.month_check import measured_gap
 from planner.scenario import Scenario
 
 FULL_MONTH_MAX_REQUESTS = 250_000
@@ -33,7 +34,9 @@ def horizon_notes(
     """Why the plan simulates the whole month, or what representative days measure loosely."""
     rare = rare_failures(s, k)
     if horizon == "representative_days":
-        return []  # rare failures: planner.failure_strata simulates each state and says so
+        # rare failures: planner.failure_strata simulates each state and says so
+        gap = measured_gap(s)
+        return [gap] if gap else []
     if s.simulation.horizon == "full_month":
         why = f"{rare}, so one representative day would see none or one of them" if rare else ""
         return [f"simulated the whole month (simulation.horizon){': ' + why if why else ''}"]

@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from planner.cost import estimate_monthly_cost
 from planner.errors import ScenarioError
-from planner.run import run
+from planner.run import CHART_FRAMES, RunResult, run
 from planner.scenario import Scenario
 from planner.verdict import Verdict
 
@@ -47,10 +47,19 @@ def evaluate(scenario_json: str, depth: Depth = "own") -> Outcome:
     scenario's own replication pool is turned off here (it would only oversubscribe cores).
     """
     s = Scenario.model_validate_json(scenario_json).with_updates({"simulation.processes": 1})
+    token = CHART_FRAMES.set(False)  # a sweep reads figures only (its sizing probes too)
     try:
         r = run(s, decide_too=depth == "decide")
     except ScenarioError as exc:
         return {"error": str(exc)}
+    finally:
+        CHART_FRAMES.reset(token)
+    return outcome_of(r, depth)
+
+
+def outcome_of(r: RunResult, depth: Depth = "decide") -> Outcome:
+    """A run's figures as a sweep reads them (a sweep can start from a run it already has)."""
+    s = r.scenario
     out: Outcome = {
         "slo_attainment": r.get("slo_attainment"),
         "p95_ms": r.get("latency_ms.p95"),
@@ -61,21 +70,28 @@ def evaluate(scenario_json: str, depth: Depth = "own") -> Outcome:
         return out | {
             "monthly_usd": float(r.extras["cost"]["monthly_usd"]["total"]),
             "architecture": str(r.extras["decision"]["architecture"]),
-            "volume_flips": scaled_volume_flips(s, r.verdict),
+            "volume_flips": scaled_flips(s, r.verdict, "volume"),
+            "price_flips": scaled_flips(s, r.verdict, "gpu_price"),
         }
     monthly = float(estimate_monthly_cost(s, r.figures).monthly_usd["total"])
     return out | {"monthly_usd": monthly, "architecture": ""}
 
 
-def scaled_volume_flips(s: Scenario, v: Verdict) -> list[list[Any]]:
-    """[factor, option] for the verdict's volume flips (up, then down): costs scaled from the
-    run, not simulated; what a sensitivity sweep re-simulates to confirm them."""
+def scaled_flips(s: Scenario, v: Verdict, lever: str) -> list[list[Any]]:
+    """[factor, option] for the verdict's flips by ``lever`` ('volume' up then down,
+    'gpu_price' down then up, as the verdict lists them): costs scaled from the run, not
+    simulated; what a sensitivity sweep re-simulates to confirm them."""
     from planner.verdict import first_change
 
     if len(v.architectures) < 2:
         return []
+    if lever == "gpu_price" and not any(
+        a.cost.monthly_usd["cloud_gpu"] > 0 for a in v.architectures
+    ):
+        return []  # as the verdict: no GPU time bought, no price flip stated
     best = v.decision.architecture
-    hits = (first_change(s, v.architectures, best, "volume", up) for up in (True, False))
+    order = (True, False) if lever == "volume" else (False, True)
+    hits = (first_change(s, v.architectures, best, lever, up) for up in order)
     return [[factor, option] for factor, option in (h for h in hits if h)]
 
 

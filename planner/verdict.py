@@ -199,9 +199,9 @@ def break_even_pair(
 
 
 def recommended_text(v: Verdict) -> str:
-    """'cloud-only (cloud-first)', but 'hybrid (local-first)' without a second '(hybrid)'."""
+    """'cloud-first (cloud-only)', but 'hybrid (local-first)', not 'hybrid (hybrid (...))'."""
     name, option = v.recommended.name, v.decision.architecture
-    return name if name.startswith(option) else f"{name} ({option})"
+    return name if name.startswith(option) else f"{option} ({name})"
 
 
 def break_even(archs: tuple[Architecture, ...]) -> int | None:

@@ -11,22 +11,23 @@ import math
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from planner import formatting as fmt
 from planner.links import Decoded, flatten, from_params
 from planner.run import RunResult
 from planner.scenario import Scenario
 
 KPIS = (
-    ("p50 latency (ms)", "latency_ms.p50"),
-    ("p95 latency (ms)", "latency_ms.p95"),
-    ("p99 latency (ms)", "latency_ms.p99"),
-    ("p95 time to first token (ms)", "ttft_ms.p95"),
-    ("SLO attainment", "slo_attainment"),
-    ("fallback rate", "fallback_rate"),
-    ("drop rate", "drop_rate"),
-    ("GPU hours / month", "cloud.gpu_hours"),
-    ("peak replicas", "cloud.peak_replicas"),
-    ("edge utilisation", "edge.utilization"),
-    ("egress (GB / month)", "egress_gb"),
+    ("p50 latency", "latency_ms.p50", "ms"),
+    ("p95 latency", "latency_ms.p95", "ms"),
+    ("p99 latency", "latency_ms.p99", "ms"),
+    ("p95 time to first token", "ttft_ms.p95", "ms"),
+    ("SLO attainment", "slo_attainment", "pct"),
+    ("fallback rate", "fallback_rate", "pct"),
+    ("drop rate", "drop_rate", "pct"),
+    ("GPU-hours a month", "cloud.gpu_hours", "hours"),
+    ("peak replicas", "cloud.peak_replicas", "replicas"),
+    ("edge utilisation", "edge.utilization", "pct"),
+    ("egress a month", "egress_gb", "gb"),
 )
 IGNORED = ("name", "description", "simulation.processes")
 
@@ -85,27 +86,77 @@ def delta_rows(named: list[tuple[str, list[float]]]) -> list[dict[str, Any]]:
     return rows
 
 
-def kpi_rows(results: list[RunResult]) -> list[dict[str, Any]]:
-    named = [(name, [r.get(key) for r in results]) for name, key in KPIS]
-    named.append(("monthly cost (USD)", [monthly_total(r) for r in results]))
+Named = list[tuple[str, str, list[float]]]
+"""(figure, kind, value per scenario); kind as ``planner.formatting.cell`` reads it."""
+
+
+def kpi_figures(results: list[RunResult]) -> Named:
+    named = [(name, kind, [r.get(key) for r in results]) for name, key, kind in KPIS]
+    named.append(("monthly cost", "usd", [monthly_total(r) for r in results]))
     named.append(
-        ("TCO over horizon (USD)", [float(r.extras["cost"]["horizon_usd"]) for r in results])
+        ("TCO over horizon", "usd", [float(r.extras["cost"]["horizon_usd"]) for r in results])
     )
-    return delta_rows(named)
+    return named
+
+
+def kpi_rows(results: list[RunResult]) -> list[dict[str, Any]]:
+    return delta_rows([(name, values) for name, _, values in kpi_figures(results)])
 
 
 def monthly_total(r: RunResult) -> float:
     return float(r.extras["cost"]["monthly_usd"]["total"])
 
 
-def cost_rows(results: list[RunResult]) -> list[dict[str, Any]]:
+def cost_figures(results: list[RunResult]) -> Named:
     lines = list(dict.fromkeys(k for r in results for k in r.extras["cost"]["monthly_usd"]))
-    return delta_rows(
-        [
-            (line, [float(r.extras["cost"]["monthly_usd"].get(line, 0.0)) for r in results])
-            for line in lines
-        ]
-    )
+    return [
+        (
+            fmt.label(line),
+            "usd",
+            [float(r.extras["cost"]["monthly_usd"].get(line, 0.0)) for r in results],
+        )
+        for line in lines
+    ]
+
+
+def cost_rows(results: list[RunResult]) -> list[dict[str, Any]]:
+    return delta_rows([(name, values) for name, _, values in cost_figures(results)])
+
+
+def display_rows(named: Named, is_llm: bool = True) -> list[dict[str, str]]:
+    """``delta_rows`` as read: every value and delta in its unit, no raw float."""
+    rows = []
+    for name, kind, values in named:
+        row = {"figure": name}
+        for i, v in enumerate(values):
+            row[label(i)] = shown(kind, v, is_llm)
+            if i:
+                row[f"Δ {i}"] = delta(kind, v - values[0])
+        rows.append(row)
+    return rows
+
+
+def shown(kind: str, x: float, is_llm: bool = True) -> str:
+    if kind == "ms" and fmt.missing(x):
+        return fmt.NA if is_llm else "n/a (vision)"
+    if kind == "replicas":
+        return fmt.number(x, 1)
+    if kind == "gb":
+        return fmt.number(x, 1, " GB")
+    return fmt.cell(kind, x)
+
+
+def delta(kind: str, d: float) -> str:
+    """A change in the figure's unit; proportions in percentage points."""
+    if fmt.missing(d):
+        return fmt.NA
+    if d == 0:
+        return "no change"
+    sign = "+" if d > 0 else "−"
+    if kind == "pct":
+        points = abs(d) * 100
+        return f"{sign}{points:.1f} pp" if points >= 0.05 else f"{sign}<0.1 pp"
+    return sign + shown(kind, abs(d))
 
 
 def decisions(results: list[RunResult]) -> list[str]:

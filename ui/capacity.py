@@ -14,8 +14,8 @@ from ui.common import result
 DROP_MEANING = {
     "not_edge_eligible": "the device cannot run the request's model or context and this routing "
     "sends nothing to the cloud",
-    "residency": "sensitive data that must stay on site, of a class the site's devices cannot "
-    "run: the scenario forbids sending it to the cloud instead "
+    "residency": "sensitive data that must stay on site, whose model or context the site's "
+    "devices cannot hold: the scenario forbids sending it to the cloud instead "
     "(policy.sensitive_may_leave_site is off)",
     "queue_full": "the device queue was full and no fallback took it (routing, rate limit, "
     "budget or residency)",
@@ -50,7 +50,7 @@ def drop_rows(r: RunResult) -> pd.DataFrame:
         rows.append(
             {
                 "reason": label(reason),
-                "requests / month": count(monthly),
+                "requests / month": "<1" if monthly and 0 < monthly < 0.5 else count(monthly),
                 "share of requests": pct(monthly / arrived if monthly and arrived else None),
                 "simulated": count(simulated),
                 "what it means": DROP_MEANING.get(reason, ""),
@@ -116,6 +116,8 @@ def render() -> None:
             f"arriving); simulated: the count over all {r.engine['replications']} replications "
             "of the simulated days."
         )
+    if not charts.uses_pool(r):
+        return
     log = charts.scaling_rows(r, day)
     st.subheader(f"Scaling decisions on this day ({len(log):,})")
     if len(log):

@@ -60,14 +60,14 @@ def ms_tick(v: float) -> str:
     """A tick label for a duration in ms: 500 ms, 2 s, 1.5 min (no '2' standing for 20,000)."""
     if v < 1000:
         return f"{v:g} ms"
-    if v < 1_000_000:
+    if v < 10_000_000:
         return f"{v / 1000:g} s"
     return f"{v / 60_000:.3g} min"
 
 
-def log_ticks(rng: list[float]) -> tuple[list[float], list[str]]:
-    """Tick values on a log10 range (1-2-5 per decade, thinned to decades when crowded, finer
-    when the range is narrow), each labelled as a duration."""
+def log_ticks(rng: list[float], most: int = 9) -> tuple[list[float], list[str]]:
+    """Tick values on a log10 range (1-2-5 per decade, thinned to 1-3 or decades when crowded,
+    finer when the range is narrow), each labelled as a duration."""
     lo, hi = rng
 
     def within(mantissas: tuple[float, ...]) -> list[float]:
@@ -77,18 +77,35 @@ def log_ticks(rng: list[float]) -> tuple[list[float], list[str]]:
         return out
 
     vals = within((1, 2, 5))
-    if len(vals) > 9:
+    if len(vals) > most:
+        vals = within((1, 3))
+    if len(vals) > most:
         vals = within((1,))
     elif len(vals) < 3:
         vals = within((1, 1.5, 2, 3, 5, 7))
+    if len(vals) < 3:  # under a factor ~2: evenly spaced round values
+        vals = linear_ticks(10.0**lo, 10.0**hi)
     return vals, [ms_tick(v) for v in vals]
+
+
+def linear_ticks(a: float, b: float) -> list[float]:
+    """Three to six round values (steps of 1, 2 or 5 times a power of ten) within [a, b]."""
+    for exp in range(math.floor(math.log10(b - a)), math.floor(math.log10(b - a)) - 3, -1):
+        for m in (5, 2, 1):
+            step = m * 10.0**exp
+            first = math.ceil(a / step)
+            vals = [k * step for k in range(first, math.floor(b / step) + 1)]
+            if len(vals) >= 3:
+                return [round(v, 12) for v in vals[:6]] if len(vals) <= 6 else vals[::2][:6]
+    return [a, b]
 
 
 def duration_axis(fig: go.Figure, axis: str, rng: list[float], **where: Any) -> None:
     """A log axis of durations in ms over ``rng`` (log10 units) with readable tick labels."""
-    vals, text = log_ticks(rng)
+    # a half-width chart holds six labels side by side; more and plotly tilts them onto the title
+    vals, text = log_ticks(rng, 6 if axis == "x" else 9)
     update = fig.update_xaxes if axis == "x" else fig.update_yaxes
-    update(type="log", range=rng, tickvals=vals, ticktext=text, **where)
+    update(type="log", range=rng, tickvals=vals, ticktext=text, tickangle=0, **where)
 
 
 def slo_targets(r: RunResult) -> list[tuple[str, float]]:
@@ -98,16 +115,27 @@ def slo_targets(r: RunResult) -> list[tuple[str, float]]:
 
 
 def slo_lines(
-    fig: go.Figure, r: RunResult, axis: str = "x", log: bool = True, rng: list[float] | None = None
+    fig: go.Figure,
+    r: RunResult,
+    axis: str = "x",
+    log: bool = True,
+    rng: list[float] | None = None,
+    in_legend: bool = False,
 ) -> None:
     """Dashed SLO lines: the line at the value, its label at log10(value) on a log axis (plotly
-    places annotations in axis units), so a label can never stretch the axis."""
+    places annotations in axis units), so a label can never stretch the axis. With
+    ``in_legend`` the label goes to the legend instead (bars would sit under it)."""
     for i, (name, value) in enumerate(slo_targets(r)):
         pos = math.log10(value) if log else value
         right = rng is not None and (pos - rng[0]) / max(rng[1] - rng[0], 1e-9) > 0.6
         text = f"SLO {name} {ms(value)}"
         line = {"dash": "dash", "color": "#444", "width": 1}
-        if axis == "x":
+        if in_legend:
+            fig.add_shape(
+                type="line", y0=value, y1=value, x0=0, x1=1, yref="y", xref="paper", line=line
+            )
+            fig.add_scatter(x=[None], y=[None], mode="lines", line=line, name=text)
+        elif axis == "x":
             fig.add_shape(
                 type="line", x0=value, x1=value, y0=0, y1=1, xref="x", yref="paper", line=line
             )
@@ -279,11 +307,18 @@ def day_label(day: int) -> str:
 
 
 def busiest(days: list[tuple[str, pd.DataFrame]]) -> int:
-    """Index of the day with the most arrivals per simulated minute."""
+    """Index of the day with the most arrivals per simulated minute; among days with the same
+    traffic (within 1 %, e.g. 'all devices up' and '1 device down'), the one with the most
+    fallbacks and drops, so the page does not open on a day where nothing happens."""
     if not days:
         return 0
     load = [float(df["arrivals"].mean()) for _, df in days]
-    return int(np.argmax(load))
+    top = max(load)
+    events = [
+        float(df["completed_fallback"].sum() + df["dropped"].sum()) if load[i] >= 0.99 * top else -1
+        for i, (_, df) in enumerate(days)
+    ]
+    return int(np.argmax(events))
 
 
 def binned(df: pd.DataFrame, minutes: int = BIN_MIN) -> pd.DataFrame:
@@ -355,15 +390,16 @@ def uses_pool(r: RunResult) -> bool:
 
 
 SLOTS_TITLE = "GPU request slots in use (sampled each minute)"
+OUTAGE = "rgba(180,60,60,0.2)"
 CAPACITY_COLOURS = {
     "replicas ready": "#2f6f8f",
-    "replicas starting": "#5b93ad",
+    "replicas starting": "#c0703c",
     "GPU pool queue": "#b5443b",
-    "GPU pool in service": "#c0703c",
+    "GPU pool in service": "#e3a33b",
     "in devices": "#6a8f3a",
     "fallbacks / min": "#7b4fa0",
     "drops / min": "#444444",
-    "GPU request slots in use": "#d4a017",
+    "GPU request slots in use": "#17a2b8",
 }
 """One colour per series across the panels, the same with or without the GPU panels."""
 
@@ -386,7 +422,11 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     rows = len(titles)
     row = {t: i + 1 for i, t in enumerate(titles)}
     fig = make_subplots(
-        rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=titles
+        rows=rows,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08 if pool else 0.16,  # same gap in pixels on the shorter figure
+        subplot_titles=titles,
     )
     title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
     if days:
@@ -425,9 +465,18 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
         fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=r_wait, col=1)
         fig.add_scatter(x=h, y=b["completed_fallback"], name="fallbacks / min", row=r_min, col=1)
         fig.add_scatter(x=h, y=b["dropped"], name="drops / min", row=r_min, col=1)
-        for x0, x1 in outage_spans(raw):
-            fig.add_vrect(
-                x0=x0, x1=x1, fillcolor="rgba(180,60,60,0.2)", line_width=0, row=r_min, col=1
+        spans = outage_spans(raw)
+        for x0, x1 in spans:
+            fig.add_vrect(x0=x0, x1=x1, fillcolor=OUTAGE, line_width=0, row=r_min, col=1)
+        if spans:  # a legend entry for the shading
+            fig.add_scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={"symbol": "square", "size": 12, "color": OUTAGE},
+                name="a link down",
+                row=r_min,
+                col=1,
             )
         count_axis(fig, r_wait, b[waiting].to_numpy().max())
         fig.update_yaxes(
@@ -518,6 +567,7 @@ def fig_tco(r: RunResult) -> go.Figure:
             name=a.name,
             mode="lines",
             line={"color": colour, "dash": dash, "width": 2.5},
+            showlegend=True,  # plotly hides a lone trace's legend: the line must be named
         )
     be = r.verdict.break_even_month if r.verdict else None
     if be is not None:
@@ -577,5 +627,5 @@ def fig_compare(r: RunResult) -> go.Figure:
         yaxis_title="latency (log scale)",
     )
     duration_axis(fig, "y", log_range(np.asarray(vals), [v for _, v in slo_targets(r)]))
-    slo_lines(fig, r, axis="y", log=True)
+    slo_lines(fig, r, axis="y", log=True, in_legend=True)
     return fig

@@ -48,7 +48,7 @@ def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
             "busy share": f"{p['share_of_billed_hours']['busy']:.1%}",
             "idle share": f"{p['share_of_billed_hours']['ready_idle']:.1%}",
             "starting share": f"{p['share_of_billed_hours']['starting']:.1%}",
-            "utilisation": f"{p['utilization']:.1%}",
+            "busy of ready time": f"{p['utilization']:.1%}",
             "cold starts a day": f"{p['cold_starts_per_day']:,.0f}",
         }
         for a in v.architectures
@@ -119,7 +119,9 @@ def render() -> None:
         if billing:
             st.caption(f"GPU line of {a.name}: {billing}")
     cost = r.extras["cost"]
-    if cost["gpu_bill"]:
+    if cost["gpu_bill"] and not any(cost["gpu_hours"].values()):
+        st.caption("No request of this scenario reached the GPU pool: no GPU-hours were held.")
+    elif cost["gpu_bill"]:
         st.subheader("GPU-hours and the bill (this scenario)")
         hours = cost["gpu_hours"]
         st.dataframe(

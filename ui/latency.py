@@ -35,8 +35,10 @@ def render() -> None:
                     **{q: ms(f[f"latency_ms_by_path.{path}.{q}"]) for q in QS},
                 }
             )
+    if f["drop_rate"] > 0:  # the shares above then add up to 100 % with this row
+        rows.append({"path": "dropped (not served)", "share": pct(f["drop_rate"])})
     st.subheader("Percentiles of this scenario's routing")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows).fillna(""), hide_index=True, width="stretch")
     st.subheader("Time to first token")
     if r.scenario.workload.is_llm:
         st.dataframe(
@@ -44,6 +46,9 @@ def render() -> None:
             hide_index=True,
             width="stretch",
         )
+        target = r.scenario.slo.ttft_p95_ms
+        if target is not None:  # the charts above draw only end-to-end targets
+            st.caption(f"SLO: time to first token p95 within {ms(target)}.")
     else:
         st.caption(f"{ttft(None, False)}: vision requests return one answer, no token stream.")
     st.plotly_chart(charts.fig_latency_by_hour(r), width="stretch")

@@ -218,7 +218,7 @@ def add_sensitivity(pdf: Memo, sens: dict[str, Any] | None) -> None:
     )
     fig = tool_charts.fig_tornado(sens)
     pdf.chart("tornado", fig, max(320, 70 + 48 * len(rows)), heading=False)
-    for line in sensitivity_text.flips_found(sens):
+    for line in sensitivity_text.flips_found(sens) + sensitivity_text.notes(sens):
         pdf.para(f"• {line}", 8)
 
 

@@ -29,10 +29,10 @@ def cmd_memo(args: argparse.Namespace) -> int:
     sens = None
     if args.sensitivity:
         from planner.sensitivity import sensitivity
-        from planner.sweeps import clean, sweeper
+        from planner.sweeps import clean, outcome_of, sweeper
 
-        with sweeper(args.scheduler) as sw:
-            sens = clean(sensitivity(scenario, sw))
+        with sweeper(args.scheduler) as sw:  # the memo's own run is the sweep's stated point
+            sens = clean(sensitivity(scenario, sw, base=outcome_of(result)))
     base = (args.base_url or configured_base_url() or DEFAULT_BASE_URL).rstrip("/") + "/"
     link = f"{base}?{urlencode(to_params(scenario))}"
     try:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.errors import ScenarioError
+from planner.formatting import ms, pct, usd
 from planner.links import to_params
 from planner.optimise import Constraints, default_constraints, optimise, optimise_json
 from planner.presets import apply_overrides
@@ -24,10 +25,14 @@ from planner.sweeps import clean, sweeper
 from ui import sensitivity_section, state, tool_charts
 from ui.common import page_scheduler
 
+METHODS = {"grid": "Every combination (exhaustive grid)", "nsga2": "NSGA-II (Optuna)"}
+
 
 def point_link(s: Scenario, overrides: dict[str, Any]) -> str:
-    """A relative link that opens the point as a scenario on the Overview page."""
-    return "overview?" + urlencode(to_params(apply_overrides(s, overrides)))
+    """A relative link that opens the point as a scenario on the Overview page. The Overview is
+    the default page, served at the app's root: '/overview' would open a "Page not found"
+    dialog over it."""
+    return "./?" + urlencode(to_params(apply_overrides(s, overrides)))
 
 
 def space_editor(s: Scenario) -> list[Dimension]:
@@ -82,30 +87,36 @@ def render() -> None:
 def show_front(s: Scenario, out: dict[str, Any]) -> None:
     best = out["cheapest_feasible"]
     st.subheader("Pareto front")
+    method = METHODS.get(out["method"], out["method"])
     st.write(
-        f"{out['method']}, {out['evaluated']} simulations. Cheapest feasible: "
-        + (f"${best['monthly_usd']:,.0f}/month" if best else "none found")
+        f"{method}, {out['evaluated']} simulations. Cheapest feasible: "
+        + (f"{usd(best['monthly_usd'])}/month" if best else "none found").replace("$", "\\$")
     )
     st.plotly_chart(tool_charts.fig_pareto(out["points"], out["front"]), width="stretch")
     rows = [
         {
-            "monthly_usd": p["monthly_usd"],
-            "slo_attainment": p["slo_attainment"],
-            "p95_ms": p["p95_ms"],
-            "feasible": p["feasible"],
-            "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()),
+            "monthly cost": usd(p["monthly_usd"]),
+            "SLO attainment": pct(p["slo_attainment"], 2),
+            "p95 latency": ms(p["p95_ms"]),
+            "feasible": "yes" if p["feasible"] else "no: " + "; ".join(p["violations"]),
             "open": point_link(s, p["overrides"]),
+            "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()) or "as stated",
         }
         for p in out["front"]
     ]
     st.dataframe(
         pd.DataFrame(rows),
         hide_index=True,
-        column_config={"open": st.column_config.LinkColumn("open as scenario")},
+        width="stretch",
+        column_config={
+            "open": st.column_config.LinkColumn("open", display_text="open as scenario"),
+            "changes": st.column_config.TextColumn("changes", width="large"),
+        },
     )
-    st.markdown(
-        " · ".join(
-            f"[point {i + 1}: ${r['monthly_usd']:,.0f}/month]({r['open']})"
+    st.markdown(  # the full changes of each point (the table's cell cuts long ones off)
+        "\n".join(
+            f"- [point {i + 1}: {r['monthly cost']}/month]({r['open']})".replace("$", "\\$")
+            + f": `{r['changes']}`"
             for i, r in enumerate(rows)
         )
     )

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from planner import sensitivity_text as text
+from planner.compliance import residency_price
 from planner.formatting import compact, count, label, ms, pct, per_requests, usd
 from planner.run import RunResult
 from planner.verdict import Architecture, Verdict
@@ -97,6 +98,9 @@ def footer(r: RunResult) -> None:
     for note in r.engine["notes"]:
         if "counterpart was not simulated" not in note:  # shown beside the tiles
             st.info(note)
+    price = residency_price(f)
+    if price:  # the scenario's drop rate is mostly this: say so where the rate is shown
+        st.info(price)
 
 
 def memo_button(r: RunResult, sens: dict[str, Any] | None) -> None:

@@ -14,8 +14,8 @@ from planner import sensitivity_text as text
 from planner.errors import ScenarioError
 from planner.run import RunResult
 from planner.scenario import Scenario
-from planner.sensitivity import sensitivity, uncertain_inputs
-from planner.sweeps import INPROCESS, clean, sweeper
+from planner.sensitivity import SCREEN_REPLICATIONS, sensitivity, uncertain_inputs
+from planner.sweeps import INPROCESS, Outcome, clean, outcome_of, sweeper
 from ui import state, tool_charts
 from ui.common import page_scheduler
 
@@ -25,8 +25,8 @@ def key(s: Scenario, replications: int) -> str:
 
 
 def computed(s: Scenario) -> dict[str, Any] | None:
-    """The sensitivity of this scenario computed in this session (its own replications first)."""
-    for reps in dict.fromkeys((s.simulation.replications, 1)):
+    """The sensitivity of this scenario computed in this session (the screen first)."""
+    for reps in dict.fromkeys((SCREEN_REPLICATIONS, s.simulation.replications)):
         out: dict[str, Any] | None = st.session_state.get(key(s, reps))
         if out:
             return out
@@ -44,27 +44,40 @@ def estimate_text(s: Scenario, r: RunResult | None, replications: int) -> str:
         return f"About {n} evaluations (the scenario and its counterparts), {where}."
     per = r.engine["wall_s"] * replications / max(1, r.engine["replications"])
     return (
-        f"About {n} evaluations (the scenario and its counterparts; more when a flip is bisected), "
-        f"{where}: roughly {n * per:,.0f} s at this run's speed ({per:,.1f} s each)."
+        f"About {n} evaluations (the scenario and its counterparts; more when a flip is bisected "
+        f"and confirmed), {where}: roughly {n * per:,.0f} s at this run's speed ({per:,.1f} s "
+        "each)."
     )
+
+
+def base_outcome(s: Scenario, r: RunResult | None) -> Outcome | None:
+    """The Overview's own run as the sweep's stated point (a full run of this very scenario,
+    with its counterparts), so the sweep does not simulate it again."""
+    if r is None or r.verdict is None or r.engine.get("mode", "full") != "full":
+        return None
+    if state.canonical(r.scenario) != state.canonical(s):
+        return None
+    return outcome_of(r)
 
 
 def render(s: Scenario, r: RunResult | None = None, level: int = 2) -> None:
     """The section; ``level`` 2 is a page section (header), 3 a subsection (Overview)."""
     (st.header if level == 2 else st.subheader)("Sensitivity")
+    main = s.simulation.replications
     st.caption(
         "Each uncertain input at the low and the high end of its range (catalog figures by "
         "their confidence grade, stated inputs by stated ranges), one at a time, on the same "
         "traffic; where an end changes the recommendation, bisection with simulations finds "
-        "where it flips. The verdict's volume flip (costs scaled) is re-simulated too."
+        "where it flips, and the two points either side are simulated again with the "
+        f"scenario's {main} replications. The verdict's volume and GPU-price flips (costs "
+        "scaled) are re-simulated too."
     )
-    main = s.simulation.replications
-    options = list(dict.fromkeys((main, 1)))
+    options = list(dict.fromkeys((min(SCREEN_REPLICATIONS, main), main)))
     cols = st.columns([1, 2])
     reps = cols[0].radio(
-        "Replications per point",
+        "Replications per screened point",
         options,
-        format_func=lambda n: f"{n} (as this run, same seeds)" if n == main else f"{n} (quicker)",
+        format_func=lambda n: f"{n} (as this run, same seeds)" if n == main else f"{n} (screen)",
         key=f"sens_reps_{level}",
         horizontal=True,
     )
@@ -72,7 +85,8 @@ def render(s: Scenario, r: RunResult | None = None, level: int = 2) -> None:
     if st.button("Compute sensitivity", key=f"sens_run_{level}"):
         try:
             with st.spinner("simulating the tornado..."), sweeper(page_scheduler()) as sw:
-                st.session_state[key(s, int(reps))] = clean(sensitivity(s, sw, int(reps)))
+                out = sensitivity(s, sw, int(reps), base_outcome(s, r))
+                st.session_state[key(s, int(reps))] = clean(out)
         except ScenarioError as exc:
             st.error(str(exc))
         else:
@@ -86,5 +100,5 @@ def show(out: dict[str, Any]) -> None:
     st.markdown(text.headline(out).replace("$", "\\$"))
     st.plotly_chart(tool_charts.fig_tornado(out), width="stretch")
     st.dataframe(pd.DataFrame(text.table(out)), hide_index=True, width="stretch")
-    for line in text.flips_found(out) + text.check_lines(out):
+    for line in text.flips_found(out) + text.notes(out) + text.check_lines(out):
         st.markdown("- " + line.replace("$", "\\$"))

@@ -188,8 +188,12 @@ def widget(spec: Spec, s: Scenario) -> None:
             help=f"{help_text or ''} Up to {top:,.0f}: {why}.",
             format="10^%.2f",
         )
+        # with bursts or seasons the month simulated holds more than this baseline: say so,
+        # or the Overview's 'standing for 321k a month' reads as a contradiction
+        w = s.workload
+        baseline = " (baseline, before bursts and seasons)" if w.bursts or w.seasons else ""
         st.caption(
-            f"= {10 ** st.session_state[k]:,.0f} requests / month; {peak_text(s)}; "
+            f"= {10 ** st.session_state[k]:,.0f} requests / month{baseline}; {peak_text(s)}; "
             f"at most {compact(top)} requests / month ({why})"
         )
     else:

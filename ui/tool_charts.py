@@ -7,7 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from planner.formatting import label
+from planner.formatting import label, pct, usd
 from planner.sensitivity_text import range_text
 from ui.charts import LAYOUT
 
@@ -30,13 +30,16 @@ def fig_pareto(points: list[dict[str, Any]], front: list[dict[str, Any]]) -> go.
             name=name,
             marker=style,
             text=[", ".join(f"{k}={v}" for k, v in p["overrides"].items()) for p in group],
-            hovertemplate="$%{x:,.0f}/month, attainment %{y:.4f}<br>%{text}<extra></extra>",
+            hovertemplate="$%{x:,.0f}/month, attainment %{y:.2%}<br>%{text}<extra></extra>",
         )
     fig.update_layout(
         **LAYOUT,
         title="Monthly cost against SLO attainment",
-        xaxis_title="USD / month",
+        xaxis_title="monthly cost",
         yaxis_title="SLO attainment",
+        xaxis_tickprefix="$",
+        xaxis_tickformat=",.0f",
+        yaxis_tickformat=".4~%",  # 99.985 %, 100 %: no two ticks alike
     )
     return fig
 
@@ -58,15 +61,11 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=(
-            f"Monthly cost of {label(out.get('routing', ''))} (USD)",
-            "SLO attainment (%)",
-        ),
+        subplot_titles=(cost_title(out), "SLO attainment (%)"),
     )
-    base = out["base"]
     panels = (
-        ("monthly_usd", base.get("monthly_usd"), 1.0, 1),
-        ("slo_attainment", base.get("slo_attainment"), 100.0, 2),
+        ("monthly_usd", centre_of(out, "monthly_usd"), 1.0, 1),
+        ("slo_attainment", centre_of(out, "slo_attainment"), 100.0, 2),
     )
     for key, centre, scale, col in panels:
         c = (centre or 0.0) * scale
@@ -88,11 +87,25 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
                 hovertemplate="%{y}: %{x:+,.4g} from the stated value<extra></extra>",
             )
         fig.add_vline(x=c, line={"color": "#444", "width": 1}, row=1, col=col)
+        if ends and max(abs(v - c) for v in ends) < (0.5 if col == 1 else 0.05):
+            flat = usd(c / scale) if col == 1 else pct(c / scale)
+            fig.add_annotation(
+                text=f"no swing: {flat} at every end",
+                xref=f"x{col if col > 1 else ''} domain",
+                yref="y domain",
+                x=0.5,
+                y=0.5,  # mid-panel: the subplot title sits just above the panel
+                yanchor="middle",
+                showarrow=False,
+                font={"size": 11, "color": "#555"},
+                bgcolor="rgba(255,255,255,0.85)",
+            )
         lo, hi = swing_range(c, ends, max(abs(c) * 0.01, 1.0), 100.0 if col == 2 else None)
         fine = hi - lo < 20
         fig.update_xaxes(
             range=[lo, hi],
             tickformat=(",.2f" if fine else ",.0f") if col == 1 else ".1f",
+            tickprefix="$" if col == 1 else "",
             row=1,
             col=col,
         )
@@ -103,6 +116,22 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         title="What moves when one input moves (tornado)",
     )
     return fig
+
+
+def cost_title(out: dict[str, Any]) -> str:
+    """'Monthly cost in USD, as routed: hybrid (local-first)' -- one pair of brackets at most."""
+    routing = out.get("routing")
+    return f"Monthly cost in USD, as routed: {label(routing)}" if routing else "Monthly cost in USD"
+
+
+def centre_of(out: dict[str, Any], key: str) -> float | None:
+    """The stated point the bars start from: the rows' own (the screen's, on the same traffic
+    as their ends), else the sweep's base."""
+    rows = out["rows"]
+    if rows and rows[0][key].get("base") is not None:
+        return float(rows[0][key]["base"])
+    value = out["base"].get(key)
+    return None if value is None else float(value)
 
 
 def swing_range(

@@ -13,11 +13,12 @@ from planner.plan import WorkLimitError
 from planner.scenario import Scenario
 from planner.whatif import (
     changed_inputs,
-    cost_rows,
+    cost_figures,
     decisions,
     decode_file,
     decode_link,
-    kpi_rows,
+    display_rows,
+    kpi_figures,
 )
 from ui import state
 
@@ -68,10 +69,14 @@ def render() -> None:
         st.dataframe(highlight_changes(pd.DataFrame(changes)), hide_index=True)
     else:
         st.write("The scenarios are identical.")
+    is_llm = scenarios[0].workload.is_llm
     st.subheader("KPIs")
-    st.dataframe(pd.DataFrame(kpi_rows(results)).round(4), hide_index=True)
-    st.subheader("Monthly cost by line (USD)")
-    st.dataframe(pd.DataFrame(cost_rows(results)).round(2), hide_index=True)
+    st.caption("Δ: the what-if minus the reference; shares change in percentage points (pp).")
+    kpis = display_rows(kpi_figures(results), is_llm)
+    st.dataframe(pd.DataFrame(kpis), hide_index=True, width="stretch", height=fit(len(kpis)))
+    st.subheader("Monthly cost by line")
+    lines = display_rows(cost_figures(results))
+    st.dataframe(pd.DataFrame(lines), hide_index=True, width="stretch", height=fit(len(lines)))
 
 
 def saved_scenarios() -> list[Scenario]:
@@ -86,6 +91,11 @@ def saved_scenarios() -> list[Scenario]:
         except ScenarioError as exc:
             st.error(str(exc))
     return out
+
+
+def fit(rows: int) -> int:
+    """A table's height in pixels that shows every row (no inner scroll hiding the totals)."""
+    return 35 * (rows + 1) + 3
 
 
 def columns(n: int) -> list[str]:

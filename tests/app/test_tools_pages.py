@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from streamlit.testing.v1 import AppTest
@@ -41,14 +42,25 @@ def test_whatif_shows_changed_inputs_kpis_and_cost_deltas() -> None:
     ).run()
     assert not at.exception, [e.value for e in at.exception]
     heads = [h.value for h in at.subheader]
-    assert heads == ["Recommendation", "Changed inputs", "KPIs", "Monthly cost by line (USD)"]
+    assert heads == ["Recommendation", "Changed inputs", "KPIs", "Monthly cost by line"]
     frames = [d.value for d in at.dataframe]
     assert "edge.device_count" in list(frames[0]["input"])
-    kpis = frames[1]
+    kpis, lines = frames[1], frames[2]
     assert {"reference", "what-if 1", "Δ 1"} <= set(kpis.columns)
-    cost = kpis[kpis["figure"] == "monthly cost (USD)"].iloc[0]
-    # the page rounds each cell to 4 decimals: the delta of the rounded cells within 1e-3
-    assert abs(cost["Δ 1"] - (cost["what-if 1"] - cost["reference"])) < 1e-3
+    for frame in (kpis, lines):  # every cell reads with its unit: no raw float, no identifier
+        for cell in frame.drop(columns="figure").to_numpy().ravel():
+            assert isinstance(cell, str) and not re.search(r"\d\.\d{3,}", cell), cell
+    cost = kpis[kpis["figure"] == "monthly cost"].iloc[0]
+    ref, other = (float(re.sub(r"[$,]", "", cost[c])) for c in ("reference", "what-if 1"))
+    assert other > ref  # 50 devices instead of 25 cost more a month
+    assert cost["Δ 1"].startswith("+$")
+    # the delta of the unrounded figures: within the rounding of the two cells ($1 each)
+    assert abs(float(re.sub(r"[+$,]", "", cost["Δ 1"])) - (other - ref)) <= 1
+    p95 = kpis[kpis["figure"] == "p95 latency"].iloc[0]
+    assert p95["reference"].endswith(("ms", " s", "min"))
+    att = kpis[kpis["figure"] == "SLO attainment"].iloc[0]
+    assert att["reference"].endswith("%") and att["Δ 1"].endswith(("pp", "no change"))
+    assert "edge amortisation" in list(lines["figure"])  # cost lines by their labels
 
 
 def test_whatif_asks_for_a_second_link() -> None:
@@ -67,7 +79,7 @@ def test_optimise_page_plots_front_with_links() -> None:
     assert "Pareto front" in [h.value for h in at.subheader]
     assert at.get("plotly_chart")
     front = at.dataframe[0].value
-    assert len(front) >= 1 and all(u.startswith("overview?v=1") for u in front["open"])
+    assert len(front) >= 1 and all(u.startswith("./?v=1") for u in front["open"])
     assert [h.value for h in at.header] == ["Sensitivity"]
 
 
@@ -133,11 +145,13 @@ def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it() -> Non
     assert not at.exception, [e.value for e in at.exception]
     [chart] = at.get("plotly_chart")
     assert "SLO attainment (%)" in chart.proto.spec
+    assert "Monthly cost in USD, as routed: hybrid (local-first)" in chart.proto.spec
+    assert "(local-first) (USD)" not in chart.proto.spec
     table = at.dataframe[-1].value
     assert {"input", "range", "flips at"} <= set(table.columns) and len(table) >= 3
     assert "With the sensitivity computed above." in [c.value for c in at.caption]
     text = " ".join(m.value for m in at.markdown)
-    assert "each point: 1 replication on the main run's seeds" in text
+    assert "each point: 1 replication on the main run's seeds" in text  # the run has 1
 
 
 def test_cost_page_break_even_runs_the_sweep_and_keeps_it() -> None:

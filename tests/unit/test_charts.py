@@ -112,7 +112,8 @@ def test_capacity_opens_on_the_busiest_day(preset_runs: dict[str, RunResult]) ->
     days = charts.capacity_days(r)
     assert len(days) > 1
     busiest = charts.busiest(days)
-    assert days[busiest][1]["arrivals"].mean() == max(d["arrivals"].mean() for _, d in days)
+    top = max(d["arrivals"].mean() for _, d in days)
+    assert days[busiest][1]["arrivals"].mean() >= 0.99 * top
     assert days[busiest][0] in charts.fig_capacity(r).layout.title.text
     for _, df in days:
         assert df["hour"].between(0, 24).all()
@@ -155,7 +156,11 @@ def test_capacity_leaves_out_gpu_panels_when_no_request_reached_the_pool(
     fig = charts.fig_capacity(r)
     titles = [a.text for a in fig.layout.annotations]
     assert "GPU replicas" not in titles and charts.SLOTS_TITLE not in titles
-    assert {t.name for t in fig.data} == {"in devices", "fallbacks / min", "drops / min"}
+    assert {t.name for t in fig.data} - {"a link down"} == {
+        "in devices",
+        "fallbacks / min",
+        "drops / min",
+    }
     assert charts.uses_pool(preset_runs["local_first_hybrid"])
 
 
@@ -199,7 +204,9 @@ def test_log_axes_label_every_tick_as_a_duration(preset_runs: dict[str, RunResul
         assert all(t.endswith((" ms", " s", " min")) for t in ax.ticktext), ax.ticktext
         logs = np.log10(np.asarray(ax.tickvals, dtype=float))
         assert ax.range[0] - 1e-9 <= logs.min() and logs.max() <= ax.range[1] + 1e-9
-    assert charts.ms_tick(200_000) == "200 s" and charts.ms_tick(2_000_000) == "33.3 min"
+    for ax in axes[:2]:  # half-width charts: labels side by side, never tilted onto the title
+        assert len(ax.tickvals) <= 6 and ax.tickangle == 0
+    assert charts.ms_tick(200_000) == "200 s" and charts.ms_tick(20_000_000) == "333 min"
     assert charts.ms_tick(50) == "50 ms" and charts.ms_tick(1500) == "1.5 s"
 
 
@@ -214,3 +221,36 @@ def test_overlapping_cost_lines_stay_visible(preset_runs: dict[str, RunResult]) 
     """local_first_hybrid: cloud-only and the hybrid cost the same; one line hid the other."""
     fig = charts.fig_tco(preset_runs["local_first_hybrid"])
     assert len({t.line.dash for t in fig.data}) == len(fig.data)
+
+
+def test_compare_names_the_slo_in_the_legend_not_over_a_bar(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """article_1m_chat: the 'SLO p95 20.0 s' label sat on edge-only's bar and hid its value."""
+    fig = charts.fig_compare(preset_runs["article_1m_chat"])
+    assert not fig.layout.annotations
+    assert "SLO p95 20.0 s" in {t.name for t in fig.data}
+    assert any(sh.line.dash == "dash" for sh in fig.layout.shapes)
+
+
+def test_among_days_of_equal_traffic_capacity_opens_where_something_happens(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """remote_farm: 'all devices up' and '1 device down' carry the same traffic; the page opened
+    on the first, with no fallback or drop to see."""
+    days = charts.capacity_days(preset_runs["remote_farm_sensors_satellite"])
+    assert len(days) > 1
+    chosen = days[charts.busiest(days)][1]
+    events = [float(d["completed_fallback"].sum() + d["dropped"].sum()) for _, d in days]
+    assert float(chosen["completed_fallback"].sum() + chosen["dropped"].sum()) == max(events)
+    assert max(events) > min(events)
+
+
+@pytest.mark.parametrize("lo", [-1.0, 0.3, 1.2, 2.0, 3.5, 4.1])
+@pytest.mark.parametrize("width", [0.15, 0.6, 1.3, 2.7, 3.6, 5.0])
+def test_log_ticks_stay_readable_over_any_range(lo: float, width: float) -> None:
+    vals, text = charts.log_ticks([lo, lo + width])
+    assert 2 <= len(vals) <= 9, (lo, width, text)
+    assert all(lo - 1e-9 <= math.log10(v) <= lo + width + 1e-9 for v in vals)
+    assert len(set(text)) == len(text), text  # no two ticks read the same
+    assert all(t.endswith((" ms", " s", " min")) for t in text)

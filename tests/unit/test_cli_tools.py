@@ -52,3 +52,19 @@ def test_optimize_bad_arguments_exit_2(
     assert main(["optimize", str(pool_yaml), *extra]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_optimize_and_sensitivity_text_read_in_units(
+    pool_yaml: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    argv = ["optimize", str(pool_yaml), "--scheduler", "inprocess", "--evaluations", "2"]
+    assert main([*argv, "--vary", "cloud.min_replicas+cloud.max_replicas=2,3"]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"\$[\d,]+/month, attainment [\d.<>]+ %, p95 [\d.,]+ (ms|s|min)", text), text
+    assert not re.search(r"\d\.\d{4,}", text), text  # no raw float
+    assert main(["sensitivity", str(pool_yaml), "--scheduler", "inprocess"]) == 0
+    text = capsys.readouterr().out
+    assert "GPU price" in text and "flips at" in text
+    assert not re.search(r"\d\.\d{4,}", text), text

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from planner.engine_inputs import segment_inputs
-from planner.failure_strata import down_strata, take_down
+from planner.failure_strata import down_strata, failures_per_month, take_down
 from planner.plan import build_plan
 from planner.presets import load
 from planner.preview import preview_plan
@@ -79,3 +79,10 @@ def test_a_preview_simulates_the_same_failure_strata_as_the_full_plan(name: str)
     share = {g.devices_down: g.weight / g.time_scale for g in preview.segments}
     assert share == pytest.approx({g.devices_down: g.weight for g in full.segments})
     assert any("down all day" in n for n in preview.notes)
+
+
+def test_the_strata_note_says_how_many_failures_a_month_expects() -> None:
+    s = load("article_1m_chat")  # 50 devices, MTBF 8,760 h, MTTR 24 h
+    assert failures_per_month(s, 50) == pytest.approx(50 * 720 / (8760 + 24))
+    note = next(n for n in build_plan(s).notes if "down all day" in n)
+    assert "A month expects 4.1 failures" in note and "none with chance 2%" in note

@@ -101,22 +101,82 @@ def test_check_matches_the_engine_and_the_base_point_is_the_main_run() -> None:
     s = apply_overrides(small(), {"simulation.replications": 2})
     main = run(s)
     out = sensitivity(s, Sweeper(None))
-    assert out["replications"] == 2 and "main run's seeds" in out["precision"]
+    # the screen runs 1 replication; the stated point and each flip's bracket the main run's 2
+    assert out["replications"] == 1 and out["confirm_replications"] == 2
+    assert "main run's 2 replications" in out["precision"]
     assert out["base"]["monthly_usd"] == main.extras["cost"]["monthly_usd"]["total"]
     assert out["base"]["slo_attainment"] == main.figures["slo_attainment"]
     assert main.verdict is not None and any("volume <" in f for f in main.verdict.flips)
-    [c] = out["flip_checks"]
-    again = run(
-        apply_overrides(s, {"workload.requests_per_month": c["scaled_flip_requests_per_month"]})
-    )
-    assert again.extras["decision"]["architecture"] == c["simulated_architecture"]
-    assert c["confirmed"] == (c["simulated_architecture"] == c["scaled_to"])
-    assert ("NOT confirmed" in c["text"]) == (not c["confirmed"])
-    assert text.check_lines(out) == [c["text"]]
+    levers = {c["lever"] for c in out["flip_checks"]}
+    assert levers == {"volume", "GPU price"}  # the verdict states both; both are simulated
+    for c in out["flip_checks"]:
+        again = run(apply_overrides(s, c["overrides"]))
+        assert again.extras["decision"]["architecture"] == c["simulated_architecture"]
+        assert c["confirmed"] == (c["simulated_architecture"] == c["scaled_to"])
+        assert ("NOT confirmed" in c["text"]) == (not c["confirmed"])
+        for side in c["flip_between"] or []:  # each side of a simulated flip, run again
+            again = run(apply_overrides(s, side["overrides"]))
+            assert again.extras["decision"]["architecture"] == side["recommendation"]
+    assert text.check_lines(out) == [c["text"] for c in out["flip_checks"]]
 
 
 def test_fewer_replications_state_their_precision() -> None:
     s = apply_overrides(small(), {"simulation.replications": 3})
     out = sensitivity(s, Scripted(s, flip_volume=0.0, factor=2.0), replications=1)
-    assert out["replications"] == 1 and "main run has 3" in out["precision"]
+    assert out["replications"] == 1 and "the main run's 3 replications" in out["precision"]
+    full = sensitivity(s, Scripted(s, flip_volume=0.0, factor=2.0), replications=3)
+    assert full["replications"] == 3 and "may be noise" not in text.headline(full)
     assert "may be noise" in text.headline(out)
+
+
+def test_a_gpu_price_flip_in_the_tornado_is_full_runs_on_both_sides() -> None:
+    from planner.scenario import gpu_hourly_usd
+    from planner.sweeps import outcome_of
+
+    # place the stated price so that the verdict's price flip lies at x1.15, inside the
+    # tornado's ±30 % for a typed price: the GPU-price row must flip, on full runs both sides
+    s = small()
+    factor, _ = outcome_of(run(s))["price_flips"][0]
+    s = apply_overrides(s, {"cloud.gpu_hourly_usd": gpu_hourly_usd(s) * factor / 1.15})
+    out = sensitivity(s, Sweeper(None))
+    price = next(r for r in out["rows"] if r["input"] == "GPU price")
+    assert price["low"] < price["flip_at"] < price["high"], price
+    same, other = price["flip_between"]
+    for side, expected in ((same, out["recommendation"]), (other, price["flip_to"])):
+        again = run(apply_overrides(s, side["overrides"]))
+        assert again.extras["decision"]["architecture"] == expected == side["recommendation"]
+
+
+class Noisy(Scripted):
+    """The screen (1 replication) flips to cloud-first below ``screen_flip``; the full run
+    (the scenario's 3) below ``full_flip``: a screen flip the full run may not show."""
+
+    def __init__(self, s: Scenario, screen_flip: float, full_flip: float):
+        super().__init__(s, flip_volume=0.0, factor=2.0)
+        self.screen_flip, self.full_flip = screen_flip, full_flip
+
+    def outcome(self, s: Scenario) -> Outcome:
+        self.flip_volume = self.screen_flip if s.simulation.replications == 1 else self.full_flip
+        return super().outcome(s) | {"volume_flips": []}
+
+
+def test_a_screen_flip_the_full_run_does_not_show_is_not_reported() -> None:
+    s = apply_overrides(small(), {"simulation.replications": 3})
+    v = s.workload.requests_per_month
+    out = sensitivity(s, Noisy(s, screen_flip=0.8 * v, full_flip=0.0))
+    vol = next(r for r in out["rows"] if r["input"] == "volume")
+    assert vol["flip_at"] == "no flip within range" and vol["flip_between"] is None
+    assert vol["recommendation"]["low"] == out["recommendation"] == "edge-first"  # the full run's
+    assert "with the scenario's 3 replications the recommendation holds" in vol["note"]
+    assert text.notes(out) and not text.flips_found(out)
+
+
+def test_a_screen_flip_elsewhere_is_searched_again_at_full_replications() -> None:
+    s = apply_overrides(small(), {"simulation.replications": 3})
+    v = s.workload.requests_per_month
+    out = sensitivity(s, Noisy(s, screen_flip=0.9 * v, full_flip=0.6 * v))
+    vol = next(r for r in out["rows"] if r["input"] == "volume")
+    same, other = vol["flip_between"]
+    assert other["value"] < 0.6 * v <= same["value"]  # the full run's flip, bracketed
+    assert (same["recommendation"], other["recommendation"]) == ("edge-first", "cloud-first")
+    assert vol["note"] is None and vol["flip_to"] == "cloud-first"

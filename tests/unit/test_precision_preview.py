@@ -131,8 +131,16 @@ def test_hundred_million_fits_the_compiled_engine_not_simpy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(plan_mod, "available_memory_bytes", lambda: 16e9)
-    # devices down under 0.1 % of the time: no failure strata, one segment per day type
-    s = load("article_1m_chat", {"workload.requests_per_month": 1e8, "edge.mttr_hours": 8})
+    # devices down under 0.1 % of the time: no failure strata, one segment per day type; whole
+    # days (3.6M requests a replication), not sampled hours
+    s = load(
+        "article_1m_chat",
+        {
+            "workload.requests_per_month": 1e8,
+            "edge.mttr_hours": 8,
+            "simulation.sampled_hours_above_requests": None,
+        },
+    )
     plan = build_plan(s, check=False)
     assert len(plan.segments) == 1
     check_work(plan, s, COSTS["compiled"])
@@ -157,7 +165,7 @@ def test_preview_keeps_the_full_plans_failure_strata_within_its_budget() -> None
     assert len({g.devices_down for g in full.segments}) > 1  # the article's rare failures
     assert quick.expected_requests == pytest.approx(PREVIEW_REQUESTS, rel=1e-6)
     weights = sorted(g.weight / g.time_scale for g in quick.segments)
-    assert weights == pytest.approx(sorted(g.weight for g in full.segments))
+    assert weights == pytest.approx(sorted(g.weight / g.time_scale for g in full.segments))
 
 
 def test_a_previews_counterparts_are_sized_by_previews(monkeypatch: pytest.MonkeyPatch) -> None:

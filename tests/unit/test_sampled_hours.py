@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from planner.edge_backlog import edge_backlog_s, mean_edge_service_s, speedup_factor
 from planner.month import BIN_S
 from planner.plan import build_plan
 from planner.prepare import counterparts
@@ -37,8 +38,9 @@ def test_a_pool_that_does_not_scale_has_only_the_requests_timeouts() -> None:
     s = load("factory_robotics_control_loop", {"policy.routing.kind": "cloud_only"})
     assert time_constants_s(s) == {"cloud timeout": (30.0, REQUEST_MULTIPLE)}
     assert choose_slice(s, 5.4e6, 1000).floor_s == max(MIN_SLICE_S, 30.0 * REQUEST_MULTIPLE)
-    edge = load("factory_robotics_control_loop")
-    assert time_constants_s(edge) == {}
+    edge = load("factory_robotics_control_loop")  # a 22 ms frame: the floor is the minimum
+    assert set(time_constants_s(edge)) == {"edge device's full queue served"}
+    assert choose_slice(edge, 5.4e6, 1000).floor_s == MIN_SLICE_S
 
 
 def test_the_budget_sets_l_above_the_floor() -> None:
@@ -103,4 +105,13 @@ def test_latency_longer_than_half_an_hour_slice_is_flagged() -> None:
     slow = {"latency_ms.p95": 1000 * slice_s}
     assert queue_notes(plans, {"main": quick, "cloud_only": quick}) == []
     (note,) = queue_notes(plans, {"main": quick, "cloud_only": slow})
-    assert "cloud-only counterpart" in note and "understated" in note
+    assert "cloud-only counterpart" in note and "may be understated" in note
+
+
+def test_an_edge_devices_full_queue_sets_the_floor_of_an_edge_only_run() -> None:
+    s = load("article_1m_chat", {**ARTICLE_100M, "policy.routing.kind": "edge_only"})
+    service_s = mean_edge_service_s(s)
+    assert service_s > 1  # an LLM answer on a Pi takes seconds
+    held = s.edge.queue_limit + s.edge.concurrency_per_device
+    assert edge_backlog_s(s) == pytest.approx(held * service_s / speedup_factor(s))
+    assert choose_slice(s, 1e7, 1000).floor_s == pytest.approx(REQUEST_MULTIPLE * edge_backlog_s(s))

@@ -79,9 +79,25 @@ def test_flip_point_resimulated_on_each_side_gives_both_recommendations() -> Non
     t = sensitivity(s, Sweeper(None))
     vol = row(t, "volume")
     assert vol["low"] < vol["flip_at"] < vol["high"]
-    assert vol["flip_to"] != t["recommendation"]
-    same, other = vol["flip_between"]
-    assert same["value"] < vol["flip_at"] < other["value"]
-    for side, expected in ((same, t["recommendation"]), (other, vol["flip_to"])):
-        again = run(apply_overrides(s, side["overrides"]))
-        assert again.extras["decision"]["architecture"] == expected
+    flipping = [r for r in t["rows"] if not isinstance(r["flip_at"], str)]
+    assert vol in flipping
+    for r in flipping:  # every input that reports a flip, not only volume
+        assert r["flip_to"] != t["recommendation"]
+        same, other = r["flip_between"]
+        assert (
+            min(same["value"], other["value"]) < r["flip_at"] < max(same["value"], other["value"])
+        )
+        for side, expected in ((same, t["recommendation"]), (other, r["flip_to"])):
+            again = run(apply_overrides(s, side["overrides"]))
+            assert again.extras["decision"]["architecture"] == expected, (r["input"], side)
+
+
+def test_every_input_of_every_preset_is_a_valid_scenario_at_both_ends() -> None:
+    from planner.presets import list_presets, load
+    from planner.sensitivity import variant
+
+    for name, _ in list_presets():
+        s = load(name)
+        for inp in uncertain_inputs(s):
+            for f in (inp.low_factor, inp.high_factor):
+                variant(s, inp, f)  # a ScenarioError names the preset's input that breaks

@@ -117,3 +117,29 @@ def test_cli_memo_with_sensitivity(tmp_path: Path) -> None:
         [sys.executable, "-m", "planner", "memo", "--help"], capture_output=True, text=True
     ).stdout
     assert "--sensitivity" in helptext
+
+
+def test_headline_names_the_routing_with_one_pair_of_brackets(tornado: dict[str, Any]) -> None:
+    hybrid = {**tornado, "routing": "local_first"}
+    line = text.headline(hybrid)
+    assert "own routing, hybrid (local-first): $" in line and "((" not in line and "))" not in line
+    title = fig_tornado(hybrid).layout.annotations[0].text
+    assert title == "Monthly cost in USD, as routed: hybrid (local-first)"
+
+
+def test_a_panel_without_swing_says_so_instead_of_showing_no_bars(
+    tornado: dict[str, Any],
+) -> None:
+    flat = {
+        **tornado,
+        "rows": [
+            {**r, "monthly_usd": {"low": 531.0, "base": 531.0, "high": 531.2}}
+            for r in tornado["rows"]
+        ],
+    }
+    notes = [a.text for a in fig_tornado(flat).layout.annotations]
+    assert "no swing: $531 at every end" in notes
+    assert not any(
+        n.startswith("no swing: $")
+        for n in (a.text for a in fig_tornado(tornado).layout.annotations)  # cost moves
+    )

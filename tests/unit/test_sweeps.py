@@ -54,6 +54,20 @@ def test_local_cluster_gives_byte_identical_json(cluster: Sweeper) -> None:
     assert json.loads(on_cluster)["evaluated"] == cluster.evaluations
 
 
+def test_local_cluster_gives_byte_identical_tornado(cluster: Sweeper) -> None:
+    from planner.sensitivity import sensitivity
+
+    s = apply_overrides(tiny(), {"workload.requests_per_month": 1500})
+
+    def tornado(sw: Sweeper) -> str:
+        out = clean(sensitivity(s, sw))
+        return json.dumps({k: v for k, v in out.items() if k != "evaluated"}, sort_keys=True)
+
+    here = tornado(Sweeper(None))
+    assert here == tornado(cluster)
+    assert json.loads(here)["rows"]  # a tornado, not two empty answers
+
+
 def test_existing_scheduler_by_env(cluster: Sweeper, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_SCHEDULER, cluster.where)
     with sweeper() as sw:
@@ -100,3 +114,18 @@ def test_cost_page_break_even_is_the_cli_sweep_with_and_without_a_cluster(
     assert len(here[0]) == 5  # every volume simulated
     assert json.dumps(clean(here)) == json.dumps(clean(there))
     assert here == break_even_volume(s, Sweeper(None))  # what `planner break-even` prints
+
+
+def test_a_sweep_evaluation_skips_chart_frames_and_keeps_every_figure() -> None:
+    from planner.run import CHART_FRAMES, run
+    from planner.sweeps import outcome_of
+
+    s = tiny()
+    token = CHART_FRAMES.set(False)
+    try:
+        bare = run(s)
+    finally:
+        CHART_FRAMES.reset(token)
+    full = run(s)
+    assert bare.series.empty and bare.sample.empty and not full.series.empty
+    assert bare.figures == full.figures and outcome_of(bare) == outcome_of(full)

@@ -1,0 +1,51 @@
+"""Pages as an architect reads them (headless): the capacity KPIs name what they measure, drops
+read per month with their meaning, the catalog's source notes are shown whole."""
+
+from __future__ import annotations
+
+from tests.app.test_dashboard import FAST, app_for, no_errors
+
+
+def test_capacity_page_names_the_busy_share_and_reads_drops_per_month() -> None:
+    at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "capacity")
+    no_errors(at)
+    f = at.session_state["result"].figures
+    metrics = {m.label: m for m in at.metric}
+    assert "GPU utilisation" not in metrics
+    busy = metrics["GPU busy (of ready time)"]
+    assert busy.value == f"{f['cloud.utilization'] * 100:.1f} %" and busy.help
+    assert metrics["mean batch size"].value == "n/a (LLM)"
+    drops = at.table[0].value
+    monthly = f["requests_per_month.dropped_by_reason.residency"]
+    row = drops.loc["must stay on site"]
+    assert row["requests / month"] == f"{round(monthly):,}"
+    assert "policy.sensitive_may_leave_site" in row["what it means"]
+    assert "Drops by reason" in [h.value for h in at.subheader]
+
+
+def test_compliance_page_states_what_residency_costs() -> None:
+    at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "compliance")
+    no_errors(at)
+    assert any("Residency has a price here" in i.value for i in at.info)
+
+
+def test_assumptions_page_shows_source_notes_whole() -> None:
+    at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "assumptions")
+    no_errors(at)
+    catalog = at.table[0].value
+    long_notes = [s for s in catalog["source"] if len(s) > 90]
+    assert long_notes  # the Jetson's memory note, cut off in a dataframe cell before
+
+
+def test_cost_page_shows_no_table_of_zero_gpu_hours() -> None:
+    """clinic: every request stays on site; the GPU-hours table was six rows of 0.0."""
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "cost")
+    no_errors(at)
+    assert "GPU-hours and the bill (this scenario)" not in [h.value for h in at.subheader]
+    assert any("no GPU-hours were held" in c.value for c in at.caption)
+
+
+def test_overview_explains_the_residency_drops_beside_the_drop_rate() -> None:
+    at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "overview")
+    no_errors(at)
+    assert any("Residency has a price here" in i.value for i in at.info)
