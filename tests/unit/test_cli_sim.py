@@ -81,7 +81,14 @@ def test_same_seed_byte_identical_json() -> None:
 
 
 def test_work_limit_is_explained_not_hung() -> None:
-    out = cli("simulate", "retail_kiosk_vision", "--set", "simulation.sites_simulated=null")
+    out = cli(
+        "simulate",
+        "retail_kiosk_vision",
+        "--set",
+        "simulation.sites_simulated=null",
+        "--set",  # sampled hours would size all 300 sites to 200k requests
+        "simulation.sampled_hours_above_requests=null",
+    )
     assert out.returncode == 2
     assert "simulation.max_simulated_requests" in out.stderr and "would simulate" in out.stderr
 
