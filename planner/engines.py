@@ -52,8 +52,11 @@ COSTS: dict[EngineName, EngineCost] = {
     # kernel's copies of the draws stopped being held twice); the peak is while a segment's
     # arrays are built (traffic, QF, QI side by side); 300 B leaves room for the parent's copy
     # of replication 0's records (84 B) and its chart frames. 200k requests/s on the shared
-    # 2-core machine; 100M simulated requests is about four minutes of work on two cores
-    "compiled": EngineCost(bytes_per_request=300, requests_per_s=200_000, max_requests=100_000_000),
+    # 2-core machine. The default limit, 30M simulated requests for the main run's replications,
+    # is about 75 s of work on two cores before the counterparts: a link or CLI call asking for
+    # more (article_1m_chat at 1B requests a month: 47M on sampled hours) is refused at once with
+    # the estimate instead of running for many minutes; simulation.max_simulated_requests raises it
+    "compiled": EngineCost(bytes_per_request=300, requests_per_s=200_000, max_requests=30_000_000),
 }
 
 
