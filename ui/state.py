@@ -140,8 +140,21 @@ def share_url() -> str:
         base = st.context.url or ""
     except Exception:  # no browser context (headless tests)
         base = ""
-    base = base.split("?")[0]
-    return f"{base}?{urlencode(to_params(scenario()))}"
+    return f"{page_base(base)}?{urlencode(to_params(scenario()))}"
+
+
+DEFAULT_PAGE_PATH = "overview"
+"""The default page's ``url_path``: Streamlit serves the default page at the root only, so a
+link ending in ``/overview`` would open a 'Page not found' dialog on a colleague's screen."""
+
+
+def page_base(url: str) -> str:
+    """The address a share link starts with: the current page without its query, and the root
+    for the default page (however the user reached it)."""
+    base = url.split("?")[0].split("#")[0]
+    if base.rstrip("/").endswith("/" + DEFAULT_PAGE_PATH):
+        base = base.rstrip("/")[: -len(DEFAULT_PAGE_PATH)]
+    return base
 
 
 PREVIEW_ABOVE_S = 4.0
