@@ -175,7 +175,7 @@ def widget(spec: Spec, s: Scenario) -> None:
         st.checkbox(spec.label, key=k, help=help_text)
     elif spec.kind == "log":
         lo, hi = bounds(model, name)
-        top, why = volume_limit(s, hi or 1e11)
+        top, why = held_volume_limit(s, hi or 1e11)
         top_log = math.floor(math.log10(top) * 100) / 100
         if st.session_state.get(k, 0.0) > top_log:
             st.session_state[k] = top_log
@@ -209,6 +209,27 @@ def widget(spec: Spec, s: Scenario) -> None:
             max_value=cast(hi) if hi is not None else None,
             format=None if is_int else "%g",
         )
+
+
+LIMIT = "volume_limit_for"
+
+
+def held_volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
+    """The volume limit, computed once per scenario and held for the session.
+
+    The limit depends on the memory free at the moment (the plan's work limit), so two reruns
+    can disagree by a hundredth of a decade. The slider's maximum is part of its widget
+    identity: a different maximum makes Streamlit drop the slider's state and restart it at its
+    minimum (10^0 = 1 request / month), which a page switch (a rerun) then showed as a stale
+    edit. Held per scenario, the slider keeps its identity until the scenario itself changes.
+    """
+    here = state.canonical(s)
+    held = st.session_state.get(LIMIT)
+    if held is None or held[0] != here:
+        held = (here, volume_limit(s, schema_max))
+        st.session_state[LIMIT] = held
+    limit: tuple[float, str] = held[1]
+    return limit
 
 
 def volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
