@@ -69,6 +69,19 @@ def engine_info() -> None:
         st.caption(line)
 
 
+def days_caption(horizon: str) -> str:
+    """What the day list is, for the plan's horizon."""
+    if horizon == "full_month":
+        return "The whole 30-day month is simulated in one stretch (day 1 a Monday)."
+    shares = "each counts for its share of the 30-day month (day 1 a Monday); the shares sum to 30."
+    if horizon == "sampled_hours":
+        return (
+            "Representative days cut to sampled hours (every hour of the day, each simulated "
+            "for L seconds at its real rate and reweighted; the notes below give L): " + shares
+        )
+    return "Representative days: each simulated day " + shares
+
+
 def days_simulated(s: Scenario) -> None:
     """The plan's day list: which days are simulated and how many days of the month each is."""
     st.subheader("Simulated days")
@@ -77,12 +90,7 @@ def days_simulated(s: Scenario) -> None:
     except ScenarioError as e:
         st.warning(str(e))
         return
-    st.caption(
-        "The whole 30-day month is simulated in one stretch (day 1 a Monday)."
-        if plan.horizon == "full_month"
-        else "Representative days: each simulated day counts for its share of the 30-day month "
-        "(day 1 a Monday); the shares sum to 30."
-    )
+    st.caption(days_caption(plan.horizon))
     st.dataframe(pd.DataFrame(day_table(plan)), hide_index=True, width="stretch")
     for note in plan.notes:
         st.caption(note)

@@ -62,3 +62,12 @@ def test_the_recommendation_names_its_option_once(preset_runs: dict[str, RunResu
         assert r.verdict is not None
         text = recommended_text(r.verdict)
         assert text.count("(") <= 1 and r.verdict.recommended.name in text, (name, text)
+
+
+def test_day_list_caption_names_sampled_hours() -> None:
+    from ui.assumptions import days_caption
+
+    assert "sampled hours" in days_caption("sampled_hours")
+    assert "sampled hours" not in days_caption("representative_days")
+    assert days_caption("representative_days").startswith("Representative days")
+    assert "one stretch" in days_caption("full_month")
