@@ -49,3 +49,20 @@ def test_overview_explains_the_residency_drops_beside_the_drop_rate() -> None:
     at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "overview")
     no_errors(at)
     assert any("Residency has a price here" in i.value for i in at.info)
+
+
+def test_overview_says_which_option_a_point_against_the_winner_favours() -> None:
+    """article: cloud-first wins; 'Against it: per-device volume: ... the fleet carries it'
+    read as a contradiction. A point against the winner names the option it favours."""
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "overview")
+    no_errors(at)
+    v = at.session_state["result"].verdict
+    against = [w.value for w in at.warning if w.value.startswith("Against")]
+    assert against
+    for text in against:
+        assert text.startswith(f"Against {v.decision.architecture}: ")
+        favoured = text.split(" favours ")[1].split(":")[0]
+        assert favoured in ("edge-first", "cloud-first", "hybrid")
+        assert favoured != v.decision.architecture
+    carried = [t for t in against if "the fleet carries it" in t]
+    assert all("per-device volume favours edge-first" in t for t in carried)
