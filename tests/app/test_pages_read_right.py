@@ -66,3 +66,25 @@ def test_overview_says_which_option_a_point_against_the_winner_favours() -> None
         assert favoured != v.decision.architecture
     carried = [t for t in against if "the fleet carries it" in t]
     assert all("per-device volume favours edge-first" in t for t in carried)
+
+
+def test_capacity_of_a_cloud_only_scenario_shows_no_device_figures() -> None:
+    """seasonal: cloud-only routing with one idle device showed 'device energy / month 5 kWh'
+    (a figure its cost does not pay for), 'device utilisation 0.0 %', an 'in devices' line at
+    zero and an empty fallbacks-and-drops panel."""
+    import json
+
+    at = app_for({"v": "1", "preset": "seasonal_burst_app", **FAST}, "capacity")
+    no_errors(at)
+    r = at.session_state["result"]
+    assert r.scenario.policy.routing.kind == "cloud_only"
+    labels = {m.label for m in at.metric}
+    assert "GPU hours / month" in labels and "peak replicas" in labels
+    for device_or_fallback in ("device energy / month", "device utilisation", "fallback rate"):
+        assert device_or_fallback not in labels
+    assert any("reached a device" in c.value for c in at.caption)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {t.get("name") for t in spec["data"]}
+    assert "in devices" not in names and "fallbacks / min" not in names
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert not any(t.startswith("per minute") for t in titles) or r.figures["drop_rate"] > 0
