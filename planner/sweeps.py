@@ -20,7 +20,7 @@ import os
 import sys
 import types
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, Literal
 
 from planner.cost import estimate_monthly_cost
@@ -235,8 +235,40 @@ def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterato
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
-        yield Sweeper(client)
+    try:
+        with Client(cluster) as client:  # type: ignore[no-untyped-call]
+            yield Sweeper(client)
+            with suppress(Exception):  # workers already gone say nothing either
+                client.run(quiet_distributed)
+    finally:
+        with quiet_here():
+            cluster.close()
+
+
+def quiet_distributed() -> None:
+    """Silence distributed's loggers in this process. A cluster being closed on a busy machine
+    logs comm errors (a worker's heartbeat to a scheduler already gone, with its traceback)
+    that say nothing about the sweep, whose answer is in hand; a user must not read them."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+@contextmanager
+def quiet_here() -> Iterator[None]:
+    """``quiet_distributed`` in this process (the scheduler and the nannies) for the block."""
+    loggers = [
+        logging.getLogger(n)
+        for n in list(logging.root.manager.loggerDict)
+        if n == "distributed" or n.startswith("distributed.")
+    ]
+    levels = [lg.level for lg in loggers]
+    quiet_distributed()
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 BREAK_EVEN_FACTORS = (0.1, 0.3, 1.0, 3.0, 10.0)
