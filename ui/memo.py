@@ -23,7 +23,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from planner import __version__, sensitivity_text
 from planner.catalog import iter_figures, load_catalog
-from planner.compliance import CHECKLIST, residency_price
+from planner.compliance import CHECKLIST, residency_price, residency_statement
 from planner.formatting import count, interval, label, ms, number, pct, usd
 from planner.run import RunResult
 from planner.verdict import Verdict, recommended_text
@@ -153,6 +153,9 @@ def executive_summary(
         f"(it asks for {pct(v.required_level, 0)}).",
         10,
     )
+    residency = residency_statement(r.scenario, [(a.name, a.figures) for a in v.architectures])
+    if residency:
+        pdf.para(residency[1], 10)
     pdf.heading("The options on the same traffic")
     header, rows = summary_table(v)
     pdf.table_rows(header, rows, [52, 24, 28, 22, 24, 20])

@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from planner import sensitivity_text as text
-from planner.compliance import residency_price
+from planner.compliance import residency_price, residency_statement
 from planner.formatting import compact, count, label, ms, pct, per_requests, usd
 from planner.run import RunResult
 from planner.verdict import Architecture, Verdict
@@ -26,6 +26,9 @@ def render() -> None:
     best = v.recommended
     st.subheader(f"Recommendation: {v.decision.architecture}")
     st.caption(f"{r.scenario.name} · the recommended architecture as simulated: {best.name}")
+    residency = residency_statement(r.scenario, [(a.name, a.figures) for a in v.architectures])
+    if residency:
+        (st.success if residency[0] else st.error)(residency[1])
     for reason in v.decision.reasons[:3]:
         st.markdown(f"- {plain(reason)}")
     for flag in v.decision.flags[:2]:

@@ -88,3 +88,17 @@ def test_capacity_of_a_cloud_only_scenario_shows_no_device_figures() -> None:
     assert "in devices" not in names and "fallbacks / min" not in names
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert not any(t.startswith("per minute") for t in titles) or r.figures["drop_rate"] > 0
+
+
+def test_overview_states_that_patient_data_stayed_on_site_in_every_architecture() -> None:
+    """clinic: PHI must never leave the site; the Overview (and the memo's first page) says so
+    from the simulation of each architecture, not only the Compliance page for the scenario."""
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
+    no_errors(at)
+    v = at.session_state["result"].verdict
+    [ok] = [s.value for s in at.success if "stayed on site" in s.value]
+    assert "every simulated architecture" in ok
+    for a in v.architectures:
+        assert a.get("sensitive_left_site") == 0 and a.name in ok
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "overview")
+    assert not [s.value for s in at.success if "stayed on site" in s.value]

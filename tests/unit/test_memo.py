@@ -97,6 +97,11 @@ def test_memo_for_every_preset(
         for gap in a.gaps:
             assert label(gap) in flat
     assert "What would flip the decision" in first and v.flips[0][:40] in first
+    # a hospital IT lead reads residency on the decision's page, checked per architecture
+    must_stay = r.scenario.workload.sensitive_share > 0
+    must_stay = must_stay and not r.scenario.policy.sensitive_may_leave_site
+    stayed = "stayed on site in every simulated architecture"
+    assert (stayed in first) == must_stay, name
     summary = first.split("Reopen this scenario")[0].replace(name, "")
     for _, why in v.missing:  # the engine's refusal names the fields to change: keep it verbatim
         assert " ".join(why.split()) in summary
