@@ -318,3 +318,20 @@ def test_random_scenarios_recommend_an_undominated_architecture(s: Scenario) -> 
     assert not dominated_in(verdict_rows(v), names, v.recommended.name)
     for reason in v.decision.reasons:
         assert re.search(r"\d", reason) and NAMES.search(reason), reason
+
+
+def test_drop_shares_are_the_months_weighted_shares() -> None:
+    """A failure stratum or a sampled day is simulated as often as the others but weighs less
+    in the month: the kiosk's raw counts read 3.7 % 'turned away for full queues' beside a
+    month's drop rate of <0.1 %. The criteria read the month's share, like the pages."""
+    from planner.decision import share
+
+    f = {
+        "requests.arrived": 1_000.0,
+        "requests.dropped_by_reason.queue_full": 37.0,
+        "requests_per_month.arrived": 1_000_000.0,
+        "requests_per_month.dropped_by_reason.queue_full": 500.0,
+    }
+    assert share(f, "queue_full") == 500.0 / 1_000_000.0
+    raw_only = {k: v for k, v in f.items() if k.startswith("requests.")}
+    assert share(raw_only, "queue_full") == 37.0 / 1_000.0
