@@ -60,14 +60,20 @@ def kpi_rows(r: RunResult) -> list[list[str]]:
         ["p95 latency", ms(f["latency_ms.p95"]), fmt_ci(r, "latency_ms.p95", ms)],
         ["p99 latency", ms(f["latency_ms.p99"]), fmt_ci(r, "latency_ms.p99", ms)],
         ["SLO attainment", pct(f["slo_attainment"]), fmt_ci(r, "slo_attainment", pct)],
-        ["fallback rate", pct(f["fallback_rate"]), fmt_ci(r, "fallback_rate", pct)],
-        ["drop rate", pct(f["drop_rate"]), fmt_ci(r, "drop_rate", pct)],
-        [
-            "GPU hours / month",
-            number(f["cloud.gpu_hours"], 1, " h"),
-            fmt_ci(r, "cloud.gpu_hours", lambda v: number(v, 1, " h")),
-        ],
     ]
+    # rows that cannot apply are left out ('fallback rate 0.0 %' for edge-only, '0.0 h' of
+    # GPU for a scenario that never reached the pool), as on the Capacity page
+    if r.scenario.policy.routing.kind in ("local_first", "split"):
+        rows.append(["fallback rate", pct(f["fallback_rate"]), fmt_ci(r, "fallback_rate", pct)])
+    rows.append(["drop rate", pct(f["drop_rate"]), fmt_ci(r, "drop_rate", pct)])
+    if charts.uses_pool(r):
+        rows.append(
+            [
+                "GPU hours / month",
+                number(f["cloud.gpu_hours"], 1, " h"),
+                fmt_ci(r, "cloud.gpu_hours", lambda v: number(v, 1, " h")),
+            ]
+        )
     if own is not None:
         rows.append(["monthly cost", usd(own.monthly_usd), "from the simulated month"])
         years = own.cost.horizon_years
@@ -302,7 +308,7 @@ def compose(
     )
     executive_summary(pdf, r, v, sensitivity)
     add_link(pdf, link)
-    pdf.heading(f"Key figures of this scenario's routing ({label(s.policy.routing.kind)})")
+    pdf.heading(f"Key figures of this scenario's routing: {label(s.policy.routing.kind)}")
     pdf.table_rows(["figure", "value", "95 % interval"], kpi_rows(r), [55, 40, 85])
     for note in r.engine["notes"]:
         pdf.para(f"Simulation note: {note}", 8)
