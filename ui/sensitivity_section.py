@@ -97,8 +97,9 @@ def estimate_text(s: Scenario, r: RunResult | None, replications: int) -> str:
         return head + "."
     if not ratios:
         return (
-            f"{head}: at least {naive:,.0f} s at this run's speed; no sensitivity measured on "
-            "this server yet to say how much more."
+            f"{head}: roughly {naive:,.0f} s at this run's speed, uncalibrated (bisection adds "
+            "evaluations, shared work saves some); the first sensitivity measured on this "
+            "server calibrates the estimate."
         )
     factor = ratios[len(ratios) // 2]
     return (

@@ -138,7 +138,7 @@ def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it() -> Non
     sensitivity_section.timings.clear()  # a fresh server: no sensitivity measured yet
     at = overview_app(SMALL_CLINIC)
     assert not at.exception, [e.value for e in at.exception]
-    assert any("no sensitivity measured on this server yet" in c.value for c in at.caption)
+    assert any("uncalibrated" in c.value for c in at.caption)
     assert "Sensitivity" in [h.value for h in at.subheader]
     assert not at.get("plotly_chart")  # nothing simulated before the click
     captions = " ".join(c.value for c in at.caption)
