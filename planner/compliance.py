@@ -268,15 +268,17 @@ def residency_statement(
     figures); None
     when the scenario has no data that must stay. A reader deciding on residency reads it on the
     decision's first page, not only on the compliance page."""
-    if s.workload.sensitive_share == 0 or s.policy.sensitive_may_leave_site:
+    if s.workload.sensitive_share == 0 or s.policy.sensitive_may_leave_site or not runs:
         return None
     leaked = [name for name, f in runs if f.get("sensitive_left_site", 0.0) > 0]
     share = pct(s.workload.sensitive_share)
-    names = ", ".join(name for name, _ in runs)
+    names = [name for name, _ in runs]
+    names_text = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
     if not leaked:
         return True, (
             f"Sensitive data ({share} of requests) stayed on site in every simulated "
-            f"architecture: no sensitive request crossed a site's link in the {names} runs."
+            f"architecture: no sensitive request crossed a site's link in the {names_text} "
+            f"run{'s' if len(names) > 1 else ''}."
         )
     return False, (
         f"Sensitive data ({share} of requests) left a site in the simulation of: "

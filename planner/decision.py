@@ -272,6 +272,12 @@ def availability(s: Scenario, ev: Evidence) -> Criterion | None:
 
 def model_size(s: Scenario, ev: Evidence) -> Criterion | None:
     ineligible = share(ev.edge, "not_edge_eligible")
+    # those of them that must stay on site no architecture serves (cloud-only turns them away
+    # for residency, on the same traffic): only the rest favour the cloud (the clinic read
+    # 'cloud-only and the hybrid can' of requests they may not receive)
+    stuck = share(ev.cloud, "residency") if must_stay(s) else 0.0
+    if ineligible > 0 and not math.isnan(stuck):
+        ineligible = max(0.0, ineligible - stuck)
     biggest = max(
         (c.model_params_b for c in s.workload.request_classes if c.kind == "llm"), default=0
     )
@@ -283,9 +289,10 @@ def model_size(s: Scenario, ev: Evidence) -> Criterion | None:
     if ineligible >= 0.999:
         reason = f"the {biggest:g}B model does not fit the device: edge-only can serve no request"
         return Criterion("model size", (-4.0, 3.0, -2.0), reason)
+    leave = " and that may leave the site" if stuck > 0 else ""
     reason = (
         f"edge-only cannot serve the {pct(ineligible)} of requests whose model or context the "
-        f"device cannot hold (largest {biggest:g}B); cloud-only and the hybrid can"
+        f"device cannot hold (largest {biggest:g}B){leave}; cloud-only and the hybrid can"
     )
     pts = (-0.5, 0.5, 0.5) if ineligible < 0.01 else (-3.0, 2.0, 2.0)
     return Criterion("model size", pts, reason)

@@ -335,3 +335,21 @@ def test_drop_shares_are_the_months_weighted_shares() -> None:
     assert share(f, "queue_full") == 500.0 / 1_000_000.0
     raw_only = {k: v for k, v in f.items() if k.startswith("requests.")}
     assert share(raw_only, "queue_full") == 37.0 / 1_000.0
+
+
+def test_requests_that_must_stay_and_fit_no_device_favour_no_architecture() -> None:
+    """clinic: every request is sensitive; the few whose context the device cannot hold were
+    'served by cloud-only and the hybrid', which turn them away for residency instead."""
+    from planner.decision import Evidence, model_size
+    from planner.presets import load
+
+    s = load("clinic_llm_assistant_pii")
+    month = {"requests_per_month.arrived": 1e6}
+    edge = {**month, "requests_per_month.dropped_by_reason.not_edge_eligible": 30.0}
+    cloud = {**month, "requests_per_month.dropped_by_reason.residency": 30.0}
+    assert model_size(s, Evidence(edge, cloud, cloud)) is None
+    # where some of them may leave the site, those favour the cloud, and the reason says so
+    cloud = {**month, "requests_per_month.dropped_by_reason.residency": 10.0}
+    c = model_size(s, Evidence(edge, cloud, cloud))
+    assert c is not None and c.points[1] > c.points[0]
+    assert "that may leave the site" in c.reason and "<0.1 %" in c.reason
