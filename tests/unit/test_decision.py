@@ -353,3 +353,20 @@ def test_requests_that_must_stay_and_fit_no_device_favour_no_architecture() -> N
     c = model_size(s, Evidence(edge, cloud, cloud))
     assert c is not None and c.points[1] > c.points[0]
     assert "that may leave the site" in c.reason and "<0.1 %" in c.reason
+
+
+def test_device_failures_count_against_every_option_that_loses_requests_to_them() -> None:
+    """clinic: sensitive requests stay on the devices in all three options, which each lost
+    0.4 % to failures; 'device availability favours cloud-first' was false there."""
+    from planner.decision import Evidence, availability
+    from planner.presets import load
+
+    s = load("clinic_llm_assistant_pii")
+    month = {"requests_per_month.arrived": 1e6}
+    lost = {**month, "requests_per_month.dropped_by_reason.device_failed": 4000.0}
+    c = availability(s, Evidence(lost, lost, lost))
+    assert c is not None and c.points == (-1.0, -1.0, -1.0)
+    assert "cloud-only 0.4 %" in c.reason
+    spared = {**month, "requests_per_month.dropped_by_reason.device_failed": 0.0}
+    c = availability(s, Evidence(lost, spared, spared))
+    assert c is not None and c.points == (-1.0, 0.5, 0.5) and "too" not in c.reason
