@@ -485,7 +485,8 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     fig.update_xaxes(title_text="hour of day" + sampled, row=rows, col=1)
     height = {4: 720, 3: 560}.get(rows, 420)
     layout = {**LAYOUT, "height": height, "legend": {"orientation": "h", "y": -0.08 * 720 / height}}
-    fig.update_layout(**layout, title=title)
+    # a lone trace ('in devices' of an edge-only run) keeps its legend entry: plotly hides it
+    fig.update_layout(**layout, title=title, showlegend=True)
     return fig
 
 
