@@ -121,10 +121,13 @@ def slo_lines(
     log: bool = True,
     rng: list[float] | None = None,
     in_legend: bool = False,
+    low: bool = False,
 ) -> None:
     """Dashed SLO lines: the line at the value, its label at log10(value) on a log axis (plotly
     places annotations in axis units), so a label can never stretch the axis. With
-    ``in_legend`` the label goes to the legend instead (bars would sit under it)."""
+    ``in_legend`` the label goes to the legend instead (bars would sit under it); ``low`` puts
+    a vertical line's label at the foot (an ECDF's curve runs along the top right of its
+    median, where the label sat on it)."""
     for i, (name, value) in enumerate(slo_targets(r)):
         pos = math.log10(value) if log else value
         right = rng is not None and (pos - rng[0]) / max(rng[1] - rng[0], 1e-9) > 0.6
@@ -141,11 +144,12 @@ def slo_lines(
             )
             fig.add_annotation(
                 x=pos,
-                y=1 - 0.08 * i,
+                y=0.04 + 0.08 * i if low else 1 - 0.08 * i,
                 xref="x",
                 yref="paper",
                 text=text,
                 showarrow=False,
+                yanchor="bottom" if low else "middle",
                 xanchor="right" if right else "left",
                 bgcolor="rgba(255,255,255,0.7)",
             )
@@ -236,7 +240,7 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
     )
     duration_axis(fig, "x", rng)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    slo_lines(fig, r, rng=rng)
+    slo_lines(fig, r, rng=rng, low=True)
     return fig
 
 
