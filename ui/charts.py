@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from planner.formatting import label, ms
 from planner.month import hourly_shape
 from planner.run import RunResult
+from planner.verdict import break_even_pair
 
 PATH_COLOURS = {"edge": "#2f6f8f", "cloud": "#c0703c", "fallback": "#b5443b", "split": "#6a8f3a"}
 ARCH_COLOURS = ("#2f6f8f", "#c0703c", "#6a8f3a")
@@ -604,13 +605,17 @@ def fig_tco(r: RunResult) -> go.Figure:
             showlegend=True,  # plotly hides a lone trace's legend: the line must be named
         )
     be = r.verdict.break_even_month if r.verdict else None
-    if be is not None:
+    pair = break_even_pair(archs) if r.verdict else None
+    if be is not None and pair is not None:
+        # the line names its architecture: with three lines a bare 'break-even month 4' read
+        # as edge-only's, and 'cheaper from month 0' where the two cost the same
+        who = pair[0].name
         fig.add_shape(type="line", x0=be, x1=be, y0=0, y1=1, yref="paper", line={"dash": "dash"})
         fig.add_annotation(
             x=be,
             y=0.95,
             yref="paper",
-            text=f"break-even month {be}" if be else "cheaper from month 0",
+            text=f"{who} breaks even, month {be}" if be else f"{who} no dearer from month 0",
             showarrow=False,
             xanchor="left" if be < months / 2 else "right",
         )
