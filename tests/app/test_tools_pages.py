@@ -190,3 +190,22 @@ def test_cost_page_break_even_runs_the_sweep_and_keeps_it() -> None:
     assert any("same sweep as `python -m planner break-even`" in m.value for m in at.markdown)
     at.run()  # another rerun (any widget): the sweep's chart stays
     assert len(at.get("plotly_chart")) == n
+
+
+def test_optimise_names_knob_values_the_scenario_refuses() -> None:
+    """'-5' or '3' devices for 25 clinics reached the optimiser; the front's point had no
+    scenario to link to and the page broke. Each refused value is named and left out; the
+    default space's own misfits (min replicas above max) go quietly."""
+    params = {**SMALL_CLINIC}
+    at = app("optimise", params)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.text_input(key="opt_edge.device_count").set_value("nan, -5, 3, 1e400, 30").run()
+    at.number_input(key="opt_evaluations").set_value(2).run()
+    at.button(key="opt_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    for value in ("nan", "-5", "3", "inf"):
+        assert f"edge.device_count = {value} left out" in errors, errors
+    assert "edge.device_count = 30" not in errors
+    assert "Pareto front" in [h.value for h in at.subheader]
+    assert all(u.startswith("./?v=1") for u in at.dataframe[0].value["open"])
