@@ -1,0 +1,59 @@
+"""Sizing probes: one replication of each of several resized counterparts, side by side.
+
+Like a tailor's fittings: the same customer (the same traffic, replication 0's seeds: common
+random numbers) tries on a few sizes at once, one per fitting room (worker process), and only
+the measurements are written down, no photographs (no chart frames, no records kept). A probe
+runs on the engine and in the mode of the run being decided (a preview's probes are previews).
+"""
+
+from __future__ import annotations
+
+from planner.errors import ScenarioError
+from planner.prepare import prepare
+from planner.presets import apply_overrides
+from planner.preview import PREVIEW_REPLICATIONS
+from planner.replicate import Job, combine, execute
+from planner.scenario import Scenario
+
+Figures = dict[str, float]
+
+
+def settings() -> tuple[str, str]:
+    """(engine, mode) of the run being decided."""
+    from planner.run import PROBE_SETTINGS
+
+    return PROBE_SETTINGS.get()
+
+
+def jobs_for(s: Scenario, engine: str, mode: str, tag: str) -> list[Job]:
+    """The jobs of one probe (ScenarioError, e.g. WorkLimitError, if it cannot run)."""
+    one = apply_overrides(s, {"simulation.replications": 1})
+    prep = prepare(one, decide_too=False, engine=engine, mode=mode)
+    reps = PREVIEW_REPLICATIONS if prep.mode == "preview" else 1
+    plan, picks = prep.plans["main"], prep.picks["main"]
+    return [Job(tag, prep.variants["main"], plan, r, picks, False) for r in range(reps)]
+
+
+def probe_many(scenarios: list[Scenario], processes: int) -> list[Figures | None]:
+    """Figures of one replication (a preview: its replications) of each scenario, run in up to
+    ``processes`` worker processes; None where the scenario cannot run (over the work limit)."""
+    engine, mode = settings()
+    jobs: list[Job] = []
+    for i, s in enumerate(scenarios):
+        try:
+            jobs += jobs_for(s, engine, mode, str(i))
+        except ScenarioError:
+            continue
+    done = execute(jobs, processes, None) if jobs else []
+    out: list[Figures | None] = []
+    for i in range(len(scenarios)):
+        reps = [o.summary for o in done if o.key == str(i)]
+        out.append(figures_of(reps) if reps else None)
+    return out
+
+
+def figures_of(per_rep: list[Figures]) -> Figures:
+    """A probe's figures as ``planner.run`` reports them: means, and counts summed."""
+    from planner.run import summed_counts
+
+    return {**combine(per_rep)[0], **summed_counts(per_rep)}
