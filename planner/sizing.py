@@ -256,7 +256,9 @@ def shortened(s: Scenario) -> Scenario:
 def climb(search: Search, start: int, lo: int) -> tuple[int | None, int]:
     """From ``start`` up until a size carries the load: (that size or None, the largest size
     that did not). Each next size is the last one's estimate where its utilisation is over the
-    target, a doubling where only its drops are (they come at peaks a month's utilisation hides)."""
+    target, a doubling where only its drops are (they come at peaks a month's utilisation hides)
+    or where an autoscaler sets the utilisation. An autoscaled pool that did not reach its cap
+    ends the climb: any larger cap runs the same."""
     n = start
     while search.left() > 0:
         search.run([n])
@@ -266,12 +268,18 @@ def climb(search: Search, start: int, lo: int) -> tuple[int | None, int]:
         if carried(search.kind, f):
             return n, lo
         lo = n
-        if n >= search.limit:
+        if n >= search.limit or not cap_binds(search.s, search.kind, n, f):
             break
-        drops = capacity_drop(search.kind, f) > CARRIED_DROP
-        grown = max(estimate(search.kind, n, f), 2 * n if drops else math.ceil(n * GROWTH))
+        doubling = capacity_drop(search.kind, f) > CARRIED_DROP or not scales(search)
+        grown = max(estimate(search.kind, n, f), 2 * n if doubling else math.ceil(n * GROWTH))
         n = min(search.limit, max(n + 1, grown))
     return None, lo
+
+
+def scales(search: Search) -> bool:
+    """Whether utilisation falls as one over the size at the same work: devices and a fixed
+    pool; an autoscaled pool sizes itself to its own target instead."""
+    return search.kind == "edge_only" or search.s.cloud.autoscaler.kind == "fixed"
 
 
 def between(lo: int, hi: int, k: int) -> list[int]:
@@ -316,7 +324,9 @@ def size(
     default ``planner.probes``, several side by side on a shortened plan)."""
     n0 = configured_size(s, kind)
     search = Search(s, kind, measure)
-    start = min(search.limit, max(n0 + 1, estimate(kind, running_size(s, kind), f0)))
+    first = estimate(kind, running_size(s, kind), f0)
+    first = first if scales(search) else max(first, 2 * n0)
+    start = min(search.limit, max(n0 + 1, first))
     hi, lo = climb(search, start, n0)
     f: Figures | None = None
     if hi is not None:
@@ -371,7 +381,8 @@ def refine(search: Search, lo: int, hi: int, level: float) -> int:
     def ok(f: Figures | None) -> bool:
         return f is not None and carried(kind, f) and (meets(f, level) or not want_slo)
 
-    down = candidates(search, lo, hi, guided=True) if hi - lo > tolerance(hi) else []
+    guided = scales(search)
+    down = candidates(search, lo, hi, guided) if hi - lo > tolerance(hi) else []
     if reach:
         down = down[: max(1, search.width - 1)]
     search.run(down + ([top] if reach else []))
@@ -381,7 +392,7 @@ def refine(search: Search, lo: int, hi: int, level: float) -> int:
     good = [n for n in down if ok(search.get(n))]
     new_hi = min(good, default=hi)
     lo = max([n for n in down if n < new_hi], default=lo)
-    return bisect(search, lo, new_hi, ok, guided=True)[1]
+    return bisect(search, lo, new_hi, ok, guided)[1]
 
 
 def both(kind: str, f: Figures, level: float) -> bool:
