@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -315,13 +316,25 @@ def bisect(
     return lo, hi
 
 
+Sized = tuple[Sizing, Scenario | None, Figures | None]
+SIZE_HOOK: ContextVar[Callable[[Scenario, str, Figures, float], Sized] | None] = ContextVar(
+    "SIZE_HOOK", default=None
+)
+"""A sweep's sizer (``planner.sensitivity_sizing``): it starts from a size it already knows and
+calls ``size`` back with its own ``measure``; None: size from the configured size."""
+
+
 def size(
     s: Scenario, kind: str, f0: Figures, level: float, measure: Measure | None = None
-) -> tuple[Sizing, Scenario | None, Figures | None]:
+) -> Sized:
     """The smallest size (within an eighth) that carries the load and, where SLO_REACH times
     that size meets the SLO, meets it; the size is then confirmed on the counterpart's own
     plan. At most MAX_RUNS probes and CONFIRMS confirmations (``measure``: what runs one; by
-    default ``planner.probes``, several side by side on a shortened plan)."""
+    default ``planner.probes``, several side by side on a shortened plan, unless a SIZE_HOOK
+    sizer supplies its own)."""
+    hook = SIZE_HOOK.get()
+    if measure is None and hook is not None:
+        return hook(s, kind, f0, level)
     n0 = configured_size(s, kind)
     search = Search(s, kind, measure)
     first = estimate(kind, running_size(s, kind), f0)
