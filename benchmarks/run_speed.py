@@ -1,6 +1,7 @@
 """``planner.run`` on every preset (decision included, default settings) against a yardstick.
 
-The machine is shared, so a bare wall time says little: each preset's warm run is printed beside
+The machine is shared, so a bare wall time says little: each preset's warm run (wall, and the CPU
+seconds of the process and its workers, which a busy machine disturbs less) is printed beside
 one engine replication measured in the same process just before it (replication 0 of
 ``article_1m_chat``'s main run on the compiled engine, ~73k simulated requests), and as a multiple
 of it. Issue 13's targets: every preset <= 1 s median warm; a preview at any volume <= 0.5 s;
@@ -15,6 +16,7 @@ verdict: its own work is the rows and the chart, printed after each run).
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import time
 
@@ -35,11 +37,20 @@ def yardstick_s() -> float:
     return time.perf_counter() - started
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished worker processes."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed(name: str, mode: str, overrides: dict[str, float]) -> tuple[float, dict[str, object]]:
     s = load(name, overrides)
-    started = time.perf_counter()
+    started, cpu0 = time.perf_counter(), cpu_s()
     r = run(s, mode=mode)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, cpu_s() - cpu0
     v = r.verdict
     sized = [
         f"{a.key} {a.sizing.sized} ({a.sizing.runs} runs)"
@@ -51,6 +62,7 @@ def timed(name: str, mode: str, overrides: dict[str, float]) -> tuple[float, dic
     page_s = time.perf_counter() - started
     return wall, {
         "compare_page_s": page_s,
+        "cpu_s": cpu,
         "horizon": r.engine["horizon"],
         "simulated": r.engine["simulated_requests_all_runs"],
         "recommended": v.decision.architecture if v else "-",
@@ -72,7 +84,8 @@ def compare_page(r: RunResult) -> None:
 def line(label: str, walls: list[float], base: list[float], info: dict[str, object]) -> str:
     med, ref = statistics.median(walls), statistics.median(base)
     return (
-        f"{label:40s} {med:7.2f} s  (runs {' '.join(f'{w:.2f}' for w in walls)})  "
+        f"{label:40s} {med:7.2f} s  (runs {' '.join(f'{w:.2f}' for w in walls)}; "
+        f"CPU {info['cpu_s']:.2f} s)  "
         f"yardstick {ref:5.2f} s  x{med / ref:6.1f}  {info['horizon']}, "
         f"{info['simulated']:,} simulated, {info['recommended']}; sized: {info['sized']}; "
         f"Compare page from the result {info['compare_page_s']:.3f} s"

@@ -3,7 +3,8 @@
 Like a tailor's fittings: the same customer (the same traffic, replication 0's seeds: common
 random numbers) tries on a few sizes at once, one per fitting room (worker process), and only
 the measurements are written down, no photographs (no chart frames, no records kept). A probe
-runs on the engine and in the mode of the run being decided (a preview's probes are previews).
+runs on the engine and in the mode of the run being decided (a preview's probes are previews,
+of one replication: they ask whether the load is carried, not for the preview's interval).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from planner.errors import ScenarioError
 from planner.prepare import prepare
 from planner.presets import apply_overrides
-from planner.preview import PREVIEW_REPLICATIONS
 from planner.replicate import Job, combine, execute
 from planner.scenario import Scenario
 
@@ -29,13 +29,12 @@ def jobs_for(s: Scenario, engine: str, mode: str, tag: str) -> list[Job]:
     """The jobs of one probe (ScenarioError, e.g. WorkLimitError, if it cannot run)."""
     one = apply_overrides(s, {"simulation.replications": 1})
     prep = prepare(one, decide_too=False, engine=engine, mode=mode)
-    reps = PREVIEW_REPLICATIONS if prep.mode == "preview" else 1
     plan, picks = prep.plans["main"], prep.picks["main"]
-    return [Job(tag, prep.variants["main"], plan, r, picks, False) for r in range(reps)]
+    return [Job(tag, prep.variants["main"], plan, 0, picks, False)]
 
 
 def probe_many(scenarios: list[Scenario], processes: int) -> list[Figures | None]:
-    """Figures of one replication (a preview: its replications) of each scenario, run in up to
+    """Figures of one replication (replication 0) of each scenario, run in up to
     ``processes`` worker processes; None where the scenario cannot run (over the work limit)."""
     engine, mode = settings()
     jobs: list[Job] = []
