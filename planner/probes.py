@@ -10,12 +10,19 @@ of one replication: they ask whether the load is carried, not for the preview's 
 from __future__ import annotations
 
 from planner.errors import ScenarioError
+from planner.plan import build_plan
 from planner.prepare import prepare
 from planner.presets import apply_overrides
 from planner.replicate import Job, combine, execute
 from planner.scenario import Scenario
 
 Figures = dict[str, float]
+PROBE_REQUESTS = 50_000
+"""Simulated requests a probe aims at: representative days are cut to sampled hours of about
+this many (never under the floor of the scenario's time constants, ``planner.sampled_hours``);
+the chosen size is then confirmed on the counterpart's own plan."""
+SHORTER = 0.7
+"""A shortened probe plan is used only where it is at most this share of the full one."""
 
 
 def settings() -> tuple[str, str]:
@@ -56,3 +63,20 @@ def figures_of(per_rep: list[Figures]) -> Figures:
     from planner.run import summed_counts
 
     return {**combine(per_rep)[0], **summed_counts(per_rep)}
+
+
+def shortened(s: Scenario) -> Scenario:
+    """The scenario a probe runs: with representative days cut to sampled hours of about
+    PROBE_REQUESTS simulated requests (never under the floor of the scenario's own time
+    constants), or ``s`` itself where that plan would be no shorter or the run is a preview."""
+    if settings()[1] == "preview":
+        return s
+    above = s.simulation.sampled_hours_above_requests
+    if above is not None and above <= PROBE_REQUESTS:
+        return s
+    short = apply_overrides(s, {"simulation.sampled_hours_above_requests": PROBE_REQUESTS})
+    try:
+        full, cut = build_plan(s, check=False), build_plan(short, check=False)
+    except ScenarioError:
+        return s
+    return short if cut.expected_requests < SHORTER * full.expected_requests else s

@@ -25,6 +25,7 @@ from typing import Any
 from planner.errors import ScenarioError
 from planner.formatting import pct
 from planner.presets import apply_overrides
+from planner.probes import probe_many, shortened
 from planner.scenario import Scenario
 
 Figures = dict[str, float]
@@ -35,12 +36,6 @@ SLO_REACH = 4
 GROWTH = 1.25
 """Least growth between two sizes that did not carry the load."""
 LIMITS = {"edge_only": 100_000, "cloud_only": 10_000}
-PROBE_REQUESTS = 50_000
-"""Simulated requests a probe aims at: representative days are cut to sampled hours of about
-this many (never under the floor of the scenario's time constants, ``planner.sampled_hours``);
-the chosen size is then confirmed on the counterpart's own plan."""
-SHORTER = 0.7
-"""A shortened probe plan is used only where it is at most this share of the full one."""
 CONFIRMS = 3
 """Confirmations on the counterpart's own plan, each a size up where the last said no."""
 CAPACITY_DROPS = {"edge_only": "queue_full", "cloud_only": "pool_queue_full"}
@@ -161,8 +156,6 @@ def cap_binds(s: Scenario, kind: str, n: int, f: Figures) -> bool:
 def probe(s: Scenario) -> Figures:
     """One replication of a resized counterpart, on the engine and in the mode of the run
     being decided (ScenarioError if it cannot run)."""
-    from planner.probes import probe_many
-
     f = probe_many([s], 1)[0]
     if f is None:
         raise ScenarioError(f"the sizing probe of {s.name} is over the work limit")
@@ -216,8 +209,6 @@ class Search:
                 variants.append(None)
         runnable = [v for v in variants if v is not None]
         if self.measure is None:
-            from planner.probes import probe_many
-
             got = probe_many(runnable, self.width)
         else:
             got = [self.measured(v) for v in runnable]
@@ -232,26 +223,6 @@ class Search:
 
     def get(self, n: int) -> Figures | None:
         return self.tried.get(n)
-
-
-def shortened(s: Scenario) -> Scenario:
-    """The scenario a probe runs: with representative days cut to sampled hours of about
-    PROBE_REQUESTS simulated requests (never under the floor of the scenario's own time
-    constants), or ``s`` itself where that plan would be no shorter or the run is a preview."""
-    from planner.plan import build_plan
-    from planner.run import PROBE_SETTINGS
-
-    if PROBE_SETTINGS.get()[1] == "preview":
-        return s
-    above = s.simulation.sampled_hours_above_requests
-    if above is not None and above <= PROBE_REQUESTS:
-        return s
-    short = apply_overrides(s, {"simulation.sampled_hours_above_requests": PROBE_REQUESTS})
-    try:
-        full, cut = build_plan(s, check=False), build_plan(short, check=False)
-    except ScenarioError:
-        return s
-    return short if cut.expected_requests < SHORTER * full.expected_requests else s
 
 
 def climb(search: Search, start: int, lo: int) -> tuple[int | None, int]:

@@ -12,19 +12,18 @@ import planner.probes as probes_mod
 from planner.plan import build_plan
 from planner.prepare import counterparts
 from planner.presets import apply_overrides, load
+from planner.probes import PROBE_REQUESTS, shortened
 from planner.replicate import run_job
 from planner.run import PROBE_SETTINGS, RunResult
 from planner.sizing import (
     CARRIED_UTIL,
     MAX_RUNS,
-    PROBE_REQUESTS,
     between,
     cap_binds,
     carried,
     estimate,
     probe,
     resized,
-    shortened,
     size,
 )
 from planner.theory import erlang_c, theory_scenario
