@@ -3,10 +3,12 @@
 Run on demand: ``.venv/bin/python benchmarks/compiled_engine.py [PRESET ...]``. For one
 replication of each preset, every segment is simulated by both engines (the SimPy ``Segment``,
 without the exact fast path, and ``simulations.compiled.run_segment`` after ``warm()``); the
-printed ratio is compiled requests/s over SimPy requests/s, so a busy machine slows both alike.
-The compiled time includes its Python side (traffic, arrays, records); a second line splits one
-replication's time (the summary included) into traffic, arrays, the event loop (``kloop.run``),
-the records and the summary, and a third counts the loop's events per simulated request by kind.
+printed ratio is compiled requests/s over SimPy requests/s. Times are CPU seconds of this
+process (``time.process_time``: on a machine shared with other jobs, wall time also counts the
+waits for a core). The compiled time includes its Python side (traffic, arrays, records); a
+second line splits one replication (the summary included) into traffic, arrays, the event loop
+(``kloop.run``), the records and the summary, and a third counts the loop's events per
+simulated request by kind.
 Nothing here is a test.
 """
 
@@ -45,20 +47,20 @@ def measure(name: str) -> tuple[int, float, float, dict[str, float], np.ndarray]
     kinds = np.zeros(layout.N_KINDS)
     records = []
     for inp in inputs:
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         n += Segment(inp, eligible).run().arrival_s.size
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         compiled.run_segment(inp, eligible)
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         simpy_s, compiled_s = simpy_s + t1 - t0, compiled_s + t2 - t1
         rec, times, by_kind = compiled_parts(inp, eligible)
         records.append(rec)
         kinds += by_kind
         for k, v in times.items():
             parts[k] += v
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     summarise(s, plan, records)
-    parts["summary"] = time.perf_counter() - t0
+    parts["summary"] = time.process_time() - t0
     return n, simpy_s, compiled_s, parts, kinds
 
 
@@ -67,21 +69,21 @@ def compiled_parts(
 ) -> tuple[SegmentRecords, dict[str, float], np.ndarray]:
     """``compiled.run_segment``'s steps timed one by one (seconds) with the events it ran, and
     the events by kind (``layout.EVENT_KINDS``)."""
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     req = prepare.traffic(inp)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     qf, qi = prepare.requests(inp, req, eligible)
     req = prepare.recorded(req)
     st = prepare.build(inp, req, qf, qi, 1)
     prepare.init_globals(st, inp)
     ref = stateref.make(st)
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     if kloop.run(ref) != 0:
         raise RuntimeError("pre-drawn numbers ran out: time run_segment instead")
-    t3 = time.perf_counter()
+    t3 = time.process_time()
     st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
     rec = finish.records(inp, req, st, ref)
-    t4 = time.perf_counter()
+    t4 = time.process_time()
     times = {"traffic": t1 - t0, "arrays": t2 - t1, "loop": t3 - t2, "records": t4 - t3}
     times["events"] = float(st.GI[layout.GI_EVENTS])
     kinds = st.GI[layout.GI_KIND : layout.GI_KIND + layout.N_KINDS].astype(float)
@@ -101,7 +103,7 @@ def main(names: list[str]) -> None:
         total = sum(p[k] for k in PARTS)
         shares = ", ".join(f"{k} {p[k]:.3f} s ({p[k] / total:.0%})" for k in PARTS)
         print(
-            f"{'':32s} one replication {total:.3f} s = {n / total:,.0f} req/s: {shares}; "
+            f"{'':32s} one replication {total:.3f} CPU s = {n / total:,.0f} req/s: {shares}; "
             f"loop {p['events'] / n:.2f} events/request, "
             f"{p['loop'] / p['events'] * 1e9:.0f} ns/event, {n / p['loop']:,.0f} req/s"
         )
