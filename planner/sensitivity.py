@@ -43,8 +43,10 @@ from planner.sensitivity_sizing import Hints, scaled, size_ratio
 from planner.sensitivity_text import value
 from planner.sweeps import Key, Outcome, Sweeper
 
-BISECTION_ROUNDS = 2
-POINTS_PER_ROUND = 3
+BISECTION_ROUNDS = 3
+POINTS_PER_ROUND = 2
+"""Six evaluations per flip, in three rounds of two: the bracket narrows 27-fold (two rounds of
+three: 16-fold), and on two cores each round is one evaluation's time, not two."""
 SCREEN_REPLICATIONS = 1
 NO_FLIP = "no flip within range"
 Job = tuple["Probe", float, bool]

@@ -19,7 +19,6 @@ the base run's answer starts the search:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -41,7 +40,8 @@ from planner.sizing import (
 
 Hint = dict[str, Any]
 """{'sizing': Sizing as a dict, 'figures': the sized figures, 'configured': the configured
-figures (None where unknown), 'ratio': how far the input moves the size}."""
+figures (None where unknown), 'levels': {size: level} of the sizes simulated, 'examples':
+{level: figures of a size at it}, 'ratio': how far the input moves the size}."""
 Hints = dict[str, Hint]
 """By counterpart kind (edge_only, cloud_only)."""
 
@@ -60,8 +60,22 @@ def same_figures(a: Figures, b: Figures) -> bool:
     return all(x == y or (x != x and y != y) for x, y in ((a[k], b[k]) for k in a))
 
 
-def hint_of(sizing: Sizing, figures: Figures, configured: Figures | None) -> Hint:
-    return {"sizing": asdict(sizing), "figures": figures, "configured": configured, "ratio": 1.0}
+def hint_of(
+    sizing: Sizing,
+    figures: Figures,
+    configured: Figures | None,
+    levels: dict[int, int] | None = None,
+    examples: dict[int, Figures] | None = None,
+) -> Hint:
+    """A sizing as a hint; without ``levels``, the sized size is the only one known."""
+    return {
+        "sizing": asdict(sizing),
+        "figures": figures,
+        "configured": configured,
+        "levels": levels,
+        "examples": examples,
+        "ratio": 1.0,
+    }
 
 
 def scaled(hints: Hints, ratio: Callable[[str], float]) -> Hints:
@@ -71,29 +85,19 @@ def scaled(hints: Hints, ratio: Callable[[str], float]) -> Hints:
 
 def hinted_size(s: Scenario, kind: str, f0: Figures, level: float, hint: Hint) -> Sized:
     """``size``'s answer, started from the hint."""
+    from planner.sizing import resized
+
     base = Sizing(**hint["sizing"])
-    top: Figures = hint["figures"]
     if base.sized is None:
         return size(s, kind, f0, level, measure=probe)
     if hint["configured"] is not None and same_figures(f0, hint["configured"]):
-        from planner.sizing import resized
-
-        return base, resized(s, kind, base.sized), top
-    n_hint = max(1, math.ceil(base.sized * float(hint["ratio"]) - 1e-9))
-    n0 = configured_size(s, kind)
-    predicted: dict[int, int] = {}
-
-    def predict(v: Scenario) -> Figures:
-        n = configured_size(v, kind)
-        f = top if n >= n_hint else f0
-        predicted[n] = level_of(kind, f, level)
-        return f
-
-    size(s, kind, f0, level, measure=predict)
-    oracle = Oracle(s, kind, level, {n0: f0})
+        return base, resized(s, kind, base.sized), hint["figures"]
+    predicted = predict(s, kind, f0, level, hint)
+    oracle = Oracle(s, kind, level, {configured_size(s, kind): f0})
     try:
         for n in witnesses(predicted):
-            oracle.measure_size(n)
+            if level_of(kind, oracle.measure_size(n), level) != predicted[n]:
+                break  # the prediction is off: the search asks for what it needs
     except ScenarioError:
         return size(s, kind, f0, level, measure=probe)
     sizing, v, f = size(s, kind, f0, level, measure=oracle)
@@ -101,6 +105,27 @@ def hinted_size(s: Scenario, kind: str, f0: Figures, level: float, hint: Hint) -
         f = oracle.run(v)  # the answer was implied, not simulated: its own figures
         sizing = replace(sizing, meets_slo=meets(f, level))
     return replace(sizing, runs=oracle.runs), v, f
+
+
+def predict(s: Scenario, kind: str, f0: Figures, level: float, hint: Hint) -> dict[int, int]:
+    """The level ``size``'s search would find at each size it asks about, were every size at
+    the level of the base's sizes moved by the hint's ratio (the largest not above it)."""
+    top: Figures = hint["figures"]
+    examples: dict[int, Figures] = {0: f0, **(hint["examples"] or {})}
+    examples.setdefault(level_of(kind, top, level), top)
+    known = hint["levels"] or {Sizing(**hint["sizing"]).sized: level_of(kind, top, level)}
+    ratio = float(hint["ratio"])
+    asked: dict[int, int] = {}
+
+    def measure(v: Scenario) -> Figures:
+        n = configured_size(v, kind)
+        lv = max((lv for m, lv in known.items() if m * ratio <= n * (1 + 1e-9)), default=0)
+        lv = max((x for x in examples if x <= lv), default=0)  # a level with figures to show
+        asked[n] = lv
+        return examples[lv]
+
+    size(s, kind, f0, level, measure=measure)
+    return asked
 
 
 def witnesses(predicted: dict[int, int]) -> list[int]:
@@ -160,13 +185,21 @@ def sizing_hints(hints: Hints | None, record: dict[str, Hint]) -> Iterator[None]
 
     def sizer(s: Scenario, kind: str, f0: Figures, level: float) -> Sized:
         hint = (hints or {}).get(kind)
+        seen: dict[int, Figures] = {}
+
+        def measured(v: Scenario) -> Figures:
+            seen[configured_size(v, kind)] = f = probe(v)
+            return f
+
         if hint is None:
-            out = size(s, kind, f0, level, measure=probe)
+            out = size(s, kind, f0, level, measure=measured)
         else:
             out = hinted_size(s, kind, f0, level, hint)
         sizing, _, f = out
         if f is not None:
-            record[kind] = hint_of(sizing, f, f0)
+            levels = {n: level_of(kind, x, level) for n, x in seen.items()}
+            examples = {lv: seen[n] for n, lv in sorted(levels.items(), reverse=True)}
+            record[kind] = hint_of(sizing, f, f0, levels or None, examples or None)
         return out
 
     token = SIZE_HOOK.set(sizer)
