@@ -39,12 +39,17 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
     started, cpu = time.perf_counter(), cpu_s()
     out = fn()
     wall = time.perf_counter() - started
+    LAST.update(cpu_s=cpu_s() - cpu, load=os.getloadavg()[0])
     print(
-        f"{label}: {wall:.1f} s wall, {cpu_s() - cpu:.1f} s CPU, "
-        f"load average {os.getloadavg()[0]:.1f}",
+        f"{label}: {wall:.1f} s wall, {LAST['cpu_s']:.1f} s CPU, load average {LAST['load']:.1f}",
         flush=True,
     )
     return out, wall
+
+
+LAST: dict[str, float] = {}
+"""CPU seconds (this process and its closed workers) and the 1-minute load average of the
+last ``timed`` call: on a shared machine the wall time says little without them."""
 
 
 OPTIMISE_TARGET_S = 60.0
@@ -68,9 +73,10 @@ def time_sensitivity(name: str, scheduler: str | None, replications: int | None)
 
     tornado, t_sens = timed(f"sensitivity {name}", do)
     print(
-        f"sensitivity {name}: {t_sens:.1f} s for {tornado['evaluated']} evaluations of 3 "
-        f"architectures, screened with {tornado['replications']} replication(s), confirmed "
-        f"with {tornado['confirm_replications']}: "
+        f"sensitivity {name}: {t_sens:.1f} s wall ({LAST['cpu_s']:.1f} s CPU, load average "
+        f"{LAST['load']:.1f} on {os.cpu_count()} cores) for {tornado['evaluated']} evaluations "
+        f"(each the scenario and its counterparts), screened with {tornado['replications']} "
+        f"replication(s), confirmed with {tornado['confirm_replications']}: "
         f"{verdict(t_sens, SENSITIVITY_TARGET_S)}",
         flush=True,
     )
@@ -84,14 +90,17 @@ def main() -> None:
     ap.add_argument("--scheduler", default=None)
     ap.add_argument("--replications", type=int, default=None, help="sensitivity's, per point")
     ap.add_argument("--all-presets", action="store_true", help="sensitivity of every preset")
+    ap.add_argument("--presets", help="with --all-presets: only these (comma-separated)")
     args = ap.parse_args()
     if args.all_presets:
-        times = {
-            n: time_sensitivity(n, args.scheduler, args.replications) for n, _ in list_presets()
-        }
+        names = [n for n, _ in list_presets()]
+        if args.presets:
+            names = [n for n in names if n in args.presets.split(",")]
+        times = {n: time_sensitivity(n, args.scheduler, args.replications) for n in names}
         worst = max(times, key=lambda n: times[n])
         print(
             f"slowest: {worst} {times[worst]:.1f} s: {verdict(times[worst], SENSITIVITY_TARGET_S)}"
+            f" (load average {os.getloadavg()[0]:.1f})"
         )
         return
     s = load(args.preset)

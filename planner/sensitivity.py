@@ -39,9 +39,9 @@ from planner.sensitivity_inputs import (
 from planner.sensitivity_inputs import (
     volume_input as volume_input,
 )
-from planner.sensitivity_sizing import Hints, scaled, size_ratio
+from planner.sensitivity_sizing import scaled, size_ratio
 from planner.sensitivity_text import value
-from planner.sweeps import Key, Outcome, Sweeper
+from planner.sweeps import Given, Key, Outcome, Sweeper
 
 BISECTION_ROUNDS = 3
 POINTS_PER_ROUND = 2
@@ -55,19 +55,22 @@ Job = tuple["Probe", float, bool]
 
 @dataclass
 class Levels:
-    """The scenario at the screen's replications (False) and at the full ones (True), and the
-    sizing hints of each: the stated point's sized counterparts, which every other point's
-    sizing starts from (``planner.sensitivity_sizing``)."""
+    """The scenario at the screen's replications (False) and at the full ones (True), and what
+    is known of the stated point at each: its counterparts' runs, which a point whose input
+    leaves them unchanged replays (``planner.sensitivity_runs``), and their sizes, which every
+    other point's sizing starts from (``planner.sensitivity_sizing``)."""
 
     scenarios: dict[bool, Scenario]
-    hints: dict[bool, Hints] = field(default_factory=dict)
+    known: dict[bool, Given] = field(default_factory=dict)
 
     def __getitem__(self, full: bool) -> Scenario:
         return self.scenarios[full]
 
-    def hints_for(self, inp: Input, factor: float, full: bool) -> Hints:
+    def given(self, inp: Input, factor: float, full: bool) -> Given:
         ratio = inp.at(factor) / inp.value if inp.value else 1.0
-        return scaled(self.hints.get(full, {}), lambda kind: size_ratio(inp.name, kind, ratio))
+        known = self.known.get(full, {})
+        sizing = scaled(known.get("sizing", {}), lambda kind: size_ratio(inp.name, kind, ratio))
+        return {"sizing": sizing, "replays": known.get("replays", {})}
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -106,7 +109,7 @@ def run_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> None:
 
 def start_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> Started:
     """Submit each (probe, factor, full) not yet known; ``finish_jobs`` stores the outcomes."""
-    scenarios, hints, keep = [], [], []
+    scenarios, given, keep = [], [], []
     for p, f, full in dict.fromkeys(jobs):
         if f in p.store(full):
             continue
@@ -115,9 +118,9 @@ def start_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> Started:
         except ScenarioError as exc:  # a value outside a field's range: not simulated
             p.store(full)[f] = {"error": str(exc).splitlines()[0]}
             continue
-        hints.append(levels.hints_for(p.inp, f, full))
+        given.append(levels.given(p.inp, f, full))
         keep.append((p, f, full))
-    return list(zip(keep, sweeper.submit(scenarios, "decide", hints), strict=True))
+    return list(zip(keep, sweeper.submit(scenarios, "decide", given), strict=True))
 
 
 def finish_jobs(started: Started, sweeper: Sweeper) -> None:
@@ -185,9 +188,11 @@ def confirm(levels: Levels, probes: list[Probe], base: str | None, sweeper: Swee
         p.confirmed = True
 
 
-def sizings_of(o: Outcome) -> Hints:
-    """A stated point's sized counterparts, as hints for the sweep's other points."""
-    return dict(o.get("sizing") or {})
+def known_of(o: Outcome) -> Given:
+    """What a stated point's evaluation tells the sweep's other points: its sized
+    counterparts (as sizing hints) and its counterparts' runs (none when it came from the
+    Overview's run, which keeps only their means)."""
+    return {"sizing": dict(o.get("sizing") or {}), "replays": dict(o.get("replays") or {})}
 
 
 def unconfirmed_note(p: Probe, levels: Levels) -> str:
@@ -237,10 +242,10 @@ def sensitivity(
         anchor.outcomes[1.0] = base  # the screen is the full run: the given base serves both
     stated_full = start_jobs(levels, [(anchor, 1.0, True)], sweeper)
     run_jobs(levels, [(anchor, 1.0, False)], sweeper)  # the ends start from its sizings
-    levels.hints[False] = sizings_of(anchor.outcomes[1.0])
+    levels.known[False] = known_of(anchor.outcomes[1.0])
     started = start_jobs(levels, ends, sweeper)
     finish_jobs(stated_full, sweeper)
-    levels.hints[True] = sizings_of(anchor.full[1.0])
+    levels.known[True] = known_of(anchor.full[1.0])
     finish_jobs(started, sweeper)
     full_base, screen_base = anchor.full[1.0], anchor.outcomes[1.0]
     rec = arch(full_base)

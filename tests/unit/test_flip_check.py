@@ -49,7 +49,7 @@ class Scripted(Sweeper):
         )
 
     def submit(
-        self, scenarios: list[Scenario], depth: Depth = "own", hints: Any = None
+        self, scenarios: list[Scenario], depth: Depth = "own", given: Any = None
     ) -> list[Key]:
         keys: list[Key] = [(canonical(x), depth) for x in scenarios]
         for k, x in zip(keys, scenarios, strict=True):
