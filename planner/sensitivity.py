@@ -39,7 +39,6 @@ from planner.sensitivity_inputs import (
 from planner.sensitivity_inputs import (
     volume_input as volume_input,
 )
-from planner.sensitivity_sizing import scaled, size_ratio
 from planner.sensitivity_text import value
 from planner.sweeps import Given, Key, Outcome, Sweeper
 
@@ -66,11 +65,8 @@ class Levels:
     def __getitem__(self, full: bool) -> Scenario:
         return self.scenarios[full]
 
-    def given(self, inp: Input, factor: float, full: bool) -> Given:
-        ratio = inp.at(factor) / inp.value if inp.value else 1.0
-        known = self.known.get(full, {})
-        sizing = scaled(known.get("sizing", {}), lambda kind: size_ratio(inp.name, kind, ratio))
-        return {"sizing": sizing, "replays": known.get("replays", {})}
+    def given(self, full: bool) -> Given:
+        return self.known.get(full, {})
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -118,7 +114,7 @@ def start_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> Started:
         except ScenarioError as exc:  # a value outside a field's range: not simulated
             p.store(full)[f] = {"error": str(exc).splitlines()[0]}
             continue
-        given.append(levels.given(p.inp, f, full))
+        given.append(levels.given(full))
         keep.append((p, f, full))
     return list(zip(keep, sweeper.submit(scenarios, "decide", given), strict=True))
 
