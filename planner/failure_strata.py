@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from planner.scenario import DAYS_PER_MONTH, Scenario
+from planner.stats import mean_ci, t_quantile
+from simulations.streams import N_STREAMS
 
 if TYPE_CHECKING:
     from planner.plan import Segment
@@ -31,6 +33,8 @@ TAIL = 0.02
 NEGLIGIBLE_DOWN_SHARE = 0.001
 """Below this share of device-time down, failures are left to chance within the day (the note
 says so): their effect is under what the figures resolve."""
+DEVICE_STREAM = 8
+"""The segment stream whose children draw each device's failures (``simulations.streams``)."""
 
 
 def down_probability(s: Scenario) -> float:
@@ -113,3 +117,57 @@ def take_down(per_site: tuple[int, ...], k: int, seed: tuple[int, ...]) -> tuple
     for site in rng.choice(owners, size=min(k, owners.size), replace=False):
         out[int(site)] -= 1
     return tuple(out)
+
+
+def realised_down_share(
+    s: Scenario, seg: Segment, replication: int, devices: int
+) -> tuple[float, float]:
+    """(share of device-time, share of arrivals) the measured window of ``seg`` had its devices
+    down in replication ``replication``, replaying the draws both engines make (stream 8 of the
+    segment's seed, one child per device: a uniform for the starting state, then alternating
+    exponential down and up periods). Arrivals are weighted by the segment's rate, the same at
+    every site, so each device sees the same expected share. Both shares have the stationary
+    mean ``down_probability(s)`` exactly, whatever the rate: a control variate with a known
+    mean for a whole-month run (``control_variate_mean``)."""
+    p = down_probability(s)
+    mtbf_s, mttr_s = s.edge.mtbf_hours * 3600, s.edge.mttr_hours * 3600
+    rates = np.asarray(seg.rates, dtype=float)
+    edges = np.arange(rates.size + 1) * seg.bin_s
+    cum = np.concatenate([[0.0], np.cumsum(rates * seg.bin_s)])
+    start, end = seg.warmup_s, float(edges[-1])
+    seed = np.random.SeedSequence((s.simulation.seed, replication, seg.index))
+    down_s = down_arrivals = 0.0
+    for child in seed.spawn(N_STREAMS)[DEVICE_STREAM].spawn(devices):
+        rng = np.random.default_rng(child)
+        down, t = bool(rng.random() < p), 0.0
+        while t < end:
+            t_next = t + (mttr_s if down else mtbf_s) * float(rng.standard_exponential())
+            if down:
+                a, b = min(max(t, start), end), min(t_next, end)
+                down_s += b - a
+                down_arrivals += float(np.interp(b, edges, cum) - np.interp(a, edges, cum))
+            t, down = t_next, not down
+    measured = float(cum[-1] - np.interp(start, edges, cum))
+    time_share = down_s / (devices * (end - start)) if end > start else 0.0
+    return time_share, down_arrivals / (devices * measured) if measured > 0 else 0.0
+
+
+def control_variate_mean(
+    y: list[float], c: list[float], c_mean: float
+) -> tuple[float, float, float]:
+    """Mean of ``y`` adjusted by a control ``c`` whose expectation ``c_mean`` is known, with the
+    95 % half-width and the slope: the regression estimator ybar - b (cbar - c_mean), its
+    standard error from the residuals on n - 2 degrees of freedom. Unbiased for E[y] up to
+    O(1/n) from the estimated slope; a control uncorrelated with y costs one degree of freedom.
+    Like weighing a parcel on a scale whose zero error is read off a known weight each time."""
+    ys, cs = np.asarray(y, dtype=float), np.asarray(c, dtype=float)
+    n = ys.size
+    sxx = float(((cs - cs.mean()) ** 2).sum())
+    if n < 3 or sxx == 0:
+        mean, lo, hi = mean_ci(list(ys))
+        return mean, (hi - lo) / 2, 0.0
+    slope = float(((cs - cs.mean()) * (ys - ys.mean())).sum()) / sxx
+    estimate = float(ys.mean()) - slope * (float(cs.mean()) - c_mean)
+    resid = ys - ys.mean() - slope * (cs - cs.mean())
+    se = math.sqrt(float((resid**2).sum()) / (n - 2) * (1 / n + (cs.mean() - c_mean) ** 2 / sxx))
+    return estimate, t_quantile(n - 2) * se, slope

@@ -11,10 +11,18 @@ import numpy as np
 import pytest
 
 from planner.engine_inputs import segment_inputs
-from planner.failure_strata import down_strata, failures_per_month, take_down
+from planner.failure_strata import (
+    control_variate_mean,
+    down_probability,
+    down_strata,
+    failures_per_month,
+    realised_down_share,
+    take_down,
+)
 from planner.plan import build_plan
 from planner.presets import load
 from planner.preview import preview_plan
+from planner.scenario import Scenario
 from planner.summary import pool_records
 from simulations.records import REASON
 from tests.helpers import records, small
@@ -86,3 +94,65 @@ def test_the_strata_note_says_how_many_failures_a_month_expects() -> None:
     assert failures_per_month(s, 50) == pytest.approx(50 * 720 / (8760 + 24))
     note = next(n for n in build_plan(s).notes if "down all day" in n)
     assert "A month expects 4.1 failures" in note and "none with chance 2%" in note
+
+
+def _failing_month(**updates: object) -> Scenario:
+    """A small whole month with devices that fail every few days (several failures a month)."""
+    base = {
+        "workload.requests_per_month": 20_000,
+        "edge.mtbf_hours": 96.0,
+        "edge.mttr_hours": 12.0,
+        "simulation.horizon": "full_month",
+    }
+    return small(**{**base, **updates})
+
+
+@pytest.mark.parametrize("replication", [0, 1])
+def test_the_replayed_failure_path_is_the_one_the_engine_drew(replication: int) -> None:
+    # edge-only, one device per site: a request that meets its device down is dropped
+    # (device_failed), so the replayed arrival share is the drop share up to Poisson noise
+    s = _failing_month(
+        **{"policy.routing.kind": "edge_only", "edge.device_count": 10, "edge.sites": 10}
+    )
+    plan = build_plan(s)
+    (rec,) = records(s, replication)
+    time_share, arrival_share = realised_down_share(s, plan.segments[0], replication, 10)
+    recorded = 1 - rec.device_up_s / (rec.devices * (rec.end_s - rec.warmup_s))
+    assert time_share == pytest.approx(recorded, abs=1e-9)
+    assert 0 < time_share < 1
+    n = rec.arrival_s.size
+    lost = float(np.sum(rec.reason == REASON["device_failed"])) / n
+    assert lost == pytest.approx(arrival_share, abs=4 * math.sqrt(arrival_share / n) + 2e-3)
+
+
+def test_the_replayed_down_share_has_the_stationary_mean() -> None:
+    # the control variate's known mean: MTTR / (MTBF + MTTR), whatever the day's profile
+    s = _failing_month()
+    plan = build_plan(s)
+    shares = np.array(
+        [realised_down_share(s, plan.segments[0], r, 5)[1] for r in range(300)], dtype=float
+    )
+    p = down_probability(s)
+    assert abs(shares.mean() - p) < 4 * shares.std(ddof=1) / math.sqrt(shares.size)
+
+
+def test_control_variate_takes_out_the_controls_luck_and_covers_the_mean() -> None:
+    rng = np.random.default_rng(np.random.SeedSequence(1010))
+    covered, halves, plain = 0, [], []
+    trials, n = 2000, 12
+    for _ in range(trials):
+        c = rng.exponential(1.0, n)  # known mean 1
+        y = 5.0 + 3.0 * c + rng.normal(0.0, 0.1, n)  # E[y] = 8
+        est, half, slope = control_variate_mean(list(y), list(c), 1.0)
+        covered += abs(est - 8.0) <= half
+        halves.append(half)
+        plain.append(float(np.std(y, ddof=1)))
+        assert slope == pytest.approx(3.0, abs=0.5)
+    assert covered / trials == pytest.approx(0.95, abs=0.015)
+    assert np.median(halves) < 0.1 * np.median(plain)  # the plain interval is 3 sd(c) wide
+
+
+def test_an_uncorrelated_or_constant_control_leaves_the_plain_mean() -> None:
+    y = [1.0, 2.0, 3.0, 4.0]
+    est, half, slope = control_variate_mean(y, [0.5] * 4, 0.3)
+    assert (est, slope) == (2.5, 0.0) and half > 0
