@@ -48,6 +48,10 @@ POINTS_PER_ROUND = 2
 three: 16-fold), and on two cores each round is one evaluation's time, not two."""
 SCREEN_REPLICATIONS = 1
 NO_FLIP = "no flip within range"
+LEAVES_SOME_ALONE = frozenset({"GPU price", "RTT", "cold start", "device speed", "MTBF"})
+"""Inputs some architecture may not simulate (an edge-only fleet has no RTT, no cold start,
+no GPU bill): their points start from the stated point's runs and sizes, replayed where an
+architecture's engine inputs or configured run come out bit-identical."""
 Job = tuple["Probe", float, bool]
 """(probe, factor, at full replications)."""
 
@@ -236,10 +240,15 @@ def sensitivity(
     ends = [(p, f, False) for p in probes for f in (p.inp.low_factor, p.inp.high_factor)]
     if base is not None and levels[False] == levels[True]:
         anchor.outcomes[1.0] = base  # the screen is the full run: the given base serves both
+    # the stated point first; the ends of an input some architecture cannot see wait for it
+    # (they replay its runs and sizes), the others start beside it
+    stated = start_jobs(levels, [(anchor, 1.0, False)], sweeper)
     stated_full = start_jobs(levels, [(anchor, 1.0, True)], sweeper)
-    run_jobs(levels, [(anchor, 1.0, False)], sweeper)  # the ends start from its sizings
+    waiting = [j for j in ends if j[0].inp.name in LEAVES_SOME_ALONE]
+    started = start_jobs(levels, [j for j in ends if j not in waiting], sweeper)
+    finish_jobs(stated, sweeper)
     levels.known[False] = known_of(anchor.outcomes[1.0])
-    started = start_jobs(levels, ends, sweeper)
+    started += start_jobs(levels, waiting, sweeper)
     finish_jobs(stated_full, sweeper)
     levels.known[True] = known_of(anchor.full[1.0])
     finish_jobs(started, sweeper)
