@@ -245,6 +245,9 @@ def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterato
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # its HTTP server (metrics, no dashboard) on any free port: the default 8787 taken
+            # by another cluster on the machine printed a "Port 8787 is already in use" warning
+            scheduler_kwargs={"dashboard_address": ":0"},
             silence_logs=logging.ERROR,
         )
     try:
