@@ -118,7 +118,7 @@ def start_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> Started:
         except ScenarioError as exc:  # a value outside a field's range: not simulated
             p.store(full)[f] = {"error": str(exc).splitlines()[0]}
             continue
-        given.append(levels.given(full))
+        given.append(levels.given(full) | {"flips": full and f == 1.0})  # stated point
         keep.append((p, f, full))
     return list(zip(keep, sweeper.submit(scenarios, "decide", given), strict=True))
 

@@ -41,7 +41,8 @@ Key = tuple[str, str]
 """(scenario as canonical JSON, depth)."""
 Given = dict[str, Any]
 """What a sweep knows of its stated point, for an evaluation near it: 'sizing' (sizing hints
-by counterpart kind) and 'replays' (counterpart runs by kind)."""
+by counterpart kind) and 'replays' (counterpart runs by kind); 'flips': False where the
+verdict's scaled flips are not read (every point but the stated one)."""
 
 
 def canonical(s: Scenario) -> str:
@@ -78,12 +79,13 @@ def evaluate(scenario_json: str, depth: Depth = "own", given: Given | None = Non
         return {"error": str(exc)}
     finally:
         CHART_FRAMES.reset(token)
-    out = outcome_of(r, depth)
+    out = outcome_of(r, depth, flips=given.get("flips", True))
     return out | {"sizing": sized, "replays": replays} if depth == "decide" else out
 
 
-def outcome_of(r: RunResult, depth: Depth = "decide") -> Outcome:
-    """A run's figures as a sweep reads them (a sweep can start from a run it already has)."""
+def outcome_of(r: RunResult, depth: Depth = "decide", flips: bool = True) -> Outcome:
+    """A run's figures as a sweep reads them (a sweep can start from a run it already has);
+    ``flips``: with the verdict's scaled flips (a sweep reads them of its stated point only)."""
     s = r.scenario
     out: Outcome = {
         "slo_attainment": r.get("slo_attainment"),
@@ -95,8 +97,8 @@ def outcome_of(r: RunResult, depth: Depth = "decide") -> Outcome:
         return out | {
             "monthly_usd": float(r.extras["cost"]["monthly_usd"]["total"]),
             "architecture": str(r.extras["decision"]["architecture"]),
-            "volume_flips": scaled_flips(s, r.verdict, "volume"),
-            "price_flips": scaled_flips(s, r.verdict, "gpu_price"),
+            "volume_flips": scaled_flips(s, r.verdict, "volume") if flips else [],
+            "price_flips": scaled_flips(s, r.verdict, "gpu_price") if flips else [],
             "sizing": sizings(r.verdict),
         }
     monthly = float(estimate_monthly_cost(s, r.figures).monthly_usd["total"])
