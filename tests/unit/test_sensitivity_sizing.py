@@ -2,10 +2,10 @@
 run is bit-identical to the stated point's, and then it is the size a search would find.
 
 First on a scripted measure (the load carried from t_carry devices on, the SLO met from t_meet
-on): an unchanged configured run reuses the size with no run, a changed one is searched.
+on): an unchanged configured run reuses the size the search found, with no run.
 Then on the engine: an evaluation with the stated point's hints gives the same outcome as one
 without, with no sizing run where the input (a GPU price) is nothing an edge-only fleet
-simulates.
+simulates, and the usual search where it is (the volume).
 """
 
 from __future__ import annotations
@@ -49,27 +49,46 @@ def scripted(t_carry: int, t_meet: float, runs: list[int]) -> Any:
     return measure
 
 
+def count_probes(monkeypatch: pytest.MonkeyPatch, count: dict[str, int]) -> None:
+    """Count the sizing's engine runs, whichever way ``size`` makes them (``sizing.probe``, or
+    ``planner.probes.probe_many`` side by side)."""
+    import importlib
+
+    real = sizing.probe
+
+    def one(v: Scenario) -> Figures:
+        count["runs"] += 1
+        return real(v)
+
+    monkeypatch.setattr(sizing, "probe", one)
+    try:
+        probes = importlib.import_module("planner.probes")
+    except ImportError:
+        return
+    many = probes.probe_many
+
+    def several(scenarios: list[Scenario], processes: int) -> Any:
+        count["runs"] += len(scenarios)
+        return many(scenarios, processes)
+
+    monkeypatch.setattr(probes, "probe_many", several)
+
+
 @pytest.mark.parametrize(("t_carry", "t_meet"), [(5, 9), (13, 13), (40, 41)])
-def test_an_unchanged_configured_run_reuses_the_size_a_changed_one_is_searched(
+def test_an_unchanged_configured_run_reuses_the_size_with_no_run(
     t_carry: int, t_meet: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runs: list[int] = []
-    monkeypatch.setattr(sizing, "probe", scripted(t_carry, t_meet, runs))
+    measure = scripted(t_carry, t_meet, runs)
     s = fleet()
-    f0 = sizing.probe(s)
-    runs.clear()
-    plain, plain_s, plain_f = ss.plain_size(s, KIND, f0, LEVEL)
-    assert plain.sized is not None and plain_f is not None and runs
-    hint = ss.hint_of(plain, plain_f, dict(f0))
-    runs.clear()
-    assert ss.hinted_size(s, KIND, dict(f0), LEVEL, hint) == (plain, plain_s, plain_f)
-    assert runs == []  # not one run
-    changed = f0 | {"edge.utilization": 0.98}  # the input did change what the fleet simulates
-    again = ss.hinted_size(s, KIND, changed, LEVEL, hint)
-    assert runs and again[0].sized is not None and again[1] is not None
-    assert (
-        ss.hinted_size(s, KIND, changed, LEVEL, ss.hint_of(plain, plain_f, None))[0] == (again[0])
-    )  # no configured figures to compare: searched too
+    f0 = measure(s)
+    found = sizing.size(s, KIND, f0, LEVEL, measure=measure)
+    assert found[0].sized is not None and found[2] is not None and len(runs) > 1
+    hint = ss.hint_of(found[0], found[2], dict(f0))
+    count = {"runs": 0}
+    count_probes(monkeypatch, count)
+    assert ss.hinted_size(s, KIND, dict(f0), LEVEL, hint) == found
+    assert count["runs"] == 0  # not one run
 
 
 def test_figures_compare_to_the_last_bit() -> None:
@@ -94,13 +113,7 @@ def test_a_sweep_evaluation_with_hints_matches_one_without(
     base = evaluate(canonical(s), "decide")
     assert KIND in base["sizing"], base.get("error")
     count = {"runs": 0}
-    real = sizing.probe
-
-    def counted(v: Scenario) -> Figures:
-        count["runs"] += 1
-        return real(v)
-
-    monkeypatch.setattr(sizing, "probe", counted)
+    count_probes(monkeypatch, count)
     for overrides in (
         {"workload.requests_per_month": 2 * s.workload.requests_per_month},
         {"cloud.gpu_hourly_usd": 3.0},
