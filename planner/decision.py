@@ -444,7 +444,15 @@ def decide(s: Scenario, ev: Evidence, checklist: Checklist | None = None) -> Dec
     reasons = [f"{c.name}: {c.reason}" for c in ranked if margin(c) > 0 and best_of(c) >= 0][:4]
     if not reasons:
         reasons = [f"{c.name}: {c.reason}" for c in ranked[:2]]
-    flags = [f"{c.name}: {c.reason}" for c in ranked[::-1] if best_of(c) < -0.5][:3]
+
+    def favoured(c: Criterion) -> str:
+        """The other option this criterion favours most (a flag names it: a reason that praises
+        the edge fleet reads as a contradiction under 'Against cloud-first' otherwise)."""
+        return OPTIONS[max(others, key=lambda j: c.points[j])]
+
+    flags = [
+        f"{c.name} favours {favoured(c)}: {c.reason}" for c in ranked[::-1] if best_of(c) < -0.5
+    ][:3]
     return Decision(best, scores, reasons, criteria, flags, beaten)
 
 

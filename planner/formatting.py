@@ -108,6 +108,18 @@ def usd(x: float | None, cents: bool | None = None) -> str:
     return f"{sign}${abs(x):,.2f}" if show_cents else f"{sign}${abs(x):,.0f}"
 
 
+def usd_rate(x: float | None) -> str:
+    """A price per unit, never rounded away: $10.00, $0.80, $0.805, $1.006 (a reader multiplies
+    it by the hours shown and must get the line shown)."""
+    if missing(x):
+        return NA
+    assert x is not None
+    text = f"{x:,.4f}".rstrip("0")
+    if len(text.split(".")[1]) < 2:
+        text = f"{x:,.2f}"
+    return f"${text}"
+
+
 def per_requests(total_usd: float | None, requests: float | None) -> str:
     """Unit cost: per 1,000 requests, or per 1M requests when per 1,000 would read $0.00."""
     if missing(total_usd) or missing(requests) or not requests:

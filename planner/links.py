@@ -140,9 +140,8 @@ def apply_leniently(base: Scenario, updates: dict[str, Any], messages: list[str]
         try:
             current = apply_overrides(current, {path: updates[path]})
         except ScenarioError as exc:
-            messages.append(
-                f"{ignored(path, first_line(exc))} (kept {preset_value(current, path)})"
-            )
+            kept = preset_value(current, path)
+            messages.append(ignored(path, first_line(exc)) + (f" (kept {kept})" if kept else ""))
     return Decoded(current, messages)
 
 
@@ -154,5 +153,5 @@ def preset_value(s: Scenario, path: str) -> str:
         elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
             value = value[int(part)]
         else:
-            return "no such field"
+            return ""  # the message already says the field does not exist
     return excerpt(encode_value(value), 40, quote=False)

@@ -39,17 +39,33 @@ from planner.sensitivity_inputs import (
 from planner.sensitivity_inputs import (
     volume_input as volume_input,
 )
+from planner.sensitivity_sizing import Hints, scaled, size_ratio
 from planner.sensitivity_text import value
-from planner.sweeps import Outcome, Sweeper
+from planner.sweeps import Key, Outcome, Sweeper
 
 BISECTION_ROUNDS = 2
 POINTS_PER_ROUND = 3
 SCREEN_REPLICATIONS = 1
 NO_FLIP = "no flip within range"
-Levels = dict[bool, Scenario]
-"""The scenario at the screen's replications (False) and at the full ones (True)."""
 Job = tuple["Probe", float, bool]
 """(probe, factor, at full replications)."""
+
+
+@dataclass
+class Levels:
+    """The scenario at the screen's replications (False) and at the full ones (True), and the
+    sizing hints of each: the stated point's sized counterparts, which every other point's
+    sizing starts from (``planner.sensitivity_sizing``)."""
+
+    scenarios: dict[bool, Scenario]
+    hints: dict[bool, Hints] = field(default_factory=dict)
+
+    def __getitem__(self, full: bool) -> Scenario:
+        return self.scenarios[full]
+
+    def hints_for(self, inp: Input, factor: float, full: bool) -> Hints:
+        ratio = inp.at(factor) / inp.value if inp.value else 1.0
+        return scaled(self.hints.get(full, {}), lambda kind: size_ratio(inp.name, kind, ratio))
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -78,18 +94,33 @@ def variant(s: Scenario, inp: Input, factor: float) -> Scenario:
     return apply_overrides(s, inp.apply(s, factor)) if factor != 1.0 else s
 
 
+Started = list[tuple[Job, Key]]
+
+
 def run_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> None:
     """Evaluate each (probe, factor, full) not yet known, all in one parallel map."""
-    scenarios, keep = [], []
+    finish_jobs(start_jobs(levels, jobs, sweeper), sweeper)
+
+
+def start_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> Started:
+    """Submit each (probe, factor, full) not yet known; ``finish_jobs`` stores the outcomes."""
+    scenarios, hints, keep = [], [], []
     for p, f, full in dict.fromkeys(jobs):
         if f in p.store(full):
             continue
         try:
             scenarios.append(variant(levels[full], p.inp, f))
-            keep.append((p, f, full))
         except ScenarioError as exc:  # a value outside a field's range: not simulated
             p.store(full)[f] = {"error": str(exc).splitlines()[0]}
-    for (p, f, full), o in zip(keep, sweeper.map(scenarios, "decide"), strict=True):
+            continue
+        hints.append(levels.hints_for(p.inp, f, full))
+        keep.append((p, f, full))
+    return list(zip(keep, sweeper.submit(scenarios, "decide", hints), strict=True))
+
+
+def finish_jobs(started: Started, sweeper: Sweeper) -> None:
+    outcomes = sweeper.gather([k for _, k in started])
+    for ((p, f, full), _), o in zip(started, outcomes, strict=True):
         p.store(full)[f] = o
 
 
@@ -152,6 +183,11 @@ def confirm(levels: Levels, probes: list[Probe], base: str | None, sweeper: Swee
         p.confirmed = True
 
 
+def sizings_of(o: Outcome) -> Hints:
+    """A stated point's sized counterparts, as hints for the sweep's other points."""
+    return dict(o.get("sizing") or {})
+
+
 def unconfirmed_note(p: Probe, levels: Levels) -> str:
     n = levels[True].simulation.replications
     return (
@@ -172,10 +208,7 @@ def interior(bracket: tuple[float, float] | None) -> list[float]:
 def levels_of(s: Scenario, replications: int | None) -> Levels:
     main = s.simulation.replications
     screen = min(replications or SCREEN_REPLICATIONS, main)
-    return {
-        False: apply_overrides(s, {"simulation.replications": screen}),
-        True: s,
-    }
+    return Levels({False: apply_overrides(s, {"simulation.replications": screen}), True: s})
 
 
 def sensitivity(
@@ -200,7 +233,13 @@ def sensitivity(
     ends = [(p, f, False) for p in probes for f in (p.inp.low_factor, p.inp.high_factor)]
     if base is not None and levels[False] == levels[True]:
         anchor.outcomes[1.0] = base  # the screen is the full run: the given base serves both
-    run_jobs(levels, [(anchor, 1.0, True), (anchor, 1.0, False), *ends], sweeper)
+    stated_full = start_jobs(levels, [(anchor, 1.0, True)], sweeper)
+    run_jobs(levels, [(anchor, 1.0, False)], sweeper)  # the ends start from its sizings
+    levels.hints[False] = sizings_of(anchor.outcomes[1.0])
+    started = start_jobs(levels, ends, sweeper)
+    finish_jobs(stated_full, sweeper)
+    levels.hints[True] = sizings_of(anchor.full[1.0])
+    finish_jobs(started, sweeper)
     full_base, screen_base = anchor.full[1.0], anchor.outcomes[1.0]
     rec = arch(full_base)
     checks = check_probes(s, full_base)

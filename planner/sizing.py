@@ -10,6 +10,8 @@ Each probe is one replication of the whole plan on the same traffic (common rand
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,11 +107,28 @@ def probe(s: Scenario) -> Figures:
     return run(one, decide_too=False, engine=engine, mode=mode).figures
 
 
+Sized = tuple[Sizing, Scenario | None, Figures | None]
+SIZE_HOOK: ContextVar[Callable[[Scenario, str, Figures, float], Sized] | None] = ContextVar(
+    "SIZE_HOOK", default=None
+)
+"""A sweep's sizer (``planner.sensitivity_sizing``): it starts from a size it already knows and
+calls ``size`` back with its own ``measure``; None: size from the configured size."""
+
+
 def size(
-    s: Scenario, kind: str, f0: Figures, level: float
-) -> tuple[Sizing, Scenario | None, Figures | None]:
+    s: Scenario,
+    kind: str,
+    f0: Figures,
+    level: float,
+    measure: Callable[[Scenario], Figures] | None = None,
+) -> Sized:
     """The smallest size (doubling, then bisection) that carries the load and, where a few more
-    doublings reach it, meets the SLO. At most MAX_RUNS engine runs."""
+    doublings reach it, meets the SLO. At most MAX_RUNS engine runs (``measure``: what runs
+    one; ``probe`` unless a SIZE_HOOK sizer supplies its own)."""
+    hook = SIZE_HOOK.get()
+    if measure is None and hook is not None:
+        return hook(s, kind, f0, level)
+    probe_at = measure or probe
     n0 = configured_size(s, kind)
     limit = 100_000 if kind == "edge_only" else 10_000
     runs, lo, n = 0, n0, n0
@@ -118,7 +137,7 @@ def size(
         n = min(limit, max(n + 1, n * 2))
         try:
             v = resized(s, kind, n)
-            f = probe(v)
+            f = probe_at(v)
         except ScenarioError:
             break
         runs += 1
@@ -132,7 +151,7 @@ def size(
     while found is not None and runs < MAX_RUNS and found[0] - lo > max(1, found[0] // 8):
         mid = (lo + found[0]) // 2
         v = resized(s, kind, mid)
-        f = probe(v)
+        f = probe_at(v)
         runs += 1
         ok = carried(kind, f) and (meets(f, level) or not meets(found[2], level))
         if ok:

@@ -16,7 +16,13 @@ from planner.catalog import load_catalog
 from planner.engine_inputs import billing_terms, gpus_per_replica
 from planner.plan import Plan
 from planner.scenario import HOURS_PER_MONTH, Scenario
-from planner.stats import grouped_quantiles, weighted_quantiles
+from planner.stats import (
+    HISTOGRAM_RELATIVE_ERROR,
+    grouped_histogram_quantiles,
+    grouped_quantiles,
+    histogram_quantiles,
+    weighted_quantiles,
+)
 from simulations.billing import billed_total_s, seconds_above
 from simulations.records import (
     DROP_REASONS,
@@ -28,6 +34,10 @@ from simulations.records import (
 )
 
 QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
+HISTOGRAM_ABOVE = 1_000_000
+"""Above this many measured requests a replication's percentiles are read from log-bucket
+histograms (within ``HISTOGRAM_RELATIVE_ERROR``, no sort of every request); at or below it they
+are exact. The summary's ``stats.percentiles_from_histogram`` says which (1 or 0)."""
 
 
 @dataclass(frozen=True)
@@ -115,12 +125,19 @@ def latency_stats(
     return {"mean": mean, **dict(zip(QUANTILES, qs, strict=True))}
 
 
+def from_histogram(p: Pooled) -> bool:
+    """Whether this replication's percentiles come from histograms (``HISTOGRAM_ABOVE``)."""
+    return p.path.size > HISTOGRAM_ABOVE
+
+
 def latency_figures(p: Pooled) -> dict[str, float]:
-    """Latency of completed requests, overall and by path: one sort for all of them."""
+    """Latency of completed requests, overall and by path: one sort (or one histogram) for all
+    of them."""
     done = p.completed
     lat, w, path = p.latency_ms[done], p.weight[done], p.path[done]
     codes = list(range(len(PATHS)))
-    qs_all, qs_by_path = grouped_quantiles(lat, w, path, codes, list(QUANTILES.values()))
+    quantiles = grouped_histogram_quantiles if from_histogram(p) else grouped_quantiles
+    qs_all, qs_by_path = quantiles(lat, w, path, codes, list(QUANTILES.values()))
     out = {f"latency_ms.{k}": v for k, v in latency_stats(lat, w, qs_all).items()}
     total_w = max(p.weight.sum(), 1e-12)
     for code, name in enumerate(PATHS):
@@ -140,8 +157,12 @@ def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[st
     out.update(conservation(records))
     done = p.completed
     out.update(latency_figures(p))
+    out["stats.percentiles_from_histogram"] = float(from_histogram(p))
+    out["stats.percentile_relative_error"] = HISTOGRAM_RELATIVE_ERROR if from_histogram(p) else 0.0
     if s.workload.is_llm:
-        for k, v in latency_stats(p.ttft_ms[done], p.weight[done]).items():
+        ttft, w = p.ttft_ms[done], p.weight[done]
+        qs = histogram_quantiles(ttft, w, list(QUANTILES.values())) if from_histogram(p) else None
+        for k, v in latency_stats(ttft, w, qs).items():
             out[f"ttft_ms.{k}"] = v
     total_w = max(float(p.weight.sum()), 1e-12)
     out["slo_attainment"] = slo_attainment(s, p)

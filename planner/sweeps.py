@@ -20,8 +20,8 @@ import os
 import sys
 import types
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, Literal
+from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING, Any, Literal
 
 from planner.cost import estimate_monthly_cost
 from planner.errors import ScenarioError
@@ -29,32 +29,45 @@ from planner.run import CHART_FRAMES, RunResult, run
 from planner.scenario import Scenario
 from planner.verdict import Verdict
 
+if TYPE_CHECKING:
+    from planner.sensitivity_sizing import Hints
+
 ENV_SCHEDULER = "PLANNER_DASK_SCHEDULER"
 INPROCESS = "inprocess"
 Depth = Literal["own", "decide"]
 Outcome = dict[str, Any]
+Key = tuple[str, str]
+"""(scenario as canonical JSON, depth)."""
 
 
 def canonical(s: Scenario) -> str:
     return json.dumps(s.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
-def evaluate(scenario_json: str, depth: Depth = "own") -> Outcome:
+def evaluate(scenario_json: str, depth: Depth = "own", hints: Hints | None = None) -> Outcome:
     """One evaluation: the figures a sweep compares (plain floats and strings, picklable).
 
     ``own`` simulates the scenario alone; ``decide`` also its edge-only and cloud-only
-    counterparts, for the recommendation. Sweeps run one process per evaluation, so the
-    scenario's own replication pool is turned off here (it would only oversubscribe cores).
+    counterparts, for the recommendation (a counterpart that must be sized is sized from
+    ``hints``, by kind, where given: ``planner.sensitivity_sizing``; the outcome's ``sizing``
+    holds each sizing, to hint the sweep's next evaluations). Sweeps run one process per
+    evaluation, so the scenario's own replication pool is turned off here (it would only
+    oversubscribe cores).
     """
+    from planner.sensitivity_sizing import sizing_hints
+
     s = Scenario.model_validate_json(scenario_json).with_updates({"simulation.processes": 1})
     token = CHART_FRAMES.set(False)  # a sweep reads figures only (its sizing probes too)
+    record: Hints = {}
     try:
-        r = run(s, decide_too=depth == "decide")
+        with sizing_hints(hints, record):
+            r = run(s, decide_too=depth == "decide")
     except ScenarioError as exc:
         return {"error": str(exc)}
     finally:
         CHART_FRAMES.reset(token)
-    return outcome_of(r, depth)
+    out = outcome_of(r, depth)
+    return out | {"sizing": record} if "sizing" in out else out
 
 
 def outcome_of(r: RunResult, depth: Depth = "decide") -> Outcome:
@@ -72,9 +85,21 @@ def outcome_of(r: RunResult, depth: Depth = "decide") -> Outcome:
             "architecture": str(r.extras["decision"]["architecture"]),
             "volume_flips": scaled_flips(s, r.verdict, "volume"),
             "price_flips": scaled_flips(s, r.verdict, "gpu_price"),
+            "sizing": sizings(r.verdict),
         }
     monthly = float(estimate_monthly_cost(s, r.figures).monthly_usd["total"])
     return out | {"monthly_usd": monthly, "architecture": ""}
+
+
+def sizings(v: Verdict) -> Hints:
+    """The verdict's sized counterparts as sizing hints (their configured figures unknown)."""
+    from planner.sensitivity_sizing import hint_of
+
+    return {
+        a.key: hint_of(a.sizing, a.figures, None)
+        for a in v.architectures
+        if a.sizing is not None and a.sizing.sized is not None
+    }
 
 
 def scaled_flips(s: Scenario, v: Verdict, lever: str) -> list[list[Any]]:
@@ -117,20 +142,47 @@ class Sweeper:
     def __init__(self, client: Any | None = None) -> None:
         self.client = client
         self.where = "in process" if client is None else str(client.scheduler.address)
-        self.cache: dict[tuple[str, str], Outcome] = {}
+        self.cache: dict[Key, Outcome] = {}
+        self.running: dict[Key, Any] = {}
+        """Futures of evaluations submitted and not yet gathered."""
         self.evaluations = 0
 
-    def map(self, scenarios: list[Scenario], depth: Depth = "own") -> list[Outcome]:
-        keys = [(canonical(s), depth) for s in scenarios]
-        todo = list(dict.fromkeys(k for k in keys if k not in self.cache))
-        jsons = [j for j, _ in todo]
+    def map(
+        self, scenarios: list[Scenario], depth: Depth = "own", hints: list[Hints] | None = None
+    ) -> list[Outcome]:
+        return self.gather(self.submit(scenarios, depth, hints))
+
+    def submit(
+        self, scenarios: list[Scenario], depth: Depth = "own", hints: list[Hints] | None = None
+    ) -> list[Key]:
+        """Start the evaluations not known or under way (``hints``: per scenario, for its
+        counterparts' sizing); ``gather`` the returned keys for the outcomes. In process, they
+        run here and now, in order."""
+        keys: list[Key] = [(canonical(s), depth) for s in scenarios]
+        given: list[Hints | None] = list(hints) if hints is not None else [None] * len(keys)
+        hint_by = dict(zip(keys, given, strict=True))
+        todo = [k for k in dict.fromkeys(keys) if k not in self.cache and k not in self.running]
         if self.client is None:
-            outcomes = [evaluate(j, depth) for j in jsons]
-        else:
-            futures = self.client.map(evaluate, jsons, depth=depth, pure=True)
-            outcomes = self.client.gather(futures)
-        self.cache.update(zip(todo, outcomes, strict=True))
+            for k in todo:
+                self.cache[k] = evaluate(k[0], depth, hint_by[k])
+        elif todo:
+            futures = self.client.map(
+                evaluate,
+                [j for j, _ in todo],
+                [depth] * len(todo),
+                [hint_by[k] for k in todo],
+                pure=False,
+            )
+            self.running.update(zip(todo, futures, strict=True))
         self.evaluations += len(todo)
+        return keys
+
+    def gather(self, keys: list[Key]) -> list[Outcome]:
+        waiting = [k for k in dict.fromkeys(keys) if k not in self.cache]
+        if waiting:
+            assert self.client is not None  # in process, nothing is left waiting
+            outcomes = self.client.gather([self.running.pop(k) for k in waiting])
+            self.cache.update(zip(waiting, outcomes, strict=True))
         return [self.cache[k] for k in keys]
 
 
@@ -183,8 +235,40 @@ def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterato
             dashboard_address=None,
             silence_logs=logging.ERROR,
         )
-    with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
-        yield Sweeper(client)
+    try:
+        with Client(cluster) as client:  # type: ignore[no-untyped-call]
+            yield Sweeper(client)
+            with suppress(Exception):  # workers already gone say nothing either
+                client.run(quiet_distributed)
+    finally:
+        with quiet_here():
+            cluster.close()
+
+
+def quiet_distributed() -> None:
+    """Silence distributed's loggers in this process. A cluster being closed on a busy machine
+    logs comm errors (a worker's heartbeat to a scheduler already gone, with its traceback)
+    that say nothing about the sweep, whose answer is in hand; a user must not read them."""
+    for name in list(logging.root.manager.loggerDict):
+        if name == "distributed" or name.startswith("distributed."):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+@contextmanager
+def quiet_here() -> Iterator[None]:
+    """``quiet_distributed`` in this process (the scheduler and the nannies) for the block."""
+    loggers = [
+        logging.getLogger(n)
+        for n in list(logging.root.manager.loggerDict)
+        if n == "distributed" or n.startswith("distributed.")
+    ]
+    levels = [lg.level for lg in loggers]
+    quiet_distributed()
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 BREAK_EVEN_FACTORS = (0.1, 0.3, 1.0, 3.0, 10.0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from planner.compliance import Checklist, evaluate_checklist
 from planner.cost import CostBreakdown, break_even_month, estimate_monthly_cost
 from planner.decision import OPTIONS, Decision, Evidence, decide, must_stay, required_level
-from planner.formatting import compact, label, usd
+from planner.formatting import compact, label, usd, usd_rate
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
 from planner.sizing import Sizing, size, undersized
@@ -64,7 +64,8 @@ class Architecture:
         if self.key == "edge_only" or not line:
             return ""
         parts = [
-            f"{hours:,.1f} billed GPU-hours ({what}) x {usd(price, True)}"
+            # hours to the hundredth and the price unrounded: their product is the line
+            f"{hours:,.2f} billed GPU-hours ({label(what)}) x {usd_rate(price)}"
             for what, hours, price in gpu_bill_rows(self.scenario, self.figures)
         ]
         return " + ".join(parts) + f" = {usd(line, True)} a month"

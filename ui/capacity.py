@@ -62,6 +62,54 @@ def drop_rows(r: RunResult) -> pd.DataFrame:
     )
 
 
+Kpi = tuple[str, str, str | None]
+
+
+def kpis(r: RunResult) -> list[Kpi]:
+    """The figures under the chart that apply to this scenario: GPU figures when a request
+    reached the pool, device figures when one reached a device, fallback figures when the
+    routing falls back to the cloud."""
+    f = r.figures
+    out: list[Kpi] = []
+    if r.scenario.policy.routing.kind in ("local_first", "split"):
+        out.append(("fallback rate", pct(f["fallback_rate"]), None))
+    if charts.uses_pool(r):
+        llm = r.scenario.workload.is_llm
+        out += [
+            ("GPU hours / month", number(f["cloud.gpu_hours"], 1, " h"), None),
+            ("GPU busy (of ready time)", pct(f["cloud.utilization"]), GPU_BUSY_HELP),
+            ("peak replicas", number(f["cloud.peak_replicas"], 0), None),
+            (
+                "mean batch size",
+                "n/a (LLM)" if llm else number(f["cloud.mean_batch_size"], 1),
+                "Items per dispatched batch (vision). An LLM pool batches continuously: "
+                "sequences join and leave every decode step, so there is no batch to count.",
+            ),
+            ("GPU cold starts / day", number(f.get("cloud.cold_starts_per_day"), 0), None),
+        ]
+    if charts.uses_devices(r):
+        out += [
+            ("device utilisation", pct(f["edge.utilization"]), None),
+            ("device energy / month", number(f["edge.energy_kwh"], 0, " kWh"), None),
+        ]
+    out.append(("links down", pct(f["links.down_fraction"]), None))
+    if r.scenario.policy.routing.kind in ("local_first", "split"):
+        out += [
+            ("breaker openings / month", number(f.get("links.breaker_opens_per_month"), 0), None),
+            (
+                "kept local, breaker open / month",
+                number(f.get("links.kept_local_by_breaker_per_month"), 0),
+                None,
+            ),
+            (
+                "kept local, link down / month",
+                number(f.get("links.kept_local_link_down_per_month"), 0),
+                None,
+            ),
+        ]
+    return out
+
+
 def render() -> None:
     st.title("Fallback and capacity")
     r = result()
@@ -79,34 +127,24 @@ def render() -> None:
             help="Each distinct day type is simulated once; the month weights them.",
         )
     st.plotly_chart(charts.fig_capacity(r, day), width="stretch")
-    if not charts.uses_pool(r):
-        st.caption("No request of this scenario reached the GPU pool, so its panels are left out.")
-    llm = r.scenario.workload.is_llm
-    cols = st.columns(4)
-    cols[0].metric("fallback rate", pct(f["fallback_rate"]))
-    cols[1].metric("GPU hours / month", number(f["cloud.gpu_hours"], 1, " h"))
-    cols[2].metric("GPU busy (of ready time)", pct(f["cloud.utilization"]), help=GPU_BUSY_HELP)
-    cols[3].metric("device utilisation", pct(f["edge.utilization"]))
-    cols = st.columns(4)
-    cols[0].metric("peak replicas", number(f["cloud.peak_replicas"], 0))
-    cols[1].metric(
-        "mean batch size",
-        "n/a (LLM)" if llm else number(f["cloud.mean_batch_size"], 1),
-        help="Items per dispatched batch (vision). An LLM pool batches continuously: "
-        "sequences join and leave every decode step, so there is no batch to count.",
-    )
-    cols[2].metric("links down", pct(f["links.down_fraction"]))
-    cols[3].metric("device energy / month", number(f["edge.energy_kwh"], 0, " kWh"))
-    cols = st.columns(4)
-    cols[0].metric("breaker openings / month", number(f.get("links.breaker_opens_per_month"), 0))
-    cols[1].metric(
-        "kept local, breaker open / month",
-        number(f.get("links.kept_local_by_breaker_per_month"), 0),
-    )
-    cols[2].metric(
-        "kept local, link down / month", number(f.get("links.kept_local_link_down_per_month"), 0)
-    )
-    cols[3].metric("GPU cold starts / day", number(f.get("cloud.cold_starts_per_day"), 0))
+    left_out = [
+        what
+        for what, used in (
+            ("the GPU pool", charts.uses_pool(r)),
+            ("a device", charts.uses_devices(r)),
+        )
+        if not used
+    ]
+    if left_out:
+        st.caption(
+            f"No request of this scenario reached {' or '.join(left_out)}, so "
+            f"{'its' if len(left_out) == 1 else 'their'} panels and figures are left out."
+        )
+    tiles = kpis(r)
+    for start in range(0, len(tiles), 4):
+        cols = st.columns(4)
+        for col, (name, value, help_text) in zip(cols, tiles[start : start + 4], strict=False):
+            col.metric(name, value, help=help_text)
     drops = drop_rows(r)
     if len(drops):
         st.subheader("Drops by reason")

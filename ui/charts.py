@@ -412,20 +412,27 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     idx = names.index(day) if day in names else busiest(days)
     span, dtick = hour_span(days[idx][1] if days else None)
     minutes = BIN_MIN if span[1] - span[0] >= 6 else 1
-    pool = uses_pool(r)
+    pool, devices = uses_pool(r), uses_devices(r)
     per_minute = "per minute" + (f" ({minutes}-minute means)" if minutes > 1 else "")
-    titles = (
-        ["GPU replicas", "requests waiting or in service", per_minute, SLOTS_TITLE]
-        if pool
-        else ["requests waiting or in service", per_minute]
-    )
+    minute_panel = has_fallbacks_or_drops(r) or bool(days and outage_spans(days[idx][1]))
+    titles = [
+        t
+        for t, shown in (
+            ("GPU replicas", pool),
+            ("requests waiting or in service", True),
+            (per_minute, minute_panel),
+            (SLOTS_TITLE, pool),
+        )
+        if shown
+    ]
     rows = len(titles)
     row = {t: i + 1 for i, t in enumerate(titles)}
     fig = make_subplots(
         rows=rows,
         cols=1,
         shared_xaxes=True,
-        vertical_spacing=0.08 if pool else 0.16,  # same gap in pixels on the shorter figure
+        # about the same gap in pixels on the shorter figures
+        vertical_spacing={4: 0.08, 3: 0.11}.get(rows, 0.16),
         subplot_titles=titles,
     )
     title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
@@ -461,33 +468,14 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
                 col=1,
             )
             count_axis(fig, 1, raw[["replicas_ready", "replicas_provisioning"]].to_numpy().max())
-        r_wait, r_min = row["requests waiting or in service"], row[per_minute]
-        fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=r_wait, col=1)
-        fig.add_scatter(x=h, y=b["completed_fallback"], name="fallbacks / min", row=r_min, col=1)
-        fig.add_scatter(x=h, y=b["dropped"], name="drops / min", row=r_min, col=1)
-        spans = outage_spans(raw)
-        for x0, x1 in spans:
-            fig.add_vrect(x0=x0, x1=x1, fillcolor=OUTAGE, line_width=0, row=r_min, col=1)
-        if spans:  # a legend entry for the shading
-            fig.add_scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker={"symbol": "square", "size": 12, "color": OUTAGE},
-                name="a link down",
-                row=r_min,
-                col=1,
-            )
+        r_wait = row["requests waiting or in service"]
+        if devices:
+            fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=r_wait, col=1)
+        else:
+            waiting.remove("edge_in_system")
         count_axis(fig, r_wait, b[waiting].to_numpy().max())
-        fig.update_yaxes(
-            range=[
-                0,
-                max(1.0, float(b[["completed_fallback", "dropped"]].to_numpy().max())) * 1.15,
-            ],
-            rangemode="nonnegative",
-            row=r_min,
-            col=1,
-        )
+        if minute_panel:
+            per_minute_panel(fig, b, raw, row[per_minute], r.scenario.policy.routing.kind)
     for tr in fig.data:
         tr.line.color = CAPACITY_COLOURS.get(tr.name, tr.line.color)
     ticks = clock_ticks(span, dtick)
@@ -495,10 +483,51 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
         fig.update_xaxes(range=span, **ticks, row=i, col=1)
     sampled = " (the simulated hour stands for every open hour)" if minutes == 1 else ""
     fig.update_xaxes(title_text="hour of day" + sampled, row=rows, col=1)
-    height = 720 if pool else 420
+    height = {4: 720, 3: 560}.get(rows, 420)
     layout = {**LAYOUT, "height": height, "legend": {"orientation": "h", "y": -0.08 * 720 / height}}
     fig.update_layout(**layout, title=title)
     return fig
+
+
+def uses_devices(r: RunResult) -> bool:
+    """Whether any request was served on (or queued at) a device in this scenario's run: a
+    cloud-only scenario's idle devices are neither used nor paid for (its cost has no edge
+    lines), so their queue and energy are not this scenario's figures."""
+    return bool(r.scenario.edge.device_count) and bool(
+        r.figures.get("edge.utilization") or r.series["edge_in_system"].max() > 0
+    )
+
+
+def has_fallbacks_or_drops(r: RunResult) -> bool:
+    """Whether the run had a fallback or a drop at all (else the per-minute panel is empty)."""
+    s = r.series
+    return bool(s["completed_fallback"].max() > 0 or s["dropped"].max() > 0)
+
+
+def per_minute_panel(
+    fig: go.Figure, b: pd.DataFrame, raw: pd.DataFrame, r_min: int, routing: str
+) -> None:
+    """Fallbacks (for a routing that falls back) and drops per minute, links down shaded."""
+    if routing in ("local_first", "split"):
+        fig.add_scatter(
+            x=b["hour"], y=b["completed_fallback"], name="fallbacks / min", row=r_min, col=1
+        )
+    fig.add_scatter(x=b["hour"], y=b["dropped"], name="drops / min", row=r_min, col=1)
+    spans = outage_spans(raw)
+    for x0, x1 in spans:
+        fig.add_vrect(x0=x0, x1=x1, fillcolor=OUTAGE, line_width=0, row=r_min, col=1)
+    if spans:  # a legend entry for the shading
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            marker={"symbol": "square", "size": 12, "color": OUTAGE},
+            name="a link down",
+            row=r_min,
+            col=1,
+        )
+    top = float(b[["completed_fallback", "dropped"]].to_numpy().max())
+    fig.update_yaxes(range=[0, max(1.0, top) * 1.15], rangemode="nonnegative", row=r_min, col=1)
 
 
 def scaling_rows(r: RunResult, day: str | None = None) -> pd.DataFrame:

@@ -28,7 +28,7 @@ def notices() -> None:
     err = st.session_state.get("form_error")
     if err:
         st.error("Not applied; the previous scenario stays in force:\n\n" + err)
-    if st.session_state.get("stale"):
+    if st.session_state.get("stale") and st.session_state.get("result") is not None:
         st.warning(
             "Results are stale: the inputs in the sidebar differ from the run shown here. "
             "Press **Run** to simulate them."

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
-from planner.formatting import compact, label, per_requests, usd
+from planner.formatting import compact, label, per_requests, usd, usd_rate
 from planner.sweeps import BREAK_EVEN_FACTORS, INPROCESS
 from planner.verdict import Verdict, break_even_pair
 from ui import charts
@@ -135,8 +135,8 @@ def render() -> None:
                 [
                     {
                         "billing": label(str(row["billing"])),
-                        "billed GPU-hours": f"{float(row['billed_gpu_hours']):,.1f}",
-                        "price per GPU-hour": usd(float(row["usd_per_gpu_hour"]), True),
+                        "billed GPU-hours": f"{float(row['billed_gpu_hours']):,.2f}",
+                        "price per GPU-hour": usd_rate(float(row["usd_per_gpu_hour"])),
                         "GPU line": usd(float(row["usd"]), True),
                     }
                     for row in cost["gpu_bill"]

@@ -165,7 +165,7 @@ def executive_summary(
     for reason in v.decision.reasons[:3]:
         pdf.para(f"• {reason}")
     pdf.heading("Top risks")
-    risks = [f"Against it: {flag}" for flag in v.decision.flags[:2]]
+    risks = [f"Against {v.decision.architecture}: {flag}" for flag in v.decision.flags[:2]]
     ranked = sorted(
         v.checklist.risks,
         key=lambda x: (x["likelihood"] != "high", x.get("impact") != "high"),

@@ -29,7 +29,7 @@ def render() -> None:
     for reason in v.decision.reasons[:3]:
         st.markdown(f"- {plain(reason)}")
     for flag in v.decision.flags[:2]:
-        st.warning(f"Against it: {flag}")
+        st.warning(f"Against {v.decision.architecture}: {plain(flag)}")
     sens = sensitivity_section.computed(r.scenario)
     with st.expander("What would flip the decision", expanded=True):
         for flip in v.flips:

@@ -177,6 +177,7 @@ def widget(spec: Spec, s: Scenario) -> None:
         lo, hi = bounds(model, name)
         top, why = held_volume_limit(s, hi or 1e11)
         top_log = math.floor(math.log10(top) * 100) / 100
+        st.session_state[state.REFUSED] = volume_refusal(s, top, why)
         if st.session_state.get(k, 0.0) > top_log:
             st.session_state[k] = top_log
         st.slider(
@@ -194,7 +195,7 @@ def widget(spec: Spec, s: Scenario) -> None:
         baseline = " (baseline, before bursts and seasons)" if w.bursts or w.seasons else ""
         st.caption(
             f"= {10 ** st.session_state[k]:,.0f} requests / month{baseline}; {peak_text(s)}; "
-            f"at most {compact(top)} requests / month ({why})"
+            f"at most {compact(top)} requests / month: {why}"
         )
     else:
         lo, hi = bounds(model, name)
@@ -215,14 +216,9 @@ LIMIT = "volume_limit_for"
 
 
 def held_volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
-    """The volume limit, computed once per scenario and held for the session.
-
-    The limit depends on the memory free at the moment (the plan's work limit), so two reruns
-    can disagree by a hundredth of a decade. The slider's maximum is part of its widget
-    identity: a different maximum makes Streamlit drop the slider's state and restart it at its
-    minimum (10^0 = 1 request / month), which a page switch (a rerun) then showed as a stale
-    edit. Held per scenario, the slider keeps its identity until the scenario itself changes.
-    """
+    """The volume limit, computed once per scenario and held for the session (a bisection of
+    plans: cheap, but not free on every rerun). The slider's maximum is part of its widget
+    identity: a different maximum makes Streamlit drop the slider's state."""
     here = state.canonical(s)
     held = st.session_state.get(LIMIT)
     if held is None or held[0] != here:
@@ -232,31 +228,64 @@ def held_volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
     return limit
 
 
+def volume_refusal(s: Scenario, top: float, why: str) -> str | None:
+    """Why a volume over the slider's limit (from a link or the CLI's YAML) is not simulated,
+    naming the field and its allowed range; None within it. Checked before the run, so the
+    message is the same on every server (the run's own memory check depends on the machine)."""
+    volume = s.workload.requests_per_month
+    if volume <= top * (1 + 1e-9):
+        return None
+    return (
+        f"requests per month (workload.requests_per_month) = {volume:,.0f} is over this "
+        f"scenario's limit: allowed 1 to {top:,.0f} ({why}). The slider shows the limit: press "
+        "Run to simulate that volume."
+    )
+
+
+def within_work_limit(s: Scenario) -> bool:
+    """Whether the scenario's main run fits the request limit of the engine that would run it.
+
+    The same request test as the run's (``planner.plan.check_work``) without its memory test:
+    the memory free on the server changes from minute to minute and from server to server, and
+    the slider's range must not (a link valid here must be valid on a colleague's server). A
+    run the memory cannot hold is still refused, with its estimate, when it is asked for.
+    """
+    from planner.engines import DEFAULT_ENGINE, cost_of
+    from planner.plan import WorkLimitError, request_limit
+    from planner.prepare import pick_engines, plan_variants
+
+    try:
+        variants, plans, _ = plan_variants(s, False)
+        picks, _ = pick_engines(variants, plans, DEFAULT_ENGINE)
+    except (ScenarioError, WorkLimitError):
+        return False
+    total = plans["main"].expected_requests * s.simulation.replications
+    return total <= request_limit(s, cost_of(list(picks["main"])))
+
+
 def volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
-    """The largest monthly volume the engine accepts for this scenario, and why: the plan is
-    built and its engine picked (no simulation) at trial volumes, bisected on a log scale; the
-    limit is the compiled engine's where it covers the scenario, else the SimPy model's."""
-    from planner.plan import WorkLimitError
-    from planner.prepare import prepare
+    """The largest monthly volume the engine's work limit accepts for this scenario, and why:
+    the plan is built and its engine picked (no simulation) at trial volumes, bisected on a
+    log scale. Deterministic: it depends on the scenario only, never on the machine."""
 
     def accepted(volume: float) -> bool:
         try:
-            prepare(apply_overrides(s, {"workload.requests_per_month": volume}), False)
-        except (ScenarioError, WorkLimitError):
+            v = apply_overrides(s, {"workload.requests_per_month": volume})
+        except ScenarioError:
             return False
-        return True
+        return within_work_limit(v)
 
     if accepted(schema_max):
         return schema_max, "the schema's bound"
-    lo, hi = math.log10(max(s.workload.requests_per_month, 1.0)), math.log10(schema_max)
+    lo, hi = 0.0, math.log10(schema_max)
     if not accepted(10**lo):
-        return 10**lo, "the current volume is already at the engine's limit"
-    for _ in range(14):
+        return 10**lo, "the engine's work limit refuses even 1 request a month"
+    for _ in range(20):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if accepted(10**mid) else (lo, mid)
     return 10**lo, (
-        "the engine's work limit (simulated requests and memory, "
-        f"{s.simulation.replications} replications); sample sites or hours for more"
+        f"the engine's work limit in simulated requests over {s.simulation.replications} "
+        "replications; simulation.max_simulated_requests raises it"
     )
 
 

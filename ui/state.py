@@ -27,6 +27,8 @@ from planner.scenario import Scenario
 
 SCENARIO = "current_scenario"
 MESSAGES = "link_messages"
+REFUSED = "refused_before_run"
+"""Why the sidebar refuses the current scenario before any run (a volume over its limit)."""
 
 
 def canonical(s: Scenario) -> str:
@@ -179,6 +181,10 @@ def current_result() -> RunResult | None:
     s = scenario()
     key = canonical(s)
     st.session_state[FULL_PENDING] = None
+    refused = st.session_state.get(REFUSED)
+    if refused:
+        st.session_state["run_error"] = refused
+        return None
     if store().get(key) is None and wants_preview(s):
         try:
             preview = store().get_or_compute(PREVIEW + key, lambda: run(s, mode="preview"))

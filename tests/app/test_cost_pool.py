@@ -29,3 +29,23 @@ def test_capacity_page_shows_breaker_figures() -> None:
         "GPU cold starts / day",
     ):
         assert name in labels and labels[name] != "n/a", labels
+
+
+def test_gpu_line_reconciles_hours_times_price_to_the_cent() -> None:
+    """seasonal: an L4 at $0.805 an hour read '$0.81' beside '825.4 billed GPU-hours ... =
+    $664.42'; 825.4 x 0.81 = $668.57. The hours and price shown multiply to the line shown."""
+    import re
+
+    at = app_for({"v": "1", "preset": "seasonal_burst_app", **FAST}, "cost")
+    no_errors(at)
+    lines = [c.value for c in at.caption if c.value.startswith("GPU line of ")]
+    assert lines
+    pattern = r"([\d,.]+) billed GPU-hours \(on demand\) x \$([\d.]+) = \$([\d,.]+) a month"
+    for text in lines:
+        found = re.search(pattern, text)
+        assert found, text
+        hours, price, line = (float(g.replace(",", "")) for g in found.groups())
+        assert price == 0.805
+        assert abs(hours * price - line) <= 0.005 * price + 0.005, text  # the roundings shown
+    bill = next(t.value for t in at.dataframe if "price per GPU-hour" in t.value.columns)
+    assert list(bill["price per GPU-hour"]) == ["$0.805"]

@@ -57,14 +57,34 @@ def test_very_low_volume_link_renders_a_recommendation() -> None:
     assert at.subheader and at.subheader[0].value.startswith("Recommendation: ")
 
 
-def test_a_run_too_big_for_memory_is_refused_on_the_page() -> None:
+def test_a_run_too_big_for_memory_is_refused_on_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the request limit (raised by the link) but not the memory: the run says so."""
+    import planner.plan
+
+    monkeypatch.setattr(planner.plan, "available_memory_bytes", lambda: 16e9)
     at = open_link(
         {
             "v": "1",
-            "workload.requests_per_month": "1e11",
+            "workload.requests_per_month": "1e10",
             "simulation.max_simulated_requests": "1000000000",
         }
     )
     page_survives(at)
     errors = " ".join(e.value for e in at.error)
     assert "GB of memory" in errors, errors
+
+
+@pytest.mark.parametrize("volume", ["1e10", "1e11"])
+def test_a_volume_over_the_scenarios_limit_names_the_field_and_range(volume: str) -> None:
+    """Refused before any run with the same message on every server (the memory free on this
+    one plays no part), and no 'stale results' banner beside no result."""
+    at = open_link({"v": "1", "preset": "article_1m_chat", "workload.requests_per_month": volume})
+    page_survives(at)
+    errors = " ".join(e.value for e in at.error)
+    top = 10 ** at.slider(key="in:workload.requests_per_month").max
+    assert "workload.requests_per_month" in errors and "allowed 1 to " in errors, errors
+    limit = float(errors.split("allowed 1 to ")[1].split(" ")[0].replace(",", ""))
+    assert top <= limit < top * 1.03  # the slider stops at the stated limit
+    assert "GB of memory" not in errors
+    assert not any("stale" in w.value for w in at.warning)
+    assert at.session_state["result"] is None

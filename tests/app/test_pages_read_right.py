@@ -49,3 +49,42 @@ def test_overview_explains_the_residency_drops_beside_the_drop_rate() -> None:
     at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "overview")
     no_errors(at)
     assert any("Residency has a price here" in i.value for i in at.info)
+
+
+def test_overview_says_which_option_a_point_against_the_winner_favours() -> None:
+    """article: cloud-first wins; 'Against it: per-device volume: ... the fleet carries it'
+    read as a contradiction. A point against the winner names the option it favours."""
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "overview")
+    no_errors(at)
+    v = at.session_state["result"].verdict
+    against = [w.value for w in at.warning if w.value.startswith("Against")]
+    assert against
+    for text in against:
+        assert text.startswith(f"Against {v.decision.architecture}: ")
+        favoured = text.split(" favours ")[1].split(":")[0]
+        assert favoured in ("edge-first", "cloud-first", "hybrid")
+        assert favoured != v.decision.architecture
+    carried = [t for t in against if "the fleet carries it" in t]
+    assert all("per-device volume favours edge-first" in t for t in carried)
+
+
+def test_capacity_of_a_cloud_only_scenario_shows_no_device_figures() -> None:
+    """seasonal: cloud-only routing with one idle device showed 'device energy / month 5 kWh'
+    (a figure its cost does not pay for), 'device utilisation 0.0 %', an 'in devices' line at
+    zero and an empty fallbacks-and-drops panel."""
+    import json
+
+    at = app_for({"v": "1", "preset": "seasonal_burst_app", **FAST}, "capacity")
+    no_errors(at)
+    r = at.session_state["result"]
+    assert r.scenario.policy.routing.kind == "cloud_only"
+    labels = {m.label for m in at.metric}
+    assert "GPU hours / month" in labels and "peak replicas" in labels
+    for device_or_fallback in ("device energy / month", "device utilisation", "fallback rate"):
+        assert device_or_fallback not in labels
+    assert any("reached a device" in c.value for c in at.caption)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {t.get("name") for t in spec["data"]}
+    assert "in devices" not in names and "fallbacks / min" not in names
+    titles = [a["text"] for a in spec["layout"]["annotations"]]
+    assert not any(t.startswith("per minute") for t in titles) or r.figures["drop_rate"] > 0

@@ -68,3 +68,26 @@ def test_optimize_and_sensitivity_text_read_in_units(
     text = capsys.readouterr().out
     assert "GPU price" in text and "flips at" in text
     assert not re.search(r"\d\.\d{4,}", text), text
+
+
+def test_sweeps_on_a_local_cluster_write_nothing_to_stderr(pool_yaml: Path) -> None:
+    """A user running the tools on the default LocalCluster reads the answer, not distributed's
+    shutdown chatter (a worker's failed heartbeat to a closed scheduler printed a traceback)."""
+    import os
+    import subprocess
+    import sys
+
+    for argv in (
+        ["sensitivity", str(pool_yaml), "--json"],
+        ["optimize", str(pool_yaml), "--evaluations", "2", "--json"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "planner", *argv],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "PLANNER_DASK_SCHEDULER": ""},
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout)
+        assert done.stderr == "", (argv[0], done.stderr)

@@ -129,3 +129,15 @@ def test_a_sweep_evaluation_skips_chart_frames_and_keeps_every_figure() -> None:
     full = run(s)
     assert bare.series.empty and bare.sample.empty and not full.series.empty
     assert bare.figures == full.figures and outcome_of(bare) == outcome_of(full)
+
+
+def test_closing_quiets_distributed_and_restores_its_levels() -> None:
+    import logging
+
+    from planner.sweeps import quiet_here
+
+    lg = logging.getLogger("distributed.worker")
+    before = lg.level
+    with quiet_here():
+        assert not lg.isEnabledFor(logging.CRITICAL)  # a heartbeat's traceback is not printed
+    assert lg.level == before
