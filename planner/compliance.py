@@ -284,3 +284,22 @@ def residency_statement(
         f"Sensitive data ({share} of requests) left a site in the simulation of: "
         f"{', '.join(leaked)}, against the scenario's rule (policy.sensitive_may_leave_site off)."
     )
+
+
+def routing_check_text(chk: Checklist, left_site: float) -> str:
+    """What the simulation verified about residency (the routing) beside the checklist's
+    data-residency control, which the simulation cannot verify ('Residency verified' stood
+    above a residency row reading 'gap')."""
+    left = f"{count(left_site)} sensitive requests left a site."
+    if not chk.residency_verified:
+        return f"Routing NOT verified in the simulation: {left}"
+    names = (("edge", "edge fleet"), ("cloud", "cloud pool"))
+    still = [n for a, n in names if chk.status["data_residency"][a] == "gap"]
+    control = (
+        " The checklist's 'Data residency' item is the organisation's control (data-flow map, "
+        "region-locked deployment), not the routing: still a gap for the "
+        f"{' and the '.join(still)} until it is in place."
+        if still
+        else ""
+    )
+    return f"Routing verified in the simulation: {left}{control}"

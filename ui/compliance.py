@@ -7,9 +7,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from planner.compliance import CHECKLIST, item_status, quick_decisions, residency_price
+from planner.compliance import (
+    CHECKLIST,
+    item_status,
+    quick_decisions,
+    residency_price,
+    routing_check_text,
+)
 from planner.errors import ScenarioError
-from planner.formatting import count, label
+from planner.formatting import label
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
 from ui import state
@@ -50,22 +56,8 @@ def render() -> None:
     v, s = r.verdict, r.scenario
     chk = v.checklist
     if s.workload.sensitive_share > 0:
-        left = count(r.figures["sensitive_left_site"])
-        if chk.residency_verified:
-            still = [n for a, n in ARCHS.items() if chk.status["data_residency"][a] == "gap"]
-            control = (
-                f" The checklist's 'Data residency' item is the organisation's control (data-flow "
-                f"map, region-locked deployment), not the routing: still a gap for the "
-                f"{' and the '.join(still)} until it is in place."
-                if still
-                else ""
-            )
-            st.success(
-                f"Routing verified in the simulation: {left} sensitive requests left a site."
-                + control
-            )
-        else:
-            st.error(f"{left} sensitive requests left their site.")
+        text = routing_check_text(chk, r.figures["sensitive_left_site"])
+        (st.success if chk.residency_verified else st.error)(text)
         price = residency_price(r.figures)
         if price:
             st.info(price)

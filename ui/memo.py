@@ -23,8 +23,13 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from planner import __version__, sensitivity_text
 from planner.catalog import iter_figures, load_catalog
-from planner.compliance import CHECKLIST, residency_price, residency_statement
-from planner.formatting import count, interval, label, ms, number, pct, usd
+from planner.compliance import (
+    CHECKLIST,
+    residency_price,
+    residency_statement,
+    routing_check_text,
+)
+from planner.formatting import interval, label, ms, number, pct, usd
 from planner.run import RunResult
 from planner.verdict import Verdict, recommended_text
 from ui import charts, tool_charts
@@ -374,11 +379,7 @@ def add_compliance(pdf: Memo, r: RunResult, v: Verdict) -> None:
         gaps = ", ".join(label(g) for g in a.gaps) or "none"
         pdf.para(f"Gaps of {a.name}: {gaps}.")
     if r.scenario.workload.sensitive_share > 0:
-        verified = "verified" if chk.residency_verified else "NOT verified"
-        pdf.para(
-            f"Residency {verified} in the simulation: "
-            f"{count(r.figures['sensitive_left_site'])} sensitive requests left a site."
-        )
+        pdf.para(routing_check_text(chk, r.figures["sensitive_left_site"]))
         price = residency_price(r.figures)
         if price:
             pdf.para(price)

@@ -103,6 +103,8 @@ def test_memo_for_every_preset(
     must_stay = must_stay and not r.scenario.policy.sensitive_may_leave_site
     stayed = "stayed on site in every simulated architecture"
     assert (stayed in first) == must_stay, name
+    if r.scenario.workload.sensitive_share > 0:  # the routing is verified, not the control
+        assert "Routing verified in the simulation" in flat and "Residency verified" not in flat
     rows = {row[0] for row in kpi_rows(r)}  # no row that cannot apply ('0.0 h' of GPU)
     if r.scenario.policy.routing.kind == "edge_only":
         assert not rows & {"fallback rate", "GPU hours / month"}, name
