@@ -194,6 +194,12 @@ def test_a_previews_counterparts_are_sized_by_previews(monkeypatch: pytest.Monke
     r = run(s, mode="preview")
     assert r.engine["mode"] == "preview"
     assert modes and set(modes) == {"preview"}
+    from planner.sizing import PREVIEW_RUNS
+
+    assert r.verdict is not None
+    sized = [a.sizing for a in r.verdict.architectures if a.sizing is not None]
+    assert sized and all(z.runs <= PREVIEW_RUNS for z in sized)  # a quick answer's search
+    assert len(modes) == sum(z.runs for z in sized)
 
 
 def test_a_fleet_sharing_a_fixed_pool_previews_within_a_few_budgets() -> None:
