@@ -300,8 +300,9 @@ Sized = tuple[Sizing, Scenario | None, Figures | None]
 SIZE_HOOK: ContextVar[Callable[[Scenario, str, Figures, float], Sized] | None] = ContextVar(
     "SIZE_HOOK", default=None
 )
-"""A sweep's sizer (``planner.sensitivity_sizing``): it starts from a size it already knows and
-calls ``size`` back with its own ``measure``; None: size from the configured size."""
+"""A sweep's sizer (``planner.sensitivity_sizing``): it takes a size it already knows where the
+counterpart's configured run is unchanged, else calls ``size`` back with the hook unset; None:
+size from the configured size."""
 
 
 def size(
