@@ -141,7 +141,7 @@ def test_rare_device_failures_are_named_on_either_horizon() -> None:
     days = build_plan(farm)
     assert days.horizon == "representative_days"
     # representative days simulate the failure states as strata (planner.failure_strata)
-    assert any("1 down all day" in n and "not left to chance" in n for n in days.notes)
+    assert any("1, 2 down all day" in n and "not left to chance" in n for n in days.notes)
     month = build_plan(apply_overrides(farm, {"simulation.horizon": "full_month"}))
     assert any("would see none or one" in n for n in month.notes)
 
