@@ -3,10 +3,13 @@
 Run on demand: ``.venv/bin/python benchmarks/compiled_engine.py [PRESET ...]``. For one
 replication of each preset, every segment is simulated by both engines (the SimPy ``Segment``,
 without the exact fast path, and ``simulations.compiled.run_segment`` after ``warm()``); the
-printed ratio is compiled requests/s over SimPy requests/s, so a busy machine slows both alike.
-The compiled time includes its Python side (traffic, arrays, records); a second line splits it
-into traffic and arrays (Python), the event loop (``kloop.run``) and the records (Python), with
-events per simulated request and the loop's events/s. Nothing here is a test.
+printed ratio is compiled requests/s over SimPy requests/s. Times are CPU seconds of this
+process (``time.process_time``: on a machine shared with other jobs, wall time also counts the
+waits for a core). The compiled time includes its Python side (traffic, arrays, records); a
+second line splits one replication (the summary included) into traffic, arrays, the event loop
+(``kloop.run``), the records and the summary, and a third counts the loop's events per
+simulated request by kind.
+Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -19,53 +22,72 @@ import numpy as np
 from planner.engine_inputs import eligible_by_class, segment_inputs
 from planner.plan import build_plan
 from planner.presets import apply_overrides, load
+from planner.summary import summarise
 from simulations import compiled
 from simulations.compiled import finish, kloop, layout, prepare, stateref
 from simulations.engine import Segment
 from simulations.inputs import SegmentInput
+from simulations.records import SegmentRecords
 
 DEFAULT = ("article_1m_chat", "seasonal_burst_app")
 
 
-def measure(name: str) -> tuple[int, float, float, dict[str, float]]:
-    """(requests, SimPy seconds, compiled seconds, the compiled engine's parts) over one
-    replication's segments."""
+PARTS = ("traffic", "arrays", "loop", "records", "summary")
+
+
+def measure(name: str) -> tuple[int, float, float, dict[str, float], np.ndarray]:
+    """(requests, SimPy seconds, compiled seconds, the compiled engine's parts in seconds with
+    its events, events by kind) over one replication's segments."""
     s = apply_overrides(load(name), {"simulation.replications": 1, "simulation.processes": 1})
     eligible = eligible_by_class(s)
-    inputs = list(segment_inputs(s, build_plan(s), 0))
+    plan = build_plan(s)
+    inputs = list(segment_inputs(s, plan, 0))
     n, simpy_s, compiled_s = 0, 0.0, 0.0
-    parts = dict.fromkeys(("python_in", "loop", "python_out", "events"), 0.0)
+    parts = dict.fromkeys((*PARTS, "events"), 0.0)
+    kinds = np.zeros(layout.N_KINDS)
+    records = []
     for inp in inputs:
-        t0 = time.perf_counter()
-        records = Segment(inp, eligible).run()
-        t1 = time.perf_counter()
+        t0 = time.process_time()
+        n += Segment(inp, eligible).run().arrival_s.size
+        t1 = time.process_time()
         compiled.run_segment(inp, eligible)
-        t2 = time.perf_counter()
-        n += records.arrival_s.size
+        t2 = time.process_time()
         simpy_s, compiled_s = simpy_s + t1 - t0, compiled_s + t2 - t1
-        for k, v in compiled_parts(inp, eligible).items():
+        rec, times, by_kind = compiled_parts(inp, eligible)
+        records.append(rec)
+        kinds += by_kind
+        for k, v in times.items():
             parts[k] += v
-    return n, simpy_s, compiled_s, parts
+    t0 = time.process_time()
+    summarise(s, plan, records)
+    parts["summary"] = time.process_time() - t0
+    return n, simpy_s, compiled_s, parts, kinds
 
 
-def compiled_parts(inp: SegmentInput, eligible: np.ndarray) -> dict[str, float]:
-    """``compiled.run_segment``'s steps timed one by one (seconds), and the events it ran."""
-    t0 = time.perf_counter()
+def compiled_parts(
+    inp: SegmentInput, eligible: np.ndarray
+) -> tuple[SegmentRecords, dict[str, float], np.ndarray]:
+    """``compiled.run_segment``'s steps timed one by one (seconds) with the events it ran, and
+    the events by kind (``layout.EVENT_KINDS``)."""
+    t0 = time.process_time()
     req = prepare.traffic(inp)
+    t1 = time.process_time()
     qf, qi = prepare.requests(inp, req, eligible)
     req = prepare.recorded(req)
     st = prepare.build(inp, req, qf, qi, 1)
     prepare.init_globals(st, inp)
     ref = stateref.make(st)
-    t1 = time.perf_counter()
+    t2 = time.process_time()
     if kloop.run(ref) != 0:
         raise RuntimeError("pre-drawn numbers ran out: time run_segment instead")
-    t2 = time.perf_counter()
+    t3 = time.process_time()
     st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
-    finish.records(inp, req, st, ref)
-    t3 = time.perf_counter()
-    events = float(st.GI[layout.GI_EVENTS])
-    return {"python_in": t1 - t0, "loop": t2 - t1, "python_out": t3 - t2, "events": events}
+    rec = finish.records(inp, req, st, ref)
+    t4 = time.process_time()
+    times = {"traffic": t1 - t0, "arrays": t2 - t1, "loop": t3 - t2, "records": t4 - t3}
+    times["events"] = float(st.GI[layout.GI_EVENTS])
+    kinds = st.GI[layout.GI_KIND : layout.GI_KIND + layout.N_KINDS].astype(float)
+    return rec, times, kinds
 
 
 def main(names: list[str]) -> None:
@@ -73,17 +95,22 @@ def main(names: list[str]) -> None:
     compiled.warm()
     print(f"warm-up (compile or cache load): {time.perf_counter() - t:.1f} s")
     for name in names:
-        n, simpy_s, compiled_s, p = measure(name)
+        n, simpy_s, compiled_s, p, kinds = measure(name)
         print(
             f"{name:32s} {n:>9,d} requests  SimPy {n / simpy_s:>11,.0f} req/s  "
             f"compiled {n / compiled_s:>12,.0f} req/s  ratio {simpy_s / compiled_s:6.1f}x"
         )
+        total = sum(p[k] for k in PARTS)
+        shares = ", ".join(f"{k} {p[k]:.3f} s ({p[k] / total:.0%})" for k in PARTS)
         print(
-            f"{'':32s} compiled parts: traffic+arrays {p['python_in']:.3f} s, event loop "
-            f"{p['loop']:.3f} s ({p['events'] / n:.2f} events/request, "
-            f"{p['events'] / p['loop'] / 1e6:.2f}M events/s, {n / p['loop']:,.0f} req/s), "
-            f"records {p['python_out']:.3f} s"
+            f"{'':32s} one replication {total:.3f} CPU s = {n / total:,.0f} req/s: {shares}; "
+            f"loop {p['events'] / n:.2f} events/request, "
+            f"{p['loop'] / p['events'] * 1e9:.0f} ns/event, {n / p['loop']:,.0f} req/s"
         )
+        by_kind = ", ".join(
+            f"{layout.EVENT_KINDS[k]} {kinds[k] / n:.2f}" for k in np.flatnonzero(kinds)
+        )
+        print(f"{'':32s} events/request by kind: {by_kind}")
 
 
 if __name__ == "__main__":

@@ -258,3 +258,29 @@ def residency_price(figures: dict[str, float]) -> str | None:
         "to the cloud (policy.sensitive_may_leave_site is off); a larger device, a smaller model "
         "for that class, or allowing the cloud for them would serve them."
     )
+
+
+def residency_statement(
+    s: Scenario, runs: list[tuple[str, dict[str, float]]]
+) -> tuple[bool, str] | None:
+    """Whether sensitive data stayed on site in every simulated architecture (and in words), from
+    each run's count of sensitive requests that crossed a site's link (``runs``: name and
+    figures); None
+    when the scenario has no data that must stay. A reader deciding on residency reads it on the
+    decision's first page, not only on the compliance page."""
+    if s.workload.sensitive_share == 0 or s.policy.sensitive_may_leave_site or not runs:
+        return None
+    leaked = [name for name, f in runs if f.get("sensitive_left_site", 0.0) > 0]
+    share = pct(s.workload.sensitive_share)
+    names = [name for name, _ in runs]
+    names_text = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    if not leaked:
+        return True, (
+            f"Sensitive data ({share} of requests) stayed on site in every simulated "
+            f"architecture: no sensitive request crossed a site's link in the {names_text} "
+            f"run{'s' if len(names) > 1 else ''}."
+        )
+    return False, (
+        f"Sensitive data ({share} of requests) left a site in the simulation of: "
+        f"{', '.join(leaked)}, against the scenario's rule (policy.sensitive_may_leave_site off)."
+    )

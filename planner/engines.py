@@ -18,7 +18,6 @@ from typing import Any, Literal
 import numpy as np
 
 from simulations import compiled
-from simulations.engine import run_segment as run_simpy
 from simulations.inputs import SegmentInput
 from simulations.records import SegmentRecords
 
@@ -111,6 +110,8 @@ def simulate(inp: SegmentInput, eligible: np.ndarray, engine: EngineName) -> Seg
     """One segment on the chosen engine (the compiled one only where it said it applies)."""
     if engine == "compiled":
         return compiled.run_segment(inp, eligible)
+    from simulations.engine import run_segment as run_simpy  # SimPy: imported when used
+
     return run_simpy(inp, eligible)
 
 

@@ -31,8 +31,8 @@ from planner.replicate import Progress as Progress
 from planner.replicate import is_rate as is_rate
 from planner.sampled_hours import queue_notes
 from planner.scenario import Scenario
-from planner.stats import mean_ci
-from planner.summary import pool_records
+from planner.stats import grouped_quantiles, mean_ci
+from planner.summary import Pooled, pool_records
 from planner.verdict import Verdict
 from simulations.records import DROP_REASONS, PATHS, SERIES, SegmentRecords
 
@@ -187,22 +187,7 @@ def assemble(scenario: Scenario, plan: Plan, main: list[Outcome], wall_s: float)
     """The main run's figures, intervals and (from replication 0's records) its frames."""
     per_rep = [o.summary for o in main]
     figures, ci95 = combine(per_rep)
-    for key in (
-        "requests.arrived",
-        "requests.completed",
-        "requests.dropped",
-        "requests.in_flight_at_end",
-        "requests.unfinished_by_book",
-        "requests.in_system_at_end",
-        "sensitive_left_site",
-    ):
-        figures[key] = float(sum(rep[key] for rep in per_rep))
-    figures["requests.conservation_holds"] = float(
-        all(rep["requests.conservation_holds"] == 1.0 for rep in per_rep)
-    )
-    for name in DROP_REASONS[1:]:
-        key = f"requests.dropped_by_reason.{name}"
-        figures[key] = float(sum(rep[key] for rep in per_rep))
+    figures.update(summed_counts(per_rep))
     records = main[0].records
     assert records is not None  # replication 0 of the main run keeps its records
     simulated = sum(o.simulated for o in main)
@@ -232,15 +217,38 @@ def assemble(scenario: Scenario, plan: Plan, main: list[Outcome], wall_s: float)
     )
 
 
+COUNTS = (
+    "requests.arrived",
+    "requests.completed",
+    "requests.dropped",
+    "requests.in_flight_at_end",
+    "requests.unfinished_by_book",
+    "requests.in_system_at_end",
+    "sensitive_left_site",
+    *(f"requests.dropped_by_reason.{name}" for name in DROP_REASONS[1:]),
+)
+"""Figures that are counts: a run reports their sum over its replications, not their mean."""
+
+
+def summed_counts(per_rep: list[dict[str, float]]) -> dict[str, float]:
+    """The counts summed over replications, and whether every replication conserved requests."""
+    out = {key: float(sum(rep[key] for rep in per_rep)) for key in COUNTS}
+    out["requests.conservation_holds"] = float(
+        all(rep["requests.conservation_holds"] == 1.0 for rep in per_rep)
+    )
+    return out
+
+
 def chart_frames(
     scenario: Scenario, plan: Plan, records: list[SegmentRecords]
 ) -> dict[str, pd.DataFrame]:
     if not CHART_FRAMES.get():
         return {k: pd.DataFrame() for k in ("series", "sample", "latency_by_hour", "scaling_log")}
+    pooled = pool_records(plan, records)
     return {
         "series": series_frame(plan, records, scenario),
-        "sample": sample_frame(scenario, plan, records),
-        "latency_by_hour": latency_by_hour(plan, records),
+        "sample": sample_frame(scenario, plan, records, pooled),
+        "latency_by_hour": latency_by_hour(plan, records, pooled),
         "scaling_log": scaling_frame(plan, records),
     }
 
@@ -279,8 +287,10 @@ def capacity_per_replica(s: Scenario) -> int:
     return b.max_concurrent_sequences if s.workload.is_llm else b.max_batch_size
 
 
-def sample_frame(scenario: Scenario, plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
-    p = pool_records(plan, records)
+def sample_frame(
+    scenario: Scenario, plan: Plan, records: list[SegmentRecords], pooled: Pooled | None = None
+) -> pd.DataFrame:
+    p = pooled or pool_records(plan, records)
     rng = np.random.default_rng([scenario.simulation.seed, 999])
     n = p.path.size
     idx = np.sort(rng.choice(n, SAMPLE_ROWS, replace=False)) if n > SAMPLE_ROWS else np.arange(n)
@@ -302,10 +312,13 @@ def sample_frame(scenario: Scenario, plan: Plan, records: list[SegmentRecords]) 
     )
 
 
-def latency_by_hour(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
-    from planner.summary import latency_stats
+def latency_by_hour(
+    plan: Plan, records: list[SegmentRecords], pooled: Pooled | None = None
+) -> pd.DataFrame:
+    """Requests and latency percentiles by hour of the day (one sort for all 24 hours)."""
+    from planner.summary import QUANTILES, latency_stats
 
-    p = pool_records(plan, records)
+    p = pooled or pool_records(plan, records)
     # time of day of the measured arrival (a preview's compressed day stretched back by its
     # time scale)
     offsets = np.array(
@@ -314,12 +327,16 @@ def latency_by_hour(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
     scales = np.array([plan.segments[k].time_scale for k in range(len(records))])
     day_s = offsets[p.segment] + p.arrival_s * scales[p.segment]
     hour = ((day_s // 3600) % 24).astype(int)
+    requests = np.bincount(hour, weights=p.weight, minlength=24)
+    done = p.completed
+    lat, w, h_done = p.latency_ms[done], p.weight[done], hour[done]
+    hours = [int(h) for h in np.unique(h_done)]
+    _, qs = grouped_quantiles(lat, w, h_done, hours, list(QUANTILES.values()))
     rows = []
-    for h in range(24):
-        sel = p.completed & (hour == h)
-        if sel.any():
-            st = latency_stats(p.latency_ms[sel], p.weight[sel])
-            rows.append({"hour": h, "requests": float(p.weight[hour == h].sum()), **st})
+    for h in hours:
+        sel = h_done == h
+        st = latency_stats(lat[sel], w[sel], qs[h])
+        rows.append({"hour": h, "requests": float(requests[h]), **st})
     return pd.DataFrame(rows, columns=["hour", "requests", "mean", "p50", "p95", "p99"])
 
 

@@ -39,33 +39,38 @@ from planner.sensitivity_inputs import (
 from planner.sensitivity_inputs import (
     volume_input as volume_input,
 )
-from planner.sensitivity_sizing import Hints, scaled, size_ratio
 from planner.sensitivity_text import value
-from planner.sweeps import Key, Outcome, Sweeper
+from planner.sweeps import Given, Key, Outcome, Sweeper
 
-BISECTION_ROUNDS = 2
-POINTS_PER_ROUND = 3
+BISECTION_ROUNDS = 3
+POINTS_PER_ROUND = 2
+"""Six evaluations per flip, in three rounds of two: the bracket narrows 27-fold (two rounds of
+three: 16-fold), and on two cores each round is one evaluation's time, not two."""
 SCREEN_REPLICATIONS = 1
 NO_FLIP = "no flip within range"
+LEAVES_SOME_ALONE = frozenset({"GPU price", "RTT", "cold start", "device speed", "MTBF"})
+"""Inputs some architecture may not simulate (an edge-only fleet has no RTT, no cold start,
+no GPU bill): their points start from the stated point's runs and sizes, replayed where an
+architecture's engine inputs or configured run come out bit-identical."""
 Job = tuple["Probe", float, bool]
 """(probe, factor, at full replications)."""
 
 
 @dataclass
 class Levels:
-    """The scenario at the screen's replications (False) and at the full ones (True), and the
-    sizing hints of each: the stated point's sized counterparts, which every other point's
-    sizing starts from (``planner.sensitivity_sizing``)."""
+    """The scenario at the screen's replications (False) and at the full ones (True), and what
+    is known of the stated point at each: its counterparts' runs, which a point whose input
+    leaves them unchanged replays (``planner.sensitivity_runs``), and their sizes, which every
+    other point's sizing starts from (``planner.sensitivity_sizing``)."""
 
     scenarios: dict[bool, Scenario]
-    hints: dict[bool, Hints] = field(default_factory=dict)
+    known: dict[bool, Given] = field(default_factory=dict)
 
     def __getitem__(self, full: bool) -> Scenario:
         return self.scenarios[full]
 
-    def hints_for(self, inp: Input, factor: float, full: bool) -> Hints:
-        ratio = inp.at(factor) / inp.value if inp.value else 1.0
-        return scaled(self.hints.get(full, {}), lambda kind: size_ratio(inp.name, kind, ratio))
+    def given(self, full: bool) -> Given:
+        return self.known.get(full, {})
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -104,7 +109,7 @@ def run_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> None:
 
 def start_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> Started:
     """Submit each (probe, factor, full) not yet known; ``finish_jobs`` stores the outcomes."""
-    scenarios, hints, keep = [], [], []
+    scenarios, given, keep = [], [], []
     for p, f, full in dict.fromkeys(jobs):
         if f in p.store(full):
             continue
@@ -113,9 +118,9 @@ def start_jobs(levels: Levels, jobs: list[Job], sweeper: Sweeper) -> Started:
         except ScenarioError as exc:  # a value outside a field's range: not simulated
             p.store(full)[f] = {"error": str(exc).splitlines()[0]}
             continue
-        hints.append(levels.hints_for(p.inp, f, full))
+        given.append(levels.given(full) | {"flips": full and f == 1.0})  # stated point
         keep.append((p, f, full))
-    return list(zip(keep, sweeper.submit(scenarios, "decide", hints), strict=True))
+    return list(zip(keep, sweeper.submit(scenarios, "decide", given), strict=True))
 
 
 def finish_jobs(started: Started, sweeper: Sweeper) -> None:
@@ -183,9 +188,11 @@ def confirm(levels: Levels, probes: list[Probe], base: str | None, sweeper: Swee
         p.confirmed = True
 
 
-def sizings_of(o: Outcome) -> Hints:
-    """A stated point's sized counterparts, as hints for the sweep's other points."""
-    return dict(o.get("sizing") or {})
+def known_of(o: Outcome) -> Given:
+    """What a stated point's evaluation tells the sweep's other points: its sized
+    counterparts (as sizing hints) and its counterparts' runs (none when it came from the
+    Overview's run, which keeps only their means)."""
+    return {"sizing": dict(o.get("sizing") or {}), "replays": dict(o.get("replays") or {})}
 
 
 def unconfirmed_note(p: Probe, levels: Levels) -> str:
@@ -233,12 +240,17 @@ def sensitivity(
     ends = [(p, f, False) for p in probes for f in (p.inp.low_factor, p.inp.high_factor)]
     if base is not None and levels[False] == levels[True]:
         anchor.outcomes[1.0] = base  # the screen is the full run: the given base serves both
+    # the stated point first; the ends of an input some architecture cannot see wait for it
+    # (they replay its runs and sizes), the others start beside it
+    stated = start_jobs(levels, [(anchor, 1.0, False)], sweeper)
     stated_full = start_jobs(levels, [(anchor, 1.0, True)], sweeper)
-    run_jobs(levels, [(anchor, 1.0, False)], sweeper)  # the ends start from its sizings
-    levels.hints[False] = sizings_of(anchor.outcomes[1.0])
-    started = start_jobs(levels, ends, sweeper)
+    waiting = [j for j in ends if j[0].inp.name in LEAVES_SOME_ALONE]
+    started = start_jobs(levels, [j for j in ends if j not in waiting], sweeper)
+    finish_jobs(stated, sweeper)
+    levels.known[False] = known_of(anchor.outcomes[1.0])
+    started += start_jobs(levels, waiting, sweeper)
     finish_jobs(stated_full, sweeper)
-    levels.hints[True] = sizings_of(anchor.full[1.0])
+    levels.known[True] = known_of(anchor.full[1.0])
     finish_jobs(started, sweeper)
     full_base, screen_base = anchor.full[1.0], anchor.outcomes[1.0]
     rec = arch(full_base)

@@ -2,9 +2,16 @@
 smallest fleet or pool that does, with the engine, in a bounded number of runs.
 
 Like pricing a removal van: if the van you were quoted leaves half the furniture behind, the
-fair comparison is the smallest van that takes it all. The search doubles the size until the
-simulated drop rate and utilisation say the load is carried, then halves the gap a few times.
-Each probe is one replication of the whole plan on the same traffic (common random numbers).
+fair comparison is the smallest van that takes it all, and the volume of what was left behind
+says roughly how big that van is. The search starts from that estimate: the configured run's
+utilisation, scaled up by the requests it turned away (offered over served load), is the work
+to carry; divided by the target utilisation it gives the size at which that work would run at
+85 % (offered load over per-device or per-replica capacity at the target utilisation). Each
+probe's own figures correct the estimate until a size carries the load. Then two sizes run side
+by side: one just below (is it the smallest?) and four times it (can more capacity meet the
+SLO at all? -- skipped where it cannot change the run: an autoscaled pool that never reached its
+cap). Bisection in thirds, two probes at a time, closes the gap to an eighth. Each probe is one
+replication of the whole plan on the same traffic (common random numbers).
 """
 
 from __future__ import annotations
@@ -18,10 +25,19 @@ from typing import Any
 from planner.errors import ScenarioError
 from planner.formatting import pct
 from planner.presets import apply_overrides
+from planner.probes import probe_many, shortened
 from planner.scenario import Scenario
 
 Figures = dict[str, float]
 MAX_RUNS = 6
+SLO_REACH = 4
+"""Largest size tried for the SLO, as a multiple of the smallest size found to carry the load
+(two doublings: 'a few more doublings')."""
+GROWTH = 1.25
+"""Least growth between two sizes that did not carry the load."""
+LIMITS = {"edge_only": 100_000, "cloud_only": 10_000}
+CONFIRMS = 3
+"""Confirmations on the counterpart's own plan, each a size up where the last said no."""
 CAPACITY_DROPS = {"edge_only": "queue_full", "cloud_only": "pool_queue_full"}
 UTILISATION = {"edge_only": "edge.utilization", "cloud_only": "cloud.utilization"}
 CARRIED_DROP, CARRIED_UTIL, UNDERSIZED_DROP = 0.01, 0.85, 0.03
@@ -97,75 +113,272 @@ def configured_size(s: Scenario, kind: str) -> int:
     return s.cloud.max_replicas
 
 
+def running_size(s: Scenario, kind: str) -> int:
+    """Devices or replicas the configured run could use: a fixed pool runs its min_replicas."""
+    if kind == "edge_only":
+        return s.edge.device_count
+    return s.cloud.min_replicas if s.cloud.autoscaler.kind == "fixed" else s.cloud.max_replicas
+
+
+def load_factor(kind: str, f: Figures) -> float:
+    """The size multiple at which a run's work would sit at CARRIED_UTIL: its utilisation times
+    offered over served (completed) requests, over the target (2, a doubling, where unknown)."""
+    util = f.get(UTILISATION[kind], math.nan)
+    arrived = f.get("requests.arrived", 0.0)
+    if not arrived or not util > 0:
+        return 2.0
+    # served: completed (an overloaded pool with no queue limit drops nothing, its queue grows)
+    done = f.get("requests.completed", arrived - f.get("requests.dropped", 0.0))
+    served = max(done, arrived * 1e-3)
+    return util * (arrived / served) / CARRIED_UTIL
+
+
+def estimate(kind: str, n: int, f: Figures) -> int:
+    """The size at which a run of size ``n`` with figures ``f`` would carry its load at the
+    target utilisation (utilisation ~ 1 / size at the same work)."""
+    return max(1, math.ceil(n * load_factor(kind, f) - 1e-9))
+
+
+def tolerance(n: int) -> int:
+    """How far above the smallest size the answer may be: an eighth (at least one)."""
+    return max(1, n // 8)
+
+
+def cap_binds(s: Scenario, kind: str, n: int, f: Figures) -> bool:
+    """Whether a larger size could change the run: always for devices and a fixed pool; for an
+    autoscaled pool only if it reached its cap of ``n`` (below it, a larger cap runs the same)."""
+    if kind == "edge_only" or s.cloud.autoscaler.kind == "fixed":
+        return True
+    peak = f.get("cloud.peak_replicas", math.nan)
+    return not peak < n - 0.5
+
+
 def probe(s: Scenario) -> Figures:
     """One replication of a resized counterpart, on the engine and in the mode of the run
-    being decided."""
-    from planner.run import PROBE_SETTINGS, run
+    being decided (ScenarioError if it cannot run)."""
+    f = probe_many([s], 1)[0]
+    if f is None:
+        raise ScenarioError(f"the sizing probe of {s.name} is over the work limit")
+    return f
 
-    engine, mode = PROBE_SETTINGS.get()
-    one = apply_overrides(s, {"simulation.replications": 1})
-    return run(one, decide_too=False, engine=engine, mode=mode).figures
+
+Measure = Callable[[Scenario], Figures]
+
+
+class Search:
+    """The sizes tried so far and their figures (None: could not run), within MAX_RUNS."""
+
+    def __init__(self, s: Scenario, kind: str, measure: Measure | None) -> None:
+        self.s, self.kind, self.measure = s, kind, measure
+        self.tried: dict[int, Figures | None] = {}
+        self.confirmed: dict[int, Figures | None] = {}
+        self.limit = LIMITS.get(kind, 10_000)
+        self.width = 1 if measure is not None else max(1, s.simulation.processes)
+        self.short = measure is None and shortened(s) is not s
+
+    @property
+    def runs(self) -> int:
+        return len(self.tried) + len(self.confirmed)
+
+    def left(self) -> int:
+        return MAX_RUNS - len(self.tried)
+
+    def run(self, sizes: list[int]) -> None:
+        """Probe the sizes not tried yet (as many as MAX_RUNS allows), side by side."""
+        new = list(dict.fromkeys(n for n in sizes if n not in self.tried))[: self.left()]
+        found = self.figures(new, short=self.short)
+        self.tried.update(zip(new, found, strict=True))
+
+    def confirm(self, sizes: list[int]) -> None:
+        """Run sizes on the counterpart's own plan (the probes' shortened one aside)."""
+        new = [n for n in dict.fromkeys(sizes) if n not in self.confirmed]
+        if self.short:
+            self.confirmed.update(zip(new, self.figures(new, short=False), strict=True))
+
+    def full(self, n: int) -> Figures | None:
+        """Size ``n``'s figures on the counterpart's own plan."""
+        return self.confirmed.get(n) if self.short else self.tried.get(n)
+
+    def figures(self, sizes: list[int], short: bool) -> list[Figures | None]:
+        variants: list[Scenario | None] = []
+        for n in sizes:
+            try:
+                v = resized(self.s, self.kind, n)
+                variants.append(shortened(v) if short else v)
+            except ScenarioError:
+                variants.append(None)
+        runnable = [v for v in variants if v is not None]
+        if self.measure is None:
+            got = probe_many(runnable, self.width)
+        else:
+            got = [self.measured(v) for v in runnable]
+        return [got.pop(0) if v is not None else None for v in variants]
+
+    def measured(self, v: Scenario) -> Figures | None:
+        assert self.measure is not None
+        try:
+            return self.measure(v)
+        except ScenarioError:
+            return None
+
+    def get(self, n: int) -> Figures | None:
+        return self.tried.get(n)
+
+
+def climb(search: Search, start: int, lo: int) -> tuple[int | None, int]:
+    """From ``start`` up until a size carries the load: (that size or None, the largest size
+    that did not). Each next size is the last one's estimate where its utilisation is over the
+    target, a doubling where only its drops are (they come at peaks a month's utilisation hides)
+    or where an autoscaler sets the utilisation. An autoscaled pool that did not reach its cap
+    ends the climb: any larger cap runs the same."""
+    n = start
+    while search.left() > 0:
+        search.run([n])
+        f = search.get(n)
+        if f is None:
+            return None, lo
+        if carried(search.kind, f):
+            return n, lo
+        lo = n
+        if n >= search.limit or not cap_binds(search.s, search.kind, n, f):
+            break
+        doubling = capacity_drop(search.kind, f) > CARRIED_DROP or not scales(search)
+        grown = max(estimate(search.kind, n, f), 2 * n if doubling else math.ceil(n * GROWTH))
+        n = min(search.limit, max(n + 1, grown))
+    return None, lo
+
+
+def scales(search: Search) -> bool:
+    """Whether utilisation falls as one over the size at the same work: devices and a fixed
+    pool; an autoscaled pool sizes itself to its own target instead."""
+    return search.kind == "edge_only" or search.s.cloud.autoscaler.kind == "fixed"
+
+
+def between(lo: int, hi: int, k: int) -> list[int]:
+    """Up to ``k`` sizes splitting (lo, hi) into equal parts."""
+    return sorted({lo + (hi - lo) * (i + 1) // (k + 1) for i in range(k)} - {lo, hi})
+
+
+def candidates(search: Search, lo: int, hi: int, guided: bool) -> list[int]:
+    """The next sizes to try in (lo, hi): where the utilisation at ``hi`` says where the
+    smallest size lies (its estimate, above ``lo``), that size and one an eighth below it;
+    otherwise sizes splitting the gap evenly, as many as run side by side."""
+    f_hi = search.get(hi)
+    guess = estimate(search.kind, hi, f_hi) if guided and f_hi is not None else lo
+    if not lo < guess:
+        return between(lo, hi, min(search.width, search.left()))
+    first = min(guess, hi - tolerance(hi))
+    points = [first, first - tolerance(first)][: min(search.width, search.left())]
+    return sorted(p for p in set(points) if lo < p < hi)
+
+
+def bisect(
+    search: Search, lo: int, hi: int, ok: Callable[[Figures | None], bool], guided: bool
+) -> tuple[int, int]:
+    """Narrow (lo not ok, hi ok) to an eighth of hi (``guided``: by the utilisation's
+    estimate where it helps)."""
+    while search.left() > 0 and hi - lo > tolerance(hi):
+        points = candidates(search, lo, hi, guided) or between(lo, hi, 1)
+        search.run(points)
+        good = [n for n in points if ok(search.get(n))]
+        new_hi = min(good, default=hi)
+        lo = max([n for n in points if n < new_hi and not ok(search.get(n))], default=lo)
+        hi = new_hi
+    return lo, hi
 
 
 Sized = tuple[Sizing, Scenario | None, Figures | None]
 SIZE_HOOK: ContextVar[Callable[[Scenario, str, Figures, float], Sized] | None] = ContextVar(
     "SIZE_HOOK", default=None
 )
-"""A sweep's sizer (``planner.sensitivity_sizing``): it starts from a size it already knows and
-calls ``size`` back with its own ``measure``; None: size from the configured size."""
+"""A sweep's sizer (``planner.sensitivity_sizing``): it takes a size it already knows where the
+counterpart's configured run is unchanged, else calls ``size`` back with the hook unset; None:
+size from the configured size."""
 
 
 def size(
-    s: Scenario,
-    kind: str,
-    f0: Figures,
-    level: float,
-    measure: Callable[[Scenario], Figures] | None = None,
+    s: Scenario, kind: str, f0: Figures, level: float, measure: Measure | None = None
 ) -> Sized:
-    """The smallest size (doubling, then bisection) that carries the load and, where a few more
-    doublings reach it, meets the SLO. At most MAX_RUNS engine runs (``measure``: what runs
-    one; ``probe`` unless a SIZE_HOOK sizer supplies its own)."""
+    """The smallest size (within an eighth) that carries the load and, where SLO_REACH times
+    that size meets the SLO, meets it; the size is then confirmed on the counterpart's own
+    plan. At most MAX_RUNS probes and CONFIRMS confirmations (``measure``: what runs one; by
+    default ``planner.probes``, several side by side on a shortened plan, unless a SIZE_HOOK
+    sizer supplies its own)."""
     hook = SIZE_HOOK.get()
     if measure is None and hook is not None:
         return hook(s, kind, f0, level)
-    probe_at = measure or probe
     n0 = configured_size(s, kind)
-    limit = 100_000 if kind == "edge_only" else 10_000
-    runs, lo, n = 0, n0, n0
-    found: tuple[int, Scenario, Figures] | None = None
-    while runs < MAX_RUNS and n < limit:
-        n = min(limit, max(n + 1, n * 2))
-        try:
-            v = resized(s, kind, n)
-            f = probe_at(v)
-        except ScenarioError:
-            break
-        runs += 1
-        if carried(kind, f):
-            if found is None or meets(f, level):
-                found = (n, v, f)
-            if meets(f, level) or runs >= MAX_RUNS - 2:
-                break
-        elif found is None:
-            lo = n
-    while found is not None and runs < MAX_RUNS and found[0] - lo > max(1, found[0] // 8):
-        mid = (lo + found[0]) // 2
-        v = resized(s, kind, mid)
-        f = probe_at(v)
-        runs += 1
-        ok = carried(kind, f) and (meets(f, level) or not meets(found[2], level))
-        if ok:
-            found = (mid, v, f)
-        else:
-            lo = mid
-    what = "devices" if kind == "edge_only" else "GPU replicas"
+    search = Search(s, kind, measure)
+    first = estimate(kind, running_size(s, kind), f0)
+    first = first if scales(search) else max(first, 2 * n0)
+    start = min(search.limit, max(n0 + 1, first))
+    hi, lo = climb(search, start, n0)
+    f: Figures | None = None
+    if hi is not None:
+        hi = refine(search, lo, hi, level)
+        hi, f = confirmed(search, hi)
     sizing = Sizing(
-        what=what,
+        what="devices" if kind == "edge_only" else "GPU replicas",
         configured=n0,
-        sized=found[0] if found else None,
-        tried=n,
-        runs=runs,
+        sized=hi,
+        tried=max([*search.tried, *search.confirmed], default=start),
+        runs=search.runs,
         configured_drop_rate=f0.get("drop_rate", math.nan),
-        meets_slo=bool(found and meets(found[2], level)),
+        meets_slo=bool(f is not None and meets(f, level)),
     )
-    return sizing, (found[1] if found else None), (found[2] if found else None)
+    return sizing, (resized(s, kind, hi) if hi is not None else None), f
+
+
+def confirmed(search: Search, n: int) -> tuple[int | None, Figures | None]:
+    """The size the counterpart's own plan says carries the load: ``n``, or the next sizes up
+    where a shortened probe said yes too early (an eighth up, run beside ``n`` where there are
+    two worker processes; then the estimate from the figures)."""
+    sizes = [n, min(search.limit, n + tolerance(n))][: search.width] if search.short else [n]
+    while len(search.confirmed) < CONFIRMS:
+        search.confirm(sizes)
+        for m in sizes:
+            f = search.full(m)
+            if f is None:
+                return None, None
+            if carried(search.kind, f):
+                return m, f
+        if not search.short or sizes[-1] >= search.limit:
+            break
+        last = sizes[-1]
+        f_last = search.full(last)
+        assert f_last is not None
+        sizes = [
+            min(search.limit, max(last + tolerance(last), estimate(search.kind, last, f_last)))
+        ]
+    return None, None
+
+
+def refine(search: Search, lo: int, hi: int, level: float) -> int:
+    """From the first size that carries the load: the smallest one (within an eighth), or the
+    smallest meeting the SLO where SLO_REACH times it does (that size runs beside the first
+    sizes below)."""
+    kind, f_hi = search.kind, search.get(hi)
+    assert f_hi is not None
+    top = min(search.limit, SLO_REACH * hi)
+    reach = not meets(f_hi, level) and top > hi and cap_binds(search.s, kind, hi, f_hi)
+    want_slo = meets(f_hi, level)
+
+    def ok(f: Figures | None) -> bool:
+        return f is not None and carried(kind, f) and (meets(f, level) or not want_slo)
+
+    guided = scales(search)
+    down = candidates(search, lo, hi, guided) if hi - lo > tolerance(hi) else []
+    if reach:
+        down = down[: max(1, search.width - 1)]
+    search.run(down + ([top] if reach else []))
+    f_top = search.get(top) if reach else None
+    if f_top is not None and both(kind, f_top, level):
+        return bisect(search, hi, top, lambda f: f is not None and both(kind, f, level), False)[1]
+    good = [n for n in down if ok(search.get(n))]
+    new_hi = min(good, default=hi)
+    lo = max([n for n in down if n < new_hi], default=lo)
+    return bisect(search, lo, new_hi, ok, guided)[1]
+
+
+def both(kind: str, f: Figures, level: float) -> bool:
+    return carried(kind, f) and meets(f, level)

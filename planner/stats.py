@@ -86,8 +86,28 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float])
     """Quantiles (0-1) of values with weights (the inverse of the weighted ECDF)."""
     if values.size == 0:
         return [math.nan] * len(qs)
+    if equal_weights(weights):
+        return quantiles_by_selection(values, weights, qs)
     order = np.argsort(values, kind="stable")
     return quantiles_of_sorted(values[order], weights[order], qs)
+
+
+def equal_weights(weights: np.ndarray) -> bool:
+    return weights.size == 0 or bool((weights == weights[0]).all())
+
+
+def quantiles_by_selection(v: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
+    """``weighted_quantiles`` where every weight is the same: the cumulative weights are the
+    same numbers in any order, so the ranks follow without sorting, and a partial sort
+    (``np.partition``, linear time) finds the values at those ranks -- the same numbers."""
+    if v.size == 0:
+        return [math.nan] * len(qs)
+    cw = np.cumsum(w)
+    targets = np.asarray(qs) * cw[-1]
+    idx = np.minimum(np.searchsorted(cw, targets, side="left"), v.size - 1)
+    ranks = np.unique(idx)
+    picked = np.partition(v, ranks)
+    return [float(x) for x in picked[idx]]
 
 
 def quantiles_of_sorted(v: np.ndarray, w: np.ndarray, qs: list[float]) -> list[float]:
@@ -107,8 +127,14 @@ def grouped_quantiles(
 
     A stable sort keeps equal values in index order, so each group's values, taken in the
     order of the whole sort, are in the order a stable sort of the group alone gives: the
-    figures are the same numbers, at the cost of one sort instead of one per group.
+    figures are the same numbers, at the cost of one sort instead of one per group. Where all
+    weights are equal (one segment) no sort at all: a selection per group.
     """
+    if equal_weights(weights):
+        by_code = {
+            c: quantiles_by_selection(values[groups == c], weights[groups == c], qs) for c in codes
+        }
+        return quantiles_by_selection(values, weights, qs), by_code
     order = np.argsort(values, kind="stable")
     v, w, g = values[order], weights[order], groups[order]
     by_group = {}

@@ -30,6 +30,7 @@ from planner.scenario import Scenario
 from planner.verdict import Verdict
 
 if TYPE_CHECKING:
+    from planner.sensitivity_runs import Replays
     from planner.sensitivity_sizing import Hints
 
 ENV_SCHEDULER = "PLANNER_DASK_SCHEDULER"
@@ -38,40 +39,53 @@ Depth = Literal["own", "decide"]
 Outcome = dict[str, Any]
 Key = tuple[str, str]
 """(scenario as canonical JSON, depth)."""
+Given = dict[str, Any]
+"""What a sweep knows of its stated point, for an evaluation near it: 'sizing' (sizing hints
+by counterpart kind) and 'replays' (counterpart runs by kind); 'flips': False where the
+verdict's scaled flips are not read (every point but the stated one)."""
 
 
 def canonical(s: Scenario) -> str:
     return json.dumps(s.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
-def evaluate(scenario_json: str, depth: Depth = "own", hints: Hints | None = None) -> Outcome:
+def evaluate(scenario_json: str, depth: Depth = "own", given: Given | None = None) -> Outcome:
     """One evaluation: the figures a sweep compares (plain floats and strings, picklable).
 
     ``own`` simulates the scenario alone; ``decide`` also its edge-only and cloud-only
-    counterparts, for the recommendation (a counterpart that must be sized is sized from
-    ``hints``, by kind, where given: ``planner.sensitivity_sizing``; the outcome's ``sizing``
-    holds each sizing, to hint the sweep's next evaluations). Sweeps run one process per
-    evaluation, so the scenario's own replication pool is turned off here (it would only
-    oversubscribe cores).
+    counterparts, for the recommendation, starting from what ``given`` holds of the sweep's
+    stated point (``Given``): a counterpart whose engine inputs it leaves unchanged is not
+    simulated again (``planner.sensitivity_runs``), one that must be sized is sized from the
+    stated point's size (``planner.sensitivity_sizing``). The outcome's ``sizing`` and
+    ``replays`` hold this evaluation's, to start the sweep's others from. Sweeps run one
+    process per evaluation, so the scenario's own replication pool is turned off here (it
+    would only oversubscribe cores).
     """
+    from planner.sensitivity_runs import decide
     from planner.sensitivity_sizing import sizing_hints
 
     s = Scenario.model_validate_json(scenario_json).with_updates({"simulation.processes": 1})
     token = CHART_FRAMES.set(False)  # a sweep reads figures only (its sizing probes too)
-    record: Hints = {}
+    sized: Hints = {}
+    replays: Replays = {}
+    given = given or {}
     try:
-        with sizing_hints(hints, record):
-            r = run(s, decide_too=depth == "decide")
+        with sizing_hints(given.get("sizing"), sized):
+            if depth == "decide":
+                r = decide(s, given.get("replays"), replays)
+            else:
+                r = run(s, decide_too=False)
     except ScenarioError as exc:
         return {"error": str(exc)}
     finally:
         CHART_FRAMES.reset(token)
-    out = outcome_of(r, depth)
-    return out | {"sizing": record} if "sizing" in out else out
+    out = outcome_of(r, depth, flips=given.get("flips", True))
+    return out | {"sizing": sized, "replays": replays} if depth == "decide" else out
 
 
-def outcome_of(r: RunResult, depth: Depth = "decide") -> Outcome:
-    """A run's figures as a sweep reads them (a sweep can start from a run it already has)."""
+def outcome_of(r: RunResult, depth: Depth = "decide", flips: bool = True) -> Outcome:
+    """A run's figures as a sweep reads them (a sweep can start from a run it already has);
+    ``flips``: with the verdict's scaled flips (a sweep reads them of its stated point only)."""
     s = r.scenario
     out: Outcome = {
         "slo_attainment": r.get("slo_attainment"),
@@ -83,8 +97,8 @@ def outcome_of(r: RunResult, depth: Depth = "decide") -> Outcome:
         return out | {
             "monthly_usd": float(r.extras["cost"]["monthly_usd"]["total"]),
             "architecture": str(r.extras["decision"]["architecture"]),
-            "volume_flips": scaled_flips(s, r.verdict, "volume"),
-            "price_flips": scaled_flips(s, r.verdict, "gpu_price"),
+            "volume_flips": scaled_flips(s, r.verdict, "volume") if flips else [],
+            "price_flips": scaled_flips(s, r.verdict, "gpu_price") if flips else [],
             "sizing": sizings(r.verdict),
         }
     monthly = float(estimate_monthly_cost(s, r.figures).monthly_usd["total"])
@@ -148,29 +162,29 @@ class Sweeper:
         self.evaluations = 0
 
     def map(
-        self, scenarios: list[Scenario], depth: Depth = "own", hints: list[Hints] | None = None
+        self, scenarios: list[Scenario], depth: Depth = "own", given: list[Given] | None = None
     ) -> list[Outcome]:
-        return self.gather(self.submit(scenarios, depth, hints))
+        return self.gather(self.submit(scenarios, depth, given))
 
     def submit(
-        self, scenarios: list[Scenario], depth: Depth = "own", hints: list[Hints] | None = None
+        self, scenarios: list[Scenario], depth: Depth = "own", given: list[Given] | None = None
     ) -> list[Key]:
-        """Start the evaluations not known or under way (``hints``: per scenario, for its
-        counterparts' sizing); ``gather`` the returned keys for the outcomes. In process, they
-        run here and now, in order."""
+        """Start the evaluations not known or under way (``given``: per scenario, what the
+        sweep knows of its stated point); ``gather`` the returned keys for the outcomes. In
+        process, they run here and now, in order."""
         keys: list[Key] = [(canonical(s), depth) for s in scenarios]
-        given: list[Hints | None] = list(hints) if hints is not None else [None] * len(keys)
-        hint_by = dict(zip(keys, given, strict=True))
+        per: list[Given | None] = list(given) if given is not None else [None] * len(keys)
+        given_by = dict(zip(keys, per, strict=True))
         todo = [k for k in dict.fromkeys(keys) if k not in self.cache and k not in self.running]
         if self.client is None:
             for k in todo:
-                self.cache[k] = evaluate(k[0], depth, hint_by[k])
+                self.cache[k] = evaluate(k[0], depth, given_by[k])
         elif todo:
             futures = self.client.map(
                 evaluate,
                 [j for j, _ in todo],
                 [depth] * len(todo),
-                [hint_by[k] for k in todo],
+                [given_by[k] for k in todo],
                 pure=False,
             )
             self.running.update(zip(todo, futures, strict=True))
@@ -233,6 +247,9 @@ def sweeper(scheduler: str | None = None, workers: int | None = None) -> Iterato
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
+            # its HTTP server (metrics, no dashboard) on any free port: the default 8787 taken
+            # by another cluster on the machine printed a "Port 8787 is already in use" warning
+            scheduler_kwargs={"dashboard_address": ":0"},
             silence_logs=logging.ERROR,
         )
     try:

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import simpy
 
+from simulations.device_work import aggregate_speedup as aggregate_speedup  # re-exported
+
 ProcessGenerator = Generator[simpy.Event, Any, None]
 EPS = 1e-9
 
@@ -36,17 +38,6 @@ class Gauges:
         self.edge_in_system = 0
         self.devices_down = 0
         self.links_down = 0
-
-
-def aggregate_speedup(n: int, speedup: tuple[int, float]) -> float:
-    """Throughput with n requests in service, in units of one stream's (capped at S_ref)."""
-    n_ref, s_ref = speedup
-    if n <= 0:
-        return 0.0
-    if n_ref <= 1 or s_ref <= 1.0:
-        return 1.0  # no measured gain: concurrent requests share one stream's throughput
-    b = (n_ref / s_ref - 1.0) / (n_ref - 1)
-    return min(n / ((1.0 - b) + b * n), s_ref)
 
 
 class Device:

@@ -22,42 +22,20 @@ import simpy
 from simulations import fastpath
 from simulations.autoscaler import Decision, PoolMetrics, Scaler, bound, make_scaler
 from simulations.budget import BudgetGuard
+from simulations.device_work import edge_service
 from simulations.edge import Device, Gauges, failure_process
 from simulations.gpu_pool import Pool
-from simulations.inputs import ClassInput, EdgeInput, KpaInput, SegmentInput
+from simulations.inputs import KpaInput, SegmentInput
 from simulations.network import Link, outage_process
 from simulations.records import SERIES, SegmentRecords
 from simulations.routing import Book, Router, request_columns
 from simulations.streams import N_STREAMS, entity_streams, spawn_streams
-from simulations.traffic import Requests, generate
+from simulations.traffic import generate
 
 __all__ = ["N_STREAMS", "Segment", "run_segment", "spawn_streams"]
 
 ProcessGenerator = Generator[simpy.Event, Any, None]
 MINUTE_S = 60.0
-
-
-def edge_service(
-    edge: EdgeInput, classes: tuple[ClassInput, ...], req: Requests
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per-request single-stream device work and its time-to-first-token part, in seconds
-    (infinite where the device cannot serve the request's class)."""
-    n = len(req)
-    service, first = np.full(n, math.inf), np.full(n, math.inf)
-    for k, c in enumerate(classes):
-        idx = req.cls == k
-        if c.is_llm:
-            speeds = edge.llm_by_class[k] if k < len(edge.llm_by_class) else None
-            if speeds is None:
-                continue
-            prefill, decode, overhead = speeds
-            first[idx] = overhead + req.prompt_tokens[idx] / prefill
-            service[idx] = first[idx] + req.output_tokens[idx] / decode
-        elif edge.vision is not None:
-            p50, p99 = edge.vision
-            sigma = math.log(max(p99 / p50, 1.0)) / 2.3263478740408408
-            service[idx] = first[idx] = p50 * np.exp(sigma * req.z_service[idx])
-    return service, first
 
 
 class Segment:

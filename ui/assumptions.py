@@ -93,4 +93,4 @@ def days_simulated(s: Scenario) -> None:
     st.caption(days_caption(plan.horizon))
     st.dataframe(pd.DataFrame(day_table(plan)), hide_index=True, width="stretch")
     for note in plan.notes:
-        st.caption(note)
+        st.caption(state.plain(note))  # notes quote class names from links

@@ -92,8 +92,10 @@ def kpis(r: RunResult) -> list[Kpi]:
             ("device utilisation", pct(f["edge.utilization"]), None),
             ("device energy / month", number(f["edge.energy_kwh"], 0, " kWh"), None),
         ]
-    out.append(("links down", pct(f["links.down_fraction"]), None))
-    if r.scenario.policy.routing.kind in ("local_first", "split"):
+    falls_back = r.scenario.policy.routing.kind in ("local_first", "split")
+    if falls_back or charts.uses_pool(r):  # edge-only sends nothing over the links
+        out.append(("links down", pct(f["links.down_fraction"]), None))
+    if falls_back:
         out += [
             ("breaker openings / month", number(f.get("links.breaker_opens_per_month"), 0), None),
             (

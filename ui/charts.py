@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from planner.formatting import label, ms
 from planner.month import hourly_shape
 from planner.run import RunResult
+from planner.verdict import break_even_pair
 
 PATH_COLOURS = {"edge": "#2f6f8f", "cloud": "#c0703c", "fallback": "#b5443b", "split": "#6a8f3a"}
 ARCH_COLOURS = ("#2f6f8f", "#c0703c", "#6a8f3a")
@@ -121,10 +122,13 @@ def slo_lines(
     log: bool = True,
     rng: list[float] | None = None,
     in_legend: bool = False,
+    low: bool = False,
 ) -> None:
     """Dashed SLO lines: the line at the value, its label at log10(value) on a log axis (plotly
     places annotations in axis units), so a label can never stretch the axis. With
-    ``in_legend`` the label goes to the legend instead (bars would sit under it)."""
+    ``in_legend`` the label goes to the legend instead (bars would sit under it); ``low`` puts
+    a vertical line's label at the foot (an ECDF's curve runs along the top right of its
+    median, where the label sat on it)."""
     for i, (name, value) in enumerate(slo_targets(r)):
         pos = math.log10(value) if log else value
         right = rng is not None and (pos - rng[0]) / max(rng[1] - rng[0], 1e-9) > 0.6
@@ -141,11 +145,12 @@ def slo_lines(
             )
             fig.add_annotation(
                 x=pos,
-                y=1 - 0.08 * i,
+                y=0.04 + 0.08 * i if low else 1 - 0.08 * i,
                 xref="x",
                 yref="paper",
                 text=text,
                 showarrow=False,
+                yanchor="bottom" if low else "middle",
                 xanchor="right" if right else "left",
                 bgcolor="rgba(255,255,255,0.7)",
             )
@@ -236,7 +241,7 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
     )
     duration_axis(fig, "x", rng)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    slo_lines(fig, r, rng=rng)
+    slo_lines(fig, r, rng=rng, low=True)
     return fig
 
 
@@ -485,7 +490,8 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     fig.update_xaxes(title_text="hour of day" + sampled, row=rows, col=1)
     height = {4: 720, 3: 560}.get(rows, 420)
     layout = {**LAYOUT, "height": height, "legend": {"orientation": "h", "y": -0.08 * 720 / height}}
-    fig.update_layout(**layout, title=title)
+    # a lone trace ('in devices' of an edge-only run) keeps its legend entry: plotly hides it
+    fig.update_layout(**layout, title=title, showlegend=True)
     return fig
 
 
@@ -599,13 +605,17 @@ def fig_tco(r: RunResult) -> go.Figure:
             showlegend=True,  # plotly hides a lone trace's legend: the line must be named
         )
     be = r.verdict.break_even_month if r.verdict else None
-    if be is not None:
+    pair = break_even_pair(archs) if r.verdict else None
+    if be is not None and pair is not None:
+        # the line names its architecture: with three lines a bare 'break-even month 4' read
+        # as edge-only's, and 'cheaper from month 0' where the two cost the same
+        who = pair[0].name
         fig.add_shape(type="line", x0=be, x1=be, y0=0, y1=1, yref="paper", line={"dash": "dash"})
         fig.add_annotation(
             x=be,
             y=0.95,
             yref="paper",
-            text=f"break-even month {be}" if be else "cheaper from month 0",
+            text=f"{who} breaks even, month {be}" if be else f"{who} no dearer from month 0",
             showarrow=False,
             xanchor="left" if be < months / 2 else "right",
         )

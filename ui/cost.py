@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from planner.cost import CLOUD_LINES, EDGE_LINES, busy_vs_billed_note
+from planner.cost import CLOUD_LINES, EDGE_LINES, break_even_month, busy_vs_billed_note
 from planner.formatting import compact, label, per_requests, usd, usd_rate
 from planner.sweeps import BREAK_EVEN_FACTORS, INPROCESS
-from planner.verdict import Verdict, break_even_pair
+from planner.verdict import Verdict
 from ui import charts
 from ui.common import page_scheduler, result
 from ui.state import canonical
@@ -68,21 +68,26 @@ def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
 
 
 def break_even_text(v: Verdict, years: int) -> str:
-    """The break-even month, naming the two architectures it compares (the scenario's hybrid,
-    else edge-only, against cloud-only); month 0 means cheaper from the start."""
-    pair = break_even_pair(v.architectures)
-    if pair is None:
+    """The break-even month of every architecture with devices against cloud-only, each named
+    (remote farm: the chart showed edge-only, the recommendation, crossing cloud-only at month
+    21 while the caption spoke only of the hybrid, which never does); month 0 means no dearer
+    from the start."""
+    cloud = next((a for a in v.architectures if a.option == "cloud-first"), None)
+    if cloud is None:
         return "No break-even month: there is no cloud-only architecture to compare against."
-    edge, cloud = pair[0].name, pair[1].name
-    be = v.break_even_month
-    if be is None:
-        return f"Break-even: {edge} does not catch up with {cloud} within {years} years."
-    if be == 0:
-        return (
-            f"Break-even: {edge} costs no more than {cloud} from the start (month 0), "
-            "capex included."
-        )
-    return f"Break-even month {be}: from then on {edge} has spent no more cash than {cloud}."
+    parts = []
+    for a in v.architectures:
+        if a is cloud:
+            continue
+        be = break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)
+        name = a.name + (" (recommended)" if a is v.recommended else "")
+        if be is None:
+            parts.append(f"{name} does not catch up within {years} years")
+        elif be == 0:
+            parts.append(f"{name} costs no more from the start (month 0), capex included")
+        else:
+            parts.append(f"{name} has spent no more cash from month {be} on")
+    return f"Break-even against {cloud.name}: " + "; ".join(parts) + "."
 
 
 def render() -> None:

@@ -23,7 +23,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from planner import __version__, sensitivity_text
 from planner.catalog import iter_figures, load_catalog
-from planner.compliance import CHECKLIST, residency_price
+from planner.compliance import CHECKLIST, residency_price, residency_statement
 from planner.formatting import count, interval, label, ms, number, pct, usd
 from planner.run import RunResult
 from planner.verdict import Verdict, recommended_text
@@ -60,14 +60,20 @@ def kpi_rows(r: RunResult) -> list[list[str]]:
         ["p95 latency", ms(f["latency_ms.p95"]), fmt_ci(r, "latency_ms.p95", ms)],
         ["p99 latency", ms(f["latency_ms.p99"]), fmt_ci(r, "latency_ms.p99", ms)],
         ["SLO attainment", pct(f["slo_attainment"]), fmt_ci(r, "slo_attainment", pct)],
-        ["fallback rate", pct(f["fallback_rate"]), fmt_ci(r, "fallback_rate", pct)],
-        ["drop rate", pct(f["drop_rate"]), fmt_ci(r, "drop_rate", pct)],
-        [
-            "GPU hours / month",
-            number(f["cloud.gpu_hours"], 1, " h"),
-            fmt_ci(r, "cloud.gpu_hours", lambda v: number(v, 1, " h")),
-        ],
     ]
+    # rows that cannot apply are left out ('fallback rate 0.0 %' for edge-only, '0.0 h' of
+    # GPU for a scenario that never reached the pool), as on the Capacity page
+    if r.scenario.policy.routing.kind in ("local_first", "split"):
+        rows.append(["fallback rate", pct(f["fallback_rate"]), fmt_ci(r, "fallback_rate", pct)])
+    rows.append(["drop rate", pct(f["drop_rate"]), fmt_ci(r, "drop_rate", pct)])
+    if charts.uses_pool(r):
+        rows.append(
+            [
+                "GPU hours / month",
+                number(f["cloud.gpu_hours"], 1, " h"),
+                fmt_ci(r, "cloud.gpu_hours", lambda v: number(v, 1, " h")),
+            ]
+        )
     if own is not None:
         rows.append(["monthly cost", usd(own.monthly_usd), "from the simulated month"])
         years = own.cost.horizon_years
@@ -153,6 +159,9 @@ def executive_summary(
         f"(it asks for {pct(v.required_level, 0)}).",
         10,
     )
+    residency = residency_statement(r.scenario, [(a.name, a.figures) for a in v.architectures])
+    if residency:
+        pdf.para(residency[1], 10)
     pdf.heading("The options on the same traffic")
     header, rows = summary_table(v)
     pdf.table_rows(header, rows, [52, 24, 28, 22, 24, 20])
@@ -299,7 +308,7 @@ def compose(
     )
     executive_summary(pdf, r, v, sensitivity)
     add_link(pdf, link)
-    pdf.heading(f"Key figures of this scenario's routing ({label(s.policy.routing.kind)})")
+    pdf.heading(f"Key figures of this scenario's routing: {label(s.policy.routing.kind)}")
     pdf.table_rows(["figure", "value", "95 % interval"], kpi_rows(r), [55, 40, 85])
     for note in r.engine["notes"]:
         pdf.para(f"Simulation note: {note}", 8)

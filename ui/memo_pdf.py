@@ -154,8 +154,16 @@ class Memo(FPDF):
 
     def para(self, text: str, size: float = 9) -> None:
         self.set_font("DejaVu", "", size)
+        # ragged right: fpdf2 justifies by default, which stretched a line of long figures
+        # ('Against  cloud-first:  3-year  cost ...') with gaps a reader takes for missing text
         self.multi_cell(
-            0, 4.6, safe(text, 2000), new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.WORD
+            0,
+            4.6,
+            safe(text, 2000),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+            wrapmode=WrapMode.WORD,
+            align="L",
         )
 
     def table_rows(

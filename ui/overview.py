@@ -8,7 +8,7 @@ from typing import Any
 import streamlit as st
 
 from planner import sensitivity_text as text
-from planner.compliance import residency_price
+from planner.compliance import residency_price, residency_statement
 from planner.formatting import compact, count, label, ms, pct, per_requests, usd
 from planner.run import RunResult
 from planner.verdict import Architecture, Verdict
@@ -25,7 +25,10 @@ def render() -> None:
     v = r.verdict
     best = v.recommended
     st.subheader(f"Recommendation: {v.decision.architecture}")
-    st.caption(f"{r.scenario.name} · the recommended architecture as simulated: {best.name}")
+    st.caption(f"{plain(r.scenario.name)} · the recommended architecture as simulated: {best.name}")
+    residency = residency_statement(r.scenario, [(a.name, a.figures) for a in v.architectures])
+    if residency:
+        (st.success if residency[0] else st.error)(residency[1])
     for reason in v.decision.reasons[:3]:
         st.markdown(f"- {plain(reason)}")
     for flag in v.decision.flags[:2]:
@@ -47,17 +50,18 @@ def render() -> None:
             tile(r, v, a)
     for a in v.architectures:
         if a.sizing is not None:
-            st.info(a.sizing.text(label(a.key)))
+            st.info(plain(a.sizing.text(label(a.key))))
     for name, why in v.missing:
-        st.warning(f"{name} is not compared: {why}")
+        st.warning(f"{name} is not compared: {plain(why)}")
     footer(r)
     sensitivity_section.render(r.scenario, r, level=3)
     memo_button(r, sens)
 
 
 def plain(line: str) -> str:
-    """Money as text: two '$' in one Markdown line would otherwise typeset as LaTeX."""
-    return line.replace("$", "\\$")
+    """Text as text: a scenario name or request-class name from a stranger's link must not
+    become a clickable Markdown link or an image, and two '$' would typeset as LaTeX."""
+    return state.plain(line)
 
 
 def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
@@ -97,7 +101,7 @@ def footer(r: RunResult) -> None:
     )
     for note in r.engine["notes"]:
         if "counterpart was not simulated" not in note:  # shown beside the tiles
-            st.info(note)
+            st.info(plain(note))
     price = residency_price(f)
     if price:  # the scenario's drop rate is mostly this: say so where the rate is shown
         st.info(price)

@@ -5,6 +5,9 @@ so the other page and the memo show it without simulating again."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from typing import Any
 
 import pandas as pd
@@ -33,6 +36,44 @@ def computed(s: Scenario) -> dict[str, Any] | None:
     return None
 
 
+class Timings:
+    """Sensitivity wall times measured on this server, shared by sessions: per scenario (and
+    screen replications) the last one, and the last few ratios of a measured time to the naive
+    prediction (the minimum number of evaluations at the stated run's speed). Sensitivity gets
+    faster as the sweep improves; an estimate from a constant goes stale, a measured one
+    follows."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self.lock = threading.Lock()
+        self.by_key: dict[str, tuple[float, int]] = {}
+        self.ratios: deque[float] = deque(maxlen=keep)
+
+    def record(self, key: str, seconds: float, evaluations: int, naive_s: float | None) -> None:
+        with self.lock:
+            self.by_key[key] = (seconds, evaluations)
+            if naive_s and naive_s > 0:
+                self.ratios.append(seconds / naive_s)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.by_key.clear()
+            self.ratios.clear()
+
+
+@st.cache_resource
+def timings() -> Timings:
+    return Timings()
+
+
+def naive_seconds(s: Scenario, r: RunResult | None, replications: int) -> float | None:
+    """The minimum evaluations (the stated point, each input's two ends) at the stated run's
+    measured speed per replication; None without a run."""
+    if r is None:
+        return None
+    per = r.engine["wall_s"] * replications / max(1, r.engine["replications"])
+    return (1 + 2 * len(uncertain_inputs(s))) * per
+
+
 def estimate_text(s: Scenario, r: RunResult | None, replications: int) -> str:
     n = 1 + 2 * len(uncertain_inputs(s))
     where = (
@@ -40,13 +81,31 @@ def estimate_text(s: Scenario, r: RunResult | None, replications: int) -> str:
         if page_scheduler() == INPROCESS
         else f"on the Dask scheduler {page_scheduler()}"
     )
-    if r is None:
-        return f"About {n} evaluations (the scenario and its counterparts), {where}."
-    per = r.engine["wall_s"] * replications / max(1, r.engine["replications"])
+    head = f"At least {n} evaluations (the scenario and its counterparts at each input's ends; "
+    head += f"more when a flip is bisected and confirmed), {where}"
+    t = timings()
+    with t.lock:
+        measured = t.by_key.get(key(s, replications))
+        ratios = sorted(t.ratios)
+    if measured:
+        return (
+            f"{head}. Measured on this server for this scenario: {measured[0]:,.0f} s "
+            f"({measured[1]} evaluations)."
+        )
+    naive = naive_seconds(s, r, replications)
+    if naive is None:
+        return head + "."
+    if not ratios:
+        return (
+            f"{head}: roughly {naive:,.0f} s at this run's speed, uncalibrated (bisection adds "
+            "evaluations, shared work saves some); the first sensitivity measured on this "
+            "server calibrates the estimate."
+        )
+    factor = ratios[len(ratios) // 2]
     return (
-        f"About {n} evaluations (the scenario and its counterparts; more when a flip is bisected "
-        f"and confirmed), {where}: roughly {n * per:,.0f} s at this run's speed ({per:,.1f} s "
-        "each)."
+        f"{head}: roughly {naive * factor:,.0f} s, i.e. {naive:,.0f} s at this run's speed "
+        f"times {factor:,.1f}, the median of measured / that estimate over the last "
+        f"{len(ratios)} sensitivity run{'s' if len(ratios) > 1 else ''} on this server."
     )
 
 
@@ -85,7 +144,14 @@ def render(s: Scenario, r: RunResult | None = None, level: int = 2) -> None:
     if st.button("Compute sensitivity", key=f"sens_run_{level}"):
         try:
             with st.spinner("simulating the tornado..."), sweeper(page_scheduler()) as sw:
+                started = time.perf_counter()
                 out = sensitivity(s, sw, int(reps), base_outcome(s, r))
+                timings().record(
+                    key(s, int(reps)),
+                    time.perf_counter() - started,
+                    int(out.get("evaluated", 0)),
+                    naive_seconds(s, r, int(reps)),
+                )
                 st.session_state[key(s, int(reps))] = clean(out)
         except ScenarioError as exc:
             st.error(str(exc))

@@ -21,7 +21,7 @@ from planner.errors import ScenarioError
 from planner.formatting import compact, label
 from planner.presets import apply_overrides, list_presets, load
 from planner.scenario import Scenario
-from ui import state
+from ui import state, volume
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,9 @@ def widget(spec: Spec, s: Scenario) -> None:
         st.checkbox(spec.label, key=k, help=help_text)
     elif spec.kind == "log":
         lo, hi = bounds(model, name)
-        top, why = held_volume_limit(s, hi or 1e11)
+        top, why = volume.held_limit(s, hi or 1e11)
         top_log = math.floor(math.log10(top) * 100) / 100
-        st.session_state[state.REFUSED] = volume_refusal(s, top, why)
+        st.session_state[state.REFUSED] = volume.refusal(s, top, why)
         if st.session_state.get(k, 0.0) > top_log:
             st.session_state[k] = top_log
         st.slider(
@@ -186,7 +186,7 @@ def widget(spec: Spec, s: Scenario) -> None:
             top_log,
             key=k,
             step=0.01,
-            help=f"{help_text or ''} Up to {top:,.0f}: {why}.",
+            help=f"{help_text or ''} Up to {top:,.0f}: {why}. {volume.RAISE_LIMIT}",
             format="10^%.2f",
         )
         # with bursts or seasons the month simulated holds more than this baseline: say so,
@@ -210,83 +210,6 @@ def widget(spec: Spec, s: Scenario) -> None:
             max_value=cast(hi) if hi is not None else None,
             format=None if is_int else "%g",
         )
-
-
-LIMIT = "volume_limit_for"
-
-
-def held_volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
-    """The volume limit, computed once per scenario and held for the session (a bisection of
-    plans: cheap, but not free on every rerun). The slider's maximum is part of its widget
-    identity: a different maximum makes Streamlit drop the slider's state."""
-    here = state.canonical(s)
-    held = st.session_state.get(LIMIT)
-    if held is None or held[0] != here:
-        held = (here, volume_limit(s, schema_max))
-        st.session_state[LIMIT] = held
-    limit: tuple[float, str] = held[1]
-    return limit
-
-
-def volume_refusal(s: Scenario, top: float, why: str) -> str | None:
-    """Why a volume over the slider's limit (from a link or the CLI's YAML) is not simulated,
-    naming the field and its allowed range; None within it. Checked before the run, so the
-    message is the same on every server (the run's own memory check depends on the machine)."""
-    volume = s.workload.requests_per_month
-    if volume <= top * (1 + 1e-9):
-        return None
-    return (
-        f"requests per month (workload.requests_per_month) = {volume:,.0f} is over this "
-        f"scenario's limit: allowed 1 to {top:,.0f} ({why}). The slider shows the limit: press "
-        "Run to simulate that volume."
-    )
-
-
-def within_work_limit(s: Scenario) -> bool:
-    """Whether the scenario's main run fits the request limit of the engine that would run it.
-
-    The same request test as the run's (``planner.plan.check_work``) without its memory test:
-    the memory free on the server changes from minute to minute and from server to server, and
-    the slider's range must not (a link valid here must be valid on a colleague's server). A
-    run the memory cannot hold is still refused, with its estimate, when it is asked for.
-    """
-    from planner.engines import DEFAULT_ENGINE, cost_of
-    from planner.plan import WorkLimitError, request_limit
-    from planner.prepare import pick_engines, plan_variants
-
-    try:
-        variants, plans, _ = plan_variants(s, False)
-        picks, _ = pick_engines(variants, plans, DEFAULT_ENGINE)
-    except (ScenarioError, WorkLimitError):
-        return False
-    total = plans["main"].expected_requests * s.simulation.replications
-    return total <= request_limit(s, cost_of(list(picks["main"])))
-
-
-def volume_limit(s: Scenario, schema_max: float) -> tuple[float, str]:
-    """The largest monthly volume the engine's work limit accepts for this scenario, and why:
-    the plan is built and its engine picked (no simulation) at trial volumes, bisected on a
-    log scale. Deterministic: it depends on the scenario only, never on the machine."""
-
-    def accepted(volume: float) -> bool:
-        try:
-            v = apply_overrides(s, {"workload.requests_per_month": volume})
-        except ScenarioError:
-            return False
-        return within_work_limit(v)
-
-    if accepted(schema_max):
-        return schema_max, "the schema's bound"
-    lo, hi = 0.0, math.log10(schema_max)
-    if not accepted(10**lo):
-        return 10**lo, "the engine's work limit refuses even 1 request a month"
-    for _ in range(20):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if accepted(10**mid) else (lo, mid)
-    return 10**lo, (
-        f"the engine's work limit in simulated requests over {s.simulation.replications} "
-        "replications; simulation.max_simulated_requests raises it"
-    )
 
 
 def peak_text(s: Scenario) -> str:

@@ -59,6 +59,7 @@ from simulations.compiled.layout import (
     GI_IN_SERVICE,
     GI_KEPT_BREAKER,
     GI_KEPT_LINKDOWN,
+    GI_KIND,
     GI_LINKS_DOWN,
     GI_MON_I,
     GI_N_REP,
@@ -365,6 +366,7 @@ def run(st) -> int:  # type: ignore[no-untyped-def]
             st.GI[GI_REGSEQ + j] = -1
             st.G[G_NOW] = t
             events += 1
+            st.GI[GI_KIND + j] += 1
             _handle(st, j, 0, 0, 0.0)
             continue
         i = pop(st)
@@ -373,7 +375,9 @@ def run(st) -> int:  # type: ignore[no-untyped-def]
             break
         st.G[G_NOW] = t
         events += 1
-        _handle(st, st.HI[i, 1], st.HI[i, 2], st.HI[i, 3], st.HT[i, 1])
+        kind = st.HI[i, 1]
+        st.GI[GI_KIND + kind] += 1
+        _handle(st, kind, st.HI[i, 2], st.HI[i, 3], st.HT[i, 1])
     st.G[G_NOW] = end
     st.GI[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])

@@ -216,7 +216,17 @@ N_G = G_REG + 4
     GI_NWAIT,
     GI_REGSEQ,  # sequence numbers of the register events, -1 when empty (N_REG slots)
 ) = range(45)
-N_GI = GI_REGSEQ + 4
+GI_KIND = GI_REGSEQ + 4
+"""Events run, by kind (N_KINDS slots from here): what a replication's loop time went to."""
+N_KINDS = E_GUARD + 1
+EVENT_KINDS = (
+    "arrival", "monitor", "snapshot", "tick", "wake", "failure", "outage", "link_wait",
+    "give_up", "reach_pool", "expire", "node_ready", "node_expire", "replica_ready", "timer",
+    "batch_end", "step", "device", "guard",
+)  # fmt: skip
+"""Names of the event kinds E_ARR .. E_GUARD, in that order (benchmarks print them)."""
+assert len(EVENT_KINDS) == N_KINDS
+N_GI = GI_KIND + N_KINDS
 
 # ---------------------------------------------------------------- requests QF / QI
 (

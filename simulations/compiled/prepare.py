@@ -17,8 +17,7 @@ from typing import Any
 import numpy as np
 
 from simulations.compiled import layout as L
-from simulations.edge import aggregate_speedup
-from simulations.engine import edge_service
+from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
 from simulations.streams import entity_streams, spawn_streams
 from simulations.traffic import Requests, generate

@@ -4,6 +4,7 @@ naming the field, for every case of ``tests/fixtures/hostile`` that a link can c
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,25 @@ def test_a_volume_over_the_scenarios_limit_names_the_field_and_range(volume: str
     assert "GB of memory" not in errors
     assert not any("stale" in w.value for w in at.warning)
     assert at.session_state["result"] is None
+
+
+def test_names_from_a_link_render_as_text_not_links() -> None:
+    """A quoted YAML string passes as a scenario or request-class name: '[Open the new
+    planner](http://evil.example)' rendered as a clickable link on the Overview (caption,
+    notes); it must read as the literal text."""
+    evil = '"[Open the new planner](http://evil.example)"'
+    at = open_link(
+        {
+            "v": "1",
+            "preset": "local_first_hybrid",
+            **FAST,
+            "name": evil,
+            "workload.request_classes.1.name": '"![x](http://e.vil/p.png)"',
+        }
+    )
+    page_survives(at)
+    shown = [c.value for c in at.caption] + [i.value for i in at.info]
+    assert any("Open the new planner" in t for t in shown)
+    assert any("![x]" in t.replace("\\", "") for t in shown)  # the class name is in a note
+    for text in shown:  # every bracket escaped: '\[...\](http...)' is no Markdown link
+        assert not re.search(r"(?<!\\)[\[\]]", text), text

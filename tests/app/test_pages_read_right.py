@@ -88,3 +88,32 @@ def test_capacity_of_a_cloud_only_scenario_shows_no_device_figures() -> None:
     assert "in devices" not in names and "fallbacks / min" not in names
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert not any(t.startswith("per minute") for t in titles) or r.figures["drop_rate"] > 0
+
+
+def test_overview_states_that_patient_data_stayed_on_site_in_every_architecture() -> None:
+    """clinic: PHI must never leave the site; the Overview (and the memo's first page) says so
+    from the simulation of each architecture, not only the Compliance page for the scenario."""
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
+    no_errors(at)
+    v = at.session_state["result"].verdict
+    [ok] = [s.value for s in at.success if "stayed on site" in s.value]
+    assert "every simulated architecture" in ok
+    for a in v.architectures:
+        assert a.get("sensitive_left_site") == 0 and a.name in ok
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "overview")
+    assert not [s.value for s in at.success if "stayed on site" in s.value]
+
+
+def test_capacity_of_an_edge_only_scenario_names_its_line_and_skips_link_figures() -> None:
+    """factory (edge-only): the one remaining line had no legend entry, and 'links down 0.0 %'
+    stood for links the scenario never uses."""
+    import json
+
+    at = app_for({"v": "1", "preset": "factory_robotics_control_loop", **FAST}, "capacity")
+    no_errors(at)
+    labels = {m.label for m in at.metric}
+    assert "device utilisation" in labels and "device energy / month" in labels
+    assert not labels & {"links down", "fallback rate", "GPU hours / month", "peak replicas"}
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [t["name"] for t in spec["data"]] == ["in devices"]
+    assert spec["layout"]["showlegend"] is True

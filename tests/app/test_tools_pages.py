@@ -133,8 +133,12 @@ SMALL_CLINIC = {
 
 
 def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it() -> None:
+    from ui import sensitivity_section
+
+    sensitivity_section.timings.clear()  # a fresh server: no sensitivity measured yet
     at = overview_app(SMALL_CLINIC)
     assert not at.exception, [e.value for e in at.exception]
+    assert any("uncalibrated" in c.value for c in at.caption)
     assert "Sensitivity" in [h.value for h in at.subheader]
     assert not at.get("plotly_chart")  # nothing simulated before the click
     captions = " ".join(c.value for c in at.caption)
@@ -152,6 +156,14 @@ def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it() -> Non
     assert "With the sensitivity computed above." in [c.value for c in at.caption]
     text = " ".join(m.value for m in at.markdown)
     assert "each point: 1 replication on the main run's seeds" in text  # the run has 1
+    # the estimate now quotes what this server measured: for this scenario its own time, for
+    # another the stated run's speed scaled by the measured ratio (never a stale constant)
+    measured = [c.value for c in at.caption if "Measured on this server" in c.value]
+    assert measured and " s (" in measured[0]
+    r = at.session_state["result"]
+    other = r.scenario.model_copy(update={"name": "another scenario"})
+    text = sensitivity_section.estimate_text(other, r, 1)
+    assert "roughly" in text and "the last 1 sensitivity run on this server" in text
 
 
 def test_cost_page_break_even_runs_the_sweep_and_keeps_it() -> None:

@@ -35,6 +35,7 @@ def billed_h(s: Scenario, volume: float) -> float:
 
 
 @SETTINGS
+@example("schedule", 1, "on_demand", 178_317.0, 2.0, 6563)  # drains 30 s shorter at 2x volume
 @given(
     st.sampled_from(["fixed", "schedule"]),
     st.integers(1, 3),
@@ -63,7 +64,12 @@ def test_a_pool_that_never_releases_bills_no_less_at_a_higher_volume(
         }
     )
     low, high = billed_h(s, volume), billed_h(s, volume * more)
-    assert high >= low - 1e-9
+    # A scheduled window's extra replica drains its in-flight work when the window ends
+    # (Kubernetes' graceful termination), billed until it is idle: that tail depends on what the
+    # traffic left in it, up to one cloud timeout per window end (30 a month), so it may be
+    # shorter at the higher volume. A fixed pool has no such tail.
+    drain_h = 30 * s.network.cloud_timeout_s / 3600 if kind == "schedule" else 0.0
+    assert high >= low - drain_h - 1e-9
     assert low >= replicas * 720 - 1e-6  # the floor is billed every hour of the month
 
 

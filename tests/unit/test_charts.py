@@ -254,3 +254,20 @@ def test_log_ticks_stay_readable_over_any_range(lo: float, width: float) -> None
     assert all(lo - 1e-9 <= math.log10(v) <= lo + width + 1e-9 for v in vals)
     assert len(set(text)) == len(text), text  # no two ticks read the same
     assert all(t.endswith((" ms", " s", " min")) for t in text)
+
+
+def test_ecdf_slo_label_sits_at_the_foot_clear_of_the_curves(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """factory: the 'SLO p99 50 ms' label sat at the top, where the ECDF runs at 100 %. At the
+    foot, left of the line, every curve has already risen past the label by the SLO."""
+    for name in ("factory_robotics_control_loop", "article_1m_chat"):
+        r = preset_runs[name]
+        fig = charts.fig_latency_ecdf(r)
+        [label] = [a for a in fig.layout.annotations if a.text.startswith("SLO")]
+        assert label.yanchor == "bottom" and label.y <= 0.1
+        slo = 10**label.x
+        for trace in fig.data:
+            x, y = values(trace.x), values(trace.y)
+            at_slo = y[x <= slo].max(initial=0.0)
+            assert at_slo > label.y + 0.1 or x.min() > slo, (name, trace.name, at_slo)

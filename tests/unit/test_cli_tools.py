@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -74,9 +75,14 @@ def test_sweeps_on_a_local_cluster_write_nothing_to_stderr(pool_yaml: Path) -> N
     """A user running the tools on the default LocalCluster reads the answer, not distributed's
     shutdown chatter (a worker's failed heartbeat to a closed scheduler printed a traceback)."""
     import os
+    import socket
     import subprocess
     import sys
 
+    taken = socket.socket()  # as when another cluster's HTTP server holds distributed's port
+    with suppress(OSError):
+        taken.bind(("127.0.0.1", 8787))
+        taken.listen()
     for argv in (
         ["sensitivity", str(pool_yaml), "--json"],
         ["optimize", str(pool_yaml), "--evaluations", "2", "--json"],
@@ -91,3 +97,4 @@ def test_sweeps_on_a_local_cluster_write_nothing_to_stderr(pool_yaml: Path) -> N
         assert done.returncode == 0, done.stderr
         assert json.loads(done.stdout)
         assert done.stderr == "", (argv[0], done.stderr)
+    taken.close()

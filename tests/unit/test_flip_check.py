@@ -11,7 +11,7 @@ from planner import sensitivity_text as text
 from planner.presets import apply_overrides
 from planner.run import run
 from planner.scenario import Scenario
-from planner.sensitivity import sensitivity
+from planner.sensitivity import BISECTION_ROUNDS, POINTS_PER_ROUND, sensitivity
 from planner.sweeps import Depth, Key, Outcome, Sweeper, canonical
 from planner.theory import theory_scenario
 
@@ -49,7 +49,7 @@ class Scripted(Sweeper):
         )
 
     def submit(
-        self, scenarios: list[Scenario], depth: Depth = "own", hints: Any = None
+        self, scenarios: list[Scenario], depth: Depth = "own", given: Any = None
     ) -> list[Key]:
         keys: list[Key] = [(canonical(x), depth) for x in scenarios]
         for k, x in zip(keys, scenarios, strict=True):
@@ -81,7 +81,8 @@ def test_a_scaled_flip_the_engine_agrees_with_is_confirmed_and_bracketed() -> No
     [c] = checks(s, Scripted(s, flip_volume=0.5 * v, factor=0.4))
     assert c["confirmed"] and c["simulated_architecture"] == "cloud-first"
     lo, hi = sorted(c["simulated_between"])
-    assert lo < 0.5 * v <= hi and hi / lo < 0.4 ** (-1 / 8)  # two rounds of bisection
+    narrowed = (POINTS_PER_ROUND + 1) ** BISECTION_ROUNDS  # each round splits the log bracket
+    assert lo < 0.5 * v <= hi and hi / lo <= 0.4 ** (-1 / narrowed) * (1 + 1e-9)
     assert "confirmed by simulation" in c["text"] and "NOT" not in c["text"]
 
 

@@ -21,6 +21,7 @@ from ui.memo import (
     build_memo,
     fmt_ms,
     is_local,
+    kpi_rows,
     layout_memo,
     matplotlib_png,
     memo_link,
@@ -97,6 +98,16 @@ def test_memo_for_every_preset(
         for gap in a.gaps:
             assert label(gap) in flat
     assert "What would flip the decision" in first and v.flips[0][:40] in first
+    # a hospital IT lead reads residency on the decision's page, checked per architecture
+    must_stay = r.scenario.workload.sensitive_share > 0
+    must_stay = must_stay and not r.scenario.policy.sensitive_may_leave_site
+    stayed = "stayed on site in every simulated architecture"
+    assert (stayed in first) == must_stay, name
+    rows = {row[0] for row in kpi_rows(r)}  # no row that cannot apply ('0.0 h' of GPU)
+    if r.scenario.policy.routing.kind == "edge_only":
+        assert not rows & {"fallback rate", "GPU hours / month"}, name
+    if r.figures["cloud.gpu_hours"] > 0:
+        assert "GPU hours / month" in rows, name
     summary = first.split("Reopen this scenario")[0].replace(name, "")
     for _, why in v.missing:  # the engine's refusal names the fields to change: keep it verbatim
         assert " ".join(why.split()) in summary

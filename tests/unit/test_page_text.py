@@ -7,7 +7,7 @@ import pytest
 from planner.compliance import residency_price
 from planner.run import RunResult
 from planner.verdict import recommended_text
-from ui import capacity, cost
+from ui import capacity, charts, cost
 
 
 def test_drops_read_per_month_with_their_share_and_meaning(
@@ -55,6 +55,28 @@ def test_break_even_names_the_architectures_it_compares(
     text = cost.break_even_text(v, 3)
     assert "hybrid (local-first)" in text and "cloud-only" in text and "from the start" in text
     assert "edge-first" not in text
+
+
+def test_break_even_names_every_architecture_with_devices(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """remote farm: the chart showed edge-only (recommended) crossing cloud-only while the
+    caption said only that the hybrid never catches up."""
+    from planner.cost import break_even_month
+
+    v = preset_runs["remote_farm_sensors_satellite"].verdict
+    assert v is not None
+    text = cost.break_even_text(v, 3)
+    cloud = next(a for a in v.architectures if a.option == "cloud-first")
+    for a in v.architectures:
+        if a is cloud:
+            continue
+        assert a.name in text
+        be = break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)
+        assert (f"month {be}" in text) if be else ("does not catch up" in text or "month 0" in text)
+    fig = charts.fig_tco(preset_runs["local_first_hybrid"])
+    [label] = [a.text for a in fig.layout.annotations]
+    assert label.startswith("hybrid (local-first)")
 
 
 def test_the_recommendation_names_its_option_once(preset_runs: dict[str, RunResult]) -> None:

@@ -180,18 +180,17 @@ def test_preview_keeps_the_full_plans_failure_strata_within_its_budget() -> None
 def test_a_previews_counterparts_are_sized_by_previews(monkeypatch: pytest.MonkeyPatch) -> None:
     """At 100M requests a month the cloud-only counterpart is undersized and gets sized by
     engine runs; in a preview those probes are previews too (full runs took minutes)."""
-    import sys
+    import planner.probes as probes_mod
 
-    run_module = sys.modules["planner.run"]  # planner.run the name is the function
-    original = run_module.run
+    original = probes_mod.prepare
     modes: list[str] = []
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         modes.append(kwargs.get("mode", "full"))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(run_module, "run", spy)
+    monkeypatch.setattr(probes_mod, "prepare", spy)
     s = load("article_1m_chat", {"workload.requests_per_month": 1e8})
-    r = original(s, mode="preview")
+    r = run(s, mode="preview")
     assert r.engine["mode"] == "preview"
     assert modes and set(modes) == {"preview"}

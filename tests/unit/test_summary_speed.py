@@ -126,3 +126,27 @@ def test_reason_texts_equal_the_per_row_wording(seed: int, n: int) -> None:
     got = reason_texts(inp, codes, flags, wins, vals)
     want = [old_reason_text(*row, pool) for row in zip(codes, flags, wins, vals, strict=True)]
     assert got == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 400), st.sampled_from([1.0, 0.3, 119.55]))
+def test_equal_weights_select_the_same_numbers_a_sort_gives(seed: int, n: int, w: float) -> None:
+    """One segment's requests all weigh the same: the quantiles come from a selection
+    (``np.partition``) instead of a sort, and are the very numbers the sort gives."""
+    from planner.stats import quantiles_of_sorted
+
+    rng = np.random.default_rng(seed)
+    values = rng.integers(0, 40, n) * 0.25
+    values[rng.random(n) < 0.1] = math.nan  # nan sorts last in both
+    weights = np.full(n, w)
+    groups = rng.integers(0, 4, n)
+    order = np.argsort(values, kind="stable")
+    by_sort = quantiles_of_sorted(values[order], weights[order], QS)
+    assert np.array_equal(weighted_quantiles(values, weights, QS), by_sort, equal_nan=True)
+    overall, by_group = grouped_quantiles(values, weights, groups, [0, 1, 2, 3, 7], QS)
+    assert np.array_equal(overall, by_sort, equal_nan=True)
+    for code in (0, 1, 2, 3, 7):
+        sel = groups == code
+        o = np.argsort(values[sel], kind="stable")
+        expect = quantiles_of_sorted(values[sel][o], weights[sel][o], QS)
+        assert np.array_equal(by_group[code], expect, equal_nan=True)

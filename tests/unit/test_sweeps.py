@@ -16,7 +16,7 @@ from planner.optimise import optimise, optimise_json
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
 from planner.search_space import dim
-from planner.sweeps import ENV_SCHEDULER, Sweeper, clean, resolve_scheduler, sweeper
+from planner.sweeps import ENV_SCHEDULER, Sweeper, canonical, clean, resolve_scheduler, sweeper
 from planner.theory import theory_scenario
 
 
@@ -141,3 +141,25 @@ def test_closing_quiets_distributed_and_restores_its_levels() -> None:
     with quiet_here():
         assert not lg.isEnabledFor(logging.CRITICAL)  # a heartbeat's traceback is not printed
     assert lg.level == before
+
+
+def test_a_tornado_replaying_runs_and_sizes_is_byte_identical_on_the_cluster(
+    cluster: Sweeper,
+) -> None:
+    """A sized edge-only counterpart (one slow device) and a GPU price it does not simulate:
+    points replay the stated point's runs and sizes, in a worker or here alike."""
+    from planner.sensitivity import sensitivity
+
+    s = theory_scenario(2, 0.5, "exponential", requests=4000, replications=1, seed=4)
+    s = apply_overrides(
+        s, {"edge.vision_p50_ms": 40_000, "edge.vision_p99_ms": 60_000, "edge.queue_limit": 50}
+    )
+    here, there = Sweeper(None), cluster
+
+    def tornado(sw: Sweeper) -> str:
+        out = clean(sensitivity(s, sw))
+        return json.dumps({k: v for k, v in out.items() if k != "evaluated"}, sort_keys=True)
+
+    assert tornado(here) == tornado(there)
+    stated = next(o for (j, d), o in here.cache.items() if j == canonical(s) and d == "decide")
+    assert "edge_only" in stated["sizing"] and stated["replays"]
