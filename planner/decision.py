@@ -256,6 +256,10 @@ def device_volume(s: Scenario, ev: Evidence) -> Criterion | None:
             (-2.0, 2.0, 1.0),
             reason + f", turning away {pct(full)} for full queues: the fleet is undersized",
         )
+    if fig(ev.edge, "slo_attainment") < required_level(s):
+        # not overloaded, yet too slow: 'the fleet carries it' beside a 22.9 % SLO attainment
+        # (seasonal's 8B model on 32 devices) praised a fleet that fails its users
+        return None
     return Criterion("per-device volume", (1.0, 0.0, 0.5), reason + ": the fleet carries it")
 
 

@@ -26,10 +26,13 @@ from planner.errors import ScenarioError
 from planner.formatting import pct
 from planner.presets import apply_overrides
 from planner.probes import probe_many, shortened
+from planner.probes import settings as probe_settings
 from planner.scenario import Scenario
 
 Figures = dict[str, float]
 MAX_RUNS = 6
+PREVIEW_RUNS = 4
+"""A preview's probes (previews themselves): a quick answer, the full run's search follows."""
 SLO_REACH = 4
 """Largest size tried for the SLO, as a multiple of the smallest size found to carry the load
 (two doublings: 'a few more doublings')."""
@@ -165,6 +168,10 @@ def probe(s: Scenario) -> Figures:
 Measure = Callable[[Scenario], Figures]
 
 
+def probe_mode() -> str:
+    return probe_settings()[1]
+
+
 class Search:
     """The sizes tried so far and their figures (None: could not run), within MAX_RUNS."""
 
@@ -175,13 +182,15 @@ class Search:
         self.limit = LIMITS.get(kind, 10_000)
         self.width = 1 if measure is not None else max(1, s.simulation.processes)
         self.short = measure is None and shortened(s) is not s
+        preview = measure is None and probe_mode() == "preview"
+        self.max_runs = PREVIEW_RUNS if preview else MAX_RUNS
 
     @property
     def runs(self) -> int:
         return len(self.tried) + len(self.confirmed)
 
     def left(self) -> int:
-        return MAX_RUNS - len(self.tried)
+        return self.max_runs - len(self.tried)
 
     def run(self, sizes: list[int]) -> None:
         """Probe the sizes not tried yet (as many as MAX_RUNS allows), side by side."""

@@ -52,8 +52,17 @@ def render() -> None:
     if s.workload.sensitive_share > 0:
         left = count(r.figures["sensitive_left_site"])
         if chk.residency_verified:
+            still = [n for a, n in ARCHS.items() if chk.status["data_residency"][a] == "gap"]
+            control = (
+                f" The checklist's 'Data residency' item is the organisation's control (data-flow "
+                f"map, region-locked deployment), not the routing: still a gap for the "
+                f"{' and the '.join(still)} until it is in place."
+                if still
+                else ""
+            )
             st.success(
-                f"Residency verified in the simulation: {left} sensitive requests left a site."
+                f"Routing verified in the simulation: {left} sensitive requests left a site."
+                + control
             )
         else:
             st.error(f"{left} sensitive requests left their site.")

@@ -119,6 +119,14 @@ def render() -> None:
     for a in v.architectures:
         table[a.name] = [usd(a.cost.monthly_usd[x]) for x in lines] + [usd(a.monthly_usd)]
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    c = r.scenario.costs
+    if c.electricity_usd_per_kwh == 0 and r.scenario.edge.device_count:
+        # 'edge power $0' beside the Capacity page's device energy reads as a missing line
+        st.caption(
+            f"Edge power reads \\$0: the scenario prices electricity at \\$0/kWh "
+            f"(costs.electricity_usd_per_kwh), so power is left to the maintenance line "
+            f"({c.maintenance_pct_capex_per_year:g} % of capex a year)."
+        )
     for a in v.architectures:
         billing = a.gpu_billing()
         if billing:

@@ -152,6 +152,7 @@ def executive_summary(
         safe(f"Recommendation: {recommended_text(v)}"),
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
+        align="L",
     )
     pdf.para(
         f"{best.name}: {usd(best.monthly_usd)} a month, {usd(best.three_year_usd)} over 3 years, "
@@ -300,6 +301,7 @@ def compose(
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
         wrapmode=WrapMode.WORD,
+        align="L",  # a justified two-line title spread its first line's words apart
     )
     pdf.para(
         f"{day.isoformat()} · preset {s.preset or 'none'} · seed {s.simulation.seed} · "

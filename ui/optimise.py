@@ -28,11 +28,14 @@ from ui.common import page_scheduler
 METHODS = {"grid": "Every combination (exhaustive grid)", "nsga2": "NSGA-II (Optuna)"}
 
 
-def point_link(s: Scenario, overrides: dict[str, Any]) -> str:
-    """A relative link that opens the point as a scenario on the Overview page. The Overview is
-    the default page, served at the app's root: '/overview' would open a "Page not found"
-    dialog over it."""
-    return "./?" + urlencode(to_params(apply_overrides(s, overrides)))
+def point_link(s: Scenario, overrides: dict[str, Any]) -> str | None:
+    """A relative link that opens the point as a scenario on the Overview page (None for a
+    combination the scenario refuses). The Overview is the default page, served at the app's
+    root: '/overview' would open a "Page not found" dialog over it."""
+    try:
+        return "./?" + urlencode(to_params(apply_overrides(s, overrides)))
+    except ScenarioError:
+        return None
 
 
 def space_editor(s: Scenario) -> list[Dimension]:
@@ -44,11 +47,36 @@ def space_editor(s: Scenario) -> list[Dimension]:
             try:
                 values = [parse_value(v, d.name) for v in text.split(",") if v.strip()]
             except ScenarioError as exc:
-                st.error(str(exc))
+                st.error(state.plain(str(exc)))
                 continue
+            values = valid_values(s, d, values)
             if values:
                 out.append(dim(d.paths[0], values, *d.paths[1:]))
     return out
+
+
+MAX_VALUES = 24
+"""Values per knob: the grid multiplies them, and the evaluations are capped anyway."""
+
+
+def valid_values(s: Scenario, d: Dimension, values: list[Any]) -> list[Any]:
+    """The values the scenario accepts for this knob on their own; each refused one is named
+    with the schema's reason (a point the optimiser found on '-5 devices' had no link to open
+    and broke the page)."""
+    values = list(dict.fromkeys(values))
+    if len(values) > MAX_VALUES:
+        st.warning(f"{d.name}: {len(values)} values; the first {MAX_VALUES} are used.")
+        values = values[:MAX_VALUES]
+    kept = []
+    for v in values:
+        try:
+            apply_overrides(s, dict.fromkeys(d.paths, v))
+        except ScenarioError as exc:
+            if v not in d.choices:  # the default space's own misfits go quietly
+                st.error(f"{d.name} = {state.plain(str(v))[:40]} left out: {state.plain(str(exc))}")
+            continue
+        kept.append(v)
+    return kept
 
 
 def render() -> None:
@@ -99,7 +127,7 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
             "SLO attainment": pct(p["slo_attainment"], 2),
             "p95 latency": ms(p["p95_ms"]),
             "feasible": "yes" if p["feasible"] else "no: " + "; ".join(p["violations"]),
-            "open": point_link(s, p["overrides"]),
+            "open": point_link(s, p["overrides"]) or "",
             "changes": ", ".join(f"{k}={v}" for k, v in p["overrides"].items()) or "as stated",
         }
         for p in out["front"]
@@ -115,7 +143,11 @@ def show_front(s: Scenario, out: dict[str, Any]) -> None:
     )
     st.markdown(  # the full changes of each point (the table's cell cuts long ones off)
         "\n".join(
-            f"- [point {i + 1}: {r['monthly cost']}/month]({r['open']})".replace("$", "\\$")
+            (
+                f"- [point {i + 1}: {r['monthly cost']}/month]({r['open']})"
+                if r["open"]
+                else f"- point {i + 1}: {r['monthly cost']}/month (no scenario: refused)"
+            ).replace("$", "\\$")
             + f": `{r['changes']}`"
             for i, r in enumerate(rows)
         )

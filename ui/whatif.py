@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from planner.errors import ScenarioError
+from planner.links import MAX_CHARS
 from planner.plan import WorkLimitError
 from planner.scenario import Scenario
 from planner.whatif import (
@@ -23,6 +24,10 @@ from planner.whatif import (
 from ui import state
 
 HIGHLIGHT = "background-color: #fff3b0"
+MAX_LINKS = 6
+"""Scenarios compared at once: each is a full simulation, run one after another."""
+MAX_TEXT_CHARS = (MAX_LINKS + 2) * (MAX_CHARS + 1_000)
+"""Room for that many links at the link size limit (``planner.links.MAX_CHARS``), and spare."""
 
 
 def highlight_changes(df: pd.DataFrame) -> Any:
@@ -44,14 +49,25 @@ def render() -> None:
         "scenario keeps its own seed; runs are shared with the other pages."
     )
     default = st.session_state.get("whatif_links") or state.share_url()
-    text = st.text_area("Scenario links", default, height=120, key="whatif_text")
+    text = st.text_area(
+        "Scenario links", default, height=120, key="whatif_text", max_chars=MAX_TEXT_CHARS
+    )
     st.session_state["whatif_links"] = text
     links = [line for line in text.splitlines() if line.strip()]
+    if len(links) > MAX_LINKS:
+        st.warning(
+            f"{len(links)} links pasted; at most {MAX_LINKS} are compared (each is a full "
+            f"simulation): the first {MAX_LINKS} are used."
+        )
+        links = links[:MAX_LINKS]
     decoded = [decode_link(link) for link in links]
     for i, d in enumerate(decoded):
         for msg in d.messages:
-            st.warning(f"link {i + 1}: {msg}")
+            st.warning(f"link {i + 1}: {state.plain(msg)}")  # quotes a stranger's link
     scenarios = [d.scenario for d in decoded] + saved_scenarios()
+    if len(scenarios) > MAX_LINKS:
+        st.warning(f"At most {MAX_LINKS} scenarios are compared: the first {MAX_LINKS} are used.")
+        scenarios = scenarios[:MAX_LINKS]
     if len(scenarios) < 2:
         st.info("Add at least one more link to compare (e.g. a point from the Optimise page).")
         return

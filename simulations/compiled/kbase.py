@@ -63,6 +63,7 @@ from simulations.compiled.layout import (
     QI_QPREV,
     QI_REASON,
     QI_SITE,
+    inline,
     jit,
 )
 
@@ -110,12 +111,12 @@ def unrolled_ring(a: F2, head: int, n: int) -> F2:
 
 
 # ---------------------------------------------------------------- heap
-@jit
+@inline
 def _less(ht: F2, hi: I2, i: int, j: int) -> bool:
     return ht[i, 0] < ht[j, 0] or (ht[i, 0] == ht[j, 0] and hi[i, 0] < hi[j, 0])
 
 
-@jit
+@inline
 def _swap(ht: F2, hi: I2, i: int, j: int) -> None:
     for k in range(2):
         ht[i, k], ht[j, k] = ht[j, k], ht[i, k]
@@ -149,7 +150,7 @@ def push(st, t: float, kind: int, a: int, b: int, x: float) -> None:  # type: ig
             break
 
 
-@jit
+@inline
 def pop(st) -> int:  # type: ignore[no-untyped-def]
     """Move the earliest event to the heap's last slot (returned) and restore the heap."""
     ht, hi, gi = st.HT, st.HI, st.GI

@@ -44,23 +44,24 @@ from simulations.compiled.layout import (
     QF_DWORK,
     QI_DNEXT,
     QI_SITE,
+    inline,
     jit,
 )
 
 
 # ---------------------------------------------------------------- (value, rid) min-heaps in rows
-@jit
+@inline
 def _lt(v: F2, r: I2, d: int, i: int, j: int) -> bool:
     return v[d, i] < v[d, j] or (v[d, i] == v[d, j] and r[d, i] < r[d, j])
 
 
-@jit
+@inline
 def _sw(v: F2, r: I2, d: int, i: int, j: int) -> None:
     v[d, i], v[d, j] = v[d, j], v[d, i]
     r[d, i], r[d, j] = r[d, j], r[d, i]
 
 
-@jit
+@inline
 def hpush(v: F2, r: I2, d: int, n: int, value: float, rid: int) -> None:
     """Push onto the heap of row d holding n items."""
     v[d, n], r[d, n] = value, rid
@@ -73,7 +74,7 @@ def hpush(v: F2, r: I2, d: int, n: int, value: float, rid: int) -> None:
             break
 
 
-@jit
+@inline
 def hpop(v: F2, r: I2, d: int, n: int) -> int:
     """Pop the smallest of row d's n items; returns its rid."""
     rid = r[d, 0]
@@ -147,7 +148,7 @@ def admit(st, d: int, rid: int, work: float, first_work: float) -> None:  # type
         st.DI[d, DI_QLEN] += 1
 
 
-@jit
+@inline
 def _advance(st, d: int) -> None:  # type: ignore[no-untyped-def]
     now = st.G[G_NOW]
     n = st.DI[d, DI_NSVC]
@@ -156,7 +157,7 @@ def _advance(st, d: int) -> None:  # type: ignore[no-untyped-def]
     st.DF[d, DF_LAST_T] = now
 
 
-@jit
+@inline
 def _start(st, d: int, rid: int, work: float, first: float) -> None:  # type: ignore[no-untyped-def]
     now = st.G[G_NOW]
     if math.isnan(st.DF[d, DF_BSINCE]):
@@ -173,7 +174,7 @@ def _start(st, d: int, rid: int, work: float, first: float) -> None:  # type: ig
     st.DI[d, DI_NEND] += 1
 
 
-@jit
+@inline
 def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
     st.DI[d, DI_GEN] += 1
     n = st.DI[d, DI_NSVC]
@@ -185,7 +186,7 @@ def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
     push(st, st.G[G_NOW] + dt, E_DEV, d, st.DI[d, DI_GEN], target)
 
 
-@jit
+@inline
 def device_event(st, d: int, gen: int, target: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """A first token or an end on device d: returns (firsts, finished) counts; their rids (and
     the finished requests' start times) are in st.SCR[d]."""
@@ -228,7 +229,7 @@ def device_event(st, d: int, gen: int, target: float) -> tuple[int, int]:  # typ
     return nf, ne
 
 
-@jit
+@inline
 def _remove_in_service(st, d: int, rid: int) -> None:  # type: ignore[no-untyped-def]
     n = st.DI[d, DI_NSVC]
     j = 0

@@ -125,6 +125,9 @@ def compile_all() -> None:
     if all(_cached(d, sig) for d, sig in zip(entries, sigs, strict=True)):
         for d, sig in zip(entries, sigs, strict=True):
             d.compile(sig)
+            # closed like every compiled kernel: a call with a C-contiguous array then uses
+            # the 'A' version instead of loading (or compiling) a second one
+            d.disable_compile()
             _DONE.add(id(d))
         del finish, stateref
         return

@@ -104,6 +104,7 @@ from simulations.compiled.layout import (
     SER_PSVC,
     SER_READY,
     entry,
+    inline,
     jit,
 )
 
@@ -281,7 +282,7 @@ def grown(st) -> tuple[F2, ...]:  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- the loop
-@jit
+@inline
 def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no-untyped-def]
     if kind == E_STEP:
         kservice.step_event(st, a, b, x)
@@ -331,7 +332,7 @@ def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no
         krouter.give_up(st, a, LINK_TIMEOUT)
 
 
-@jit
+@inline
 def _next_register(st) -> int:  # type: ignore[no-untyped-def]
     """The register whose event comes next (by time, then sequence number), -1 when the heap's
     top comes first, -2 when nothing is pending."""
@@ -364,20 +365,17 @@ def run(st) -> int:  # type: ignore[no-untyped-def]
             if t >= end:
                 break
             st.GI[GI_REGSEQ + j] = -1
-            st.G[G_NOW] = t
-            events += 1
-            st.GI[GI_KIND + j] += 1
-            _handle(st, j, 0, 0, 0.0)
-            continue
-        i = pop(st)
-        t = st.HT[i, 0]
-        if t >= end:
-            break
+            kind, a, b, x = j, 0, 0, 0.0
+        else:
+            i = pop(st)
+            t = st.HT[i, 0]
+            if t >= end:
+                break
+            kind, a, b, x = st.HI[i, 1], st.HI[i, 2], st.HI[i, 3], st.HT[i, 1]
         st.G[G_NOW] = t
         events += 1
-        kind = st.HI[i, 1]
         st.GI[GI_KIND + kind] += 1
-        _handle(st, kind, st.HI[i, 2], st.HI[i, 3], st.HT[i, 1])
+        _handle(st, kind, a, b, x)  # one call site: it is inlined
     st.G[G_NOW] = end
     st.GI[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])

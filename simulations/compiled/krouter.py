@@ -82,6 +82,7 @@ from simulations.compiled.layout import (
     QI_SENS,
     QI_SITE,
     QI_SPLIT,
+    inline,
     jit,
 )
 
@@ -246,7 +247,7 @@ def _arrive_split(st, rid: int) -> None:  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- edge completions
-@jit
+@inline
 def edge_first(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     if not st.QI[rid, QI_SPLIT]:
         st.QF[rid, QF_TTFT] = st.G[G_NOW] - st.QF[rid, QF_ARR]

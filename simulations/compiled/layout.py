@@ -33,6 +33,17 @@ def jit(fn: F) -> F:
     return cast(F, dispatcher)
 
 
+def inline(fn: F) -> F:
+    """A small kernel on the hot path that numba inlines into its callers: no call, and no
+    reference count taken and dropped on the state per call (measured: the loop's CPU time per
+    event fell from ~180 to ~160 ns on ``article_1m_chat``). Only for kernels with few call
+    sites, so the code and the compile time do not grow."""
+    options: dict[str, Any] = {"cache": True, "no_cpython_wrapper": True, "inline": "always"}
+    dispatcher = njit(**options)(fn)
+    KERNELS.append(dispatcher)
+    return cast(F, dispatcher)
+
+
 def entry(fn: F) -> F:
     """A kernel Python calls (with its CPython wrapper)."""
     dispatcher = njit(cache=True)(fn)

@@ -12,6 +12,8 @@ def test_cost_page_flags_the_default_presets_idle_pool_and_compares_with_the_art
     assert "Busy against billed GPU-hours" in [h.value for h in at.subheader]
     warnings = [w.value for w in at.warning]
     assert any("pays mostly for GPUs that are not serving" in w for w in warnings), warnings
+    # the article prices power at $0/kWh (folded into maintenance): say so beside '$0'
+    assert any("Edge power reads \\$0" in c.value for c in at.caption)  # '$' escaped: no LaTeX
     remedies = " ".join(m.value for m in at.markdown)
     assert "stable_window_s" in remedies and "wait_threshold_s" in remedies
     captions = " ".join(c.value for c in at.caption)

@@ -57,8 +57,11 @@ def test_every_page_renders_for_every_preset(preset: str) -> None:
             assert at.subheader[0].value.startswith("Recommendation: ")
             v = at.session_state["result"].verdict
             assert len(at.metric) == 7 * len(v.architectures)
-            for arch in v.architectures:
-                assert any(m.label.endswith(f"· {arch.name}") for m in at.metric)
+            heads = [m.value for m in at.markdown]
+            for i, arch in enumerate(v.architectures):
+                assert f"#### {arch.name}" in heads
+                tile = at.metric[7 * i : 7 * i + 7]  # tiles in the verdict's order
+                assert [m.label for m in tile][:2] == ["p95 latency", "p99 latency"]
 
 
 def test_full_app_writes_the_link() -> None:
@@ -71,7 +74,12 @@ def test_full_app_writes_the_link() -> None:
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """An Overview tile's figure by 'figure · architecture' (the tiles' labels name only the
+    figure: the heading above names the architecture)."""
+    name, arch = label.split(" · ", 1)
+    names = [a.name for a in at.session_state["result"].verdict.architectures]
+    tile = at.metric[7 * names.index(arch) : 7 * names.index(arch) + 7]
+    return next(m.value for m in tile if m.label == name)
 
 
 def test_changed_input_changes_the_figures() -> None:

@@ -117,3 +117,13 @@ def test_capacity_of_an_edge_only_scenario_names_its_line_and_skips_link_figures
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert [t["name"] for t in spec["data"]] == ["in devices"]
     assert spec["layout"]["showlegend"] is True
+
+
+def test_compliance_does_not_call_residency_verified_beside_a_residency_gap() -> None:
+    """local_first_hybrid: 'Residency verified in the simulation' stood above a checklist whose
+    'Data residency' row read 'gap' for both; the routing is verified, the control is not."""
+    at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "compliance")
+    no_errors(at)
+    [ok] = [s.value for s in at.success]
+    assert ok.startswith("Routing verified in the simulation: 0 sensitive requests left a site")
+    assert "still a gap for the edge fleet and the cloud pool" in ok

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from streamlit.testing.v1 import AppTest
 
@@ -61,6 +61,22 @@ def test_whatif_shows_changed_inputs_kpis_and_cost_deltas() -> None:
     att = kpis[kpis["figure"] == "SLO attainment"].iloc[0]
     assert att["reference"].endswith("%") and att["Δ 1"].endswith(("pp", "no change"))
     assert "edge amortisation" in list(lines["figure"])  # cost lines by their labels
+
+
+def test_whatif_caps_the_links_and_quotes_them_as_text() -> None:
+    """Pasted links are strangers' text: their messages must not render Markdown links, and
+    fifty pasted links must not start fifty simulations one after another."""
+    from ui.whatif import MAX_LINKS
+
+    evil = link() + "&" + quote("[x](http://e.vil)") + "=1"
+    at = app("whatif", {})
+    at.text_area(key="whatif_text").set_value("\n".join([evil] + [link()] * 9)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value for w in at.warning]
+    assert any(f"at most {MAX_LINKS} are compared" in w for w in warnings), warnings
+    quoted = [w for w in warnings if "e.vil" in w]
+    assert quoted and all(not re.search(r"(?<!\\)[\[\]]", w) for w in quoted), quoted
+    assert len(at.dataframe[1].value.columns) == 1 + MAX_LINKS + (MAX_LINKS - 1)  # KPI + deltas
 
 
 def test_whatif_asks_for_a_second_link() -> None:
@@ -174,3 +190,22 @@ def test_cost_page_break_even_runs_the_sweep_and_keeps_it() -> None:
     assert any("same sweep as `python -m planner break-even`" in m.value for m in at.markdown)
     at.run()  # another rerun (any widget): the sweep's chart stays
     assert len(at.get("plotly_chart")) == n
+
+
+def test_optimise_names_knob_values_the_scenario_refuses() -> None:
+    """'-5' or '3' devices for 25 clinics reached the optimiser; the front's point had no
+    scenario to link to and the page broke. Each refused value is named and left out; the
+    default space's own misfits (min replicas above max) go quietly."""
+    params = {**SMALL_CLINIC}
+    at = app("optimise", params)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.text_input(key="opt_edge.device_count").set_value("nan, -5, 3, 1e400, 30").run()
+    at.number_input(key="opt_evaluations").set_value(2).run()
+    at.button(key="opt_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = " ".join(e.value for e in at.error)
+    for value in ("nan", "-5", "3", "inf"):
+        assert f"edge.device_count = {value} left out" in errors, errors
+    assert "edge.device_count = 30" not in errors
+    assert "Pareto front" in [h.value for h in at.subheader]
+    assert all(u.startswith("./?v=1") for u in at.dataframe[0].value["open"])

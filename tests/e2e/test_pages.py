@@ -58,11 +58,9 @@ def test_memo_page_one_holds_each_architectures_monthly_cost(
     page.get_by_test_id("stMetric").first.wait_for(timeout=300_000)
     settle(page)
     metrics = page.get_by_test_id("stMetric").all_inner_texts()
-    costs = {}
-    for text in metrics:
-        m = re.match(r"monthly cost · (.+?)\s+(\$[\d,.]+)", text)
-        if m:
-            costs[m.group(1)] = m.group(2)
+    names = [n.strip() for n in page.locator("h4").all_inner_texts()]  # the tiles' headings
+    monthly = [re.match(r"monthly cost\s+(\$[\d,.]+)", t) for t in metrics]
+    costs = dict(zip(names, [m.group(1) for m in monthly if m], strict=True))
     assert len(costs) == 3, metrics
     page.get_by_role("button", name="Prepare decision memo (PDF)").click()
     button = page.get_by_role("button", name="Download memo (PDF)")

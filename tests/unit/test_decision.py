@@ -371,3 +371,22 @@ def test_device_failures_count_against_every_option_that_loses_requests_to_them(
     spared = {**month, "requests_per_month.dropped_by_reason.device_failed": 0.0}
     c = availability(s, Evidence(lost, spared, spared))
     assert c is not None and c.points == (-1.0, 0.5, 0.5) and "too" not in c.reason
+
+
+def test_a_fleet_that_misses_the_slo_is_not_said_to_carry_the_volume() -> None:
+    """seasonal: 32 devices at 7.2 % utilisation met the SLO for 22.9 % of requests, and the
+    memo's risks read 'per-device volume favours edge-first: ... the fleet carries it'."""
+    from planner.decision import Evidence, device_volume
+    from planner.presets import load
+
+    s = load("seasonal_burst_app")
+    slow = {
+        "requests_per_month.arrived": 321_000.0,
+        "edge.devices": 32.0,
+        "edge.utilization": 0.072,
+        "slo_attainment": 0.229,
+    }
+    assert device_volume(s, Evidence(slow, slow, slow)) is None
+    fine = {**slow, "slo_attainment": 0.99}
+    c = device_volume(s, Evidence(fine, fine, fine))
+    assert c is not None and c.reason.endswith("the fleet carries it")

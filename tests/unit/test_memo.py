@@ -200,3 +200,12 @@ def test_reopen_link_uses_the_configured_public_address(
 def test_a_local_link_is_called_local(tmp_path: Path) -> None:
     _, pdf, _ = memo_for("remote_farm_sensors_satellite")
     assert "only on the machine that served" in " ".join(pdftext(pdf, tmp_path).split())
+
+
+def test_memo_text_is_ragged_right_not_justified(preset_runs: dict[str, RunResult]) -> None:
+    """fpdf2 justifies by default: the article's 'Against cloud-first: 3-year cost ...' line
+    and the clinic's two-line title were spread with gaps (TJ arrays of word offsets)."""
+    r = preset_runs["article_1m_chat"]
+    memo = layout_memo(r, BASE, dt.date(2026, 11, 27))
+    memo.compress = False
+    assert b"] TJ" not in bytes(memo.output())

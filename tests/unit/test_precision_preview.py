@@ -194,3 +194,27 @@ def test_a_previews_counterparts_are_sized_by_previews(monkeypatch: pytest.Monke
     r = run(s, mode="preview")
     assert r.engine["mode"] == "preview"
     assert modes and set(modes) == {"preview"}
+    from planner.sizing import PREVIEW_RUNS
+
+    assert r.verdict is not None
+    sized = [a.sizing for a in r.verdict.architectures if a.sizing is not None]
+    assert sized and all(z.runs <= PREVIEW_RUNS for z in sized)  # a quick answer's search
+    assert len(modes) == sum(z.runs for z in sized)
+
+
+def test_a_fleet_sharing_a_fixed_pool_previews_within_a_few_budgets() -> None:
+    """The kiosk's 300 stores share one fixed pool (9,000 frames a second): its counterparts'
+    preview hours go down to half a second, as vision frames take milliseconds; an LLM or an
+    autoscaled pool keeps the 30 s floor (requests and the scaler need seconds)."""
+    from planner.preview import MIN_FAST_SLICE_S, min_slice_s
+
+    kiosk = load("retail_kiosk_vision")
+    prep = prepare(kiosk, mode="preview")
+    for key, plan in prep.plans.items():
+        assert plan.expected_requests <= 4 * PREVIEW_REQUESTS, key
+        assert plan.segments[0].bin_s >= MIN_FAST_SLICE_S
+    assert min_slice_s(kiosk) == MIN_FAST_SLICE_S
+    assert min_slice_s(load("article_1m_chat")) == MIN_SLICE_S  # LLM
+    vision_kpa = load("retail_kiosk_vision", {"policy.routing.kind": "cloud_only"})
+    vision_kpa = vision_kpa.with_updates({"cloud.autoscaler": {"kind": "kpa"}})
+    assert min_slice_s(vision_kpa) == MIN_SLICE_S

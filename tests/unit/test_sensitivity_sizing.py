@@ -50,10 +50,18 @@ def scripted(t_carry: int, t_meet: float, runs: list[int]) -> Any:
 
 
 def count_probes(monkeypatch: pytest.MonkeyPatch, count: dict[str, int]) -> None:
-    """Count the sizing's engine runs, whichever way ``size`` makes them (``sizing.probe``, or
-    ``planner.probes.probe_many`` side by side)."""
-    import importlib
+    """Count the sizing's engine runs, whichever way ``size`` makes them: through
+    ``probe_many`` (several side by side; ``probe`` calls it too) where sizing has it, else
+    through ``probe``."""
+    if hasattr(sizing, "probe_many"):
+        many = sizing.probe_many
 
+        def several(scenarios: list[Scenario], processes: int) -> Any:
+            count["runs"] += len(scenarios)
+            return many(scenarios, processes)
+
+        monkeypatch.setattr(sizing, "probe_many", several)
+        return
     real = sizing.probe
 
     def one(v: Scenario) -> Figures:
@@ -61,17 +69,6 @@ def count_probes(monkeypatch: pytest.MonkeyPatch, count: dict[str, int]) -> None
         return real(v)
 
     monkeypatch.setattr(sizing, "probe", one)
-    try:
-        probes = importlib.import_module("planner.probes")
-    except ImportError:
-        return
-    many = probes.probe_many
-
-    def several(scenarios: list[Scenario], processes: int) -> Any:
-        count["runs"] += len(scenarios)
-        return many(scenarios, processes)
-
-    monkeypatch.setattr(probes, "probe_many", several)
 
 
 @pytest.mark.parametrize(("t_carry", "t_meet"), [(5, 9), (13, 13), (40, 41)])

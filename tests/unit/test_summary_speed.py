@@ -150,3 +150,32 @@ def test_equal_weights_select_the_same_numbers_a_sort_gives(seed: int, n: int, w
         o = np.argsort(values[sel], kind="stable")
         expect = quantiles_of_sorted(values[sel][o], weights[sel][o], QS)
         assert np.array_equal(by_group[code], expect, equal_nan=True)
+
+
+def test_summary_reads_percentiles_from_histograms_above_the_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Below ``HISTOGRAM_ABOVE`` the percentiles are exact and the summary says 0; above it they
+    come from the histograms, within the stated relative error, and the summary says 1."""
+    from planner import summary
+    from planner.plan import build_plan
+    from tests.helpers import records, small
+
+    s = small(**{"workload.requests_per_month": 40_000})
+    plan = build_plan(s)
+    recs = records(s)
+    exact = summary.summarise(s, plan, recs)
+    assert exact["stats.percentiles_from_histogram"] == 0.0
+    assert exact["stats.percentile_relative_error"] == 0.0
+    monkeypatch.setattr(summary, "HISTOGRAM_ABOVE", 100)
+    approx = summary.summarise(s, plan, recs)
+    assert approx["stats.percentiles_from_histogram"] == 1.0
+    bound = approx["stats.percentile_relative_error"] * (1 + 1e-9)
+    assert bound > 0
+    keys = [k for k in exact if k.endswith((".p50", ".p95", ".p99")) and not math.isnan(exact[k])]
+    assert any(k.startswith("latency_ms.") for k in keys)
+    assert any(k.startswith("ttft_ms.") for k in keys)
+    for k in keys:
+        assert abs(approx[k] - exact[k]) <= bound * abs(exact[k]), k
+    others = [k for k in exact if k not in keys and not k.startswith("stats.")]
+    assert all(approx[k] == exact[k] or math.isnan(exact[k]) for k in others)
