@@ -101,6 +101,7 @@ def mean_latency_s(s: Scenario) -> float:
 
 @SETTINGS
 @example(1, "least_outstanding", 100_000, 0)
+@example(1, "shared_queue", 100_000, 0)
 @given(
     st.integers(1, 3),
     st.sampled_from(["least_outstanding", "round_robin", "shared_queue"]),
@@ -128,5 +129,9 @@ def test_more_fixed_replicas_never_raise_mean_latency(
 
     fewer, more = mean_latency_s(pool(c)), mean_latency_s(pool(c + 1))
     assert more <= fewer + 1e-9
-    if c == 1:  # one replica is busy with overlapping requests here: a second one must help
-        assert more < fewer - 1e-6  # (filling replica 0 first gave the same latency)
+    # One replica is busy with overlapping requests here: a second one must help where the
+    # balancer spreads them. shared_queue hands the oldest request to the lowest-id replica
+    # with a free slot (simulations/balancer.py), and an LLM replica has max_sequences slots, so
+    # at this load replica 1 may stay idle and the latency stays the same (seed 0, 100k).
+    if c == 1 and balancer != "shared_queue":
+        assert more < fewer - 1e-6
