@@ -323,8 +323,12 @@ def elasticity(s: Scenario) -> Criterion | None:
     return Criterion("burst elasticity", (-1.0, 2.0, 1.0), reason)
 
 
-def ops_and_org(s: Scenario) -> list[Criterion]:
-    c, n, sites = s.compliance, s.edge.device_count, s.edge.sites
+def ops_and_org(s: Scenario, ev: Evidence | None = None) -> list[Criterion]:
+    """Organisational criteria; device counts are edge-only's as priced (its sized fleet where
+    the configured one could not carry the load), not the configured count."""
+    c, sites = s.compliance, s.edge.sites
+    priced = fig(ev.edge, "edge.devices") if ev is not None and ev.edge is not None else math.nan
+    n = s.edge.device_count if math.isnan(priced) else int(priced)
     rows = [
         (
             not c.fleet_ops_capacity,
@@ -442,7 +446,7 @@ def criteria_for(s: Scenario, ev: Evidence) -> list[Criterion]:
         bandwidth(s, ev),
         availability(s, ev),
     ]
-    return [c for c in found if c is not None] + ops_and_org(s)
+    return [c for c in found if c is not None] + ops_and_org(s, ev)
 
 
 def decide(s: Scenario, ev: Evidence, checklist: Checklist | None = None) -> Decision:

@@ -123,6 +123,15 @@ def test_no_fleet_ops_capacity_favours_cloud() -> None:
     assert decide_for(neutral(), ev_figs(500), ev_figs(500), edge_tco=5_000) == "edge-first"
 
 
+def test_fleet_ops_counts_the_fleet_edge_only_is_priced_with() -> None:
+    """Seasonal priced edge-only at 34 devices while the fleet-ops reason spoke of 1 device."""
+    s = apply_overrides(neutral(), {"compliance.fleet_ops_capacity": False})
+    sized = ev_figs(500, **{"edge.devices": 34.0})
+    d = decide(s, Evidence(edge=sized, cloud=ev_figs(500), hybrid=None), evaluate_checklist(s, {}))
+    (c,) = [c for c in d.criteria if c.name == "fleet-ops capacity"]
+    assert "across 34 devices" in c.reason, c.reason
+
+
 def test_undersized_fleet_favours_cloud() -> None:
     edge = ev_figs(
         500, slo=0.8, **{"requests.dropped_by_reason.queue_full": 200.0, "edge.utilization": 0.95}
