@@ -582,7 +582,22 @@ def fig_cost_breakdown(r: RunResult) -> go.Figure:
         **LAYOUT, barmode="stack", title="Monthly cost by line", yaxis_title="USD / month"
     )
     fig.update_yaxes(range=[0, top * 1.1], tickprefix="$", tickformat=",.0f")
+    # long names ('cloud-only, 25 GPU replicas') were tilted and cut ('ed…') in a half-width
+    # column: break them at a comma or parenthesis and keep them level
+    names = [a.name for a in archs]
+    fig.update_xaxes(tickvals=names, ticktext=[wrap_name(n) for n in names], tickangle=0)
     return fig
+
+
+def wrap_name(name: str) -> str:
+    """An architecture's name on two lines where it has a natural break."""
+    if ", " in name:
+        head, tail = name.split(", ", 1)
+        return f"{head},<br>{tail}"
+    if " (" in name:
+        head, tail = name.split(" (", 1)
+        return f"{head}<br>({tail}"
+    return name
 
 
 def fig_tco(r: RunResult) -> go.Figure:

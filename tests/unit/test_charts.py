@@ -271,3 +271,17 @@ def test_ecdf_slo_label_sits_at_the_foot_clear_of_the_curves(
             x, y = values(trace.x), values(trace.y)
             at_slo = y[x <= slo].max(initial=0.0)
             assert at_slo > label.y + 0.1 or x.min() > slo, (name, trace.name, at_slo)
+
+
+def test_cost_bars_name_every_architecture_level_and_whole(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """The kiosk's 'cloud-only, 25 GPU replicas' tilted and cut the first label to 'ed…'."""
+    r = preset_runs["retail_kiosk_vision"]
+    assert r.verdict is not None
+    ax = charts.fig_cost_breakdown(r).layout.xaxis
+    names = [a.name for a in r.verdict.architectures]
+    assert ax.tickangle == 0 and list(ax.tickvals) == names
+    for name, text in zip(names, ax.ticktext, strict=True):
+        assert text.replace("<br>", " ") == name, (name, text)
+        assert all(len(line) <= 16 for line in text.split("<br>")), text
