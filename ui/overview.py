@@ -76,7 +76,12 @@ def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
             ("p95 latency", ms(a.get("latency_ms.p95")), "latency_ms.p95", "ms"),
             ("p99 latency", ms(a.get("latency_ms.p99")), "latency_ms.p99", "ms"),
             ("SLO attainment", pct(a.get("slo_attainment")), "slo_attainment", "pct"),
-            ("fallback rate", pct(a.get("fallback_rate")), "fallback_rate", "pct"),
+            (
+                "fallback rate",
+                fallback_value(a),
+                "" if a.key in NO_FALLBACK else "fallback_rate",
+                "pct",
+            ),
             ("drop rate", pct(a.get("drop_rate")), "drop_rate", "pct"),
             ("monthly cost", usd(a.monthly_usd), "", ""),
             (f"{years}-year TCO", usd(a.horizon_usd), "", ""),
@@ -88,6 +93,14 @@ def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
             st.metric(name, value, help=help_text, label_visibility="visible")
         requests = a.get("requests_per_month.arrived")
         st.caption(per_requests(a.monthly_usd, requests))
+
+
+NO_FALLBACK = {"edge_only": "none (edge only)", "cloud_only": "none (cloud only)"}
+"""Edge-only and cloud-only have no second path: '0.0 %' read as a measured rate."""
+
+
+def fallback_value(a: Architecture) -> str:
+    return NO_FALLBACK.get(a.key) or pct(a.get("fallback_rate"))
 
 
 def footer(r: RunResult) -> None:

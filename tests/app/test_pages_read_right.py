@@ -127,3 +127,14 @@ def test_compliance_does_not_call_residency_verified_beside_a_residency_gap() ->
     [ok] = [s.value for s in at.success]
     assert ok.startswith("Routing verified in the simulation: 0 sensitive requests left a site")
     assert "still a gap for the edge fleet and the cloud pool" in ok
+
+
+def test_overview_tiles_give_no_fallback_rate_where_there_is_no_fallback_path() -> None:
+    """Edge-only and cloud-only tiles read 'fallback rate 0.0 %', as if measured."""
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "overview")
+    no_errors(at)
+    values = [m.value for m in at.metric if m.label == "fallback rate"]
+    assert "none (edge only)" in values and "none (cloud only)" in values
+    hybrid = at.session_state["result"].verdict.by_option("hybrid")
+    assert hybrid is not None and hybrid.key not in ("edge_only", "cloud_only")
+    assert sum(v.endswith("%") for v in values) == 1
