@@ -42,6 +42,20 @@ MIN_SLICE_S = 60.0
 ROUND_S = 10.0
 """L is rounded up to whole 10 s, so the notes read plainly (whole minutes added up to 45 % to a
 run near the budget: the factory's counterparts' 133 s hours ran as 180 s)."""
+STEADY_MIN_SLICE_S = 10.0
+"""Shortest simulated hour of a steady flat window (``steady_flat``): every hour is the same
+hour, so the hour only has to hold the steady state of requests lasting tens of milliseconds
+(10 s: hundreds of times a frame's latency; 90,000 frames of the kiosk's 300 stores)."""
+STEADY_POOL_REQUESTS = 50_000
+"""Budget of a steady flat window whose traffic reaches a GPU pool (every site is simulated, as
+the sites share the pool: the kiosk's 300 stores send 9,000 frames a second). Its figures scatter
+between replications, not within the hour: each replication's p95 moved together at L = 10 s and
+60 s (benchmarks/sampled_hours.py), so a longer hour buys little; the sizing probes aim at the
+same number (``planner.probes``)."""
+STEADY_LOAD = 0.95
+"""Largest offered load, as a share of a fixed pool's capacity at full batches, at which its
+queue is taken to settle within a steady hour: closer to saturation the queue's relaxation time
+(~ service / (1 - load)^2) nears the hour, and the timeouts' floor applies again."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +69,49 @@ class SliceChoice:
     """The L the request budget alone would give."""
     slowest: tuple[str, float, float]
     """(name, seconds, multiple) of the time constant that sets the floor, or ('', 0, 0)."""
+    steady: bool = False
+    """A steady flat window (``steady_flat``): the floor from the timeouts does not apply."""
 
     @property
     def scale(self) -> float:
         """Real seconds one simulated second stands for (each request's weight factor)."""
         return 3600.0 / self.slice_s
+
+
+EDGE_BACKLOG = "edge device's full queue served"
+
+
+def steady_flat(s: Scenario, peak_per_s: float | None) -> bool:
+    """Whether every simulated hour is one steady hour: a window flat over its open hours
+    (``simulation.hours_per_day_simulated``: no bursts, one rate a day type), vision requests
+    (tens of milliseconds), nothing that follows the clock (edge-only, or a fixed pool) and a
+    fixed pool whose capacity at full batches carries all the traffic ``peak_per_s`` (simulated
+    arrivals/s at the busiest bin) at most at STEADY_LOAD. Then an hour's end is no boundary:
+    the next hour is the same hour, so a request cut by it sees what it would have seen, and
+    the floor from the request timeouts and MIN_SLICE_S does not apply (L still holds twice an
+    edge device's full queue)."""
+    if s.simulation.hours_per_day_simulated is None or s.workload.is_llm or peak_per_s is None:
+        return False
+    if s.policy.routing.kind == "edge_only":
+        return True
+    if s.cloud.autoscaler.kind != "fixed":
+        return False
+    return peak_per_s <= STEADY_LOAD * fixed_pool_capacity_per_s(s)
+
+
+def fixed_pool_capacity_per_s(s: Scenario) -> float:
+    """Frames a second the fixed pool serves with every replica running full batches (the
+    engine's batch time: linear from batch 1 to batch 8, the saturated rate beyond)."""
+    from planner.catalog import load_catalog
+    from planner.engine_inputs import pool_input
+
+    p = pool_input(s, load_catalog().gpus[s.cloud.gpu], 1.0)
+    per_item = max((p.batch8_s - p.batch1_s) / 7, 0.0)
+    n = p.max_batch
+    batch_s = p.batch1_s - per_item + per_item * n
+    if n > 8:
+        batch_s = max(batch_s, n * p.batch8_s / 8)
+    return p.min_replicas * n / batch_s if batch_s > 0 else math.inf
 
 
 def time_constants_s(s: Scenario) -> dict[str, tuple[float, float]]:
@@ -78,7 +130,7 @@ def time_constants_s(s: Scenario) -> dict[str, tuple[float, float]]:
         out["local wait threshold"] = (r.wait_threshold_s, REQUEST_MULTIPLE)
     backlog_s = edge_backlog_s(s)
     if backlog_s > 0:
-        out["edge device's full queue served"] = (backlog_s, REQUEST_MULTIPLE)
+        out[EDGE_BACKLOG] = (backlog_s, REQUEST_MULTIPLE)
     return out
 
 
@@ -106,15 +158,25 @@ def scaler_constants_s(s: Scenario) -> dict[str, float]:
     return out
 
 
-def choose_slice(s: Scenario, full_requests: float, budget: float) -> SliceChoice:
-    """L from the budget (simulated requests a replication), never under the floor."""
+def choose_slice(
+    s: Scenario, full_requests: float, budget: float, steady: bool = False
+) -> SliceChoice:
+    """L from the budget (simulated requests a replication), never under the floor (of a
+    steady flat window, ``steady``: STEADY_MIN_SLICE_S and an edge device's full queue)."""
     consts = time_constants_s(s)
+    if steady:
+        consts = {k: v for k, v in consts.items() if k == EDGE_BACKLOG}
     terms = [(name, v, m) for name, (v, m) in consts.items()]
     slowest = max(terms, key=lambda t: t[1] * t[2]) if terms else ("", 0.0, 0.0)
-    floor_s = max(MIN_SLICE_S, slowest[1] * slowest[2])
+    floor_s = max(STEADY_MIN_SLICE_S if steady else MIN_SLICE_S, slowest[1] * slowest[2])
     budget_slice_s = 3600.0 * budget / max(full_requests, 1.0)
     slice_s = math.ceil(max(floor_s, budget_slice_s) / ROUND_S) * ROUND_S
-    return SliceChoice(min(slice_s, 3600.0), floor_s, budget_slice_s, slowest)
+    return SliceChoice(min(slice_s, 3600.0), floor_s, budget_slice_s, slowest, steady)
+
+
+def peak_per_s(s: Scenario, plan: Plan) -> float:
+    """Real arrivals a second across all sites at the plan's busiest bin."""
+    return max(float(g.rates.max(initial=0.0)) for g in plan.segments) * s.edge.sites
 
 
 def sample_hours(s: Scenario, plan: Plan, budget: float) -> Plan:
@@ -127,7 +189,10 @@ def sample_hours(s: Scenario, plan: Plan, budget: float) -> Plan:
             "day, which sampled hours would shift"
         )
         return replace(plan, notes=(*plan.notes, why))
-    choice = choose_slice(s, plan.expected_requests, budget)
+    steady = steady_flat(s, peak_per_s(s, plan))
+    if steady and s.policy.routing.kind != "edge_only":
+        budget = min(budget, STEADY_POOL_REQUESTS)
+    choice = choose_slice(s, plan.expected_requests, budget, steady)
     shortest_s = min(measured_s(g) for g in plan.segments)
     if choice.slice_s >= 3600.0 or shortest_s / choice.scale < choice.floor_s:
         return replace(plan, notes=(*plan.notes, unsampled_note(plan, choice, budget)))
@@ -196,6 +261,13 @@ def sampled_note(choice: SliceChoice, budget: float, expected: float) -> str:
 
 def floor_words(choice: SliceChoice) -> str:
     name, value, multiple = choice.slowest
+    if choice.steady and value * multiple <= STEADY_MIN_SLICE_S:
+        return (
+            f"{STEADY_MIN_SLICE_S:,.0f} s: the window is flat and nothing follows the clock (no "
+            "autoscaler; vision frames of tens of milliseconds; the pool, if any, under "
+            f"{STEADY_LOAD:.0%} of its capacity), so every hour is the same steady hour and an "
+            "hour's end is no boundary for a request's timeout"
+        )
     if value * multiple <= MIN_SLICE_S:
         return (
             f"{MIN_SLICE_S:,.0f} s (the shortest hour sampled; no time constant of this "

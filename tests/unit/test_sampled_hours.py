@@ -13,8 +13,14 @@ from planner.sampled_hours import (
     MIN_SLICE_S,
     REQUEST_MULTIPLE,
     SCALER_MULTIPLE,
+    STEADY_LOAD,
+    STEADY_MIN_SLICE_S,
+    STEADY_POOL_REQUESTS,
     choose_slice,
+    fixed_pool_capacity_per_s,
+    peak_per_s,
     queue_notes,
+    steady_flat,
     time_constants_s,
 )
 
@@ -115,3 +121,54 @@ def test_an_edge_devices_full_queue_sets_the_floor_of_an_edge_only_run() -> None
     held = s.edge.queue_limit + s.edge.concurrency_per_device
     assert edge_backlog_s(s) == pytest.approx(held * service_s / speedup_factor(s))
     assert choose_slice(s, 1e7, 1000).floor_s == pytest.approx(REQUEST_MULTIPLE * edge_backlog_s(s))
+
+
+KIOSK_CLOUD = {"policy.routing.kind": "cloud_only"}
+
+
+def slice_of(s: object) -> float:
+    plan = build_plan(s, check=False)  # type: ignore[arg-type]
+    assert plan.horizon == "sampled_hours"
+    return 3600 / plan.segments[0].time_scale
+
+
+def test_the_kiosks_pool_counterparts_run_steady_ten_second_hours() -> None:
+    """300 stores' frames through a fixed pool in a flat open window: every hour is the same
+    steady hour, so the 60 s floor (MIN_SLICE_S, twice the 30 s cloud timeout) gives way to
+    STEADY_MIN_SLICE_S, and the budget is the probes' (every store is simulated)."""
+    for key, twin in counterparts(load("retail_kiosk_vision"), "sampled_hours").items():
+        if key == "edge_only":
+            continue
+        plan = build_plan(twin, check=False)
+        assert slice_of(twin) == STEADY_MIN_SLICE_S, key
+        assert plan.expected_requests <= 4 * STEADY_POOL_REQUESTS
+        assert any("every hour is the same steady hour" in n for n in plan.notes), key
+
+
+def test_a_fixed_pool_carries_batches_at_the_engines_batch_time() -> None:
+    s = load("retail_kiosk_vision", KIOSK_CLOUD)
+    # L4: batch 1 in 3 ms, batch 8 in 8 / 800 s; 12 replicas of full batches of 8
+    assert fixed_pool_capacity_per_s(s) == pytest.approx(12 * 800)
+    plan = build_plan(s, check=False)
+    assert peak_per_s(s, plan) == pytest.approx(600 * 15)  # 600 cameras at 15 fps
+
+
+def test_a_steady_window_needs_flat_vision_traffic_and_a_fixed_pool_under_its_capacity() -> None:
+    s = load("retail_kiosk_vision", KIOSK_CLOUD)
+    cap = fixed_pool_capacity_per_s(s)
+    assert steady_flat(s, 9000.0)
+    assert not steady_flat(s, STEADY_LOAD * cap * 1.01)  # near saturation: the queue's
+    assert not steady_flat(s, None)  # relaxation nears the hour; no plan: no claim
+    kpa = apply_overrides(s, {"cloud.autoscaler": {"kind": "kpa"}})
+    assert not steady_flat(kpa, 9000.0)  # an autoscaler follows the clock
+    whole = apply_overrides(s, {"simulation.hours_per_day_simulated": None})
+    assert not steady_flat(whole, 9000.0)  # the office-hours day steps at open and close
+    assert steady_flat(load("retail_kiosk_vision"), 9000.0)  # edge-only: no pool to load
+
+
+def test_a_pool_near_saturation_keeps_the_timeouts_floor() -> None:
+    # 11 L4 serve 8,800 frames a second at most: 9,000 offered builds a queue up to the timeout
+    s = load("retail_kiosk_vision", {**KIOSK_CLOUD, "cloud.min_replicas": 11})
+    assert slice_of(s) == max(MIN_SLICE_S, REQUEST_MULTIPLE * s.network.cloud_timeout_s)
+    kpa = load("retail_kiosk_vision", {**KIOSK_CLOUD, "cloud.autoscaler": {"kind": "kpa"}})
+    assert slice_of(kpa) > MIN_SLICE_S

@@ -41,3 +41,40 @@ def test_sampled_hours_agree_with_the_whole_day() -> None:
         (alo, ahi), (blo, bhi) = whole.ci95[key], cut.ci95[key]
         overlap = alo <= bhi and blo <= ahi
         assert abs(b - a) <= 0.02 * scale or overlap, (key, a, b, whole.ci95[key], cut.ci95[key])
+
+
+@pytest.mark.slow
+def test_steady_short_hours_agree_with_five_minute_hours(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The factory's cloud-only counterpart (40 cells through a fixed pool, a flat 24 h day):
+    its steady hours (40 s: under the 60 s floor of the timeouts) against 300 s hours on the
+    same seeds (benchmarks/sampled_hours.py compares the whole day, 5.4M requests a
+    replication, and the kiosk's counterparts)."""
+    from planner import sampled_hours
+
+    s = load(
+        "factory_robotics_control_loop",
+        {"policy.routing.kind": "cloud_only", "simulation.replications": 4},
+    )
+    short = run(s, decide_too=False)
+    monkeypatch.setattr(sampled_hours, "STEADY_POOL_REQUESTS", 10**9)
+    longer = run(
+        load(
+            "factory_robotics_control_loop",
+            {
+                "policy.routing.kind": "cloud_only",
+                "simulation.replications": 4,
+                "simulation.sampled_hours_above_requests": 450_000,
+            },
+        ),
+        decide_too=False,
+    )
+    hour_s = [3600 / r.plan.segments[0].time_scale for r in (short, longer)]
+    assert hour_s[0] < sampled_hours.MIN_SLICE_S and hour_s[1] == 300.0
+    for key in FIGURES:
+        a, b = longer.get(key), short.get(key)
+        scale = max(abs(a), 0.01) if key in RATES else abs(a)
+        ci_a, ci_b = longer.ci95.get(key, (a, a)), short.ci95.get(key, (b, b))
+        overlap = ci_a[0] <= ci_b[1] and ci_b[0] <= ci_a[1]
+        assert abs(b - a) <= 0.02 * scale or overlap, (key, a, b, ci_a, ci_b)
