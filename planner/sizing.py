@@ -10,7 +10,9 @@ to carry; divided by the target utilisation it gives the size at which that work
 probe's own figures correct the estimate until a size carries the load. Then two sizes run side
 by side: one just below (is it the smallest?) and four times it (can more capacity meet the
 SLO at all? -- skipped where it cannot change the run: an autoscaled pool that never reached its
-cap). Bisection in thirds, two probes at a time, closes the gap to an eighth. Each probe is one
+cap). Where the configured run missed the SLO, four times the first size already runs beside it
+(a worker would idle otherwise; the kiosk's cloud-only pool is sized in one round, not two).
+Bisection in thirds, two probes at a time, closes the gap to an eighth. Each probe is one
 replication of the whole plan on the same traffic (common random numbers).
 """
 
@@ -184,6 +186,8 @@ class Search:
         self.short = measure is None and shortened(s) is not s
         preview = measure is None and probe_mode() == "preview"
         self.max_runs = PREVIEW_RUNS if preview else MAX_RUNS
+        self.reach_likely = False
+        """The configured run missed the SLO: the search may look for it above the size."""
 
     @property
     def runs(self) -> int:
@@ -195,6 +199,8 @@ class Search:
     def run(self, sizes: list[int]) -> None:
         """Probe the sizes not tried yet (as many as MAX_RUNS allows), side by side."""
         new = list(dict.fromkeys(n for n in sizes if n not in self.tried))[: self.left()]
+        if not new:
+            return
         found = self.figures(new, short=self.short)
         self.tried.update(zip(new, found, strict=True))
 
@@ -239,22 +245,37 @@ def climb(search: Search, start: int, lo: int) -> tuple[int | None, int]:
     that did not). Each next size is the last one's estimate where its utilisation is over the
     target, a doubling where only its drops are (they come at peaks a month's utilisation hides)
     or where an autoscaler sets the utilisation. An autoscaled pool that did not reach its cap
-    ends the climb: any larger cap runs the same."""
+    ends the climb: any larger cap runs the same. The first size runs beside SLO_REACH times it
+    (``beside``); where that carried the load and the size did not, it ends the climb."""
     n = start
     while search.left() > 0:
-        search.run([n])
+        search.run([n, *beside(search, n)])
         f = search.get(n)
         if f is None:
             return None, lo
         if carried(search.kind, f):
             return n, lo
         lo = n
+        above = [m for m, g in search.tried.items() if m > n and g and carried(search.kind, g)]
+        if above:
+            return min(above), lo
         if n >= search.limit or not cap_binds(search.s, search.kind, n, f):
             break
         doubling = capacity_drop(search.kind, f) > CARRIED_DROP or not scales(search)
         grown = max(estimate(search.kind, n, f), 2 * n if doubling else math.ceil(n * GROWTH))
         n = min(search.limit, max(n + 1, grown))
     return None, lo
+
+
+def beside(search: Search, n: int) -> list[int]:
+    """What the first probe's idle worker runs: SLO_REACH times the size, the size ``refine``
+    tries next for the SLO if ``n`` carries the load, and an upper bound if it does not. Only
+    where a larger size changes the run whatever ``n`` shows (devices, a fixed pool) and the
+    configured run missed the SLO (else the reach is seldom needed)."""
+    if search.tried or search.width < 2 or not scales(search) or not search.reach_likely:
+        return []
+    top = min(search.limit, SLO_REACH * n)
+    return [top] if top > n else []
 
 
 def scales(search: Search) -> bool:
@@ -318,6 +339,7 @@ def size(
         return hook(s, kind, f0, level)
     n0 = configured_size(s, kind)
     search = Search(s, kind, measure)
+    search.reach_likely = not meets(f0, level)
     first = estimate(kind, running_size(s, kind), f0)
     first = first if scales(search) else max(first, 2 * n0)
     start = min(search.limit, max(n0 + 1, first))

@@ -70,7 +70,9 @@ def test_the_search_finds_the_scanned_answer_in_few_runs(
     sizing, sized_s, f = size(cfg, "cloud_only", mmc_sizes[2], 0.95)
     smallest = min(c for c, g in mmc_sizes.items() if carried("cloud_only", g))
     assert sizing.sized is not None and smallest <= sizing.sized <= smallest + 1
-    assert sizing.runs <= 3  # the estimate, the size below it and nothing else
+    # the estimate, the size below it, and four times the estimate beside the first probe (the
+    # overloaded M/M/2 missed the SLO, so the search may need to look for it above the size)
+    assert sizing.runs <= 4
     assert sized_s is not None and f is not None and carried("cloud_only", f)
     c = sizing.sized
     assert f["cloud.utilization"] == pytest.approx(OFFERED / c, rel=0.05)
@@ -182,3 +184,51 @@ def test_counterparts_keep_their_configured_size_for_sizing() -> None:
 
     sizing, _, _ = size(v, "cloud_only", f0, 0.95, measure)
     assert min(asked) > v.cloud.max_replicas == sizing.configured
+
+
+def fake_fixed_pool(smallest: int, slo_at: int | None) -> Any:
+    """Figures of a fixed pool by size: it carries the load from ``smallest`` replicas and meets
+    the SLO from ``slo_at`` (None: never, like the kiosk's frames lost on the network)."""
+
+    def figures(n: int) -> dict[str, float]:
+        return {
+            "requests.arrived": 1000.0,
+            "requests.completed": 1000.0 if n >= smallest else 600.0,
+            "requests.dropped": 0.0 if n >= smallest else 400.0,
+            "requests.dropped_by_reason.pool_queue_full": 0.0 if n >= smallest else 400.0,
+            "cloud.utilization": min(0.99, 0.8 * smallest / n),
+            "slo_attainment": 0.99 if slo_at is not None and n >= slo_at else 0.9,
+        }
+
+    return figures
+
+
+@pytest.mark.parametrize(("slo_at", "first"), [(None, [25, 100]), (1, [25])])
+def test_the_first_probe_runs_four_times_its_size_beside_it_where_the_slo_was_missed(
+    monkeypatch: pytest.MonkeyPatch, slo_at: int | None, first: list[int]
+) -> None:
+    """Two workers: the first round runs the estimate and, where the configured pool missed the
+    SLO, SLO_REACH times it, which the search asks next if the estimate carries the load but
+    misses the SLO; where the SLO can be met at the estimate, no speculative probe is spent."""
+    import planner.sizing as sizing_mod
+
+    s = apply_overrides(
+        load("retail_kiosk_vision"),
+        {"policy.routing.kind": "cloud_only", "simulation.processes": 2},
+    )
+    figures = fake_fixed_pool(25, slo_at)
+    rounds: list[list[int]] = []
+
+    def probe_many(scenarios: list[Any], processes: int) -> list[dict[str, float]]:
+        rounds.append([v.cloud.min_replicas for v in scenarios])
+        return [figures(v.cloud.min_replicas) for v in scenarios]
+
+    monkeypatch.setattr(sizing_mod, "probe_many", probe_many)
+    monkeypatch.setattr(sizing_mod, "shortened", lambda v: v)
+    f0 = {**figures(12), "slo_attainment": 0.9 if slo_at is None else 0.99}
+    sizing, _, f = size(s, "cloud_only", f0, 0.99)
+    assert rounds[0] == first
+    assert sizing.sized == 25 and f is not None
+    if slo_at is None:
+        assert rounds == [[25, 100]]  # the reach is answered in the first round
+        assert not sizing.meets_slo
