@@ -16,10 +16,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from planner.cost import break_even_month
 from planner.formatting import label, ms
 from planner.month import hourly_shape
 from planner.run import RunResult
-from planner.verdict import break_even_pair
 
 PATH_COLOURS = {"edge": "#2f6f8f", "cloud": "#c0703c", "fallback": "#b5443b", "split": "#6a8f3a"}
 ARCH_COLOURS = ("#2f6f8f", "#c0703c", "#6a8f3a")
@@ -619,21 +619,7 @@ def fig_tco(r: RunResult) -> go.Figure:
             line={"color": colour, "dash": dash, "width": 2.5},
             showlegend=True,  # plotly hides a lone trace's legend: the line must be named
         )
-    be = r.verdict.break_even_month if r.verdict else None
-    pair = break_even_pair(archs) if r.verdict else None
-    if be is not None and pair is not None:
-        # the line names its architecture: with three lines a bare 'break-even month 4' read
-        # as edge-only's, and 'cheaper from month 0' where the two cost the same
-        who = pair[0].name
-        fig.add_shape(type="line", x0=be, x1=be, y0=0, y1=1, yref="paper", line={"dash": "dash"})
-        fig.add_annotation(
-            x=be,
-            y=0.95,
-            yref="paper",
-            text=f"{who} breaks even, month {be}" if be else f"{who} no dearer from month 0",
-            showarrow=False,
-            xanchor="left" if be < months / 2 else "right",
-        )
+    break_even_marks(fig, archs, months)
     fig.update_layout(
         **LAYOUT,
         title="Cumulative cost (cash, capex up front)",
@@ -643,6 +629,42 @@ def fig_tco(r: RunResult) -> go.Figure:
     fig.update_xaxes(range=[0, months], dtick=6)
     fig.update_yaxes(range=[0, top * 1.08], tickprefix="$", tickformat=",.0f")
     return fig
+
+
+def break_even_marks(fig: go.Figure, archs: tuple[Any, ...], months: int) -> None:
+    """A dashed line at the month each architecture with devices has spent no more cash than
+    cloud-only from then on (``planner.cost.break_even_month``, as the Cost page's caption), in
+    its own colour and named. The remote farm's edge-only, the recommendation, crosses at month
+    22 while its hybrid never does: one line for the hybrid alone left the chart without one."""
+    cloud = next((a for a in archs if a.option == "cloud-first"), None)
+    if cloud is None:
+        return
+    marks = [
+        (a, colour, be)
+        for a, colour in zip(archs, ARCH_COLOURS, strict=False)
+        if a is not cloud
+        and (be := break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)) is not None
+    ]
+    for i, (a, colour, be) in enumerate(marks):
+        fig.add_shape(
+            type="line",
+            x0=be,
+            x1=be,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"dash": "dash", "color": colour, "width": 1.5},
+        )
+        fig.add_annotation(
+            x=be,
+            y=0.97 - 0.09 * i,
+            yref="paper",
+            text=f"{a.name} breaks even, month {be}" if be else f"{a.name} no dearer from month 0",
+            showarrow=False,
+            font={"color": colour},
+            xanchor="left" if be < months / 2 else "right",
+            bgcolor="rgba(255,255,255,0.75)",
+        )
 
 
 def fig_break_even_volume(rows: list[dict[str, float]]) -> go.Figure:

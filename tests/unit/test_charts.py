@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from planner.cost import break_even_month
 from planner.presets import list_presets
 from planner.run import RunResult
 from ui import charts
@@ -285,3 +286,32 @@ def test_cost_bars_name_every_architecture_level_and_whole(
     for name, text in zip(names, ax.ticktext, strict=True):
         assert text.replace("<br>", " ") == name, (name, text)
         assert all(len(line) <= 16 for line in text.split("<br>")), text
+
+
+def test_tco_marks_each_architectures_break_even_against_cloud_only(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """remote farm: the Cost page's caption says edge-only (recommended) breaks even at month
+    22; the chart marked only the hybrid's break-even, which never comes, so it showed none."""
+    marked = set()
+    for name, r in preset_runs.items():
+        assert r.verdict is not None
+        archs = r.verdict.architectures
+        cloud = next(a for a in archs if a.option == "cloud-first")
+        fig = charts.fig_tco(r)
+        texts = [x.text for x in fig.layout.annotations]
+        lines = sorted(sh.x0 for sh in fig.layout.shapes)
+        expected = []
+        for a in archs:
+            if a is cloud:
+                continue
+            be = break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)
+            if be is None:
+                assert not any(t.startswith(a.name + " ") for t in texts), (name, texts)
+                continue
+            expected.append(be)
+            want = f"{a.name} breaks even, month {be}" if be else f"{a.name} no dearer"
+            assert any(t.startswith(want) for t in texts), (name, want, texts)
+            marked.add((name, a.key))
+        assert lines == sorted(expected), (name, lines, expected)
+    assert ("remote_farm_sensors_satellite", "edge_only") in marked
