@@ -26,7 +26,7 @@ from planner.prepare import counterparts as counterparts
 from planner.prepare import prepare
 from planner.preview import PREVIEW_REPLICATIONS
 from planner.replicate import RATES as RATES
-from planner.replicate import Outcome, assess, combine, replicate
+from planner.replicate import Outcome, assess, combine, replicate, shared_workers
 from planner.replicate import Progress as Progress
 from planner.replicate import is_rate as is_rate
 from planner.sampled_hours import queue_notes
@@ -116,6 +116,18 @@ def run(
     engine elsewhere, with a notice) or 'simpy'; the figures are the same either way.
     ``mode``: 'full', or 'preview' (a fixed budget of simulated requests, for quick answers).
     """
+    with shared_workers():
+        return simulate_and_decide(scenario, progress, decide_too, engine, mode)
+
+
+def simulate_and_decide(
+    scenario: Scenario,
+    progress: Progress | None,
+    decide_too: bool,
+    engine: str,
+    mode: str,
+) -> RunResult:
+    """``run`` inside one pool of worker processes (replications and sizing probes share it)."""
     started = time.perf_counter()
     prep = prepare(scenario, decide_too, engine, mode)
     variants, plans = prep.variants, prep.plans

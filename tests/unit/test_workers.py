@@ -1,0 +1,65 @@
+"""Worker processes: one pool serves a run's replications and its sizing probes, and the
+longest jobs start first while outcomes keep their job order."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+import planner.replicate as rep
+from planner.prepare import prepare
+from planner.presets import load
+from planner.replicate import Job, expected_work, longest_first, shared_workers
+
+
+def jobs_of(name: str) -> list[Job]:
+    prep = prepare(load(name, {"simulation.replications": 2}))
+    return [
+        Job(k, v, prep.plans[k], r, prep.picks[k], k == "main" and r == 0)
+        for k, v in prep.variants.items()
+        for r in range(2)
+    ]
+
+
+def test_longest_jobs_start_first_and_outcomes_keep_job_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    jobs = jobs_of("seasonal_burst_app")  # main (cloud-only), edge-only, local-first
+    started: list[Job] = []
+
+    def fake_execute(batch: list[Job], processes: int, progress: Any) -> list[Any]:
+        started.extend(batch)
+        return [(j.key, j.replication) for j in batch]
+
+    monkeypatch.setattr(rep, "execute", fake_execute)
+    out = longest_first(jobs, 2, None)
+    assert out == [(j.key, j.replication) for j in jobs]  # type: ignore[comparison-overlap]
+    work = [expected_work(j) for j in started]
+    assert work == sorted(work, reverse=True)
+    # a request through the GPU pool weighs more than one served on a device alone
+    assert started[0].key == "local_first" and started[-1].key == "edge_only"
+
+
+def test_one_pool_serves_every_batch_of_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    forked: list[int] = []
+    real = rep.fork_pool
+
+    def counting(workers: int) -> Any:
+        forked.append(workers)
+        return real(workers)
+
+    monkeypatch.setattr(rep, "fork_pool", counting)
+    jobs = jobs_of("clinic_llm_assistant_pii")[:2]
+    with shared_workers():
+        first = rep.execute(jobs, 2, None)
+        second = rep.execute(jobs, 2, None)
+        with shared_workers():  # a nested run shares the outer pool
+            rep.execute(jobs, 2, None)
+    assert forked == [2]
+    for a, b in zip(first, second, strict=True):  # the same jobs, the same figures
+        assert a.summary.keys() == b.summary.keys()
+        assert all(a.summary[k] == b.summary[k] or math.isnan(a.summary[k]) for k in a.summary)
+    rep.execute(jobs, 2, None)  # outside a run: a pool of its own, closed after the batch
+    assert forked == [2, 2]
