@@ -25,7 +25,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from planner import sampled_hours
 from planner.presets import apply_overrides, load
 from planner.run import RunResult, run
 from planner.scenario import Scenario
@@ -109,15 +108,9 @@ def run_case(case: str, replications: int) -> tuple[list[Row], str]:
     preset, overrides = CASES[case]
     base = apply_overrides(load(preset), {**overrides, "simulation.replications": replications})
     reference = REFERENCE_BUDGET.get(case)
-    budget_cap = sampled_hours.STEADY_POOL_REQUESTS
-    if reference is not None:  # the steady window's own budget cap would cut the reference too
-        sampled_hours.STEADY_POOL_REQUESTS = reference
-    try:
-        full, full_s = timed(
-            apply_overrides(base, {"simulation.sampled_hours_above_requests": reference})
-        )
-    finally:
-        sampled_hours.STEADY_POOL_REQUESTS = budget_cap
+    full, full_s = timed(
+        apply_overrides(base, {"simulation.sampled_hours_above_requests": reference})
+    )
     cut = apply_overrides(base, {"simulation.sampled_hours_above_requests": FORCE_SAMPLING})
     sampled, sampled_s = timed(cut)
     per_rep = f"{full.plan.expected_requests:,.0f} -> {sampled.plan.expected_requests:,.0f}"

@@ -14,6 +14,7 @@ from planner.plan import build_plan
 from planner.prepare import prepare
 from planner.presets import apply_overrides
 from planner.replicate import Job, combine, execute
+from planner.sampled_hours import peak_per_s, steady_flat
 from planner.scenario import Scenario
 
 Figures = dict[str, float]
@@ -68,7 +69,8 @@ def figures_of(per_rep: list[Figures]) -> Figures:
 def shortened(s: Scenario) -> Scenario:
     """The scenario a probe runs: with representative days cut to sampled hours of about
     PROBE_REQUESTS simulated requests (never under the floor of the scenario's own time
-    constants), or ``s`` itself where that plan would be no shorter or the run is a preview."""
+    constants), or ``s`` itself where that plan would be no shorter, the hours are steady
+    (``planner.sampled_hours.steady_flat``) or the run is a preview."""
     if settings()[1] == "preview":
         return s
     above = s.simulation.sampled_hours_above_requests
@@ -78,5 +80,9 @@ def shortened(s: Scenario) -> Scenario:
     try:
         full, cut = build_plan(s, check=False), build_plan(short, check=False)
     except ScenarioError:
+        return s
+    if steady_flat(s, peak_per_s(s, full)):
+        # every hour is the same steady hour: a shorter one changes only the noise, so the probe
+        # runs the counterpart's own plan and the size it finds needs no confirmation run
         return s
     return short if cut.expected_requests < SHORTER * full.expected_requests else s

@@ -15,7 +15,6 @@ from planner.sampled_hours import (
     SCALER_MULTIPLE,
     STEADY_LOAD,
     STEADY_MIN_SLICE_S,
-    STEADY_POOL_REQUESTS,
     choose_slice,
     fixed_pool_capacity_per_s,
     peak_per_s,
@@ -132,17 +131,23 @@ def slice_of(s: object) -> float:
     return 3600 / plan.segments[0].time_scale
 
 
-def test_the_kiosks_pool_counterparts_run_steady_ten_second_hours() -> None:
+def test_the_kiosks_pool_counterparts_run_steady_hours_sized_by_the_budget() -> None:
     """300 stores' frames through a fixed pool in a flat open window: every hour is the same
     steady hour, so the 60 s floor (MIN_SLICE_S, twice the 30 s cloud timeout) gives way to
-    STEADY_MIN_SLICE_S, and the budget is the probes' (every store is simulated)."""
-    for key, twin in counterparts(load("retail_kiosk_vision"), "sampled_hours").items():
+    STEADY_MIN_SLICE_S and the budget sets L (200,000 requests: 20 s hours, not 60 s)."""
+    kiosk = load("retail_kiosk_vision")
+    budget = kiosk.simulation.sampled_hours_above_requests
+    assert budget is not None
+    for key, twin in counterparts(kiosk, "sampled_hours").items():
         if key == "edge_only":
             continue
         plan = build_plan(twin, check=False)
-        assert slice_of(twin) == STEADY_MIN_SLICE_S, key
-        assert plan.expected_requests <= 4 * STEADY_POOL_REQUESTS
+        assert STEADY_MIN_SLICE_S < slice_of(twin) < MIN_SLICE_S, key
+        assert plan.expected_requests <= 1.5 * budget  # was 1.08M at the 60 s floor
         assert any("every hour is the same steady hour" in n for n in plan.notes), key
+    probe = apply_overrides(kiosk, {"policy.routing.kind": "cloud_only"})
+    short = apply_overrides(probe, {"simulation.sampled_hours_above_requests": 50_000})
+    assert slice_of(short) == STEADY_MIN_SLICE_S  # a sizing probe's budget: the floor
 
 
 def test_a_fixed_pool_carries_batches_at_the_engines_batch_time() -> None:
@@ -172,3 +177,16 @@ def test_a_pool_near_saturation_keeps_the_timeouts_floor() -> None:
     assert slice_of(s) == max(MIN_SLICE_S, REQUEST_MULTIPLE * s.network.cloud_timeout_s)
     kpa = load("retail_kiosk_vision", {**KIOSK_CLOUD, "cloud.autoscaler": {"kind": "kpa"}})
     assert slice_of(kpa) > MIN_SLICE_S
+
+
+def test_a_steady_counterparts_probes_run_its_own_plan() -> None:
+    """A shorter steady hour changes only the noise: the kiosk's cloud-only probes run the
+    counterpart's own plan, so the size they find is not run again to confirm it."""
+    from planner.probes import shortened
+
+    s = load("retail_kiosk_vision", KIOSK_CLOUD)
+    assert shortened(s) is s
+    fleet = load(
+        "seasonal_burst_app", {"policy.routing.kind": "edge_only", "edge.device_count": 30}
+    )
+    assert shortened(fleet) is not fleet  # an evening peak and a season: hours are not steady
