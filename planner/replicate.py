@@ -197,6 +197,9 @@ def combine(
 class Replicated:
     outcomes: list[Outcome]
     stopped_because: str
+    saturated: tuple[str, ...] = ()
+    """Counterparts run for one replication only: it showed them far over their capacity, so
+    the decision prices them at a size it finds (``planner.sizing``), not as configured."""
 
 
 def first_count(s: Scenario) -> int:
@@ -228,31 +231,62 @@ def replicate(
     s = variants["main"]
     sim = s.simulation
 
-    def batch(lo: int, hi: int) -> list[Outcome]:
-        jobs = [
-            Job(k, v, plans[k], r, engines[k], k == "main" and r == 0)
-            for k, v in variants.items()
-            for r in range(lo, hi)
-        ]
+    def job(k: str, r: int) -> Job:
+        return Job(k, variants[k], plans[k], r, engines[k], k == "main" and r == 0)
+
+    def batch(lo: int, hi: int, keys: list[str]) -> list[Outcome]:
+        jobs = [job(k, r) for k in keys for r in range(lo, hi)]
         return longest_first(jobs, sim.processes, progress)
 
     n = fixed or first_count(s)
-    outcomes = batch(0, n)
+    saturated: list[str] = []
+    if fixed or n < 2 or len(variants) == 1:
+        outcomes = batch(0, n, list(variants))
+    else:
+        outcomes, saturated = first_replications(variants, n, job, sim.processes, progress)
     if fixed:
         return Replicated(outcomes, f"preview: fixed replications ({n})")
     if sim.stop_rule != "precision":
-        return Replicated(outcomes, f"fixed replications ({n})")
+        return Replicated(outcomes, f"fixed replications ({n})", tuple(saturated))
     cap, cap_why = cap_count(s, plans["main"], max_requests)
     while True:
         report = assess(outcomes, sim.relative_precision, sim.stop_rule)
         if report["met"]:
-            return Replicated(outcomes, "target met")
+            return Replicated(outcomes, "target met", tuple(saturated))
         if n >= cap:
-            return Replicated(outcomes, f"reached {cap_why} ({n} replications)")
+            return Replicated(outcomes, f"reached {cap_why} ({n} replications)", tuple(saturated))
         want = replications_needed(report, n)
         step = min(max(want - n, sim.processes), cap - n)
-        outcomes += batch(n, n + step)
+        outcomes += batch(n, n + step, [k for k in variants if k not in saturated])
         n += step
+
+
+def first_replications(
+    variants: dict[str, Scenario],
+    n: int,
+    job: Callable[[str, int], Job],
+    processes: int,
+    progress: Progress | None,
+) -> tuple[list[Outcome], list[str]]:
+    """The main run's first ``n`` replications with each counterpart's first, then the
+    counterparts' other replications, except those whose first showed them far over their
+    capacity (``planner.sizing.surely_undersized``): the decision prices those at a size it
+    finds, so their other replications would only refine the drop rate it quotes for them."""
+    from planner.sizing import surely_undersized
+
+    others = [k for k in variants if k != "main"]
+    head = [job("main", r) for r in range(n)] + [job(k, 0) for k in others]
+    total = n * len(variants)
+
+    def step(base: int) -> Progress | None:
+        return (lambda done, _: progress(base + done, total)) if progress else None
+
+    done = longest_first(head, processes, step(0))
+    first = {o.key: o.summary for o in done if o.key != "main"}
+    saturated = [k for k in others if surely_undersized(k, first[k])]
+    rest = [job(k, r) for k in others if k not in saturated for r in range(1, n)]
+    total = len(head) + len(rest)
+    return done + longest_first(rest, processes, step(len(head))), saturated
 
 
 def assess(

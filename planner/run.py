@@ -153,6 +153,7 @@ def simulate_and_decide(
             others[key] = {f: m for f, (m, _, _) in stats.items()}
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
     result.engine["notes"].extend(queue_notes(plans, {"main": result.figures, **others}))
+    result.engine["notes"].extend(saturated_notes(done.saturated, others))
     token = PROBE_SETTINGS.set((engine, mode))
     try:
         result = attach_decision(result, others, fair=decide_too, skipped=prep.skipped)
@@ -160,6 +161,21 @@ def simulate_and_decide(
         PROBE_SETTINGS.reset(token)
     result.extras["counterparts_ci95"] = others_ci
     return result
+
+
+def saturated_notes(keys: tuple[str, ...], others: dict[str, dict[str, float]]) -> list[str]:
+    """Why a counterpart as configured ran one replication (``Replicated.saturated``)."""
+    out = []
+    for key in keys:
+        f = others.get(key, {})
+        util = f.get("cloud.utilization" if key == "cloud_only" else "edge.utilization", math.nan)
+        out.append(
+            f"the {key.replace('_', '-')} counterpart as configured ran one replication: it was "
+            f"far over its capacity (busy {util:.0%} of the time, dropping "
+            f"{f.get('drop_rate', math.nan):.1%} of requests), so the decision prices it at the "
+            "size it finds; more replications would refine only the drop rate quoted for it"
+        )
+    return out
 
 
 def attach_decision(

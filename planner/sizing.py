@@ -93,6 +93,19 @@ def undersized(kind: str, f: Figures) -> bool:
     return capacity_drop(kind, f) > UNDERSIZED_DROP or util > 0.97
 
 
+SURE_DROP, SURE_UTIL = 2 * UNDERSIZED_DROP, 0.99
+
+
+def surely_undersized(kind: str, f: Figures) -> bool:
+    """Undersized beyond what one replication's scatter could undo: capacity drops over twice
+    the threshold, or the fleet or pool busy over 99 % of the time (the kiosk's 12 L4: 1.00,
+    the seasonal app's one device turning away 71 %)."""
+    if kind not in CAPACITY_DROPS:
+        return False
+    util = f.get(UTILISATION[kind], math.nan)
+    return capacity_drop(kind, f) > SURE_DROP or util > SURE_UTIL
+
+
 def carried(kind: str, f: Figures) -> bool:
     util = f.get(UTILISATION[kind], math.nan)
     return capacity_drop(kind, f) <= CARRIED_DROP and not util > CARRIED_UTIL

@@ -63,3 +63,52 @@ def test_one_pool_serves_every_batch_of_a_run(monkeypatch: pytest.MonkeyPatch) -
         assert all(a.summary[k] == b.summary[k] or math.isnan(a.summary[k]) for k in a.summary)
     rep.execute(jobs, 2, None)  # outside a run: a pool of its own, closed after the batch
     assert forked == [2, 2]
+
+
+def test_a_counterpart_far_over_its_capacity_runs_one_replication(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The kiosk's cloud-only pool as configured is busy all the time: after its first
+    replication the decision will price it at a size it finds, so its other replications are
+    not run; the hybrid, within its capacity, runs all of them on the same seeds."""
+    from planner.replicate import Outcome, replicate
+
+    prep = prepare(load("retail_kiosk_vision"))
+    asked: list[list[tuple[str, int]]] = []
+
+    def fake(jobs: list[Job], processes: int, progress: Any) -> list[Outcome]:
+        asked.append([(j.key, j.replication) for j in jobs])
+        busy = {"cloud_only": 1.0, "local_first": 0.3}
+        return [
+            Outcome(
+                j.key,
+                j.replication,
+                {"cloud.utilization": busy.get(j.key, 0.0), "requests.arrived": 1.0},
+                None,
+                0.0,
+                1,
+            )
+            for j in jobs
+        ]
+
+    monkeypatch.setattr(rep, "longest_first", fake)
+    done = replicate(prep.variants, prep.plans, prep.picks, 10**9)
+    assert done.saturated == ("cloud_only",)
+    assert sorted(asked[0]) == sorted(
+        [("main", 0), ("main", 1), ("main", 2), ("cloud_only", 0), ("local_first", 0)]
+    )
+    assert sorted(asked[1]) == [("local_first", 1), ("local_first", 2)]
+
+
+def test_only_a_wide_margin_skips_a_counterparts_replications() -> None:
+    from planner.sizing import SURE_DROP, surely_undersized, undersized
+
+    full = "requests.dropped_by_reason.pool_queue_full"
+    near = {"cloud.utilization": 0.98, "requests.arrived": 100.0, full: 0.0}
+    assert undersized("cloud_only", near) and not surely_undersized("cloud_only", near)
+    assert surely_undersized("cloud_only", {**near, "cloud.utilization": 0.995})
+    drops = {"edge.utilization": 0.5, "requests.arrived": 100.0}
+    queue = "requests.dropped_by_reason.queue_full"
+    assert surely_undersized("edge_only", {**drops, queue: 100 * SURE_DROP + 1})
+    assert not surely_undersized("edge_only", {**drops, queue: 100 * SURE_DROP - 1})
+    assert not surely_undersized("local_first", {"cloud.utilization": 1.0})
