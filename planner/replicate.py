@@ -227,7 +227,8 @@ def replicate(
     fixed: int | None = None,
 ) -> Replicated:
     """Run the replications the stop rule asks for (``fixed``: exactly that many, as a preview
-    does); counterparts run the same replications."""
+    does); counterparts run the same replications, except one far over its capacity after its
+    first (``first_replications``)."""
     s = variants["main"]
     sim = s.simulation
 
