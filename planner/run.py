@@ -20,6 +20,7 @@ from planner.chart_tally import ChartData
 from planner.engine_inputs import edge_eligibility_notes
 from planner.engines import DEFAULT_ENGINE
 from planner.plan import Plan, request_limit
+from planner.precision import precision_report
 from planner.prepare import MODES as MODES
 from planner.prepare import Mode as Mode
 from planner.prepare import counterparts as counterparts
@@ -154,6 +155,16 @@ def simulate_and_decide(
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
     result.engine["notes"].extend(queue_notes(plans, {"main": result.figures, **others}))
     result.engine["notes"].extend(saturated_notes(done.saturated, others))
+    result.engine["counterparts_precision"] = {
+        key: precision_report(
+            others[key],
+            others_ci[key],
+            scenario.simulation.relative_precision,
+            scenario.simulation.stop_rule,
+            "one replication: priced at a size found" if key in done.saturated else "",
+        )
+        for key in others
+    }
     token = PROBE_SETTINGS.set((engine, mode))
     try:
         result = attach_decision(result, others, fair=decide_too, skipped=prep.skipped)

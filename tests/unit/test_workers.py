@@ -112,3 +112,17 @@ def test_only_a_wide_margin_skips_a_counterparts_replications() -> None:
     assert surely_undersized("edge_only", {**drops, queue: 100 * SURE_DROP + 1})
     assert not surely_undersized("edge_only", {**drops, queue: 100 * SURE_DROP - 1})
     assert not surely_undersized("local_first", {"cloud.utilization": 1.0})
+
+
+def test_each_counterparts_precision_is_stated(preset_runs: dict[str, Any]) -> None:
+    """The kiosk: the hybrid's key figures with their half-widths against the target; the
+    cloud-only pool as configured ran one replication (no interval), and the result says why."""
+    r = preset_runs["retail_kiosk_vision"]
+    stated = r.engine["counterparts_precision"]
+    assert set(stated) == {"cloud_only", "local_first"}
+    hybrid = stated["local_first"]["figures"]
+    assert hybrid["latency_ms.p95"]["relative"] is not None
+    assert hybrid["cloud.gpu_hours"]["met"]  # a fixed pool: the same GPU-hours every time
+    assert stated["cloud_only"]["stopped_because"].startswith("one replication")
+    assert not stated["cloud_only"]["figures"]["latency_ms.p95"]["met"]
+    assert any("cloud-only counterpart as configured ran one" in n for n in r.engine["notes"])
