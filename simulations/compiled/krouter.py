@@ -113,7 +113,7 @@ def budget_exhausted(st) -> bool:  # type: ignore[no-untyped-def]
     if st.CI[CI_CAPPING]:
         return st.GI[GI_TRIPPED] != 0
     now = st.G[G_NOW]
-    return knodes.spent_usd(st, now) + knodes.floor_usd(st, now) >= st.C[C_BUDGET]
+    return knodes.spent(st, now) + knodes.floor_usd(st, now) >= st.C[C_BUDGET]
 
 
 @jit
