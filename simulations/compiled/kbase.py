@@ -274,7 +274,7 @@ def downlink_parts(ls: F2, k: int, kb: float, z: float, u: float) -> tuple[float
     return tx, rtt / 2 + lost * (MIN_RTO_S + rtt)
 
 
-@jit
+@inline
 def lane_start(free_at: float, now: float) -> float:
     return now if now > free_at else free_at
 
@@ -346,7 +346,7 @@ def pool_started(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     st.QF[rid, QF_WAIT] = now - st.QF[rid, QF_PARR]
 
 
-@jit
+@inline
 def pool_first_token(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     k = st.QI[rid, QI_SITE]
     after = downlink_parts(st.LS, k, 0.0, st.QF[rid, QF_ZRTT], st.QF[rid, QF_ULOSS])[1]
