@@ -8,7 +8,7 @@ import streamlit as st
 
 from planner.formatting import count, label, number, pct
 from planner.run import RunResult
-from ui import charts
+from ui import capacity_chart
 from ui.common import result
 
 DROP_MEANING = {
@@ -73,7 +73,7 @@ def kpis(r: RunResult) -> list[Kpi]:
     out: list[Kpi] = []
     if r.scenario.policy.routing.kind in ("local_first", "split"):
         out.append(("fallback rate", pct(f["fallback_rate"]), None))
-    if charts.uses_pool(r):
+    if capacity_chart.uses_pool(r):
         llm = r.scenario.workload.is_llm
         out += [
             ("GPU hours / month", number(f["cloud.gpu_hours"], 1, " h"), None),
@@ -87,13 +87,13 @@ def kpis(r: RunResult) -> list[Kpi]:
             ),
             ("GPU cold starts / day", number(f.get("cloud.cold_starts_per_day"), 0), None),
         ]
-    if charts.uses_devices(r):
+    if capacity_chart.uses_devices(r):
         out += [
             ("device utilisation", pct(f["edge.utilization"]), None),
             ("device energy / month", number(f["edge.energy_kwh"], 0, " kWh"), None),
         ]
     falls_back = r.scenario.policy.routing.kind in ("local_first", "split")
-    if falls_back or charts.uses_pool(r):  # edge-only sends nothing over the links
+    if falls_back or capacity_chart.uses_pool(r):  # edge-only sends nothing over the links
         out.append(("links down", pct(f["links.down_fraction"]), None))
     if falls_back:
         out += [
@@ -118,22 +118,24 @@ def render() -> None:
     if r is None:
         return
     f = r.figures
-    days = charts.capacity_days(r)
+    days = capacity_chart.capacity_days(r)
     names = [n for n, _ in days]
     day = None
     if len(names) > 1:
         day = st.selectbox(
             "Simulated day (opens on the busiest)",
             names,
-            index=charts.busiest(days),
+            index=capacity_chart.busiest(days),
             help="Each distinct day type is simulated once; the month weights them.",
         )
-    st.plotly_chart(charts.fig_capacity(r, day), width="stretch")
+    st.plotly_chart(capacity_chart.fig_capacity(r, day), width="stretch")
+    for note in capacity_chart.flat_panel_notes(r, day):  # a flat line at 0 is left out
+        st.caption(note)
     left_out = [
         what
         for what, used in (
-            ("the GPU pool", charts.uses_pool(r)),
-            ("a device", charts.uses_devices(r)),
+            ("the GPU pool", capacity_chart.uses_pool(r)),
+            ("a device", capacity_chart.uses_devices(r)),
         )
         if not used
     ]
@@ -156,9 +158,9 @@ def render() -> None:
             f"arriving); simulated: the count over all {r.engine['replications']} replications "
             "of the simulated days."
         )
-    if not charts.uses_pool(r):
+    if not capacity_chart.uses_pool(r):
         return
-    log = charts.scaling_rows(r, day)
+    log = capacity_chart.scaling_rows(r, day)
     st.subheader(f"Scaling decisions on this day ({len(log):,})")
     if len(log):
         st.dataframe(log.head(500), hide_index=True, width="stretch")

@@ -14,12 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
+from planner.cost import break_even_month
 from planner.formatting import label, ms
 from planner.month import hourly_shape
 from planner.run import RunResult
-from planner.verdict import break_even_pair
 
 PATH_COLOURS = {"edge": "#2f6f8f", "cloud": "#c0703c", "fallback": "#b5443b", "split": "#6a8f3a"}
 ARCH_COLOURS = ("#2f6f8f", "#c0703c", "#6a8f3a")
@@ -40,7 +39,6 @@ LAYOUT: dict[str, Any] = {
     "height": 380,
     "legend": {"orientation": "h", "y": -0.2},
 }
-BIN_MIN = 10
 
 
 def log_range(values: np.ndarray, extra: list[float]) -> list[float]:
@@ -288,284 +286,6 @@ def fig_latency_by_hour(r: RunResult) -> go.Figure:
     return fig
 
 
-def capacity_days(r: RunResult) -> list[tuple[str, pd.DataFrame]]:
-    """The series cut into simulated days, each with its hour of day (0-24) for the x axis."""
-    out: list[tuple[str, pd.DataFrame]] = []
-    series = r.series[r.series["minute"] >= 0]
-    for seg in r.plan.segments:
-        part = series[series["segment"] == seg.label]
-        if part.empty:
-            continue
-        start_h = (seg.day_offset_s + seg.warmup_s) / 3600
-        absolute = start_h + part["minute"] / 60
-        days = (absolute // 24).astype(int)
-        for day in sorted(days.unique()):
-            one = part[days == day].assign(hour=absolute[days == day] - 24 * day)
-            name = seg.label if days.nunique() == 1 else day_label(int(day))
-            out.append((name, one))
-    return out
-
-
-def day_label(day: int) -> str:
-    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-    return f"day {day + 1} ({names[day % 7]})"
-
-
-def busiest(days: list[tuple[str, pd.DataFrame]]) -> int:
-    """Index of the day with the most arrivals per simulated minute; among days with the same
-    traffic (within 1 %, e.g. 'all devices up' and '1 device down'), the one with the most
-    fallbacks and drops, so the page does not open on a day where nothing happens."""
-    if not days:
-        return 0
-    load = [float(df["arrivals"].mean()) for _, df in days]
-    top = max(load)
-    events = [
-        float(df["completed_fallback"].sum() + df["dropped"].sum()) if load[i] >= 0.99 * top else -1
-        for i, (_, df) in enumerate(days)
-    ]
-    return int(np.argmax(events))
-
-
-def binned(df: pd.DataFrame, minutes: int = BIN_MIN) -> pd.DataFrame:
-    """Means over ``minutes``-minute bins: a readable line instead of a wall of 0/1 spikes."""
-    key = (df["hour"] * 60 // minutes).astype(int)
-    cols = [
-        "replicas_ready",
-        "replicas_provisioning",
-        "pool_queue",
-        "pool_in_service",
-        "edge_in_system",
-        "completed_fallback",
-        "dropped",
-        "gpu_utilization",
-        "arrivals",
-    ]
-    out = df.groupby(key)[cols].mean()
-    out["hour"] = out.index * minutes / 60
-    return out.reset_index(drop=True)
-
-
-def outage_spans(df: pd.DataFrame) -> list[tuple[float, float]]:
-    down = (df["links_down"].to_numpy() > 0).astype(int)
-    hours = df["hour"].to_numpy()
-    spans, start = [], None
-    for i, d in enumerate(down):
-        if d and start is None:
-            start = hours[i]
-        if not d and start is not None:
-            spans.append((float(start), float(hours[i])))
-            start = None
-    if start is not None:
-        spans.append((float(start), float(hours[-1]) + 1 / 60))
-    return spans
-
-
-def hour_span(df: pd.DataFrame | None) -> tuple[list[float], float]:
-    """0-24 for a simulated day; the simulated stretch itself when only hours were sampled."""
-    if df is None or df.empty:
-        return [0.0, 24.0], 3.0
-    lo, hi = float(df["hour"].min()), float(df["hour"].max()) + 1 / 60
-    if hi - lo >= 6:
-        return [0.0, 24.0], 3.0
-    return [math.floor(lo * 4) / 4, math.ceil(hi * 4) / 4], 0.25
-
-
-def count_axis(fig: go.Figure, row: int, top: float) -> None:
-    """A count axis: from 0, integer ticks."""
-    top = max(1.0, float(top) if math.isfinite(top) else 1.0)
-    dtick = max(1, math.ceil(top / 4))
-    fig.update_yaxes(range=[0, top * 1.15], dtick=dtick, tickformat=",d", row=row, col=1)
-
-
-def clock_ticks(span: list[float], dtick: float) -> dict[str, Any]:
-    """Hour-of-day ticks: plain hours over a day, hh:mm over a sampled stretch (not 0.25)."""
-    if dtick >= 1:
-        return {"dtick": dtick}
-    n = round((span[1] - span[0]) / dtick)
-    vals = [span[0] + i * dtick for i in range(n + 1)]
-    text = [f"{int(v):02d}:{round((v % 1) * 60):02d}" for v in vals]
-    return {"tickvals": vals, "ticktext": text}
-
-
-def uses_pool(r: RunResult) -> bool:
-    """Whether any GPU replica ran or any request reached the pool in this scenario's run."""
-    s = r.series
-    held = (s["replicas_ready"] + s["replicas_provisioning"]).max()
-    return bool(held > 0 or s["pool_in_service"].max() > 0 or r.figures.get("cloud.gpu_hours"))
-
-
-SLOTS_TITLE = "GPU request slots in use (sampled each minute)"
-OUTAGE = "rgba(180,60,60,0.2)"
-CAPACITY_COLOURS = {
-    "replicas ready": "#2f6f8f",
-    "replicas starting": "#c0703c",
-    "GPU pool queue": "#b5443b",
-    "GPU pool in service": "#e3a33b",
-    "in devices": "#6a8f3a",
-    "fallbacks / min": "#7b4fa0",
-    "drops / min": "#444444",
-    "GPU request slots in use": "#17a2b8",
-}
-"""One colour per series across the panels, the same with or without the GPU panels."""
-
-
-def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
-    """Small multiples over one simulated day: replicas, queues, fallbacks, slots in use. The
-    GPU panels are left out when no request of the scenario reached the pool."""
-    days = capacity_days(r)
-    names = [n for n, _ in days]
-    idx = names.index(day) if day in names else busiest(days)
-    span, dtick = hour_span(days[idx][1] if days else None)
-    minutes = BIN_MIN if span[1] - span[0] >= 6 else 1
-    pool, devices = uses_pool(r), uses_devices(r)
-    per_minute = "per minute" + (f" ({minutes}-minute means)" if minutes > 1 else "")
-    minute_panel = has_fallbacks_or_drops(r) or bool(days and outage_spans(days[idx][1]))
-    titles = [
-        t
-        for t, shown in (
-            ("GPU replicas", pool),
-            ("requests waiting or in service", True),
-            (per_minute, minute_panel),
-            (SLOTS_TITLE, pool),
-        )
-        if shown
-    ]
-    rows = len(titles)
-    row = {t: i + 1 for i, t in enumerate(titles)}
-    fig = make_subplots(
-        rows=rows,
-        cols=1,
-        shared_xaxes=True,
-        # about the same gap in pixels on the shorter figures
-        vertical_spacing={4: 0.08, 3: 0.11}.get(rows, 0.16),
-        subplot_titles=titles,
-    )
-    title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
-    if days:
-        raw = days[idx][1]
-        b = binned(raw, minutes)
-        h = b["hour"]
-        waiting = ["edge_in_system"]
-        if pool:
-            step = {"shape": "hv"}
-            at = {"row": row["GPU replicas"], "col": 1}
-            fig.add_scatter(x=h, y=b["replicas_ready"], name="replicas ready", line=step, **at)
-            fig.add_scatter(
-                x=h,
-                y=b["replicas_provisioning"],
-                name="replicas starting",
-                line={**step, "dash": "dot"},
-                **at,
-            )
-            at = {"row": row["requests waiting or in service"], "col": 1}
-            fig.add_scatter(x=h, y=b["pool_queue"], name="GPU pool queue", **at)
-            fig.add_scatter(x=h, y=b["pool_in_service"], name="GPU pool in service", **at)
-            waiting = ["pool_queue", "pool_in_service", "edge_in_system"]
-            slots = b["gpu_utilization"] * 100
-            fig.add_scatter(
-                x=h, y=slots, name="GPU request slots in use", row=row[SLOTS_TITLE], col=1
-            )
-            top = float(np.nanmax(slots.to_numpy(dtype=float), initial=0.0))
-            fig.update_yaxes(
-                range=[0, min(100.0, max(10.0, top * 1.15))],
-                ticksuffix=" %",
-                row=row[SLOTS_TITLE],
-                col=1,
-            )
-            count_axis(fig, 1, raw[["replicas_ready", "replicas_provisioning"]].to_numpy().max())
-        r_wait = row["requests waiting or in service"]
-        if devices:
-            fig.add_scatter(x=h, y=b["edge_in_system"], name="in devices", row=r_wait, col=1)
-        else:
-            waiting.remove("edge_in_system")
-        count_axis(fig, r_wait, b[waiting].to_numpy().max())
-        if minute_panel:
-            per_minute_panel(fig, b, raw, row[per_minute], r.scenario.policy.routing.kind)
-    for tr in fig.data:
-        tr.line.color = CAPACITY_COLOURS.get(tr.name, tr.line.color)
-    ticks = clock_ticks(span, dtick)
-    for i in range(1, rows + 1):
-        fig.update_xaxes(range=span, **ticks, row=i, col=1)
-    sampled = " (the simulated hour stands for every open hour)" if minutes == 1 else ""
-    fig.update_xaxes(title_text="hour of day" + sampled, row=rows, col=1)
-    height = {4: 720, 3: 560}.get(rows, 420)
-    layout = {**LAYOUT, "height": height, "legend": {"orientation": "h", "y": -0.08 * 720 / height}}
-    # a lone trace ('in devices' of an edge-only run) keeps its legend entry: plotly hides it
-    fig.update_layout(**layout, title=title, showlegend=True)
-    return fig
-
-
-def uses_devices(r: RunResult) -> bool:
-    """Whether any request was served on (or queued at) a device in this scenario's run: a
-    cloud-only scenario's idle devices are neither used nor paid for (its cost has no edge
-    lines), so their queue and energy are not this scenario's figures."""
-    return bool(r.scenario.edge.device_count) and bool(
-        r.figures.get("edge.utilization") or r.series["edge_in_system"].max() > 0
-    )
-
-
-def has_fallbacks_or_drops(r: RunResult) -> bool:
-    """Whether the run had a fallback or a drop at all (else the per-minute panel is empty)."""
-    s = r.series
-    return bool(s["completed_fallback"].max() > 0 or s["dropped"].max() > 0)
-
-
-def per_minute_panel(
-    fig: go.Figure, b: pd.DataFrame, raw: pd.DataFrame, r_min: int, routing: str
-) -> None:
-    """Fallbacks (for a routing that falls back) and drops per minute, links down shaded."""
-    if routing in ("local_first", "split"):
-        fig.add_scatter(
-            x=b["hour"], y=b["completed_fallback"], name="fallbacks / min", row=r_min, col=1
-        )
-    fig.add_scatter(x=b["hour"], y=b["dropped"], name="drops / min", row=r_min, col=1)
-    spans = outage_spans(raw)
-    for x0, x1 in spans:
-        fig.add_vrect(x0=x0, x1=x1, fillcolor=OUTAGE, line_width=0, row=r_min, col=1)
-    if spans:  # a legend entry for the shading
-        fig.add_scatter(
-            x=[None],
-            y=[None],
-            mode="markers",
-            marker={"symbol": "square", "size": 12, "color": OUTAGE},
-            name="a link down",
-            row=r_min,
-            col=1,
-        )
-    top = float(b[["completed_fallback", "dropped"]].to_numpy().max())
-    fig.update_yaxes(range=[0, max(1.0, top) * 1.15], rangemode="nonnegative", row=r_min, col=1)
-
-
-def scaling_rows(r: RunResult, day: str | None = None) -> pd.DataFrame:
-    """The scaling log of one day with times as hh:mm of that day (warm-up entries dropped)."""
-    days = capacity_days(r)
-    names = [n for n, _ in days]
-    idx = names.index(day) if day in names else busiest(days)
-    if not days:
-        return pd.DataFrame(columns=["time", "replicas", "reason"])
-    name = names[idx]
-    log = r.scaling_log[r.scaling_log["time_s"] >= 0]
-    rows = []
-    for seg in r.plan.segments:
-        part = log[log["segment"] == seg.label]
-        start_h = (seg.day_offset_s + seg.warmup_s) / 3600
-        for t, a, b, why in zip(
-            part["time_s"], part["from"], part["to"], part["reason"], strict=True
-        ):
-            hour = start_h + t / 3600
-            d = int(hour // 24)
-            if (seg.label == name) or (day_label(d) == name):
-                minute = int((hour - 24 * d) * 60)
-                rows.append(
-                    {
-                        "time": f"{minute // 60:02d}:{minute % 60:02d}",
-                        "replicas": f"{int(a)} → {int(b)}",
-                        "reason": str(why),
-                    }
-                )
-    return pd.DataFrame(rows, columns=["time", "replicas", "reason"])
-
-
 def fig_cost_breakdown(r: RunResult) -> go.Figure:
     """Monthly cost of each architecture, stacked by line."""
     fig = go.Figure()
@@ -619,21 +339,7 @@ def fig_tco(r: RunResult) -> go.Figure:
             line={"color": colour, "dash": dash, "width": 2.5},
             showlegend=True,  # plotly hides a lone trace's legend: the line must be named
         )
-    be = r.verdict.break_even_month if r.verdict else None
-    pair = break_even_pair(archs) if r.verdict else None
-    if be is not None and pair is not None:
-        # the line names its architecture: with three lines a bare 'break-even month 4' read
-        # as edge-only's, and 'cheaper from month 0' where the two cost the same
-        who = pair[0].name
-        fig.add_shape(type="line", x0=be, x1=be, y0=0, y1=1, yref="paper", line={"dash": "dash"})
-        fig.add_annotation(
-            x=be,
-            y=0.95,
-            yref="paper",
-            text=f"{who} breaks even, month {be}" if be else f"{who} no dearer from month 0",
-            showarrow=False,
-            xanchor="left" if be < months / 2 else "right",
-        )
+    break_even_marks(fig, archs, months)
     fig.update_layout(
         **LAYOUT,
         title="Cumulative cost (cash, capex up front)",
@@ -643,6 +349,42 @@ def fig_tco(r: RunResult) -> go.Figure:
     fig.update_xaxes(range=[0, months], dtick=6)
     fig.update_yaxes(range=[0, top * 1.08], tickprefix="$", tickformat=",.0f")
     return fig
+
+
+def break_even_marks(fig: go.Figure, archs: tuple[Any, ...], months: int) -> None:
+    """A dashed line at the month each architecture with devices has spent no more cash than
+    cloud-only from then on (``planner.cost.break_even_month``, as the Cost page's caption), in
+    its own colour and named. The remote farm's edge-only, the recommendation, crosses at month
+    22 while its hybrid never does: one line for the hybrid alone left the chart without one."""
+    cloud = next((a for a in archs if a.option == "cloud-first"), None)
+    if cloud is None:
+        return
+    marks = [
+        (a, colour, be)
+        for a, colour in zip(archs, ARCH_COLOURS, strict=False)
+        if a is not cloud
+        and (be := break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)) is not None
+    ]
+    for i, (a, colour, be) in enumerate(marks):
+        fig.add_shape(
+            type="line",
+            x0=be,
+            x1=be,
+            y0=0,
+            y1=1,
+            yref="paper",
+            line={"dash": "dash", "color": colour, "width": 1.5},
+        )
+        fig.add_annotation(
+            x=be,
+            y=0.97 - 0.09 * i,
+            yref="paper",
+            text=f"{a.name} breaks even, month {be}" if be else f"{a.name} no dearer from month 0",
+            showarrow=False,
+            font={"color": colour},
+            xanchor="left" if be < months / 2 else "right",
+            bgcolor="rgba(255,255,255,0.75)",
+        )
 
 
 def fig_break_even_volume(rows: list[dict[str, float]]) -> go.Figure:

@@ -7,12 +7,35 @@ from __future__ import annotations
 
 import os
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from planner.formatting import interval, ms, pct, usd
 from planner.run import RunResult
 
-__all__ = ["ci_text", "ms", "notices", "page_scheduler", "pct", "result", "usd"]
+__all__ = [
+    "CHART_PX",
+    "charts_side_by_side",
+    "ci_text",
+    "ms",
+    "notices",
+    "page_scheduler",
+    "pct",
+    "result",
+    "usd",
+]
+
+CHART_PX = 450
+"""A paired chart's width in pixels: two fit side by side in the main area of a 1400 px window
+(about 940 px beside the sidebar) and wrap one above the other in an 820 px window (about
+490 px), where two half-width columns of 236 px crushed the bars, labels and legends."""
+
+
+def charts_side_by_side(*figs: go.Figure) -> None:
+    """Charts in a row that wraps when the main area cannot hold them at ``CHART_PX`` each."""
+    with st.container(horizontal=True, horizontal_alignment="distribute"):
+        for fig in figs:
+            st.plotly_chart(fig, width=CHART_PX)
 
 
 def page_scheduler() -> str:

@@ -13,7 +13,7 @@ from planner.formatting import compact, label, per_requests, usd, usd_rate
 from planner.sweeps import BREAK_EVEN_FACTORS, INPROCESS
 from planner.verdict import Verdict
 from ui import charts
-from ui.common import page_scheduler, result
+from ui.common import charts_side_by_side, page_scheduler, result
 from ui.state import canonical
 
 if TYPE_CHECKING:
@@ -96,9 +96,7 @@ def render() -> None:
     if r is None or r.verdict is None:
         return
     v = r.verdict
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(charts.fig_cost_breakdown(r), width="stretch")
-    c2.plotly_chart(charts.fig_tco(r), width="stretch")
+    charts_side_by_side(charts.fig_cost_breakdown(r), charts.fig_tco(r))
     years = v.architectures[0].cost.horizon_years
     rows = [
         {

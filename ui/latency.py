@@ -8,7 +8,7 @@ import streamlit as st
 from planner.formatting import ms, pct, ttft
 from simulations.records import PATHS
 from ui import charts
-from ui.common import result
+from ui.common import charts_side_by_side, result
 
 QS = ("mean", "p50", "p95", "p99")
 
@@ -19,9 +19,7 @@ def render() -> None:
     if r is None:
         return
     f = r.figures
-    c1, c2 = st.columns(2)
-    c1.plotly_chart(charts.fig_latency_histogram(r), width="stretch")
-    c2.plotly_chart(charts.fig_latency_ecdf(r), width="stretch")
+    charts_side_by_side(charts.fig_latency_histogram(r), charts.fig_latency_ecdf(r))
     rows = [
         {"path": "all requests", "share": pct(1.0), **{q: ms(f[f"latency_ms.{q}"]) for q in QS}}
     ]

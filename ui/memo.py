@@ -32,7 +32,7 @@ from planner.compliance import (
 from planner.formatting import interval, label, ms, number, pct, usd
 from planner.run import RunResult
 from planner.verdict import Verdict, recommended_text
-from ui import charts, tool_charts
+from ui import capacity_chart, charts, tool_charts
 from ui.memo_pdf import MIN_FILL, SCALES, Memo, fig_png, matplotlib_png, safe
 
 __all__ = [
@@ -71,7 +71,7 @@ def kpi_rows(r: RunResult) -> list[list[str]]:
     if r.scenario.policy.routing.kind in ("local_first", "split"):
         rows.append(["fallback rate", pct(f["fallback_rate"]), fmt_ci(r, "fallback_rate", pct)])
     rows.append(["drop rate", pct(f["drop_rate"]), fmt_ci(r, "drop_rate", pct)])
-    if charts.uses_pool(r):
+    if capacity_chart.uses_pool(r):
         rows.append(
             [
                 "GPU hours / month",
@@ -265,7 +265,7 @@ def layout_memo(
         "latency": charts.fig_latency_histogram(r),
         "cost": charts.fig_cost_breakdown(r),
         "tco": charts.fig_tco(r),
-        "capacity": charts.fig_capacity(r),
+        "capacity": capacity_chart.fig_capacity(r),
     }
     pngs: dict[tuple[str, int, int], bytes] = {}
 
@@ -329,6 +329,8 @@ def compose(
         600,
         560,
     )
+    for note in capacity_chart.flat_panel_notes(r):
+        pdf.para(f"Capacity chart: {note}", 8)
     add_sensitivity(pdf, sensitivity)
     add_compliance(pdf, r, v)
     add_assumptions(pdf, r)

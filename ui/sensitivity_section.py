@@ -5,9 +5,7 @@ so the other page and the memo show it without simulating again."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from typing import Any
 
 import pandas as pd
@@ -21,6 +19,7 @@ from planner.sensitivity import SCREEN_REPLICATIONS, sensitivity, uncertain_inpu
 from planner.sweeps import INPROCESS, Outcome, clean, outcome_of, sweeper
 from ui import state, tool_charts
 from ui.common import page_scheduler
+from ui.timings import Timings, cache_dir
 
 
 def key(s: Scenario, replications: int) -> str:
@@ -36,33 +35,11 @@ def computed(s: Scenario) -> dict[str, Any] | None:
     return None
 
 
-class Timings:
-    """Sensitivity wall times measured on this server, shared by sessions: per scenario (and
-    screen replications) the last one, and the last few ratios of a measured time to the naive
-    prediction (the minimum number of evaluations at the stated run's speed). Sensitivity gets
-    faster as the sweep improves; an estimate from a constant goes stale, a measured one
-    follows."""
-
-    def __init__(self, keep: int = 8) -> None:
-        self.lock = threading.Lock()
-        self.by_key: dict[str, tuple[float, int]] = {}
-        self.ratios: deque[float] = deque(maxlen=keep)
-
-    def record(self, key: str, seconds: float, evaluations: int, naive_s: float | None) -> None:
-        with self.lock:
-            self.by_key[key] = (seconds, evaluations)
-            if naive_s and naive_s > 0:
-                self.ratios.append(seconds / naive_s)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.by_key.clear()
-            self.ratios.clear()
-
-
 @st.cache_resource
 def timings() -> Timings:
-    return Timings()
+    """One log per server, read from the cache directory's file: a restart keeps what earlier
+    sensitivity runs took here (the estimate on the Overview was uncalibrated after each)."""
+    return Timings(cache_dir())
 
 
 def naive_seconds(s: Scenario, r: RunResult | None, replications: int) -> float | None:
@@ -84,9 +61,8 @@ def estimate_text(s: Scenario, r: RunResult | None, replications: int) -> str:
     head = f"At least {n} evaluations (the scenario and its counterparts at each input's ends; "
     head += f"more when a flip is bisected and confirmed), {where}"
     t = timings()
-    with t.lock:
-        measured = t.by_key.get(key(s, replications))
-        ratios = sorted(t.ratios)
+    measured = t.measured(key(s, replications))
+    ratios = t.sorted_ratios()
     if measured:
         return (
             f"{head}. Measured on this server for this scenario: {measured[0]:,.0f} s "

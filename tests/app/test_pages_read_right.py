@@ -138,3 +138,15 @@ def test_overview_tiles_give_no_fallback_rate_where_there_is_no_fallback_path() 
     hybrid = at.session_state["result"].verdict.by_option("hybrid")
     assert hybrid is not None and hybrid.key not in ("edge_only", "cloud_only")
     assert sum(v.endswith("%") for v in values) == 1
+
+
+def test_capacity_page_says_why_the_farms_flat_panels_are_left_out() -> None:
+    """remote farm: two panels were flat lines at 0; the page now says why in words, under the
+    chart, with the run's busy shares, and draws the panels that show something."""
+    at = app_for({"v": "1", "preset": "remote_farm_sensors_satellite", **FAST}, "capacity")
+    no_errors(at)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Requests waiting or in service: 0 at every") for c in captions)
+    assert any(c.startswith("GPU request slots in use: 0 % at every") for c in captions)
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "GPU replicas" in spec and "GPU request slots in use (sampled" not in spec

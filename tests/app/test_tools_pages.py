@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from planner.links import to_params
@@ -148,9 +150,13 @@ SMALL_CLINIC = {
 }
 
 
-def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it() -> None:
+def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from ui import sensitivity_section
+    from ui.timings import ENV_CACHE_DIR
 
+    monkeypatch.setenv(ENV_CACHE_DIR, str(tmp_path))
     sensitivity_section.timings.clear()  # a fresh server: no sensitivity measured yet
     at = overview_app(SMALL_CLINIC)
     assert not at.exception, [e.value for e in at.exception]
@@ -180,6 +186,11 @@ def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it() -> Non
     other = r.scenario.model_copy(update={"name": "another scenario"})
     text = sensitivity_section.estimate_text(other, r, 1)
     assert "roughly" in text and "the last 1 sensitivity run on this server" in text
+    # the server restarts: the estimate still quotes what was measured (it read 'uncalibrated')
+    sensitivity_section.timings.clear()
+    assert measured[0].split(": ", 1)[1] in sensitivity_section.estimate_text(r.scenario, r, 1)
+    text = sensitivity_section.estimate_text(other, r, 1)
+    assert "the last 1 sensitivity run on this server" in text
 
 
 def test_cost_page_break_even_runs_the_sweep_and_keeps_it() -> None:

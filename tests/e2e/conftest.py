@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ui.devserver import CHROMIUM, CHROMIUM_ARGS, free_port, start, stop
+from ui.timings import ENV_CACHE_DIR
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -35,7 +36,10 @@ def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_url(server_log: Path) -> Iterator[str]:
-    proc, url = start(free_port(), log=server_log)
+def base_url(server_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    # the server's small files (sensitivity timings) in this session's folder, not the user's
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ENV_CACHE_DIR, str(tmp_path_factory.mktemp("cache")))
+        proc, url = start(free_port(), log=server_log)
     yield url
     stop(proc)

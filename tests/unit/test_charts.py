@@ -11,15 +11,17 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from planner.cost import break_even_month
+from planner.formatting import number, pct
 from planner.presets import list_presets
 from planner.run import RunResult
-from ui import charts
+from ui import capacity_chart, charts
 
 BUILDERS: dict[str, Callable[[RunResult], go.Figure]] = {
     "latency histogram": charts.fig_latency_histogram,
     "latency ECDF": charts.fig_latency_ecdf,
     "latency by hour": charts.fig_latency_by_hour,
-    "capacity": charts.fig_capacity,
+    "capacity": capacity_chart.fig_capacity,
     "cost breakdown": charts.fig_cost_breakdown,
     "TCO": charts.fig_tco,
     "compare": charts.fig_compare,
@@ -109,22 +111,22 @@ def test_latency_histograms_have_bars_for_sub_300_ms_targets(
 
 def test_capacity_opens_on_the_busiest_day(preset_runs: dict[str, RunResult]) -> None:
     r = preset_runs["seasonal_burst_app"]
-    days = charts.capacity_days(r)
+    days = capacity_chart.capacity_days(r)
     assert len(days) > 1
-    busiest = charts.busiest(days)
+    busiest = capacity_chart.busiest(days)
     top = max(d["arrivals"].mean() for _, d in days)
     assert days[busiest][1]["arrivals"].mean() >= 0.99 * top
-    assert days[busiest][0] in charts.fig_capacity(r).layout.title.text
+    assert days[busiest][0] in capacity_chart.fig_capacity(r).layout.title.text
     for _, df in days:
         assert df["hour"].between(0, 24).all()
-    log = charts.scaling_rows(r)
+    log = capacity_chart.scaling_rows(r)
     assert log["time"].str.fullmatch(r"\d\d:\d\d").all()
 
 
 def test_a_busy_pool_shows_requests_in_service(preset_runs: dict[str, RunResult]) -> None:
     # the "waiting or in service" panel must not read 0 while the GPUs are busy
     for name, r in preset_runs.items():
-        fig = charts.fig_capacity(r)
+        fig = capacity_chart.fig_capacity(r)
         by_name = {t.name: values(t.y) for t in fig.data}
         slots = by_name.get("GPU request slots in use", np.array([]))
         if slots.size and slots.max() > 1.0:
@@ -138,9 +140,9 @@ def test_the_slots_panel_is_labelled_apart_from_the_busy_share_and_scaled_to_its
     use, <10 %) are different measures; the panel says which it is and is not drawn flat on a
     0-100 % axis."""
     r = preset_runs["local_first_hybrid"]
-    fig = charts.fig_capacity(r)
+    fig = capacity_chart.fig_capacity(r)
     titles = [a.text for a in fig.layout.annotations]
-    assert charts.SLOTS_TITLE in titles and "GPU utilisation" not in titles
+    assert capacity_chart.SLOTS_TITLE in titles and "GPU utilisation" not in titles
     slots = next(values(t.y) for t in fig.data if t.name == "GPU request slots in use")
     axis = fig.layout[f"yaxis{len(titles)}"]
     assert axis.range[1] < 50 and np.nanmax(slots) <= axis.range[1]
@@ -152,16 +154,16 @@ def test_capacity_leaves_out_gpu_panels_when_no_request_reached_the_pool(
 ) -> None:
     """clinic: every request is sensitive and stays on site; the GPU panels were empty charts."""
     r = preset_runs["clinic_llm_assistant_pii"]
-    assert not charts.uses_pool(r)
-    fig = charts.fig_capacity(r)
+    assert not capacity_chart.uses_pool(r)
+    fig = capacity_chart.fig_capacity(r)
     titles = [a.text for a in fig.layout.annotations]
-    assert "GPU replicas" not in titles and charts.SLOTS_TITLE not in titles
+    assert "GPU replicas" not in titles and capacity_chart.SLOTS_TITLE not in titles
     assert {t.name for t in fig.data} - {"a link down"} == {
         "in devices",
         "fallbacks / min",
         "drops / min",
     }
-    assert charts.uses_pool(preset_runs["local_first_hybrid"])
+    assert capacity_chart.uses_pool(preset_runs["local_first_hybrid"])
 
 
 def test_a_sampled_hour_is_drawn_across_the_open_hours(
@@ -212,7 +214,7 @@ def test_log_axes_label_every_tick_as_a_duration(preset_runs: dict[str, RunResul
 
 def test_a_sampled_hour_reads_as_clock_time(preset_runs: dict[str, RunResult]) -> None:
     """factory simulates one hour: its x axis read 0, 0.25, 0.5 ('hour of day')."""
-    fig = charts.fig_capacity(preset_runs["factory_robotics_control_loop"])
+    fig = capacity_chart.fig_capacity(preset_runs["factory_robotics_control_loop"])
     text = fig.layout.xaxis.ticktext
     assert text and all(len(t) == 5 and t[2] == ":" for t in text), text
 
@@ -238,9 +240,9 @@ def test_among_days_of_equal_traffic_capacity_opens_where_something_happens(
 ) -> None:
     """remote_farm: 'all devices up' and '1 device down' carry the same traffic; the page opened
     on the first, with no fallback or drop to see."""
-    days = charts.capacity_days(preset_runs["remote_farm_sensors_satellite"])
+    days = capacity_chart.capacity_days(preset_runs["remote_farm_sensors_satellite"])
     assert len(days) > 1
-    chosen = days[charts.busiest(days)][1]
+    chosen = days[capacity_chart.busiest(days)][1]
     events = [float(d["completed_fallback"].sum() + d["dropped"].sum()) for _, d in days]
     assert float(chosen["completed_fallback"].sum() + chosen["dropped"].sum()) == max(events)
     assert max(events) > min(events)
@@ -285,3 +287,62 @@ def test_cost_bars_name_every_architecture_level_and_whole(
     for name, text in zip(names, ax.ticktext, strict=True):
         assert text.replace("<br>", " ") == name, (name, text)
         assert all(len(line) <= 16 for line in text.split("<br>")), text
+
+
+def test_tco_marks_each_architectures_break_even_against_cloud_only(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    """remote farm: the Cost page's caption says edge-only (recommended) breaks even at month
+    22; the chart marked only the hybrid's break-even, which never comes, so it showed none."""
+    marked = set()
+    for name, r in preset_runs.items():
+        assert r.verdict is not None
+        archs = r.verdict.architectures
+        cloud = next(a for a in archs if a.option == "cloud-first")
+        fig = charts.fig_tco(r)
+        texts = [x.text for x in fig.layout.annotations]
+        lines = sorted(sh.x0 for sh in fig.layout.shapes)
+        expected = []
+        for a in archs:
+            if a is cloud:
+                continue
+            be = break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)
+            if be is None:
+                assert not any(t.startswith(a.name + " ") for t in texts), (name, texts)
+                continue
+            expected.append(be)
+            want = f"{a.name} breaks even, month {be}" if be else f"{a.name} no dearer"
+            assert any(t.startswith(want) for t in texts), (name, want, texts)
+            marked.add((name, a.key))
+        assert lines == sorted(expected), (name, lines, expected)
+    assert ("remote_farm_sensors_satellite", "edge_only") in marked
+
+
+def test_no_capacity_panel_is_a_flat_line_at_zero(preset_runs: dict[str, RunResult]) -> None:
+    """remote farm: 'requests waiting or in service' and 'GPU request slots in use' were flat
+    lines at 0 (40 stills a minute, 18 ms each: a sample at each minute mark never caught one in
+    flight). A flat panel is left out and a sentence says why, quoting the run's figures."""
+    for name, r in preset_runs.items():
+        fig = capacity_chart.fig_capacity(r)
+        titles = [a.text for a in fig.layout.annotations if a.yref == "paper"]
+        shaded = {sh.yref.split()[0] for sh in fig.layout.shapes}
+        for i, title in enumerate(titles, start=1):
+            axis = "y" if i == 1 else f"y{i}"
+            top = max(
+                (np.nanmax(values(t.y), initial=0.0) for t in fig.data if t.yaxis == axis),
+                default=0.0,
+            )
+            assert top > 0 or axis in shaded, (name, title)
+        notes = capacity_chart.flat_panel_notes(r)
+        for note in notes:  # each note names a panel the chart left out
+            panel = note.split(":")[0].lower()
+            assert panel.startswith(("requests waiting", "gpu request slots"))
+            assert not any(t.lower().startswith(panel) for t in titles), (name, note)
+    r = preset_runs["remote_farm_sensors_satellite"]
+    notes = capacity_chart.flat_panel_notes(r)
+    assert len(notes) == 2, notes
+    f = r.figures
+    assert f"busy {pct(f['edge.utilization'], 2)} of the time" in notes[0]
+    assert f"{number(f['cloud.gpu_hours'], 1)} GPU-hours a month" in notes[1]
+    titles = [a.text for a in capacity_chart.fig_capacity(r).layout.annotations]
+    assert "GPU replicas" in titles  # the replica held ready all day is the story: kept

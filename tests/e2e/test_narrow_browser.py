@@ -1,0 +1,64 @@
+"""Paired charts in an 820 px and a 1400 px window: side by side where two fit, one above the
+other where they do not; bars' names and the legend never overlap. In an 820 px window the Cost
+page's two half-width columns were 236 px each: 'edge-onlycloud-onlyhybrid' ran together, the
+legend took most of the height and the cumulative chart's title was cut."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+FARM = "?v=1&preset=remote_farm_sensors_satellite&simulation.replications=2"
+
+
+def boxes(page: Page, selector: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = page.locator(selector).evaluate_all(
+        "els => els.map(e => { const b = e.getBoundingClientRect();"
+        " return {x: b.x, y: b.y, w: b.width, h: b.height, text: e.textContent}; })"
+    )
+    return out
+
+
+def apart(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return (
+        a["x"] + a["w"] <= b["x"] + 0.5
+        or b["x"] + b["w"] <= a["x"] + 0.5
+        or a["y"] + a["h"] <= b["y"] + 0.5
+        or b["y"] + b["h"] <= a["y"] + 0.5
+    )
+
+
+@pytest.mark.parametrize("width", [820, 1400])
+@pytest.mark.parametrize("page_path", ["cost", "latency"])
+def test_paired_charts_keep_their_width_and_labels_apart(
+    page: Page, base_url: str, width: int, page_path: str
+) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{base_url}/{page_path}{FARM}")
+    plots = page.locator(".js-plotly-plot")
+    plots.nth(1).wait_for(timeout=300_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=300_000)
+    page.wait_for_timeout(1000)  # plotly lays out after the element appears
+    first, second = boxes(page, ".js-plotly-plot")[:2]
+    assert first["w"] >= 400 and second["w"] >= 400, (first, second)
+    if width == 820:  # one above the other
+        assert second["y"] >= first["y"] + first["h"] - 1, (first, second)
+    else:  # side by side
+        assert abs(second["y"] - first["y"]) < 2 and second["x"] >= first["x"] + first["w"]
+    for i in range(2):
+        plot = f".js-plotly-plot >> nth={i}"
+        ticks = boxes(page, f"{plot} >> .xtick text")
+        assert len(ticks) >= 3
+        for k, a in enumerate(ticks):
+            for b in ticks[k + 1 :]:
+                assert apart(a, b), (page_path, width, a["text"], b["text"])
+        legend = boxes(page, f"{plot} >> .legend")
+        area = boxes(page, f"{plot} >> .bglayer rect")
+        if legend and area:  # the legend sits below the plot area, not over it
+            assert legend[0]["y"] >= area[0]["y"] + area[0]["h"], (page_path, width)
+        title = boxes(page, f"{plot} >> .gtitle")
+        if title:  # the title is drawn whole inside the chart
+            box = boxes(page, plot)[0]
+            assert title[0]["x"] + title[0]["w"] <= box["x"] + box["w"] + 1, title[0]["text"]
