@@ -63,6 +63,9 @@ def drop_rows(r: RunResult) -> pd.DataFrame:
 
 
 Kpi = tuple[str, str, str | None]
+KPI_PX = 230
+"""A KPI's width: its longest label ('kept local, breaker open / month') whole; two a row in an
+820 px window, three at 1400 px."""
 
 
 def kpis(r: RunResult) -> list[Kpi]:
@@ -144,11 +147,11 @@ def render() -> None:
             f"No request of this scenario reached {' or '.join(left_out)}, so "
             f"{'its' if len(left_out) == 1 else 'their'} panels and figures are left out."
         )
-    tiles = kpis(r)
-    for start in range(0, len(tiles), 4):
-        cols = st.columns(4)
-        for col, (name, value, help_text) in zip(cols, tiles[start : start + 4], strict=False):
-            col.metric(name, value, help=help_text)
+    # fixed-width tiles in a row that wraps: four columns of an 820 px window cut the labels
+    # ('GPU busy (o...', 'kept local, break...')
+    with st.container(horizontal=True):
+        for name, value, help_text in kpis(r):
+            st.metric(name, value, help=help_text, width=KPI_PX)
     drops = drop_rows(r)
     if len(drops):
         st.subheader("Drops by reason")

@@ -109,7 +109,8 @@ def render() -> None:
         }
         for a in v.architectures
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    # a static table wraps its cells: in an 820 px window the grid cut 'unit cost' to '$0.21 per'
+    st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(break_even_text(v, years))
     st.subheader("Monthly cost lines")
     lines = [*EDGE_LINES, *CLOUD_LINES]

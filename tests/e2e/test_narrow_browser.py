@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 FARM = "?v=1&preset=remote_farm_sensors_satellite&simulation.replications=2"
+FAST_ARTICLE = "&simulation.replications=2"
 
 
 def boxes(page: Page, selector: str) -> list[dict[str, Any]]:
@@ -62,3 +63,40 @@ def test_paired_charts_keep_their_width_and_labels_apart(
         if title:  # the title is drawn whole inside the chart
             box = boxes(page, plot)[0]
             assert title[0]["x"] + title[0]["w"] <= box["x"] + box["w"] + 1, title[0]["text"]
+
+
+CUT = """els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+"""The texts an element clips (an ellipsis or a hidden overflow)."""
+
+
+def settled(page: Page, url: str, ready: str) -> None:
+    page.goto(url)
+    page.locator(ready).first.wait_for(timeout=300_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=300_000)
+    page.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("width", [820, 1400])
+def test_overview_tiles_and_capacity_figures_are_read_whole(
+    page: Page, base_url: str, width: int
+) -> None:
+    """article at 820 px: three tile columns of 160 px cut 'none (edge only)' to 'none ...' and
+    '$276,770' to '$276,...'; the capacity page's four KPI columns cut 'GPU busy (of ready
+    time)' to 'GPU busy (o...'."""
+    page.set_viewport_size({"width": width, "height": 900})
+    settled(page, f"{base_url}/?v=1&preset=article_1m_chat{FAST_ARTICLE}", "[data-testid=stMetric]")
+    values = page.locator("[data-testid=stMetricValue] > div")
+    assert values.count() >= 21
+    assert values.evaluate_all(CUT) == []
+    labels = page.locator("[data-testid=stMetricLabel] p")
+    assert labels.evaluate_all(CUT) == []
+    tiles = boxes(page, "h4")[:3]  # the tiles' headings
+    if width == 1400:  # side by side
+        assert len({round(t["y"]) for t in tiles}) == 1, tiles
+    settled(page, f"{base_url}/capacity{FARM}", "[data-testid=stMetric]")
+    assert page.locator("[data-testid=stMetricLabel] p").evaluate_all(CUT) == []
+    assert page.locator("[data-testid=stMetricValue] > div").evaluate_all(CUT) == []
+    settled(page, f"{base_url}/cost{FARM}", "[data-testid=stTable]")
+    table = page.get_by_test_id("stTable").first
+    assert "per 1,000 requests" in table.inner_text()
+    assert table.locator("td, th").evaluate_all(CUT) == []
