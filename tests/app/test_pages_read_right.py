@@ -152,3 +152,21 @@ def test_capacity_page_says_why_the_farms_flat_panels_are_left_out() -> None:
     assert any(c.startswith("GPU request slots in use: 0 % at every") for c in captions)
     spec = at.get("plotly_chart")[0].proto.spec
     assert "GPU replicas" in spec and "GPU request slots in use (sampled" not in spec
+
+
+def test_compare_reads_like_the_overview_and_explains_the_score() -> None:
+    """article: Compare read 'fallback rate 0.0 %' for edge-only and cloud-only where the
+    Overview's tiles say 'none' (no second path), and 'decision score -13.5' unexplained."""
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "compare")
+    no_errors(at)
+    v = at.session_state["result"].verdict
+    table = at.dataframe[0].value.set_index("figure")
+    one_path = [a.name for a in v.architectures if a.key in ("edge_only", "cloud_only")]
+    assert len(one_path) == 2 and all(table.loc["fallback rate", n] == "none" for n in one_path)
+    scores = at.table[0].value
+    assert list(scores["criterion"]) == [c.name for c in v.decision.criteria]
+    for a in v.architectures:  # one decimal, signed, and they add up to the score row
+        cells = list(scores[a.name])
+        assert all(c == "0" or (c[0] in "+-" and len(c.split(".")[-1]) == 1) for c in cells)
+        total = sum(float(c) for c in cells)
+        assert abs(total - v.decision.scores[a.option]) <= 0.05 * len(cells) + 1e-9
