@@ -170,3 +170,21 @@ def test_compare_reads_like_the_overview_and_explains_the_score() -> None:
         assert all(c == "0" or (c[0] in "+-" and len(c.split(".")[-1]) == 1) for c in cells)
         total = sum(float(c) for c in cells)
         assert abs(total - v.decision.scores[a.option]) <= 0.05 * len(cells) + 1e-9
+
+
+def test_checklist_columns_fit_an_820_px_window() -> None:
+    """article at 820 px: the checklist's item column ('large', 400 px) left the two status
+    columns 75 px each, cut to 'not applical' and one letter. The three columns now fit the main
+    area of an 820 px window (about 490 px beside the sidebar) with 'not applicable' whole."""
+    import json
+
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "compliance")
+    no_errors(at)
+    [editor] = [d for d in at.dataframe if d.proto.editing_mode]
+    columns = json.loads(editor.proto.columns)
+    widths = {k: c["width"] for k, c in columns.items() if not c.get("hidden")}
+    assert all(isinstance(w, int) for w in widths.values()), widths  # 'large' was 400 px
+    assert sum(widths.values()) <= 470, widths
+    status = [w for k, w in widths.items() if k != "item"]
+    assert len(status) == 2 and min(status) >= 115  # 'not applicable' and the selectbox arrow
+    assert widths["item"] >= 200  # 'Backups and immutable audit logs' whole
