@@ -3,6 +3,7 @@ read per month with their meaning, the catalog's source notes are shown whole.""
 
 from __future__ import annotations
 
+from planner.formatting import label
 from tests.app.test_dashboard import FAST, app_for, no_errors
 
 
@@ -188,3 +189,16 @@ def test_checklist_columns_fit_an_820_px_window() -> None:
     status = [w for k, w in widths.items() if k != "item"]
     assert len(status) == 2 and min(status) >= 115  # 'not applicable' and the selectbox arrow
     assert widths["item"] >= 200  # 'Backups and immutable audit logs' whole
+
+
+def test_assumptions_lists_each_profile_in_its_own_table() -> None:
+    """clinic at 820 px: a 'profile' column repeated 'device: pi5 8gb hailo10h' on every row and
+    pushed the source notes past the window's right edge."""
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "assumptions")
+    no_errors(at)
+    s = at.session_state["result"].scenario
+    heads = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert heads[:2] == [f"**device: {label(s.edge.device)}**", f"**GPU: {label(s.cloud.gpu)}**"]
+    tables = [t.value for t in at.table][: len(heads)]
+    assert all(list(t.columns) == ["figure", "value", "grade", "source"] for t in tables)
+    assert all(len(t) for t in tables)
