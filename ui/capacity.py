@@ -129,6 +129,7 @@ def render() -> None:
             "Simulated day (opens on the busiest)",
             names,
             index=capacity_chart.busiest(days),
+            format_func=capacity_chart.day_name,
             help="Each distinct day type is simulated once; the month weights them.",
         )
     st.plotly_chart(capacity_chart.fig_capacity(r, day), width="stretch")

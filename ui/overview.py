@@ -13,6 +13,7 @@ from planner.formatting import compact, count, label, ms, pct, per_requests, usd
 from planner.run import RunResult
 from planner.verdict import Architecture, Verdict
 from ui import sensitivity_section, state
+from ui.capacity_chart import day_name
 from ui.common import ci_text, result
 from ui.memo import build_memo, memo_link
 
@@ -119,9 +120,10 @@ def fallback_value(a: Architecture) -> str:
 
 def footer(r: RunResult) -> None:
     f = r.figures
+    simulated_days = ", ".join(day_name(x) for x in r.engine["segments"])
     st.caption(
         f"Simulated {count(f['requests.arrived'])} requests of this scenario "
-        f"({label(r.engine['horizon'])}: {', '.join(r.engine['segments'])}), standing for "
+        f"({label(r.engine['horizon'])}: {simulated_days}), standing for "
         f"{compact(f['requests_per_month.arrived'])} a month; {count(f['requests.completed'])} "
         f"completed, {count(f['requests.dropped'])} dropped, "
         f"{count(f['requests.in_flight_at_end'])} in flight at the end; "

@@ -116,7 +116,10 @@ def test_capacity_opens_on_the_busiest_day(preset_runs: dict[str, RunResult]) ->
     busiest = capacity_chart.busiest(days)
     top = max(d["arrivals"].mean() for _, d in days)
     assert days[busiest][1]["arrivals"].mean() >= 0.99 * top
-    assert days[busiest][0] in capacity_chart.fig_capacity(r).layout.title.text
+    assert (
+        capacity_chart.day_name(days[busiest][0])
+        in capacity_chart.fig_capacity(r).layout.title.text
+    )
     for _, df in days:
         assert df["hour"].between(0, 24).all()
     log = capacity_chart.scaling_rows(r)
@@ -346,3 +349,26 @@ def test_no_capacity_panel_is_a_flat_line_at_zero(preset_runs: dict[str, RunResu
     assert f"{number(f['cloud.gpu_hours'], 1)} GPU-hours a month" in notes[1]
     titles = [a.text for a in capacity_chart.fig_capacity(r).layout.annotations]
     assert "GPU replicas" in titles  # the replica held ready all day is the story: kept
+
+
+@pytest.mark.parametrize(
+    ("segment", "shown"),
+    [
+        ("any day, 2 devices down (x0.352)", "any day, 2 devices down (0.35 days a month)"),
+        ("any day (x30)", "any day (30 days a month)"),
+        ("weekday in season (x21.4)", "weekday in season (21.4 days a month)"),
+        ("burst 1 (x1)", "burst 1 (1 day a month)"),
+        ("whole month (x1)", "whole month"),
+        ("day 3 (Wed)", "day 3 (Wed)"),
+    ],
+)
+def test_simulated_days_read_as_days_a_month(segment: str, shown: str) -> None:
+    """'any day, 2 devices down (x0.352)' read as a multiplier of something unnamed."""
+    assert capacity_chart.day_name(segment) == shown
+
+
+def test_the_capacity_title_names_its_day_in_days_a_month(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    title = capacity_chart.fig_capacity(preset_runs["remote_farm_sensors_satellite"]).layout.title
+    assert "days a month)" in title.text and "(x" not in title.text
