@@ -18,6 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+from planner.chart_tally import ChartData
 from planner.engine_inputs import eligible_by_class, segment_inputs
 from planner.engines import EngineName, simulate, warm
 from planner.plan import Plan
@@ -28,8 +29,7 @@ from planner.precision import (
 )
 from planner.scenario import Scenario
 from planner.stats import mean_ci, proportion_ci
-from planner.summary import summarise
-from simulations.records import SegmentRecords
+from planner.summary import summarise_segments
 
 Progress = Callable[[int, int], None]
 RATES = ("slo_attainment", "fallback_rate", "drop_rate", "cloud.p_wait", "links.down_fraction")
@@ -50,17 +50,17 @@ class Job:
     engines: tuple[EngineName, ...]
     """The engine of each segment."""
     keep: bool
-    """Return the records (replication 0 of the main run, for the charts)."""
+    """Return the charts' data (replication 0 of the main run)."""
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one replication left behind: its summary, and its records only when kept."""
+    """What one replication left behind: its summary, and its charts' data only when kept."""
 
     key: str
     replication: int
     summary: dict[str, float]
-    records: list[SegmentRecords] | None
+    charts: ChartData | None
     wall_s: float
     simulated: int
 
@@ -69,12 +69,11 @@ def run_job(job: Job) -> Outcome:
     started = time.perf_counter()
     eligible = eligible_by_class(job.scenario)
     inputs = segment_inputs(job.scenario, job.plan, job.replication)
-    records = [simulate(inp, eligible, e) for inp, e in zip(inputs, job.engines, strict=True)]
-    summary = summarise(job.scenario, job.plan, records)
-    simulated = sum(int(r.arrival_s.size) for r in records)
-    kept = records if job.keep else None
+    # one segment at a time: each is tallied and its requests dropped before the next runs
+    segments = (simulate(i, eligible, e) for i, e in zip(inputs, job.engines, strict=True))
+    summary, charts, simulated = summarise_segments(job.scenario, job.plan, segments, job.keep)
     return Outcome(
-        job.key, job.replication, summary, kept, time.perf_counter() - started, simulated
+        job.key, job.replication, summary, charts, time.perf_counter() - started, simulated
     )
 
 

@@ -12,11 +12,11 @@ import math
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
+from planner.chart_tally import SAMPLE_ROWS as SAMPLE_ROWS
+from planner.chart_tally import ChartData
 from planner.engine_inputs import edge_eligibility_notes
 from planner.engines import DEFAULT_ENGINE
 from planner.plan import Plan, request_limit
@@ -31,12 +31,12 @@ from planner.replicate import Progress as Progress
 from planner.replicate import is_rate as is_rate
 from planner.sampled_hours import queue_notes
 from planner.scenario import Scenario
-from planner.stats import grouped_quantiles, mean_ci
-from planner.summary import Pooled, pool_records
+from planner.stats import mean_ci
 from planner.verdict import Verdict
-from simulations.records import DROP_REASONS, PATHS, SERIES, SegmentRecords
+from simulations.records import DROP_REASONS
 
-SAMPLE_ROWS = 20_000
+if TYPE_CHECKING:  # pandas is imported when a run builds its frames (planner.frames)
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,9 @@ class RunResult:
     ci95: dict[str, tuple[float, float]]
     """95 % t intervals across replications (only with >= 2 replications)."""
     replications: list[dict[str, float]]
-    series: pd.DataFrame
-    """Per minute of every segment of replication 0."""
-    sample: pd.DataFrame
-    """A bounded random sample of measured requests of replication 0."""
-    latency_by_hour: pd.DataFrame
-    scaling_log: pd.DataFrame
+    charts: ChartData | None
+    """Replication 0's chart data, bounded whatever the volume (None where only figures are
+    read: ``CHART_FRAMES``); the frames below are built from it when first read."""
     engine: dict[str, Any]
     extras: dict[str, Any] = field(default_factory=dict)
     verdict: Verdict | None = None
@@ -63,6 +60,33 @@ class RunResult:
 
     def get(self, name: str) -> float:
         return self.figures.get(name, math.nan)
+
+    @cached_property
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The charts' frames (pandas is imported here, not by a run that only reads figures)."""
+        from planner import frames
+
+        if self.charts is None:
+            return frames.empty_frames()
+        return frames.chart_frames(self.scenario, self.plan, self.charts)
+
+    @property
+    def series(self) -> pd.DataFrame:
+        """Per minute of every segment of replication 0."""
+        return self.frames["series"]
+
+    @property
+    def sample(self) -> pd.DataFrame:
+        """A bounded random sample of measured requests of replication 0."""
+        return self.frames["sample"]
+
+    @property
+    def latency_by_hour(self) -> pd.DataFrame:
+        return self.frames["latency_by_hour"]
+
+    @property
+    def scaling_log(self) -> pd.DataFrame:
+        return self.frames["scaling_log"]
 
 
 PROBE_SETTINGS: ContextVar[tuple[str, str]] = ContextVar(
@@ -184,12 +208,12 @@ def cost_summary(c: Any) -> str:
 
 
 def assemble(scenario: Scenario, plan: Plan, main: list[Outcome], wall_s: float) -> RunResult:
-    """The main run's figures, intervals and (from replication 0's records) its frames."""
+    """The main run's figures, intervals and replication 0's chart data."""
     per_rep = [o.summary for o in main]
     figures, ci95 = combine(per_rep)
     figures.update(summed_counts(per_rep))
-    records = main[0].records
-    assert records is not None  # replication 0 of the main run keeps its records
+    charts = main[0].charts
+    assert charts is not None  # replication 0 of the main run keeps its chart data
     simulated = sum(o.simulated for o in main)
     engine = {
         "wall_s": wall_s,
@@ -202,17 +226,13 @@ def assemble(scenario: Scenario, plan: Plan, main: list[Outcome], wall_s: float)
         "notes": list(plan.notes) + edge_eligibility_notes(scenario),
         "replications": len(per_rep),
     }
-    frames = chart_frames(scenario, plan, records)
     return RunResult(
         scenario=scenario,
         plan=plan,
         figures=figures,
         ci95=ci95,
         replications=per_rep,
-        series=frames["series"],
-        sample=frames["sample"],
-        latency_by_hour=frames["latency_by_hour"],
-        scaling_log=frames["scaling_log"],
+        charts=charts if CHART_FRAMES.get() else None,
         engine=engine,
     )
 
@@ -237,119 +257,3 @@ def summed_counts(per_rep: list[dict[str, float]]) -> dict[str, float]:
         all(rep["requests.conservation_holds"] == 1.0 for rep in per_rep)
     )
     return out
-
-
-def chart_frames(
-    scenario: Scenario, plan: Plan, records: list[SegmentRecords]
-) -> dict[str, pd.DataFrame]:
-    if not CHART_FRAMES.get():
-        return {k: pd.DataFrame() for k in ("series", "sample", "latency_by_hour", "scaling_log")}
-    pooled = pool_records(plan, records)
-    return {
-        "series": series_frame(plan, records, scenario),
-        "sample": sample_frame(scenario, plan, records, pooled),
-        "latency_by_hour": latency_by_hour(plan, records, pooled),
-        "scaling_log": scaling_frame(plan, records),
-    }
-
-
-def series_frame(
-    plan: Plan, records: list[SegmentRecords], plan_scenario: Scenario
-) -> pd.DataFrame:
-    frames = []
-    for k, r in enumerate(records):
-        minutes = r.series["pool_queue"].size
-        t_min = np.arange(minutes)
-        data: dict[str, Any] = {
-            "segment": plan.segments[k].label,
-            "minute": t_min - r.warmup_s / 60,
-        }
-        data.update({name: r.series[name] for name in SERIES})
-        arr_min = (r.arrival_s // 60).astype(np.int64)
-        data["arrivals"] = np.bincount(arr_min, minlength=minutes)[:minutes]
-        done = np.isfinite(r.done_s) & (r.path >= 0)
-        for code, name in enumerate(PATHS):
-            sel = done & (r.path == code)
-            idx = np.minimum((r.done_s[sel] // 60).astype(np.int64), minutes - 1)
-            data[f"completed_{name}"] = np.bincount(idx, minlength=minutes)[:minutes]
-        data["dropped"] = np.bincount(arr_min[r.path == -1], minlength=minutes)[:minutes]
-        frames.append(pd.DataFrame(data))
-    df = pd.concat(frames, ignore_index=True)
-    df["fallback_rate"] = df["completed_fallback"] / df["arrivals"].where(df["arrivals"] > 0)
-    slots = df["replicas_ready"] * capacity_per_replica(plan_scenario)
-    df["gpu_utilization"] = df["pool_in_service"] / slots.where(slots > 0)
-    return df
-
-
-def capacity_per_replica(s: Scenario) -> int:
-    """Requests one replica serves at once: sequences (LLM) or the batch size (vision)."""
-    b = s.cloud.batching
-    return b.max_concurrent_sequences if s.workload.is_llm else b.max_batch_size
-
-
-def sample_frame(
-    scenario: Scenario, plan: Plan, records: list[SegmentRecords], pooled: Pooled | None = None
-) -> pd.DataFrame:
-    p = pooled or pool_records(plan, records)
-    rng = np.random.default_rng([scenario.simulation.seed, 999])
-    n = p.path.size
-    idx = np.sort(rng.choice(n, SAMPLE_ROWS, replace=False)) if n > SAMPLE_ROWS else np.arange(n)
-    names = {**{i: name for i, name in enumerate(PATHS)}, -1: "dropped", -2: "in_flight"}
-    return pd.DataFrame(
-        {
-            "segment": [plan.segments[int(k)].label for k in p.segment[idx]],
-            "arrival_s": p.arrival_s[idx],
-            "path": [names[int(c)] for c in p.path[idx]],
-            "latency_ms": p.latency_ms[idx],
-            "ttft_ms": p.ttft_ms[idx],
-            "wait_ms": p.wait_ms[idx],
-            "service_ms": p.service_ms[idx],
-            "sensitive": p.sensitive[idx],
-            "left_site": p.left_site[idx],
-            "drop_reason": [DROP_REASONS[int(c)] for c in p.reason[idx]],
-            "weight": p.weight[idx],
-        }
-    )
-
-
-def latency_by_hour(
-    plan: Plan, records: list[SegmentRecords], pooled: Pooled | None = None
-) -> pd.DataFrame:
-    """Requests and latency percentiles by hour of the day (one sort for all 24 hours)."""
-    from planner.summary import QUANTILES, latency_stats
-
-    p = pooled or pool_records(plan, records)
-    # time of day of the measured arrival (a preview's compressed day stretched back by its
-    # time scale)
-    offsets = np.array(
-        [plan.segments[k].day_offset_s + records[k].warmup_s for k in range(len(records))]
-    )
-    scales = np.array([plan.segments[k].time_scale for k in range(len(records))])
-    day_s = offsets[p.segment] + p.arrival_s * scales[p.segment]
-    hour = ((day_s // 3600) % 24).astype(int)
-    requests = np.bincount(hour, weights=p.weight, minlength=24)
-    done = p.completed
-    lat, w, h_done = p.latency_ms[done], p.weight[done], hour[done]
-    hours = [int(h) for h in np.unique(h_done)]
-    _, qs = grouped_quantiles(lat, w, h_done, hours, list(QUANTILES.values()))
-    rows = []
-    for h in hours:
-        sel = h_done == h
-        st = latency_stats(lat[sel], w[sel], qs[h])
-        rows.append({"hour": h, "requests": float(requests[h]), **st})
-    return pd.DataFrame(rows, columns=["hour", "requests", "mean", "p50", "p95", "p99"])
-
-
-def scaling_frame(plan: Plan, records: list[SegmentRecords]) -> pd.DataFrame:
-    rows = [
-        {
-            "segment": plan.segments[k].label,
-            "time_s": t - r.warmup_s,
-            "from": a,
-            "to": b,
-            "reason": why,
-        }
-        for k, r in enumerate(records)
-        for t, a, b, why in r.scaling_log
-    ]
-    return pd.DataFrame(rows, columns=["segment", "time_s", "from", "to", "reason"])

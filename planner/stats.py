@@ -225,12 +225,15 @@ def histogram_quantiles(values: np.ndarray, weights: np.ndarray, qs: list[float]
 
 class LogHistogram:
     """Weighted and exact counts of non-negative values in log buckets (relative width 1 %),
-    per group.
+    per group, that more values can be added to (segment by segment, chunk by chunk).
 
     Like a tally sheet with one column per order of magnitude split a hundredfold: the sheet is
     a few thousand cells whatever the number of requests, and a percentile read from it is off
-    by at most half a cell's width (0.5 %). Column 0 counts exact zeros; row ``len(codes)``
-    holds values whose group is not among ``codes`` (they count in the overall figures).
+    by at most half a cell's width (0.5 %). Column 0 counts exact zeros, the last column values
+    that are not finite (read as nan: they sort last, as in the exact sort); row ``len(codes)``
+    holds values whose group is not among ``codes`` (they count in the overall figures). Buckets
+    are absolute (bucket i holds (gamma^(i-1), gamma^i]), so adding values in parts gives the
+    counts one pass over all of them gives, whatever the parts.
     """
 
     def __init__(self, first: int, weight: np.ndarray, count: np.ndarray, codes: list[int]):
@@ -243,23 +246,72 @@ class LogHistogram:
         self.codes = codes
 
     @classmethod
+    def empty(cls, codes: list[int]) -> LogHistogram:
+        rows = len(codes) + 1
+        return cls(0, np.zeros((rows, 2)), np.zeros((rows, 2), dtype=np.int64), codes)
+
+    @classmethod
     def of(
         cls, values: np.ndarray, weights: np.ndarray, groups: np.ndarray, codes: list[int]
     ) -> LogHistogram:
-        positive = values > 0
+        hist = cls.empty(codes)
+        hist.add(values, weights, groups)
+        return hist
+
+    @property
+    def buckets(self) -> int:
+        """Log buckets held (the columns between the zeros and the non-finite values)."""
+        return int(self.count.shape[1]) - 2
+
+    def cover(self, lo: int, hi: int) -> None:
+        """Widen the sheet to hold buckets ``lo`` to ``hi`` (existing counts move along)."""
+        if self.buckets and self.first <= lo and hi < self.first + self.buckets:
+            return
+        first = min(lo, self.first) if self.buckets else lo
+        last = max(hi, self.first + self.buckets - 1) if self.buckets else hi
+        shape = (self.count.shape[0], last - first + 3)
+        weight, count = np.zeros(shape), np.zeros(shape, dtype=np.int64)
+        at = self.first - first + 1
+        for new, old in ((weight, self.weight), (count, self.count)):
+            new[:, 0], new[:, -1] = old[:, 0], old[:, -1]
+            new[:, at : at + self.buckets] = old[:, 1:-1]
+        self.first, self.weight, self.count = first, weight, count
+
+    def add(self, values: np.ndarray, weights: np.ndarray | float, groups: np.ndarray) -> None:
+        """Count ``values`` (>= 0) of ``groups`` with ``weights`` (one weight for all, or one
+        each)."""
+        finite = np.isfinite(values)
+        if bool((values[finite] < 0).any()):
+            raise ValueError("histogram quantiles need values >= 0")
+        positive = finite & (values > 0)
         idx = log_buckets(values[positive])
-        first = int(idx.min()) if idx.size else 0
-        width = int(idx.max()) - first + 2 if idx.size else 1
+        if idx.size:
+            self.cover(int(idx.min()), int(idx.max()))
+        width = self.count.shape[1]
         col = np.zeros(values.size, dtype=np.int64)
-        col[positive] = idx - first + 1
-        row = np.full(values.size, len(codes), dtype=np.int64)
-        for k, code in enumerate(codes):
+        col[positive] = idx - self.first + 1
+        col[~finite] = width - 1
+        row = np.full(values.size, len(self.codes), dtype=np.int64)
+        for k, code in enumerate(self.codes):
             row[groups == code] = k
-        cell, cells = row * width + col, (len(codes) + 1) * width
-        weight = np.bincount(cell, weights=weights, minlength=cells)
+        cell, cells = row * width + col, self.count.size
         count = np.bincount(cell, minlength=cells)
-        shape = (len(codes) + 1, width)
-        return cls(first, weight.reshape(shape), count.reshape(shape), codes)
+        self.count += count.reshape(self.count.shape)
+        if np.ndim(weights) == 0:
+            self.weight += (count * float(weights)).reshape(self.weight.shape)
+        else:
+            weight = np.bincount(cell, weights=np.asarray(weights), minlength=cells)
+            self.weight += weight.reshape(self.weight.shape)
+
+    def merge(self, other: LogHistogram) -> None:
+        """Add another sheet's counts (same codes)."""
+        if other.buckets:
+            self.cover(other.first, other.first + other.buckets - 1)
+        at = other.first - self.first + 1
+        for mine, theirs in ((self.weight, other.weight), (self.count, other.count)):
+            mine[:, 0] += theirs[:, 0]
+            mine[:, -1] += theirs[:, -1]
+            mine[:, at : at + other.buckets] += theirs[:, 1:-1]
 
     def quantiles(self, code: int | None, qs: list[float]) -> list[float]:
         """Weighted quantiles of one group's values (``None``: of all values); nan if none."""
@@ -273,4 +325,5 @@ class LogHistogram:
         cw = np.cumsum(w)
         cols = np.minimum(np.searchsorted(cw, np.asarray(qs) * cw[-1], side="left"), w.size - 1)
         values = np.where(cols == 0, 0.0, bucket_value(cols + self.first - 1))
+        values[cols == w.size - 1] = math.nan
         return [float(x) for x in values]

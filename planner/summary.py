@@ -2,42 +2,43 @@
 
 Like an accountant closing the month's books from the till rolls: every figure is a sum or a
 weighted percentile over the requests of the measured window, each segment's requests weighted
-by how often that segment occurs in the month. Names carry units (``latency_ms.p95``).
+by how often that segment occurs in the month. The requests are tallied segment by segment as
+the engine returns them (``planner.tally``), so memory does not grow with the volume; the GPU,
+link and device figures read each segment's small records. Names carry units
+(``latency_ms.p95``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from planner.catalog import load_catalog
+from planner.chart_tally import ChartData
 from planner.engine_inputs import billing_terms, gpus_per_replica
 from planner.plan import Plan
 from planner.scenario import HOURS_PER_MONTH, Scenario
-from planner.stats import (
-    HISTOGRAM_RELATIVE_ERROR,
-    grouped_histogram_quantiles,
-    grouped_quantiles,
-    histogram_quantiles,
-    weighted_quantiles,
+from planner.stats import weighted_quantiles
+from planner.tally import (
+    QUANTILES as QUANTILES,
+)
+from planner.tally import (
+    Tally,
+    measured_part,
+    segment_weight,
+    tally_segments,
 )
 from simulations.billing import billed_total_s, seconds_above
-from simulations.records import (
-    DROP_REASONS,
-    PATH_DROPPED,
-    PATH_EDGE,
-    PATH_FALLBACK,
-    PATHS,
-    SegmentRecords,
-)
+from simulations.records import SegmentRecords
 
-QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
 HISTOGRAM_ABOVE = 1_000_000
 """Above this many measured requests a replication's percentiles are read from log-bucket
-histograms (within ``HISTOGRAM_RELATIVE_ERROR``, no sort of every request); at or below it they
-are exact. The summary's ``stats.percentiles_from_histogram`` says which (1 or 0)."""
+histograms (within ``stats.HISTOGRAM_RELATIVE_ERROR``, no sort of every request, and no value
+kept per request); at or below it they are exact. The summary's
+``stats.percentiles_from_histogram`` says which (1 or 0)."""
 
 
 @dataclass(frozen=True)
@@ -58,19 +59,6 @@ class Pooled:
     wait_ms: np.ndarray
     service_ms: np.ndarray
     output_tokens: np.ndarray
-
-
-def segment_weight(plan: Plan, k: int) -> float:
-    return plan.segments[k].weight * plan.site_scale * plan.hour_scale
-
-
-def measured_part(r: SegmentRecords) -> slice | np.ndarray:
-    """The requests that arrived after the warm-up: a slice (a view, no copy) when arrivals are
-    sorted, as the engines record them; a mask otherwise."""
-    if r.arrival_s.size < 2 or bool(np.all(r.arrival_s[1:] >= r.arrival_s[:-1])):
-        return slice(int(np.searchsorted(r.arrival_s, r.warmup_s, side="left")), None)
-    mask: np.ndarray = r.arrival_s >= r.warmup_s
-    return mask
 
 
 CHART_ONLY = ("arrival_s", "segment", "service_ms")
@@ -125,129 +113,34 @@ def latency_stats(
     return {"mean": mean, **dict(zip(QUANTILES, qs, strict=True))}
 
 
-def from_histogram(p: Pooled) -> bool:
-    """Whether this replication's percentiles come from histograms (``HISTOGRAM_ABOVE``)."""
-    return p.path.size > HISTOGRAM_ABOVE
-
-
-def latency_figures(p: Pooled) -> dict[str, float]:
-    """Latency of completed requests, overall and by path: one sort (or one histogram) for all
-    of them."""
-    done = p.completed
-    lat, w, path = p.latency_ms[done], p.weight[done], p.path[done]
-    codes = list(range(len(PATHS)))
-    quantiles = grouped_histogram_quantiles if from_histogram(p) else grouped_quantiles
-    qs_all, qs_by_path = quantiles(lat, w, path, codes, list(QUANTILES.values()))
-    out = {f"latency_ms.{k}": v for k, v in latency_stats(lat, w, qs_all).items()}
-    total_w = max(p.weight.sum(), 1e-12)
-    for code, name in enumerate(PATHS):
-        sel = path == code
-        out[f"latency_ms_by_path.{name}.share"] = float(w[sel].sum() / total_w)
-        stats = latency_stats(lat[sel], w[sel], qs_by_path[code])
-        for k, v in stats.items():
-            out[f"latency_ms_by_path.{name}.{k}"] = v
-    return out
-
-
 def summarise(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:
     """All summary figures of one replication, flat, with unit-bearing dotted names."""
-    p = pool_records(plan, records, charts=False)
-    out: dict[str, float] = {}
-    out.update(request_counts(p))
-    out.update(conservation(records))
-    done = p.completed
-    out.update(latency_figures(p))
-    out["stats.percentiles_from_histogram"] = float(from_histogram(p))
-    out["stats.percentile_relative_error"] = HISTOGRAM_RELATIVE_ERROR if from_histogram(p) else 0.0
-    if s.workload.is_llm:
-        ttft, w = p.ttft_ms[done], p.weight[done]
-        qs = histogram_quantiles(ttft, w, list(QUANTILES.values())) if from_histogram(p) else None
-        for k, v in latency_stats(ttft, w, qs).items():
-            out[f"ttft_ms.{k}"] = v
-    total_w = max(float(p.weight.sum()), 1e-12)
-    out["slo_attainment"] = slo_attainment(s, p)
-    out["fallback_rate"] = float(p.weight[p.path == PATH_FALLBACK].sum() / total_w)
-    out["drop_rate"] = float(p.weight[p.path == PATH_DROPPED].sum() / total_w)
-    in_pool = done & (p.path != PATH_EDGE) & np.isfinite(p.wait_ms)
-    w_pool = p.weight[in_pool]
-    out["cloud.mean_wait_ms"] = (
-        float(np.average(p.wait_ms[in_pool], weights=w_pool)) if w_pool.size else math.nan
-    )
-    out["cloud.p_wait"] = (
-        float(w_pool[p.wait_ms[in_pool] > 1e-6].sum() / w_pool.sum()) if w_pool.size else math.nan
-    )
-    cloud_done = done & p.left_site
-    out["egress_gb"] = float((p.response_kb[cloud_done] * p.weight[cloud_done]).sum() / 1e6)
-    out["sensitive_left_site"] = float((p.sensitive & p.left_site).sum())
+    return summarise_segments(s, plan, records)[0]
+
+
+def summarise_segments(
+    s: Scenario, plan: Plan, segments: Iterable[SegmentRecords], charts: bool = False
+) -> tuple[dict[str, float], ChartData | None, int]:
+    """``summarise`` of segments that may come one at a time (a generator simulating them):
+    each is tallied and its requests dropped before the next, so a replication holds one
+    segment's requests at most. Also the charts' data (``charts``) and the requests simulated."""
+    tally, kept = tally_segments(s, plan, segments, HISTOGRAM_ABOVE, charts)
+    out = figures(s, plan, tally, kept)
+    data = tally.charts.data(kept) if tally.charts is not None else None
+    return out, data, tally.count["simulated"]
+
+
+def figures(
+    s: Scenario, plan: Plan, tally: Tally, records: list[SegmentRecords]
+) -> dict[str, float]:
+    """The tally's request figures, then the GPU, link and device figures of the records."""
+    out = tally.figures()
     out["links.down_fraction"] = down_fraction(plan, records)
     out.update(link_counts(plan, records))
     out.update(cloud_figures(s, plan, records))
     add_unsimulated_floor(out, s, plan)
     out.update(edge_figures(s, plan, records))
     return out
-
-
-def request_counts(p: Pooled) -> dict[str, float]:
-    """Simulated counts (exact integers) and their monthly estimates."""
-    dropped = p.path == PATH_DROPPED
-    in_flight = ~p.completed & ~dropped
-    out = {
-        "requests.arrived": float(p.path.size),
-        "requests.completed": float(p.completed.sum()),
-        "requests.dropped": float(dropped.sum()),
-        "requests.in_flight_at_end": float(in_flight.sum()),
-        "requests_per_month.arrived": float(p.weight.sum()),
-        "requests_per_month.completed": float(p.weight[p.completed].sum()),
-        "requests_per_month.dropped": float(p.weight[dropped].sum()),
-    }
-    for code, name in enumerate(DROP_REASONS[1:], start=1):
-        out[f"requests.dropped_by_reason.{name}"] = float((p.reason[dropped] == code).sum())
-        # the month's estimate, as the pages show it beside requests_per_month.arrived
-        monthly = float(p.weight[dropped][p.reason[dropped] == code].sum())
-        out[f"requests_per_month.dropped_by_reason.{name}"] = monthly
-    return out
-
-
-def conservation(records: list[SegmentRecords]) -> dict[str, float]:
-    """The request book against the engine's own count of what is still inside at the end.
-
-    Over every simulated request (warm-up included): arrived - completed - dropped must equal
-    what the engine found in devices, on links and in the pool when the clock stopped.
-    """
-    unfinished = inside = 0
-    for r in records:
-        completed = (r.path >= 0) & np.isfinite(r.done_s)
-        dropped = r.path == PATH_DROPPED
-        unfinished += int(r.path.size - completed.sum() - dropped.sum())
-        inside += int(r.in_system_at_end)
-    return {
-        "requests.unfinished_by_book": float(unfinished),
-        "requests.in_system_at_end": float(inside),
-        "requests.conservation_holds": float(unfinished == inside),
-    }
-
-
-def slo_attainment(s: Scenario, p: Pooled) -> float:
-    """Share of all arrived requests (drops count as misses) meeting every stated target."""
-    target, ttft, tps = s.slo.latency_target_ms, s.slo.ttft_p95_ms, s.slo.min_tokens_per_s
-    if target is None and ttft is None and (tps is None or not s.workload.is_llm):
-        return math.nan
-    ok = p.completed.copy()
-    if target is not None:
-        ok &= p.latency_ms <= target
-    if ttft is not None and s.workload.is_llm:
-        ok &= p.ttft_ms <= ttft
-    if tps is not None and s.workload.is_llm:
-        ok &= decode_tokens_per_s(p) >= tps * (1 - 1e-9)
-    return float(p.weight[ok].sum() / max(float(p.weight.sum()), 1e-12))
-
-
-def decode_tokens_per_s(p: Pooled) -> np.ndarray:
-    """Per-request streaming speed after the first token: (output - 1) tokens over the time
-    from first token to done (infinite for one-token answers and non-LLM work)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = (p.output_tokens - 1) * 1000 / (p.latency_ms - p.ttft_ms)
-    return np.where((p.output_tokens > 1) & (p.latency_ms > p.ttft_ms), speed, np.inf)
 
 
 def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dict[str, float]:

@@ -3,6 +3,12 @@
 A StructRef is passed to a kernel as one pointer; the namedtuple ``layout.State`` would be passed
 as every member of every array (hundreds of arguments per call). Python keeps the namedtuple to
 read results (the arrays are shared).
+
+The StructRef holds *borrowed* views of the namedtuple's arrays: the same data, shape and
+numpy object, but no numba reference count (a null meminfo). numba takes and drops a reference
+on every array it reads from the state (``st.QF[...]``): an atomic add on the array's counter,
+where a null meminfo costs a test. The namedtuple owns the arrays and outlives every kernel call
+(``run_segment`` holds it); an array a kernel grows is a new, owned array in the field.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 from numba import njit, types
+from numba.core.extending import intrinsic
 from numba.experimental import structref
+from numba.np.arrayobj import make_array, populate_array
 
 from simulations.compiled import layout
 
@@ -41,70 +49,91 @@ def state_type() -> Any:
 STATE_T = state_type()
 
 
+@intrinsic  # type: ignore[misc]
+def borrowed(typingctx, arr):  # type: ignore[no-untyped-def]
+    """The array without its reference count: same data, shape, strides and numpy object."""
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        src = make_array(sig.args[0])(context, builder, args[0])
+        out = make_array(sig.return_type)(context, builder)
+        populate_array(
+            out,
+            data=src.data,
+            shape=src.shape,
+            strides=src.strides,
+            itemsize=src.itemsize,
+            meminfo=None,
+            parent=src.parent,
+        )
+        return out._getvalue()
+
+    return arr(arr), codegen
+
+
 @njit(cache=True)  # type: ignore[misc]
 def _make(nt):  # type: ignore[no-untyped-def]
     st = structref.new(STATE_T)
-    st.C = nt.C
-    st.CI = nt.CI
-    st.G = nt.G
-    st.GI = nt.GI
-    st.HT = nt.HT
-    st.HI = nt.HI
-    st.QF = nt.QF
-    st.QI = nt.QI
-    st.RF = nt.RF
-    st.RI = nt.RI
-    st.QH = nt.QH
-    st.QT = nt.QT
-    st.QL = nt.QL
-    st.LIVE = nt.LIVE
-    st.EV = nt.EV
-    st.ER = nt.ER
-    st.PR = nt.PR
-    st.PT = nt.PT
-    st.PO = nt.PO
-    st.BT = nt.BT
-    st.NF = nt.NF
-    st.NI = nt.NI
-    st.NLIVE = nt.NLIVE
-    st.DF = nt.DF
-    st.DI = nt.DI
-    st.DSV = nt.DSV
-    st.DFV = nt.DFV
-    st.DFR = nt.DFR
-    st.DEV = nt.DEV
-    st.DER = nt.DER
-    st.RATE = nt.RATE
-    st.SITE0 = nt.SITE0
-    st.SITEN = nt.SITEN
-    st.FDRAW = nt.FDRAW
-    st.SCR = nt.SCR
-    st.SCRP = nt.SCRP
-    st.WQ = nt.WQ
-    st.CAND = nt.CAND
-    st.LS = nt.LS
-    st.LF = nt.LF
-    st.LI = nt.LI
-    st.ODRAW = nt.ODRAW
-    st.STAGES = nt.STAGES
-    st.COLD = nt.COLD
-    st.LBU = nt.LBU
-    st.AREAS = nt.AREAS
-    st.REC = nt.REC
-    st.HH = nt.HH
-    st.HE = nt.HE
-    st.HPU = nt.HPU
-    st.HPD = nt.HPD
-    st.WIN = nt.WIN
-    st.KS = nt.KS
-    st.LOGF = nt.LOGF
-    st.LOGI = nt.LOGI
-    st.SER = nt.SER
-    st.SNAP = nt.SNAP
-    st.SNAPPED = nt.SNAPPED
+    st.C = borrowed(nt.C)
+    st.CI = borrowed(nt.CI)
+    st.G = borrowed(nt.G)
+    st.GI = borrowed(nt.GI)
+    st.HT = borrowed(nt.HT)
+    st.HI = borrowed(nt.HI)
+    st.QF = borrowed(nt.QF)
+    st.QI = borrowed(nt.QI)
+    st.RF = borrowed(nt.RF)
+    st.RI = borrowed(nt.RI)
+    st.QH = borrowed(nt.QH)
+    st.QT = borrowed(nt.QT)
+    st.QL = borrowed(nt.QL)
+    st.LIVE = borrowed(nt.LIVE)
+    st.EV = borrowed(nt.EV)
+    st.ER = borrowed(nt.ER)
+    st.PR = borrowed(nt.PR)
+    st.PT = borrowed(nt.PT)
+    st.PO = borrowed(nt.PO)
+    st.BT = borrowed(nt.BT)
+    st.NF = borrowed(nt.NF)
+    st.NI = borrowed(nt.NI)
+    st.NLIVE = borrowed(nt.NLIVE)
+    st.DF = borrowed(nt.DF)
+    st.DI = borrowed(nt.DI)
+    st.DSV = borrowed(nt.DSV)
+    st.DFV = borrowed(nt.DFV)
+    st.DFR = borrowed(nt.DFR)
+    st.DEV = borrowed(nt.DEV)
+    st.DER = borrowed(nt.DER)
+    st.RATE = borrowed(nt.RATE)
+    st.SITE0 = borrowed(nt.SITE0)
+    st.SITEN = borrowed(nt.SITEN)
+    st.FDRAW = borrowed(nt.FDRAW)
+    st.SCR = borrowed(nt.SCR)
+    st.SCRP = borrowed(nt.SCRP)
+    st.WQ = borrowed(nt.WQ)
+    st.CAND = borrowed(nt.CAND)
+    st.LS = borrowed(nt.LS)
+    st.LF = borrowed(nt.LF)
+    st.LI = borrowed(nt.LI)
+    st.ODRAW = borrowed(nt.ODRAW)
+    st.STAGES = borrowed(nt.STAGES)
+    st.COLD = borrowed(nt.COLD)
+    st.LBU = borrowed(nt.LBU)
+    st.AREAS = borrowed(nt.AREAS)
+    st.REC = borrowed(nt.REC)
+    st.HH = borrowed(nt.HH)
+    st.HE = borrowed(nt.HE)
+    st.HPU = borrowed(nt.HPU)
+    st.HPD = borrowed(nt.HPD)
+    st.WIN = borrowed(nt.WIN)
+    st.KS = borrowed(nt.KS)
+    st.LOGF = borrowed(nt.LOGF)
+    st.LOGI = borrowed(nt.LOGI)
+    st.SER = borrowed(nt.SER)
+    st.SNAP = borrowed(nt.SNAP)
+    st.SNAPPED = borrowed(nt.SNAPPED)
     return st
 
 
 def make(nt: Any) -> Any:
-    """A StructRef over the namedtuple's arrays."""
+    """A StructRef over the namedtuple's arrays (borrowed: keep ``nt`` while it is used)."""
     return _make(nt)

@@ -104,3 +104,47 @@ def test_values_that_are_not_finite_fall_back_to_the_exact_sort() -> None:
     exact, _ = grouped_quantiles(values, w, np.zeros(5, int), [0], QS)
     got, _ = grouped_histogram_quantiles(values, w, np.zeros(5, int), [0], QS)
     assert np.array_equal(got, exact, equal_nan=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 3000), st.integers(1, 8))
+def test_a_histogram_added_in_parts_equals_one_pass(seed: int, n: int, parts: int) -> None:
+    """The streamed summary adds a replication's values segment by segment (chunk by chunk):
+    the same counts, the same weights (to rounding) and the same percentiles as one pass."""
+    values, weights, groups = random_data(seed, n, False)
+    values[np.random.default_rng(seed).random(n) < 0.01] = math.nan  # a column of their own
+    whole = LogHistogram.of(values, weights, groups, CODES)
+    h = LogHistogram.empty(CODES)
+    cuts = np.sort(np.random.default_rng(seed + 1).integers(0, n + 1, parts - 1))
+    for part in np.split(np.arange(n), cuts):
+        h.add(values[part], weights[part], groups[part])
+    assert h.first == whole.first and np.array_equal(h.count, whole.count)
+    np.testing.assert_allclose(h.weight, whole.weight, rtol=1e-12, atol=1e-9)
+    for code in [None, *CODES]:
+        assert_close(h.quantiles(code, QS), whole.quantiles(code, QS))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 40))
+def test_a_histograms_size_does_not_grow_with_the_number_of_values(seed: int, k: int) -> None:
+    """Memory bounded by the values' range, not their number: k more passes over values in the
+    same range leave the sheet's shape as it was, and its counts add up."""
+    values, weights, groups = random_data(seed, 500, False)
+    h = LogHistogram.of(values, weights, groups, CODES)
+    shape = h.count.shape
+    rng = np.random.default_rng(seed)
+    for _ in range(k):
+        more = rng.choice(values, 500)
+        h.add(more, 2.0, rng.integers(0, 5, 500))
+        assert h.count.shape == shape
+    assert int(h.count.sum()) == 500 * (k + 1)
+
+
+def test_non_finite_values_count_last_and_read_as_nan() -> None:
+    """A histogram added to in parts cannot fall back to a sort: values that are not finite
+    have the last column, which sorts after every finite value (as nan does in the sort)."""
+    h = LogHistogram.empty([0])
+    h.add(np.array([1.0, 2.0, math.inf, math.nan]), 1.0, np.zeros(4, dtype=int))
+    got = h.quantiles(0, [0.25, 0.5, 0.75, 1.0])
+    assert abs(got[0] - 1.0) <= BOUND and abs(got[1] - 2.0) <= 2 * BOUND
+    assert math.isnan(got[2]) and math.isnan(got[3])

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 import planner.probes as probes_mod
+from planner.engine_inputs import eligible_by_class, segment_inputs
+from planner.engines import simulate
 from planner.plan import build_plan
 from planner.prepare import counterparts
 from planner.presets import apply_overrides, load
 from planner.probes import PROBE_REQUESTS, shortened
-from planner.replicate import run_job
 from planner.run import PROBE_SETTINGS, RunResult
 from planner.sizing import (
     CARRIED_UTIL,
@@ -86,8 +87,9 @@ def test_probes_share_the_traffic_of_replication_0() -> None:
         jobs = probes_mod.jobs_for(resized(s, "edge_only", n), engine, mode, "x")
         assert [j.replication for j in jobs] == [0]
         job = jobs[0]
-        records = run_job(job.__class__(**{**job.__dict__, "keep": True})).records
-        assert records is not None
+        inputs = segment_inputs(job.scenario, job.plan, job.replication)
+        eligible = eligible_by_class(job.scenario)
+        records = [simulate(i, eligible, e) for i, e in zip(inputs, job.engines, strict=True)]
         arrivals.append(np.concatenate([r.arrival_s for r in records]))
     np.testing.assert_array_equal(arrivals[0], arrivals[1])
 
