@@ -13,6 +13,7 @@ from planner.formatting import compact, label, per_requests, usd, usd_rate
 from planner.sweeps import BREAK_EVEN_FACTORS, INPROCESS
 from planner.verdict import Verdict
 from ui import charts
+from ui.capacity import per_day
 from ui.common import charts_side_by_side, page_scheduler, result
 from ui.state import canonical
 
@@ -49,7 +50,7 @@ def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
             "idle share": f"{p['share_of_billed_hours']['ready_idle']:.1%}",
             "starting share": f"{p['share_of_billed_hours']['starting']:.1%}",
             "busy of ready time": f"{p['utilization']:.1%}",
-            "cold starts a day": f"{p['cold_starts_per_day']:,.0f}",
+            "cold starts a day": per_day(p["cold_starts_per_day"]),
         }
         for a in v.architectures
         if (p := readings.get(a.key))

@@ -153,6 +153,12 @@ def test_capacity_page_says_why_the_farms_flat_panels_are_left_out() -> None:
     assert any(c.startswith("GPU request slots in use: 0 % at every") for c in captions)
     spec = at.get("plotly_chart")[0].proto.spec
     assert "GPU replicas" in spec and "GPU request slots in use (sampled" not in spec
+    # 0.38 cold starts a day read '0' beside a scaling log starting a replica at 06:00
+    f = at.session_state["result"].figures
+    cold = next(m.value for m in at.metric if m.label == "GPU cold starts / day")
+    assert (
+        0 < f["cloud.cold_starts_per_day"] < 1 and cold == f"{f['cloud.cold_starts_per_day']:.2f}"
+    )
 
 
 def test_compare_reads_like_the_overview_and_explains_the_score() -> None:
