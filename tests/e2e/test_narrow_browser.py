@@ -31,13 +31,20 @@ def apart(a: dict[str, Any], b: dict[str, Any]) -> bool:
     )
 
 
+KIOSK = "?v=1&preset=retail_kiosk_vision&simulation.replications=2"
+
+
 @pytest.mark.parametrize("width", [820, 1400])
-@pytest.mark.parametrize("page_path", ["cost", "latency"])
+@pytest.mark.parametrize(
+    ("page_path", "link"), [("cost", FARM), ("latency", FARM), ("cost", KIOSK)]
+)
 def test_paired_charts_keep_their_width_and_labels_apart(
-    page: Page, base_url: str, width: int, page_path: str
+    page: Page, base_url: str, width: int, page_path: str, link: str
 ) -> None:
+    """The kiosk's two-line bar name 'cloud-only,<br>25 GPU replicas' sat under a one-column
+    legend at 1400 px; its break-even labels ran over the dollar ticks."""
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{base_url}/{page_path}{FARM}")
+    page.goto(f"{base_url}/{page_path}{link}")
     plots = page.locator(".js-plotly-plot")
     plots.nth(1).wait_for(timeout=300_000)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=300_000)
@@ -56,9 +63,15 @@ def test_paired_charts_keep_their_width_and_labels_apart(
             for b in ticks[k + 1 :]:
                 assert apart(a, b), (page_path, width, a["text"], b["text"])
         legend = boxes(page, f"{plot} >> .legend")
-        area = boxes(page, f"{plot} >> .bglayer rect")
-        if legend and area:  # the legend sits below the plot area, not over it
-            assert legend[0]["y"] >= area[0]["y"] + area[0]["h"], (page_path, width)
+        area = boxes(page, f"{plot} >> .nsewdrag")
+        assert legend and area, (page_path, width)
+        # the legend sits below the plot area and the bars' names
+        foot = max(t["y"] + t["h"] for t in [area[0], *ticks])
+        assert legend[0]["y"] >= foot - 1, (page_path, width, legend[0], foot)
+        texts = boxes(page, f"{plot} >> .annotation")
+        yticks = boxes(page, f"{plot} >> .ytick text")
+        for a in texts:  # no label over the axis's ticks
+            assert all(apart(a, b) for b in yticks), (page_path, width, a["text"])
         title = boxes(page, f"{plot} >> .gtitle")
         if title:  # the title is drawn whole inside the chart
             box = boxes(page, plot)[0]
