@@ -207,6 +207,7 @@ def fig_latency_histogram(r: RunResult) -> go.Figure:
                     name=path,
                     marker_color=colour,
                     width=np.diff(edges),
+                    showlegend=True,  # a lone path is named too (seasonal: 'cloud')
                 )
     fig.update_layout(
         **LAYOUT,
@@ -231,7 +232,12 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
         if len(part):
             cdf = part["weight"].cumsum() / part["weight"].sum()
             fig.add_scatter(
-                x=part["latency_ms"], y=cdf, name=path, mode="lines", line={"color": colour}
+                x=part["latency_ms"],
+                y=cdf,
+                name=path,
+                mode="lines",
+                line={"color": colour},
+                showlegend=True,  # a lone path is named too (seasonal: 'cloud')
             )
     rng = log_range(df["latency_ms"].to_numpy(dtype=float), [v for _, v in slo_targets(r)])
     fig.update_layout(

@@ -376,3 +376,12 @@ def test_the_capacity_title_names_its_day_in_days_a_month(
 ) -> None:
     title = capacity_chart.fig_capacity(preset_runs["remote_farm_sensors_satellite"]).layout.title
     assert "days a month)" in title.text and "(x" not in title.text
+
+
+def test_a_lone_latency_path_is_named(preset_runs: dict[str, RunResult]) -> None:
+    """seasonal (cloud-only): the histogram and ECDF of one path had no legend, so nothing said
+    the bars were the cloud's (plotly hides a lone trace's legend entry)."""
+    r = preset_runs["seasonal_burst_app"]
+    for fig in (charts.fig_latency_histogram(r), charts.fig_latency_ecdf(r)):
+        paths = [t for t in fig.data if t.name in charts.PATH_COLOURS]
+        assert paths and all(t.showlegend for t in paths)
