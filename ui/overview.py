@@ -102,6 +102,25 @@ def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
             st.metric(name, value, help=help_text, label_visibility="visible")
         requests = a.get("requests_per_month.arrived")
         st.caption(per_requests(a.monthly_usd, requests))
+        on_site = on_site_note(r, a)
+        if on_site:
+            st.caption(on_site)
+
+
+def on_site_note(r: RunResult, a: Architecture) -> str | None:
+    """Why cloud-only reads like edge-only where residency keeps requests on the devices (the
+    clinic: every request sensitive, cloud-only's tile showed edge-only's 44.4 s p95 and no
+    GPU-hours, unexplained beside a reason saying cloud-only cannot serve them)."""
+    share = a.get("latency_ms_by_path.edge.share")
+    if a.key != "cloud_only" or not share or share <= 0:
+        return None
+    return (
+        f"{pct(share)} of cloud-only's requests were served on the sites' devices: sensitive "
+        "data must stay on site (policy.sensitive_may_leave_site is off), so residency keeps it "
+        "off the GPU pool in every architecture."
+        if not r.scenario.policy.sensitive_may_leave_site
+        else f"{pct(share)} of cloud-only's requests were served on the sites' devices."
+    )
 
 
 NO_FALLBACK = {

@@ -3,7 +3,7 @@ read per month with their meaning, the catalog's source notes are shown whole.""
 
 from __future__ import annotations
 
-from planner.formatting import label
+from planner.formatting import label, pct
 from tests.app.test_dashboard import FAST, app_for, no_errors
 
 
@@ -208,3 +208,16 @@ def test_assumptions_lists_each_profile_in_its_own_table() -> None:
     tables = [t.value for t in at.table][: len(heads)]
     assert all(list(t.columns) == ["figure", "value", "grade", "source"] for t in tables)
     assert all(len(t) for t in tables)
+
+
+def test_overview_says_why_cloud_only_reads_like_edge_only_under_residency() -> None:
+    """clinic: every request is sensitive and must stay on site, so cloud-only's run served them
+    on the devices: its tile showed edge-only's p95 and no GPU-hours with nothing saying why."""
+    at = app_for({"v": "1", "preset": "clinic_llm_assistant_pii", **FAST}, "overview")
+    no_errors(at)
+    notes = [c.value for c in at.caption if "of cloud-only's requests were served" in c.value]
+    assert len(notes) == 1 and "residency keeps it off the GPU pool" in notes[0]
+    cloud = at.session_state["result"].verdict.by_option("cloud-first")
+    assert cloud is not None and pct(cloud.get("latency_ms_by_path.edge.share")) in notes[0]
+    at = app_for({"v": "1", "preset": "article_1m_chat", **FAST}, "overview")
+    assert not [c for c in at.caption if "of cloud-only's requests were served" in c.value]
