@@ -118,7 +118,8 @@ def render() -> None:
     table = {"line": [label(x) for x in lines] + ["total"]}
     for a in v.architectures:
         table[a.name] = [usd(a.cost.monthly_usd[x]) for x in lines] + [usd(a.monthly_usd)]
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    # wraps its column names: the grid cut 'hybrid (local-first)' at 820 px
+    st.table(pd.DataFrame(table), hide_index=True)
     c = r.scenario.costs
     if c.electricity_usd_per_kwh == 0 and r.scenario.edge.device_count:
         # 'edge power $0' beside the Capacity page's device energy reads as a missing line

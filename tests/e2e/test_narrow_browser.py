@@ -110,6 +110,10 @@ def test_overview_tiles_and_capacity_figures_are_read_whole(
     assert page.locator("[data-testid=stMetricLabel] p").evaluate_all(CUT) == []
     assert page.locator("[data-testid=stMetricValue] > div").evaluate_all(CUT) == []
     settled(page, f"{base_url}/cost{FARM}", "[data-testid=stTable]")
-    table = page.get_by_test_id("stTable").first
-    assert "per 1,000 requests" in table.inner_text()
-    assert table.locator("td, th").evaluate_all(CUT) == []
+    tables = page.get_by_test_id("stTable")
+    assert "per 1,000 requests" in tables.first.inner_text()
+    assert "hybrid (local-first)" in tables.nth(1).inner_text()  # the cost lines' header
+    for i in range(2):
+        assert tables.nth(i).locator("td, th").evaluate_all(CUT) == []
+        box = boxes(page, f"[data-testid=stTable] >> nth={i}")[0]
+        assert box["x"] + box["w"] <= width, box  # nothing past the window's edge
