@@ -1,11 +1,12 @@
 """The compiled engine against the SimPy model on the presets, measured in the same run.
 
-Run on demand: ``.venv/bin/python benchmarks/compiled_engine.py [PRESET ...]``. For one
-replication of each preset, every segment is simulated by both engines (the SimPy ``Segment``,
-without the exact fast path, and ``simulations.compiled.run_segment`` after ``warm()``); the
-printed ratio is compiled requests/s over SimPy requests/s. Times are CPU seconds of this
-process (``time.process_time``: on a machine shared with other jobs, wall time also counts the
-waits for a core). The compiled time includes its Python side (traffic, arrays, records); a
+Run on demand: ``.venv/bin/python benchmarks/compiled_engine.py [--repeat K] [PRESET ...]``.
+For one replication of each preset, every segment is simulated by both engines (the SimPy
+``Segment``, without the exact fast path, and ``simulations.compiled.run_segment`` after
+``warm()``); the printed ratio is compiled requests/s over SimPy requests/s. Times are CPU
+seconds of this process (``time.process_time``: on a machine shared with other jobs, wall time
+also counts the waits for a core), each the least of K runs (default 3: a busy machine only
+ever adds time). The compiled time includes its Python side (traffic, arrays, records); a
 second line splits one replication (the summary included) into traffic, arrays, the event loop
 (``kloop.run``), the records and the summary, and a third counts the loop's events per
 simulated request by kind.
@@ -14,7 +15,7 @@ Nothing here is a test.
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 
 import numpy as np
@@ -35,9 +36,17 @@ DEFAULT = ("article_1m_chat", "seasonal_burst_app")
 PARTS = ("traffic", "arrays", "loop", "records", "summary")
 
 
-def measure(name: str) -> tuple[int, float, float, dict[str, float], np.ndarray]:
+def measure(name: str, repeat: int) -> tuple[int, float, float, dict[str, float], np.ndarray]:
     """(requests, SimPy seconds, compiled seconds, the compiled engine's parts in seconds with
-    its events, events by kind) over one replication's segments."""
+    its events, events by kind) over one replication's segments, each time the least of
+    ``repeat`` runs."""
+    runs = [measure_once(name) for _ in range(repeat)]
+    n, _, _, _, kinds = runs[0]
+    parts = {k: min(r[3][k] for r in runs) for k in runs[0][3]}
+    return n, min(r[1] for r in runs), min(r[2] for r in runs), parts, kinds
+
+
+def measure_once(name: str) -> tuple[int, float, float, dict[str, float], np.ndarray]:
     s = apply_overrides(load(name), {"simulation.replications": 1, "simulation.processes": 1})
     eligible = eligible_by_class(s)
     plan = build_plan(s)
@@ -90,12 +99,16 @@ def compiled_parts(
     return rec, times, kinds
 
 
-def main(names: list[str]) -> None:
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("presets", nargs="*", default=list(DEFAULT))
+    ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the least is kept")
+    args = ap.parse_args()
     t = time.perf_counter()
     compiled.warm()
     print(f"warm-up (compile or cache load): {time.perf_counter() - t:.1f} s")
-    for name in names:
-        n, simpy_s, compiled_s, p, kinds = measure(name)
+    for name in args.presets:
+        n, simpy_s, compiled_s, p, kinds = measure(name, max(args.repeat, 1))
         print(
             f"{name:32s} {n:>9,d} requests  SimPy {n / simpy_s:>11,.0f} req/s  "
             f"compiled {n / compiled_s:>12,.0f} req/s  ratio {simpy_s / compiled_s:6.1f}x"
@@ -114,4 +127,4 @@ def main(names: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or list(DEFAULT))
+    main()

@@ -1,6 +1,8 @@
 """Issue 13's targets, measured in one run (called by ``benchmarks/engine_speed.py``).
 
-Each line prints a figure beside its target. Where the compiled engine refuses a scenario
+Each line prints a figure beside its target (wall times with the load average, CPU seconds of
+the process and its workers, peak RSS); ``engine_targets.py volume fresh`` runs only those parts.
+Where the compiled engine refuses a scenario
 (``simulations.compiled.supports``), the line says "SimPy only" with the reason and reports the
 SimPy model alone, so the benchmark runs before and after the compiled engine lands.
 """
@@ -8,6 +10,8 @@ SimPy model alone, so the benchmark runs before and after the compiled engine la
 from __future__ import annotations
 
 import json
+import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -100,17 +104,43 @@ def run_medians(repeats: int) -> None:
         )
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished worker processes."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load_average() -> str:
+    return f"load {os.getloadavg()[0]:.1f}"
+
+
+def previews(volumes: tuple[float, ...] = (1e6, 1e7, 1e8), repeats: int = 3) -> None:
+    """A preview of the article at each volume, decision included: median wall and CPU."""
+    for volume in volumes:
+        s = load(VOLUME_PRESET, {"workload.requests_per_month": volume})
+        run(s, mode="preview")  # warm this scenario's caches
+        rows = []
+        for _ in range(repeats):
+            started, cpu0 = time.perf_counter(), cpu_s()
+            r = run(s, mode="preview")
+            rows.append((time.perf_counter() - started, cpu_s() - cpu0))
+        wall, cpu = sorted(rows)[len(rows) // 2]
+        print(
+            f"preview of {VOLUME_PRESET} at {volume:,.0f}/month: {wall:.2f} s wall "
+            f"({load_average()}), {cpu:.2f} s CPU (target <= 0.5 s), engine "
+            f"{r.engine['used']}, {r.engine['simulated_requests_all_runs']:,} requests simulated "
+            f"({r.engine['simulated_requests']:,} in the main run)",
+            flush=True,
+        )
+
+
 def preview_and_volume() -> None:
     big = {"workload.requests_per_month": 1e8}
     s = load(VOLUME_PRESET, big)
-    run(s, mode="preview")
-    started = time.perf_counter()
-    r = run(s, mode="preview")
-    print(
-        f"preview of {VOLUME_PRESET} at 100M/month: {time.perf_counter() - started:.2f} s "
-        f"(target <= 0.5 s), engine {r.engine['used']}, "
-        f"{r.engine['simulated_requests_all_runs']:,} requests simulated"
-    )
+    previews()
     try:
         prep = prepare(s)
     except ScenarioError as e:
@@ -134,21 +164,25 @@ def preview_and_volume() -> None:
 
 
 CHILD = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 from planner.presets import load
 from planner.run import run
 s = load(sys.argv[1], json.loads(sys.argv[2]))
 started = time.perf_counter()
 r = run(s)
 wall = time.perf_counter() - started
-kb = lambda who: resource.getrusage(who).ru_maxrss
-print(json.dumps({"wall_s": wall, "parent_kb": kb(resource.RUSAGE_SELF),
-                  "worker_kb": kb(resource.RUSAGE_CHILDREN), "engine": r.engine["used"]}))
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall_s": wall, "parent_kb": me.ru_maxrss, "worker_kb": kids.ru_maxrss,
+                  "cpu_parent_s": me.ru_utime + me.ru_stime,
+                  "cpu_workers_s": kids.ru_utime + kids.ru_stime,
+                  "load": os.getloadavg()[0], "engine": r.engine["used"],
+                  "simulated": r.engine["simulated_requests_all_runs"]}))
 """
 
 
 def full_answer_in_child(overrides: dict[str, object]) -> None:
-    """A full answer in a fresh process: wall time and the peak RSS of parent and workers."""
+    """A full answer in a fresh process: wall and CPU time, and the peak RSS of the parent and
+    of the largest worker."""
     out = subprocess.run(
         [sys.executable, "-c", CHILD, VOLUME_PRESET, json.dumps(overrides)],
         capture_output=True,
@@ -157,9 +191,11 @@ def full_answer_in_child(overrides: dict[str, object]) -> None:
     )
     d = json.loads(out.stdout.strip().splitlines()[-1])
     print(
-        f"{VOLUME_PRESET} at 100M/month, full answer: {d['wall_s']:.1f} s (target <= 10 s), "
-        f"peak RSS parent {d['parent_kb'] / 1024:,.0f} MB, largest worker "
-        f"{d['worker_kb'] / 1024:,.0f} MB (target <= 500 MB), engine {d['engine']}"
+        f"{VOLUME_PRESET} at 100M/month, full answer: {d['wall_s']:.1f} s wall (load "
+        f"{d['load']:.1f}; target <= 10 s), CPU {d['cpu_parent_s']:.1f} s parent + "
+        f"{d['cpu_workers_s']:.1f} s workers, {d['simulated']:,} requests simulated; peak RSS "
+        f"parent {d['parent_kb'] / 1024:,.0f} MB, largest worker {d['worker_kb'] / 1024:,.0f} MB "
+        f"(target <= 500 MB), engine {d['engine']}"
     )
 
 
@@ -179,14 +215,21 @@ def fresh_process() -> None:
         "--set",
         "simulation.horizon=representative_days",
     ]
-    started = time.perf_counter()
-    subprocess.run([sys.executable, *args], capture_output=True, check=True)
-    wall = time.perf_counter() - started
+    rows = []
+    for _ in range(3):
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, *args], capture_output=True, check=True)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
+        rows.append((time.perf_counter() - started, cpu))
+    wall, cpu = sorted(rows)[1]
     why = refusal(VOLUME_PRESET, {"workload.requests_per_month": 1e5})
     note = f" (SimPy only: {why})" if why else ""
     print(
         f"compile once: warm {seconds:.2f} s; a fresh process answers a small scenario in "
-        f"{wall:.2f} s (target < 1 s){note}"
+        f"{wall:.2f} s wall ({load_average()}), {cpu:.2f} s CPU with its workers, median of 3 "
+        f"(target < 1 s){note}"
     )
 
 
@@ -198,3 +241,25 @@ def report_all(repeats: int) -> None:
     preview_and_volume()
     preview_accuracy()
     run_medians(repeats)
+
+
+PARTS = {
+    "fresh": fresh_process,
+    "engines": compare_engines,
+    "volume": preview_and_volume,
+    "accuracy": preview_accuracy,
+}
+
+
+def main() -> None:
+    """``engine_targets.py [fresh|engines|volume|accuracy ...]``: only those parts (all of
+    them, and planner.run per preset, when none is named: what engine_speed.py prints)."""
+    parts = sys.argv[1:]
+    if not parts:
+        report_all(3)
+    for name in parts:
+        PARTS[name]()
+
+
+if __name__ == "__main__":
+    main()

@@ -146,8 +146,11 @@ CatalogSection = Literal["devices", "gpus", "links"]
 @functools.cache
 def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
     """Parse and validate the catalog file (cached: the catalog is immutable data)."""
+    # libyaml's safe loader where PyYAML has it: the same data, 0.05 s less of a fresh
+    # process's start (the pure-Python parser took 0.06 s CPU for the 29 kB catalog)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(path, encoding="utf-8") as fh:
-        return Catalog.model_validate(yaml.safe_load(fh))
+        return Catalog.model_validate(yaml.load(fh, Loader=loader))
 
 
 def iter_figures(model: BaseModel, prefix: str = "") -> list[tuple[str, Figure]]:

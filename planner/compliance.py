@@ -205,8 +205,12 @@ def quick_decisions(s: Scenario, f: dict[str, float]) -> list[dict[str, str]]:
         ),
         (
             "Monthly inferences and expected GPU hours?",
+            # the scenario's own routing: the article's local-first hybrid holds fewer GPU
+            # hours than cloud-only (the Compare page has each architecture's)
             f"{f.get('requests_per_month.arrived', float('nan')):,.0f} requests, "
-            f"{f.get('cloud.gpu_hours', float('nan')):,.1f} GPU hours simulated",
+            f"{f.get('cloud.gpu_hours', float('nan')):,.1f} GPU hours a month as this "
+            f"scenario routes them ({routing.kind.replace('_', '-')}; Compare has every "
+            "architecture's)",
             "simulation",
         ),
         (

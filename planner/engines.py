@@ -31,8 +31,11 @@ class EngineCost:
     """What one simulated request costs an engine: the work limit's constants."""
 
     bytes_per_request: float
-    """Peak memory per simulated request of one replication in one worker, records and the
-    replication's summary included."""
+    """Peak memory per simulated request of the largest segment, in the process simulating it:
+    a replication's requests are tallied and dropped segment by segment (``planner.tally``),
+    so only one segment's requests are held at a time."""
+    process_bytes: float
+    """Memory of a process before it simulates: the interpreter, modules and kernels."""
     requests_per_s: float
     """Simulated requests per second per core, for wall-time predictions."""
     max_requests: int
@@ -41,21 +44,30 @@ class EngineCost:
 
 COSTS: dict[EngineName, EngineCost] = {
     # measured on the SimPy model (one replication of article_1m_chat in one process, 0.1-0.36M
-    # requests): peak RSS 296-340 B per request (SimPy's objects), records 84 B, the summary
-    # 93 B on top of the records; 500 B leaves room for the parent's pickled copy of
-    # replication 0 and its chart frames (benchmarks/engine_targets.py, README)
-    "simpy": EngineCost(bytes_per_request=500, requests_per_s=60_000, max_requests=3_000_000),
-    # measured on the compiled engine (article_1m_chat, one replication, run_job in one process,
-    # 0.2-1.6M requests; README, Benchmarks): peak RSS above the process's start 223-224 B per
-    # request, summary included (261-264 B before the requests' ints became int32 and the
-    # kernel's copies of the draws stopped being held twice); the peak is while a segment's
-    # arrays are built (traffic, QF, QI side by side); 300 B leaves room for the parent's copy
-    # of replication 0's records (84 B) and its chart frames. 200k requests/s on the shared
-    # 2-core machine. The default limit, 30M simulated requests for the main run's replications,
-    # is about 75 s of work on two cores before the counterparts: a link or CLI call asking for
-    # more (article_1m_chat at 1B requests a month: 47M on sampled hours) is refused at once with
-    # the estimate instead of running for many minutes; simulation.max_simulated_requests raises it
-    "compiled": EngineCost(bytes_per_request=300, requests_per_s=200_000, max_requests=30_000_000),
+    # requests): peak RSS 296-340 B per request (SimPy's objects) and the records 84 B on top
+    # while a segment's requests are tallied; 500 B leaves room for the summary's temporaries
+    "simpy": EngineCost(
+        bytes_per_request=500,
+        process_bytes=150e6,
+        requests_per_s=60_000,
+        max_requests=3_000_000,
+    ),
+    # measured on the compiled engine (article_1m_chat at 100M a month, one replication of 3
+    # segments of 769k requests, run_job in a fresh process, session 19; README, Benchmarks):
+    # tracemalloc's peak 440 B per request of a segment (the traffic's columns, the kernel's
+    # float and int tables QF and QI, 256 B, and the device work side by side), the process
+    # 220 MB before (interpreter, numpy, pydantic, numba and the kernels; no pandas or scipy).
+    # 200k requests/s on the shared 2-core machine. The default limit, 30M simulated requests
+    # for the main run's replications, is about 75 s of work on two cores before the
+    # counterparts: a link or CLI call asking for more (article_1m_chat at 1B requests a month:
+    # 69M on sampled hours) is refused at once with the estimate instead of running for many
+    # minutes; simulation.max_simulated_requests raises it
+    "compiled": EngineCost(
+        bytes_per_request=450,
+        process_bytes=220e6,
+        requests_per_s=200_000,
+        max_requests=30_000_000,
+    ),
 }
 
 

@@ -357,12 +357,15 @@ def runs_per_replication(s: Scenario) -> int:
 
 
 def estimate_bytes(plan: Plan, s: Scenario, cost: EngineCost | None = None) -> float:
-    """Peak memory a run needs: each worker holds one replication's records while it summarises
-    them, and the parent keeps replication 0's records for the charts."""
+    """Peak memory a run needs: each worker (and the parent, which runs small replications
+    itself) holds one segment's requests at a time on top of its modules and kernels; the
+    requests are tallied and dropped segment by segment (``planner.tally``)."""
     cost = cost or COSTS["simpy"]
     runs = s.simulation.replications * runs_per_replication(s)
     held = min(s.simulation.processes, runs) + 1
-    return plan.expected_requests * held * cost.bytes_per_request
+    k = plan.sites_simulated
+    largest = max((float(g.rates.sum()) * g.bin_s * k for g in plan.segments), default=0.0)
+    return held * (cost.process_bytes + largest * cost.bytes_per_request)
 
 
 def request_limit(s: Scenario, cost: EngineCost | None = None) -> int:

@@ -124,12 +124,23 @@ def fork_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
 
 
+IN_PROCESS_MAX_REQUESTS = 300_000
+"""A replication expected to simulate more requests than this runs in a worker process even
+when it runs alone (unless ``simulation.processes`` is 1): the engine's arrays for one segment
+take ~400 B a request at their peak, and they are then freed with the worker instead of
+raising the parent's peak for the rest of its life (the parent holds the answer, not them)."""
+
+
+def too_big_in_process(job: Job) -> bool:
+    return job.plan.expected_requests > IN_PROCESS_MAX_REQUESTS
+
+
 def execute(jobs: list[Job], processes: int, progress: Progress | None) -> list[Outcome]:
     """Run jobs, in worker processes when allowed (the run's shared pool where there is one,
     ``shared_workers``); outcomes in job order."""
     out: list[Outcome] = []
     workers = min(processes, len(jobs))
-    if workers > 1:
+    if workers > 1 or (processes > 1 and any(too_big_in_process(job) for job in jobs)):
         if any("compiled" in job.engines for job in jobs):
             # compile or load the kernels once here: forked workers inherit them instead of
             # each loading numba's cache (seconds apiece)

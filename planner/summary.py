@@ -43,7 +43,9 @@ kept per request); at or below it they are exact. The summary's
 
 @dataclass(frozen=True)
 class Pooled:
-    """Measured requests of one replication, all segments concatenated, with weights."""
+    """Measured requests of one replication, all segments concatenated, with weights: every
+    request at once, for checks and tools that need that (``summarise`` tallies segment by
+    segment instead and never holds this)."""
 
     weight: np.ndarray
     latency_ms: np.ndarray
@@ -62,7 +64,8 @@ class Pooled:
 
 
 CHART_ONLY = ("arrival_s", "segment", "service_ms")
-"""Pooled columns only the charts read: ``summarise`` leaves them empty (20 bytes a request)."""
+"""Pooled columns only the charts read: ``charts=False`` leaves them empty (20 bytes a
+request)."""
 
 
 def pool_records(plan: Plan, records: list[SegmentRecords], charts: bool = True) -> Pooled:

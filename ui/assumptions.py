@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from pydantic import BaseModel
 
 from planner.catalog import iter_figures, load_catalog
 from planner.engines import describe
@@ -24,24 +25,15 @@ def render() -> None:
         ("GPU", s.cloud.gpu, cat.gpus[s.cloud.gpu]),
     ]
     entries += [("link", k, cat.links[k]) for k in sorted(links)]
-    rows = []
-    for kind, key, entry in entries:
-        for name, fig in iter_figures(entry):
-            rows.append(
-                {
-                    "profile": f"{kind}: {label(key)}",
-                    "figure": label(name),
-                    "value": f"{fig.v:,g}",
-                    "grade": fig.grade,
-                    "source": fig.src,
-                }
-            )
     st.caption(
         "Grade = type/confidence. Type: M measured, VM vendor-measured, VC vendor claim, "
         "L list price, D derived. Confidence: H high, M medium, L low."
     )
-    # a table wraps the long source notes; a dataframe cell would cut them off
-    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
+    for kind, key, entry in entries:
+        # one table per profile: a 'profile' column repeating 'device: pi5 8gb hailo10h' on
+        # every row pushed the source notes past the right edge of an 820 px window
+        st.markdown(f"**{kind}: {label(key)}**")
+        st.table(profile_rows(entry), hide_index=True, border="horizontal")
     overrides = {
         "edge.capex_usd_per_device": s.edge.capex_usd_per_device,
         "cloud.gpu_hourly_usd": s.cloud.gpu_hourly_usd,
@@ -56,6 +48,16 @@ def render() -> None:
     days_simulated(s)
     engine_info()
     pilot.render_section()
+
+
+def profile_rows(entry: BaseModel) -> pd.DataFrame:
+    """A catalog profile's figures with value, grade and source (a table wraps the long source
+    notes; a dataframe cell would cut them off)."""
+    rows = [
+        {"figure": label(name), "value": f"{fig.v:,g}", "grade": fig.grade, "source": fig.src}
+        for name, fig in iter_figures(entry)
+    ]
+    return pd.DataFrame(rows, columns=["figure", "value", "grade", "source"])
 
 
 def engine_info() -> None:

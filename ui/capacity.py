@@ -62,7 +62,17 @@ def drop_rows(r: RunResult) -> pd.DataFrame:
     )
 
 
+def per_day(x: float | None) -> str:
+    """A daily count averaged over the month's days: two decimals under 10, as the CLI prints
+    it (the remote farm's 0.38 cold starts a day read '0' beside a log that starts a replica
+    from zero at 06:00 on the day shown)."""
+    return number(x, 2 if x is not None and abs(x) < 10 else 0)
+
+
 Kpi = tuple[str, str, str | None]
+KPI_PX = 230
+"""A KPI's width: its longest label ('kept local, breaker open / month') whole; two a row in an
+820 px window, three at 1400 px."""
 
 
 def kpis(r: RunResult) -> list[Kpi]:
@@ -85,7 +95,7 @@ def kpis(r: RunResult) -> list[Kpi]:
                 "Items per dispatched batch (vision). An LLM pool batches continuously: "
                 "sequences join and leave every decode step, so there is no batch to count.",
             ),
-            ("GPU cold starts / day", number(f.get("cloud.cold_starts_per_day"), 0), None),
+            ("GPU cold starts / day", per_day(f.get("cloud.cold_starts_per_day")), None),
         ]
     if capacity_chart.uses_devices(r):
         out += [
@@ -126,6 +136,7 @@ def render() -> None:
             "Simulated day (opens on the busiest)",
             names,
             index=capacity_chart.busiest(days),
+            format_func=capacity_chart.day_name,
             help="Each distinct day type is simulated once; the month weights them.",
         )
     st.plotly_chart(capacity_chart.fig_capacity(r, day), width="stretch")
@@ -144,11 +155,11 @@ def render() -> None:
             f"No request of this scenario reached {' or '.join(left_out)}, so "
             f"{'its' if len(left_out) == 1 else 'their'} panels and figures are left out."
         )
-    tiles = kpis(r)
-    for start in range(0, len(tiles), 4):
-        cols = st.columns(4)
-        for col, (name, value, help_text) in zip(cols, tiles[start : start + 4], strict=False):
-            col.metric(name, value, help=help_text)
+    # fixed-width tiles in a row that wraps: four columns of an 820 px window cut the labels
+    # ('GPU busy (o...', 'kept local, break...')
+    with st.container(horizontal=True):
+        for name, value, help_text in kpis(r):
+            st.metric(name, value, help=help_text, width=KPI_PX)
     drops = drop_rows(r)
     if len(drops):
         st.subheader("Drops by reason")

@@ -10,6 +10,7 @@ flat. Times are hours of the day; no Streamlit here, so the memo draws the same 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,20 @@ def capacity_days(r: RunResult) -> list[tuple[str, pd.DataFrame]]:
             name = seg.label if days.nunique() == 1 else day_label(int(day))
             out.append((name, one))
     return out
+
+
+WEIGHT = re.compile(r"(?P<name>.+) \(x(?P<w>[0-9.]+(?:e[-+]?[0-9]+)?)\)")
+
+
+def day_name(segment_label: str) -> str:
+    """A simulated day as people read it: 'any day, 2 devices down (x0.352)' reads 'any day, 2
+    devices down (0.35 days a month)'; the x-weight read as a multiplier of something."""
+    m = WEIGHT.fullmatch(segment_label)
+    if not m or m["name"] == "whole month":
+        return m["name"] if m else segment_label
+    w = float(m["w"])
+    days = f"{w:.1f}".removesuffix(".0") if w >= 1 else f"{w:.2g}"
+    return f"{m['name']} ({days} day{'' if days == '1' else 's'} a month)"
 
 
 def day_label(day: int) -> str:
@@ -166,7 +181,7 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
         vertical_spacing={4: 0.08, 3: 0.11}.get(rows, 0.16),
         subplot_titles=titles,
     )
-    title = f"Fallback and capacity: {names[idx]}" if days else "Fallback and capacity"
+    title = f"Fallback and capacity: {day_name(names[idx])}" if days else "Fallback and capacity"
     if days:
         raw = days[idx][1]
         b = binned(raw, minutes)

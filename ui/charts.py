@@ -32,6 +32,9 @@ LINE_COLOURS = {
     "cloud_egress": "#dc9b6c",
     "cloud_fixed": "#efc6a6",
 }
+BELOW: dict[str, Any] = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"}
+"""A legend at the foot of the figure, under the axis's tick labels whatever their height (at
+y=-0.2 of the plot a one-column legend covered the kiosk's two-line bar names in the browser)."""
 LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
     "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
@@ -204,6 +207,7 @@ def fig_latency_histogram(r: RunResult) -> go.Figure:
                     name=path,
                     marker_color=colour,
                     width=np.diff(edges),
+                    showlegend=True,  # a lone path is named too (seasonal: 'cloud')
                 )
     fig.update_layout(
         **LAYOUT,
@@ -228,7 +232,12 @@ def fig_latency_ecdf(r: RunResult) -> go.Figure:
         if len(part):
             cdf = part["weight"].cumsum() / part["weight"].sum()
             fig.add_scatter(
-                x=part["latency_ms"], y=cdf, name=path, mode="lines", line={"color": colour}
+                x=part["latency_ms"],
+                y=cdf,
+                name=path,
+                mode="lines",
+                line={"color": colour},
+                showlegend=True,  # a lone path is named too (seasonal: 'cloud')
             )
     rng = log_range(df["latency_ms"].to_numpy(dtype=float), [v for _, v in slo_targets(r)])
     fig.update_layout(
@@ -299,7 +308,10 @@ def fig_cost_breakdown(r: RunResult) -> go.Figure:
         )
     top = max([a.monthly_usd for a in archs] + [1.0])
     fig.update_layout(
-        **LAYOUT, barmode="stack", title="Monthly cost by line", yaxis_title="USD / month"
+        **{**LAYOUT, "legend": {**BELOW, "entrywidth": 0.5, "entrywidthmode": "fraction"}},
+        barmode="stack",
+        title="Monthly cost by line",
+        yaxis_title="USD / month",
     )
     fig.update_yaxes(range=[0, top * 1.1], tickprefix="$", tickformat=",.0f")
     # long names ('cloud-only, 25 GPU replicas') were tilted and cut ('ed…') in a half-width
@@ -339,9 +351,9 @@ def fig_tco(r: RunResult) -> go.Figure:
             line={"color": colour, "dash": dash, "width": 2.5},
             showlegend=True,  # plotly hides a lone trace's legend: the line must be named
         )
-    break_even_marks(fig, archs, months)
+    break_even_marks(fig, archs)
     fig.update_layout(
-        **LAYOUT,
+        **{**LAYOUT, "legend": BELOW, "height": 420},
         title="Cumulative cost (cash, capex up front)",
         xaxis_title="month",
         yaxis_title="USD",
@@ -351,7 +363,7 @@ def fig_tco(r: RunResult) -> go.Figure:
     return fig
 
 
-def break_even_marks(fig: go.Figure, archs: tuple[Any, ...], months: int) -> None:
+def break_even_marks(fig: go.Figure, archs: tuple[Any, ...]) -> None:
     """A dashed line at the month each architecture with devices has spent no more cash than
     cloud-only from then on (``planner.cost.break_even_month``, as the Cost page's caption), in
     its own colour and named. The remote farm's edge-only, the recommendation, crosses at month
@@ -365,25 +377,17 @@ def break_even_marks(fig: go.Figure, archs: tuple[Any, ...], months: int) -> Non
         if a is not cloud
         and (be := break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)) is not None
     ]
-    for i, (a, colour, be) in enumerate(marks):
-        fig.add_shape(
-            type="line",
-            x0=be,
-            x1=be,
-            y0=0,
-            y1=1,
-            yref="paper",
-            line={"dash": "dash", "color": colour, "width": 1.5},
-        )
-        fig.add_annotation(
-            x=be,
-            y=0.97 - 0.09 * i,
-            yref="paper",
-            text=f"{a.name} breaks even, month {be}" if be else f"{a.name} no dearer from month 0",
-            showarrow=False,
-            font={"color": colour},
-            xanchor="left" if be < months / 2 else "right",
-            bgcolor="rgba(255,255,255,0.75)",
+    for a, colour, be in marks:
+        line = {"dash": "dash", "color": colour, "width": 1.5}
+        fig.add_shape(type="line", x0=be, x1=be, y0=0, y1=1, yref="paper", line=line)
+        # named in the legend: a label on the chart ran over the axis's dollar ticks (the
+        # kiosk's 'hybrid (local-first) breaks even, month 23' in a 450 px chart)
+        fig.add_scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line=line,
+            name=f"{a.name} breaks even, month {be}" if be else f"{a.name} no dearer from month 0",
         )
 
 

@@ -48,6 +48,12 @@ def changed_answers(s: Scenario, edited: pd.DataFrame) -> dict[str, Any]:
     return updates
 
 
+CHECK_PX = (220, 120)
+"""The checklist's item and status columns in pixels: the three fit the main area of an 820 px
+window (about 490 px), where 'large' and 'small' (400 + 2 x 75) cut 'not applicable' to
+'not applical' and the cloud column to one letter."""
+
+
 def render() -> None:
     st.title("Compliance and risk")
     r = result()
@@ -77,9 +83,9 @@ def render() -> None:
         key="checklist_editor",
         width="stretch",
         column_config={
-            "item": st.column_config.TextColumn("item", width="large"),
+            "item": st.column_config.TextColumn("item", width=CHECK_PX[0]),
             **{
-                name: st.column_config.SelectboxColumn(name, options=STATUSES, width="small")
+                name: st.column_config.SelectboxColumn(name, options=STATUSES, width=CHECK_PX[1])
                 for name in ARCHS.values()
             },
         },

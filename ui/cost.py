@@ -13,6 +13,7 @@ from planner.formatting import compact, label, per_requests, usd, usd_rate
 from planner.sweeps import BREAK_EVEN_FACTORS, INPROCESS
 from planner.verdict import Verdict
 from ui import charts
+from ui.capacity import per_day
 from ui.common import charts_side_by_side, page_scheduler, result
 from ui.state import canonical
 
@@ -49,7 +50,7 @@ def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
             "idle share": f"{p['share_of_billed_hours']['ready_idle']:.1%}",
             "starting share": f"{p['share_of_billed_hours']['starting']:.1%}",
             "busy of ready time": f"{p['utilization']:.1%}",
-            "cold starts a day": f"{p['cold_starts_per_day']:,.0f}",
+            "cold starts a day": per_day(p["cold_starts_per_day"]),
         }
         for a in v.architectures
         if (p := readings.get(a.key))
@@ -109,14 +110,16 @@ def render() -> None:
         }
         for a in v.architectures
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    # a static table wraps its cells: in an 820 px window the grid cut 'unit cost' to '$0.21 per'
+    st.table(pd.DataFrame(rows), hide_index=True)
     st.caption(break_even_text(v, years))
     st.subheader("Monthly cost lines")
     lines = [*EDGE_LINES, *CLOUD_LINES]
     table = {"line": [label(x) for x in lines] + ["total"]}
     for a in v.architectures:
         table[a.name] = [usd(a.cost.monthly_usd[x]) for x in lines] + [usd(a.monthly_usd)]
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    # wraps its column names: the grid cut 'hybrid (local-first)' at 820 px
+    st.table(pd.DataFrame(table), hide_index=True)
     c = r.scenario.costs
     if c.electricity_usd_per_kwh == 0 and r.scenario.edge.device_count:
         # 'edge power $0' beside the Capacity page's device energy reads as a missing line

@@ -13,6 +13,7 @@ from planner.formatting import compact, count, label, ms, pct, per_requests, usd
 from planner.run import RunResult
 from planner.verdict import Architecture, Verdict
 from ui import sensitivity_section, state
+from ui.capacity_chart import day_name
 from ui.common import ci_text, result
 from ui.memo import build_memo, memo_link
 
@@ -44,9 +45,10 @@ def render() -> None:
             )
         for line in text.check_lines(sens) + (text.flips_found(sens) if sens else []):
             st.markdown(f"- Simulated: {plain(line)}")
-    cols = st.columns(len(v.architectures))
-    for col, a in zip(cols, v.architectures, strict=True):
-        with col:
+    # fixed-width tiles in a row that wraps: in three columns of an 820 px window (160 px
+    # each) 'none (edge only)' and '$276,770' were cut to 'none ...' and '$276,...'
+    with st.container(horizontal=True, horizontal_alignment="distribute"):
+        for a in v.architectures:
             tile(r, v, a)
     for a in v.architectures:
         if a.sizing is not None:
@@ -64,9 +66,14 @@ def plain(line: str) -> str:
     return state.plain(line)
 
 
+TILE_PX = 290
+"""An architecture's tile: wide enough for 'none (edge only)' and '$1,276,770' at the metric's
+size, three side by side beside the sidebar of a 1400 px window, one under the other at 820."""
+
+
 def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
     recommended = a is v.recommended
-    with st.container(border=True):
+    with st.container(border=True, width=TILE_PX):
         badge = " · :green-background[**recommended**]" if recommended else ""
         mine = " · this scenario's routing" if a.is_scenario else ""
         st.markdown(f"#### {a.name}")
@@ -88,26 +95,54 @@ def tile(r: RunResult, v: Verdict, a: Architecture) -> None:
         ]
         for name, value, key, kind in rows:
             help_text = ci_text(r, key, kind) if a.is_scenario and key else None
+            if name == "fallback rate" and a.key in NO_FALLBACK:
+                help_text = NO_FALLBACK[a.key]
             # the tile's heading names the architecture: 'p95 latency · hybrid (local-first)'
             # was cut to 'p95 latency · hybri…' in a tile a third of a laptop screen wide
             st.metric(name, value, help=help_text, label_visibility="visible")
         requests = a.get("requests_per_month.arrived")
         st.caption(per_requests(a.monthly_usd, requests))
+        on_site = on_site_note(r, a)
+        if on_site:
+            st.caption(on_site)
 
 
-NO_FALLBACK = {"edge_only": "none (edge only)", "cloud_only": "none (cloud only)"}
-"""Edge-only and cloud-only have no second path: '0.0 %' read as a measured rate."""
+def on_site_note(r: RunResult, a: Architecture) -> str | None:
+    """Why cloud-only reads like edge-only where residency keeps requests on the devices (the
+    clinic: every request sensitive, cloud-only's tile showed edge-only's 44.4 s p95 and no
+    GPU-hours, unexplained beside a reason saying cloud-only cannot serve them)."""
+    share = a.get("latency_ms_by_path.edge.share")
+    if a.key != "cloud_only" or not share or share <= 0:
+        return None
+    return (
+        f"{pct(share)} of cloud-only's requests were served on the sites' devices: sensitive "
+        "data must stay on site (policy.sensitive_may_leave_site is off), so residency keeps it "
+        "off the GPU pool in every architecture."
+        if not r.scenario.policy.sensitive_may_leave_site
+        else f"{pct(share)} of cloud-only's requests were served on the sites' devices."
+    )
+
+
+NO_FALLBACK = {
+    "edge_only": "Edge-only serves every request on the devices: there is no second path to "
+    "fall back to.",
+    "cloud_only": "Cloud-only sends every request to the GPU pool: there is no second path to "
+    "fall back to.",
+}
+"""Edge-only and cloud-only have no second path: '0.0 %' read as a measured rate. Their tile
+reads 'none' with this as its help ('none (cloud only)' was cut in a 290 px tile)."""
 
 
 def fallback_value(a: Architecture) -> str:
-    return NO_FALLBACK.get(a.key) or pct(a.get("fallback_rate"))
+    return "none" if a.key in NO_FALLBACK else pct(a.get("fallback_rate"))
 
 
 def footer(r: RunResult) -> None:
     f = r.figures
+    simulated_days = ", ".join(day_name(x) for x in r.engine["segments"])
     st.caption(
         f"Simulated {count(f['requests.arrived'])} requests of this scenario "
-        f"({label(r.engine['horizon'])}: {', '.join(r.engine['segments'])}), standing for "
+        f"({label(r.engine['horizon'])}: {simulated_days}), standing for "
         f"{compact(f['requests_per_month.arrived'])} a month; {count(f['requests.completed'])} "
         f"completed, {count(f['requests.dropped'])} dropped, "
         f"{count(f['requests.in_flight_at_end'])} in flight at the end; "

@@ -19,6 +19,13 @@ The kernels live in ``kbase`` (heap, queues, links, breakers), ``kedge`` (device
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib.abc import MetaPathFinder
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+
 import numpy as np
 
 from simulations.inputs import SegmentInput
@@ -46,9 +53,10 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
     reason = supports(inp)
     if reason is not None:
         raise ValueError(f"compiled engine cannot run this segment: {reason}")
-    from simulations.compiled import finish, kernels, kloop, prepare, stateref
+    with scipy_left_out():  # the kernels' modules set numba's target up when imported
+        from simulations.compiled import finish, kernels, kloop, prepare, stateref
 
-    kernels.compile_all()
+        kernels.compile_all()
 
     grow = 1
     while True:
@@ -64,6 +72,34 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
         if grow >= MAX_GROW:
             raise RuntimeError("compiled engine: the pre-drawn random numbers kept running out")
         grow *= 2
+
+
+class _NoScipy(MetaPathFinder):
+    """Refuses scipy while numba initialises its target for the kernels' cache."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname == "scipy" or fullname.startswith("scipy."):
+            raise ImportError("the compiled engine's kernels use no BLAS")
+        return None
+
+
+@contextmanager
+def scipy_left_out() -> Iterator[None]:
+    """Load the kernels without scipy: numba's target set-up imports ``scipy.linalg`` only to
+    learn whether BLAS exists (``numba.np.arraymath._check_blas``), which no kernel uses; that
+    import (and the ``numpy.f2py`` it pulls in) was a third of a fresh process's kernel load.
+    Where scipy is imported already, nothing changes; afterwards scipy imports as usual."""
+    if "scipy" in sys.modules or "numba.np.arraymath" in sys.modules:
+        yield
+        return
+    finder = _NoScipy()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 def warm() -> None:

@@ -117,11 +117,9 @@ def _less(ht: F2, hi: I2, i: int, j: int) -> bool:
 
 
 @inline
-def _swap(ht: F2, hi: I2, i: int, j: int) -> None:
-    for k in range(2):
-        ht[i, k], ht[j, k] = ht[j, k], ht[i, k]
-    for k in range(4):
-        hi[i, k], hi[j, k] = hi[j, k], hi[i, k]
+def _move(ht: F2, hi: I2, src: int, dst: int) -> None:
+    ht[dst, 0], ht[dst, 1] = ht[src, 0], ht[src, 1]
+    hi[dst, 0], hi[dst, 1], hi[dst, 2], hi[dst, 3] = hi[src, 0], hi[src, 1], hi[src, 2], hi[src, 3]
 
 
 @jit
@@ -138,38 +136,46 @@ def push(st, t: float, kind: int, a: int, b: int, x: float) -> None:  # type: ig
         st.HT = grown_f2(st.HT, 2 * n)
         st.HI = grown_i2(st.HI, 2 * n)
     ht, hi, gi = st.HT, st.HI, st.GI
-    ht[n, 0], ht[n, 1] = t, x
-    hi[n, 0], hi[n, 1], hi[n, 2], hi[n, 3] = seq, kind, a, b
     gi[GI_HN] = n + 1
+    # The hole sifts up: parents later than t move down a level and the event is written once.
+    # Its sequence number is the largest yet, so a parent at the same time stays above it.
     while n > 0:
         p = (n - 1) >> 1
-        if _less(ht, hi, n, p):
-            _swap(ht, hi, n, p)
+        if t < ht[p, 0]:
+            _move(ht, hi, p, n)
             n = p
         else:
             break
+    ht[n, 0], ht[n, 1] = t, x
+    hi[n, 0], hi[n, 1], hi[n, 2], hi[n, 3] = seq, kind, a, b
 
 
 @inline
 def pop(st) -> int:  # type: ignore[no-untyped-def]
-    """Move the earliest event to the heap's last slot (returned) and restore the heap."""
+    """Move the earliest event to the heap's last slot (returned) and restore the heap. The last
+    event fills the root's hole, sifted down with its key held in registers: one move a level
+    instead of a swap."""
     ht, hi, gi = st.HT, st.HI, st.GI
     n = gi[GI_HN] - 1
     gi[GI_HN] = n
-    _swap(ht, hi, 0, n)
+    lt, lx, ls = ht[n, 0], ht[n, 1], hi[n, 0]
+    lk, la, lb = hi[n, 1], hi[n, 2], hi[n, 3]
+    _move(ht, hi, 0, n)
     i = 0
     while True:
-        left = 2 * i + 1
-        if left >= n:
+        c = 2 * i + 1
+        if c >= n:
             break
-        c = left
-        if left + 1 < n and _less(ht, hi, left + 1, left):
-            c = left + 1
-        if _less(ht, hi, c, i):
-            _swap(ht, hi, c, i)
+        if c + 1 < n and _less(ht, hi, c + 1, c):
+            c += 1
+        if ht[c, 0] < lt or (ht[c, 0] == lt and hi[c, 0] < ls):
+            _move(ht, hi, c, i)
             i = c
         else:
             break
+    if i != n:
+        ht[i, 0], ht[i, 1] = lt, lx
+        hi[i, 0], hi[i, 1], hi[i, 2], hi[i, 3] = ls, lk, la, lb
     return n
 
 
@@ -268,7 +274,7 @@ def downlink_parts(ls: F2, k: int, kb: float, z: float, u: float) -> tuple[float
     return tx, rtt / 2 + lost * (MIN_RTO_S + rtt)
 
 
-@jit
+@inline
 def lane_start(free_at: float, now: float) -> float:
     return now if now > free_at else free_at
 
@@ -340,7 +346,7 @@ def pool_started(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     st.QF[rid, QF_WAIT] = now - st.QF[rid, QF_PARR]
 
 
-@jit
+@inline
 def pool_first_token(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     k = st.QI[rid, QI_SITE]
     after = downlink_parts(st.LS, k, 0.0, st.QF[rid, QF_ZRTT], st.QF[rid, QF_ULOSS])[1]

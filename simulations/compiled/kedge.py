@@ -97,24 +97,24 @@ def hpop(v: F2, r: I2, d: int, n: int) -> int:
 
 
 # ---------------------------------------------------------------- device
-@jit
+@inline
 def in_system(st, d: int) -> int:  # type: ignore[no-untyped-def]
     return int(st.DI[d, DI_QLEN] + st.DI[d, DI_NSVC])
 
 
-@jit
+@inline
 def can_queue(st, d: int) -> bool:  # type: ignore[no-untyped-def]
     return st.DI[d, DI_NSVC] < st.CI[CI_CONC] or st.DI[d, DI_QLEN] < st.CI[CI_DEV_QLIMIT]
 
 
-@jit
+@inline
 def expected_wait_s(st, d: int) -> float:  # type: ignore[no-untyped-def]
     if st.DI[d, DI_NSVC] < st.CI[CI_CONC]:
         return 0.0
     return st.DF[d, DF_BACKLOG] / st.C[C_FULL_RATE]
 
 
-@jit
+@inline
 def pick_device(st, rid: int) -> int:  # type: ignore[no-untyped-def]
     """The up device at the request's site with the fewest requests in it (-1: none)."""
     site = st.QI[rid, QI_SITE]

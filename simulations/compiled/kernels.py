@@ -31,9 +31,10 @@ _DONE: set[int] = set()
 
 
 def state_type() -> Any:
-    from simulations.compiled.stateref import STATE_T
+    """The kernels' state (``st``: borrowed); entries take the StructRef (``ref``)."""
+    from simulations.compiled.stateref import BORROWED_T, STATE_T
 
-    return STATE_T
+    return {"st": BORROWED_T, "ref": STATE_T}
 
 
 def signature(dispatcher: Any, state: Any) -> tuple[Any, ...]:
@@ -41,8 +42,8 @@ def signature(dispatcher: Any, state: Any) -> tuple[Any, ...]:
     out = []
     for p in params:
         ann = p.annotation
-        if p.name == "st":
-            out.append(state)
+        if p.name in state:
+            out.append(state[p.name])
         elif ann in SCALARS:
             out.append(SCALARS[ann])
         elif ann in ARRAYS:

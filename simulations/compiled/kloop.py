@@ -107,6 +107,7 @@ from simulations.compiled.layout import (
     inline,
     jit,
 )
+from simulations.compiled.stateref import borrow
 
 MINUTE_S = 60.0
 LINK_TIMEOUT = 8
@@ -237,8 +238,8 @@ def _start(st) -> None:  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- measures
-@entry
-def measures(st, out: F1) -> None:  # type: ignore[no-untyped-def]
+@jit
+def _measures(st, out: F1) -> None:  # type: ignore[no-untyped-def]
     busy = down = 0.0
     for d in range(st.DI.shape[0]):
         busy += kedge.busy_until_now(st, d)
@@ -266,14 +267,21 @@ def measures(st, out: F1) -> None:  # type: ignore[no-untyped-def]
     out[M_KEPT_LINKDOWN] = st.GI[GI_KEPT_LINKDOWN]
 
 
+@entry
+def measures(ref, out: F1) -> None:  # type: ignore[no-untyped-def]
+    """The segment's measures so far into ``out`` (M_*), for Python."""
+    _measures(borrow(ref), out)
+
+
 GROWN = ("HT", "HI", "RF", "RI", "QH", "QT", "QL", "LIVE", "CAND", "EV", "ER", "PR", "PT", "PO")
 GROWN += ("BT", "NF", "NI", "NLIVE", "WQ", "REC", "HH", "HE", "LOGF", "LOGI")
 """The state's arrays a run may have replaced by larger ones (``kbase.grown_*``)."""
 
 
 @entry
-def grown(st) -> tuple[F2, ...]:  # type: ignore[no-untyped-def]
+def grown(ref) -> tuple[F2, ...]:  # type: ignore[no-untyped-def]
     """The arrays of ``GROWN``, in that order, as they are after the run."""
+    st = borrow(ref)
     return (
         st.HT, st.HI, st.RF, st.RI, st.QH, st.QT, st.QL, st.LIVE, st.CAND, st.EV, st.ER, st.PR,
         st.PT, st.PO, st.BT, st.NF, st.NI, st.NLIVE, st.WQ, st.REC, st.HH, st.HE, st.LOGF,
@@ -308,7 +316,7 @@ def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no
     elif kind == E_MON:
         _monitor(st)
     elif kind == E_SNAP:
-        measures(st, st.SNAP)
+        _measures(st, st.SNAP)
         st.SNAPPED[0] = 1
     elif kind == E_EXPIRE:
         kpool.expire(st, a)
@@ -352,7 +360,8 @@ def _next_register(st) -> int:  # type: ignore[no-untyped-def]
 
 
 @entry
-def run(st) -> int:  # type: ignore[no-untyped-def]
+def run(ref) -> int:  # type: ignore[no-untyped-def]
+    st = borrow(ref)
     _start(st)
     end = st.C[C_END]
     events = 0

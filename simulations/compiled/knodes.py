@@ -53,6 +53,7 @@ from simulations.compiled.layout import (
     entry,
     jit,
 )
+from simulations.compiled.stateref import borrow
 
 
 @jit
@@ -238,9 +239,16 @@ def metered_s(st, t: float) -> float:  # type: ignore[no-untyped-def]
     return st.G[G_CLOSED_BILLED] + live
 
 
-@entry
-def spent_usd(st, t: float) -> float:  # type: ignore[no-untyped-def]
+@jit
+def spent(st, t: float) -> float:  # type: ignore[no-untyped-def]
+    """Dollars spent by time t (``BudgetGuard.spent_usd``)."""
     return st.C[C_PRIOR_USD] + st.C[C_COMMITTED_USD] + metered_s(st, t) * st.C[C_PRICE]
+
+
+@entry
+def spent_usd(ref, t: float) -> float:  # type: ignore[no-untyped-def]
+    """``spent`` for Python (the records' billed dollars)."""
+    return spent(borrow(ref), t)
 
 
 @jit
@@ -261,7 +269,7 @@ def may_start(st) -> bool:  # type: ignore[no-untyped-def]
     now, inc = st.G[G_NOW], st.C[C_BILL_INC]
     extra = st.C[C_BILL_MIN] if st.C[C_COMMITTED] == 0 else 0.0
     extra_usd = (max(extra, inc) + inc) * st.C[C_PRICE]
-    return spent_usd(st, now) + floor_usd(st, now) + extra_usd <= limit_usd(st)
+    return spent(st, now) + floor_usd(st, now) + extra_usd <= limit_usd(st)
 
 
 @jit
@@ -286,7 +294,7 @@ def guard_timer(st, gen: int) -> None:  # type: ignore[no-untyped-def]
 @jit
 def time_to_limit(st) -> float:  # type: ignore[no-untyped-def]
     now, limit = st.G[G_NOW], limit_usd(st)
-    value = spent_usd(st, now) + floor_usd(st, now)
+    value = spent(st, now) + floor_usd(st, now)
     if value >= limit:
         return now
     price, floor_extra = st.C[C_PRICE], st.C[C_FLOOR_EXTRA]

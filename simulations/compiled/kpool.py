@@ -92,6 +92,7 @@ from simulations.compiled.layout import (
     RI_STATE,
     RI_TGEN,
     SC_KPA,
+    inline,
     jit,
 )
 
@@ -101,7 +102,7 @@ REASON_CLOUD_TIMEOUT = 10
 
 
 # ---------------------------------------------------------------- counts
-@jit
+@inline
 def active(st) -> int:  # type: ignore[no-untyped-def]
     return int(st.GI[GI_CNT0 + PROV] + st.GI[GI_CNT0 + READY])
 

@@ -101,7 +101,7 @@ PATH_DROPPED = -1
 ) = range(1, 10)
 
 
-@jit
+@inline
 def may_leave(st, rid: int) -> bool:  # type: ignore[no-untyped-def]
     return not st.QI[rid, QI_SENS] or st.CI[CI_SENS_MAY_LEAVE] != 0
 
@@ -113,7 +113,7 @@ def budget_exhausted(st) -> bool:  # type: ignore[no-untyped-def]
     if st.CI[CI_CAPPING]:
         return st.GI[GI_TRIPPED] != 0
     now = st.G[G_NOW]
-    return knodes.spent_usd(st, now) + knodes.floor_usd(st, now) >= st.C[C_BUDGET]
+    return knodes.spent(st, now) + knodes.floor_usd(st, now) >= st.C[C_BUDGET]
 
 
 @jit
@@ -127,7 +127,7 @@ def budget_left(st) -> bool:  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- arrivals
-@jit
+@inline
 def arrive(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     kind = st.CI[CI_POLICY]
     if kind == POL_EDGE:
@@ -163,7 +163,7 @@ def edge(st, rid: int, d: int) -> None:  # type: ignore[no-untyped-def]
     kedge.admit(st, d, rid, st.QF[rid, QF_ESVC], st.QF[rid, QF_EFIRST])
 
 
-@jit
+@inline
 def _arrive_local_first(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     if not st.QI[rid, QI_ELIG]:
         if may_leave(st, rid):
@@ -253,7 +253,7 @@ def edge_first(st, rid: int) -> None:  # type: ignore[no-untyped-def]
         st.QF[rid, QF_TTFT] = st.G[G_NOW] - st.QF[rid, QF_ARR]
 
 
-@jit
+@inline
 def edge_done(st, rid: int, start_s: float) -> None:  # type: ignore[no-untyped-def]
     now = st.G[G_NOW]
     if st.QI[rid, QI_SPLIT]:
@@ -352,7 +352,7 @@ def send(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     push(st, now + (start + tx + after - now), E_REACH, rid, 0, 0.0)
 
 
-@jit
+@inline
 def reach_pool(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     st.GI[GI_IN_TRANSIT] -= 1
     br_success(st, st.QI[rid, QI_SITE], rid)

@@ -77,25 +77,26 @@ from simulations.compiled.layout import (
     SC_KPA,
     SEL_DISABLED,
     SEL_MIN,
+    inline,
     jit,
 )
 
 DAY_S = 86_400.0
 
 
-@jit
+@inline
 def inflight_area_now(st) -> float:  # type: ignore[no-untyped-def]
     inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
     return st.G[G_IN_AREA] + inflight * (st.G[G_NOW] - st.G[G_IN_T])
 
 
-@jit
+@inline
 def _area_back(st, back: int) -> float:  # type: ignore[no-untyped-def]
     cap = st.AREAS.shape[0]
     return st.AREAS[(st.GI[GI_AREA_COUNT] - 1 - back) % cap]
 
 
-@jit
+@inline
 def window_avg(st, n: int) -> float:  # type: ignore[no-untyped-def]
     back = min(n, st.GI[GI_AREA_LEN] - 1)
     if not back:
@@ -103,7 +104,7 @@ def window_avg(st, n: int) -> float:  # type: ignore[no-untyped-def]
     return (_area_back(st, 0) - _area_back(st, back)) / (back * st.C[C_TICK])
 
 
-@jit
+@inline
 def area_append(st, value: float) -> None:  # type: ignore[no-untyped-def]
     cap = st.AREAS.shape[0]
     st.AREAS[st.GI[GI_AREA_COUNT] % cap] = value
@@ -277,7 +278,7 @@ def schedule_decide(st) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- the autoscaling process
-@jit
+@inline
 def _activator_in_path(st, ready: int, panic: float) -> None:  # type: ignore[no-untyped-def]
     """engine.activator_in_path: since when the activator has been in the request path."""
     total = ready * st.C[C_KPA_CCT]

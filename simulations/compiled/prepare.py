@@ -123,6 +123,12 @@ def config(inp: SegmentInput, req: Requests) -> tuple[np.ndarray, np.ndarray]:
     return c, ci
 
 
+BLOCK_ROWS = 4096
+"""Rows of QF/QI filled at a time: a block (800 kB of QF) stays in the cache while each of its
+columns is written, where writing whole columns of a row-major table walked all of its memory
+once per column (QF: 25 x 8 B a row; a third of a replication's time at 100M requests)."""
+
+
 def requests(
     inp: SegmentInput, req: Requests, eligible_by_class: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -131,19 +137,25 @@ def requests(
     service, first = edge_service(inp.edge, inp.traffic.classes, req)
     fits = req.prompt_tokens + req.output_tokens <= inp.edge.max_context_tokens
     eligible = eligible_by_class[req.cls] & np.isfinite(service) & fits
-    qf = np.full((n, L.N_QF), math.nan)
-    qf[:, L.QF_ARR], qf[:, L.QF_ESVC], qf[:, L.QF_EFIRST] = req.arrival_s, service, first
-    qf[:, L.QF_ZRTT], qf[:, L.QF_ULOSS] = req.z_rtt, req.u_loss
-    qf[:, L.QF_REQKB], qf[:, L.QF_RESPKB], qf[:, L.QF_EGPU] = (
-        req.request_kb,
-        req.response_kb,
-        req.e_gpu,
-    )
-    qf[:, L.QF_PTOK], qf[:, L.QF_OTOK] = req.prompt_tokens, req.output_tokens
-    qf[:, L.QF_SCALE] = 1.0  # the other columns are written before they are read
-    qi = np.zeros((n, L.N_QI), dtype=np.int32)
-    qi[:, L.QI_SITE], qi[:, L.QI_SENS], qi[:, L.QI_ELIG] = req.site, req.sensitive, eligible
-    qi[:, L.QI_PATH], qi[:, L.QI_QID] = -2, -1
+    floats = {
+        L.QF_ARR: req.arrival_s, L.QF_ESVC: service, L.QF_EFIRST: first, L.QF_ZRTT: req.z_rtt,
+        L.QF_ULOSS: req.u_loss, L.QF_REQKB: req.request_kb, L.QF_RESPKB: req.response_kb,
+        L.QF_EGPU: req.e_gpu, L.QF_PTOK: req.prompt_tokens, L.QF_OTOK: req.output_tokens,
+    }  # fmt: skip
+    ints = {L.QI_SITE: req.site, L.QI_SENS: req.sensitive, L.QI_ELIG: eligible}
+    qf = np.empty((n, L.N_QF))
+    qi = np.empty((n, L.N_QI), dtype=np.int32)
+    for lo in range(0, n, BLOCK_ROWS):
+        hi = min(lo + BLOCK_ROWS, n)
+        f, i = qf[lo:hi], qi[lo:hi]
+        f.fill(math.nan)
+        for c, col in floats.items():
+            f[:, c] = col[lo:hi]
+        f[:, L.QF_SCALE] = 1.0  # the other columns are written before they are read
+        i.fill(0)
+        for c, col in ints.items():
+            i[:, c] = col[lo:hi]
+        i[:, L.QI_PATH], i[:, L.QI_QID] = -2, -1
     return qf, qi
 
 

@@ -9,6 +9,13 @@ numpy object, but no numba reference count (a null meminfo). numba takes and dro
 on every array it reads from the state (``st.QF[...]``): an atomic add on the array's counter,
 where a null meminfo costs a test. The namedtuple owns the arrays and outlives every kernel call
 (``run_segment`` holds it); an array a kernel grows is a new, owned array in the field.
+
+The kernels themselves take a *borrowed* state (``BorrowedState``): the same fields, read through
+the same pointer, but held as a plain pointer rather than a reference-counted meminfo. numba
+increfs and decrefs every reference-counted argument in each non-inlined kernel it calls (two
+calls into the runtime with an atomic add each); a plain pointer costs nothing. The entry kernels
+Python calls take the StructRef (``ref``) and borrow it once (``borrow``): the StructRef outlives
+the call.
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from numba import njit, types
-from numba.core.extending import intrinsic
+from numba.core import cgutils
+from numba.core.datamodel import models
+from numba.core.extending import intrinsic, register_model
 from numba.experimental import structref
 from numba.np.arrayobj import make_array, populate_array
 
@@ -29,6 +38,24 @@ class StateType(types.StructRef):
         return tuple((name, types.unliteral(typ)) for name, typ in fields)
 
 
+class BorrowedState(types.StructRef):
+    """The kernels' state type: a StructRef's fields through an uncounted pointer."""
+
+    def preprocess_fields(self, fields: Any) -> Any:
+        return tuple((name, types.unliteral(typ)) for name, typ in fields)
+
+
+@register_model(BorrowedState)
+class BorrowedModel(models.StructModel):  # type: ignore[misc]
+    """StructRefModel's layout with the meminfo as a plain pointer: numba counts no reference."""
+
+    def __init__(self, dmm: Any, fe_type: Any) -> None:
+        super().__init__(dmm, fe_type, [("meminfo", types.voidptr)])
+
+
+structref.define_attributes(BorrowedState)
+
+
 class StateRef(structref.StructRefProxy):  # type: ignore[misc]
     """The Python handle of a StructRef state (only passed back to kernels)."""
 
@@ -36,17 +63,33 @@ class StateRef(structref.StructRefProxy):  # type: ignore[misc]
 structref.define_proxy(StateRef, StateType, list(layout.FIELDS))
 
 
-def state_type() -> Any:
+def _fields() -> list[tuple[str, Any]]:
     dtypes = {"f": types.float64, "i": types.int64, "j": types.int32}
-    return StateType(
-        [
-            (name, types.Array(dtypes[code[0]], int(code[1]), "C"))
-            for name, code in layout.FIELDS.items()
-        ]
-    )
+    return [
+        (name, types.Array(dtypes[code[0]], int(code[1]), "C"))
+        for name, code in layout.FIELDS.items()
+    ]
+
+
+def state_type() -> Any:
+    return StateType(_fields())
 
 
 STATE_T = state_type()
+BORROWED_T = BorrowedState(_fields())
+
+
+@intrinsic  # type: ignore[misc]
+def borrow(typingctx, ref):  # type: ignore[no-untyped-def]
+    """The kernels' view of a StructRef state (valid while the StructRef lives)."""
+
+    def codegen(context, builder, sig, args):  # type: ignore[no-untyped-def]
+        src = cgutils.create_struct_proxy(sig.args[0])(context, builder, value=args[0])
+        out = cgutils.create_struct_proxy(sig.return_type)(context, builder)
+        out.meminfo = builder.bitcast(src.meminfo, cgutils.voidptr_t)
+        return out._getvalue()
+
+    return BORROWED_T(ref), codegen
 
 
 @intrinsic  # type: ignore[misc]

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 FARM = "?v=1&preset=remote_farm_sensors_satellite&simulation.replications=2"
+FAST_ARTICLE = "&simulation.replications=2"
 
 
 def boxes(page: Page, selector: str) -> list[dict[str, Any]]:
@@ -30,13 +31,20 @@ def apart(a: dict[str, Any], b: dict[str, Any]) -> bool:
     )
 
 
+KIOSK = "?v=1&preset=retail_kiosk_vision&simulation.replications=2"
+
+
 @pytest.mark.parametrize("width", [820, 1400])
-@pytest.mark.parametrize("page_path", ["cost", "latency"])
+@pytest.mark.parametrize(
+    ("page_path", "link"), [("cost", FARM), ("latency", FARM), ("cost", KIOSK)]
+)
 def test_paired_charts_keep_their_width_and_labels_apart(
-    page: Page, base_url: str, width: int, page_path: str
+    page: Page, base_url: str, width: int, page_path: str, link: str
 ) -> None:
+    """The kiosk's two-line bar name 'cloud-only,<br>25 GPU replicas' sat under a one-column
+    legend at 1400 px; its break-even labels ran over the dollar ticks."""
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{base_url}/{page_path}{FARM}")
+    page.goto(f"{base_url}/{page_path}{link}")
     plots = page.locator(".js-plotly-plot")
     plots.nth(1).wait_for(timeout=300_000)
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=300_000)
@@ -55,10 +63,57 @@ def test_paired_charts_keep_their_width_and_labels_apart(
             for b in ticks[k + 1 :]:
                 assert apart(a, b), (page_path, width, a["text"], b["text"])
         legend = boxes(page, f"{plot} >> .legend")
-        area = boxes(page, f"{plot} >> .bglayer rect")
-        if legend and area:  # the legend sits below the plot area, not over it
-            assert legend[0]["y"] >= area[0]["y"] + area[0]["h"], (page_path, width)
+        area = boxes(page, f"{plot} >> .nsewdrag")
+        assert legend and area, (page_path, width)
+        # the legend sits below the plot area and the bars' names
+        foot = max(t["y"] + t["h"] for t in [area[0], *ticks])
+        assert legend[0]["y"] >= foot - 1, (page_path, width, legend[0], foot)
+        texts = boxes(page, f"{plot} >> .annotation")
+        yticks = boxes(page, f"{plot} >> .ytick text")
+        for a in texts:  # no label over the axis's ticks
+            assert all(apart(a, b) for b in yticks), (page_path, width, a["text"])
         title = boxes(page, f"{plot} >> .gtitle")
         if title:  # the title is drawn whole inside the chart
             box = boxes(page, plot)[0]
             assert title[0]["x"] + title[0]["w"] <= box["x"] + box["w"] + 1, title[0]["text"]
+
+
+CUT = """els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+"""The texts an element clips (an ellipsis or a hidden overflow)."""
+
+
+def settled(page: Page, url: str, ready: str) -> None:
+    page.goto(url)
+    page.locator(ready).first.wait_for(timeout=300_000)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=300_000)
+    page.wait_for_timeout(500)
+
+
+@pytest.mark.parametrize("width", [820, 1400])
+def test_overview_tiles_and_capacity_figures_are_read_whole(
+    page: Page, base_url: str, width: int
+) -> None:
+    """article at 820 px: three tile columns of 160 px cut 'none (edge only)' to 'none ...' and
+    '$276,770' to '$276,...'; the capacity page's four KPI columns cut 'GPU busy (of ready
+    time)' to 'GPU busy (o...'."""
+    page.set_viewport_size({"width": width, "height": 900})
+    settled(page, f"{base_url}/?v=1&preset=article_1m_chat{FAST_ARTICLE}", "[data-testid=stMetric]")
+    values = page.locator("[data-testid=stMetricValue] > div")
+    assert values.count() >= 21
+    assert values.evaluate_all(CUT) == []
+    labels = page.locator("[data-testid=stMetricLabel] p")
+    assert labels.evaluate_all(CUT) == []
+    tiles = boxes(page, "h4")[:3]  # the tiles' headings
+    if width == 1400:  # side by side
+        assert len({round(t["y"]) for t in tiles}) == 1, tiles
+    settled(page, f"{base_url}/capacity{FARM}", "[data-testid=stMetric]")
+    assert page.locator("[data-testid=stMetricLabel] p").evaluate_all(CUT) == []
+    assert page.locator("[data-testid=stMetricValue] > div").evaluate_all(CUT) == []
+    settled(page, f"{base_url}/cost{FARM}", "[data-testid=stTable]")
+    tables = page.get_by_test_id("stTable")
+    assert "per 1,000 requests" in tables.first.inner_text()
+    assert "hybrid (local-first)" in tables.nth(1).inner_text()  # the cost lines' header
+    for i in range(2):
+        assert tables.nth(i).locator("td, th").evaluate_all(CUT) == []
+        box = boxes(page, f"[data-testid=stTable] >> nth={i}")[0]
+        assert box["x"] + box["w"] <= width, box  # nothing past the window's edge

@@ -116,7 +116,10 @@ def test_capacity_opens_on_the_busiest_day(preset_runs: dict[str, RunResult]) ->
     busiest = capacity_chart.busiest(days)
     top = max(d["arrivals"].mean() for _, d in days)
     assert days[busiest][1]["arrivals"].mean() >= 0.99 * top
-    assert days[busiest][0] in capacity_chart.fig_capacity(r).layout.title.text
+    assert (
+        capacity_chart.day_name(days[busiest][0])
+        in capacity_chart.fig_capacity(r).layout.title.text
+    )
     for _, df in days:
         assert df["hour"].between(0, 24).all()
     log = capacity_chart.scaling_rows(r)
@@ -221,8 +224,11 @@ def test_a_sampled_hour_reads_as_clock_time(preset_runs: dict[str, RunResult]) -
 
 def test_overlapping_cost_lines_stay_visible(preset_runs: dict[str, RunResult]) -> None:
     """local_first_hybrid: cloud-only and the hybrid cost the same; one line hid the other."""
-    fig = charts.fig_tco(preset_runs["local_first_hybrid"])
-    assert len({t.line.dash for t in fig.data}) == len(fig.data)
+    r = preset_runs["local_first_hybrid"]
+    assert r.verdict is not None
+    names = {a.name for a in r.verdict.architectures}
+    lines = [t for t in charts.fig_tco(r).data if t.name in names]
+    assert len(lines) == 3 and len({t.line.dash for t in lines}) == 3
 
 
 def test_compare_names_the_slo_in_the_legend_not_over_a_bar(
@@ -300,7 +306,8 @@ def test_tco_marks_each_architectures_break_even_against_cloud_only(
         archs = r.verdict.architectures
         cloud = next(a for a in archs if a.option == "cloud-first")
         fig = charts.fig_tco(r)
-        texts = [x.text for x in fig.layout.annotations]
+        texts = [t.name for t in fig.data]  # named in the legend, never over the axis
+        assert not fig.layout.annotations
         lines = sorted(sh.x0 for sh in fig.layout.shapes)
         expected = []
         for a in archs:
@@ -346,3 +353,35 @@ def test_no_capacity_panel_is_a_flat_line_at_zero(preset_runs: dict[str, RunResu
     assert f"{number(f['cloud.gpu_hours'], 1)} GPU-hours a month" in notes[1]
     titles = [a.text for a in capacity_chart.fig_capacity(r).layout.annotations]
     assert "GPU replicas" in titles  # the replica held ready all day is the story: kept
+
+
+@pytest.mark.parametrize(
+    ("segment", "shown"),
+    [
+        ("any day, 2 devices down (x0.352)", "any day, 2 devices down (0.35 days a month)"),
+        ("any day (x30)", "any day (30 days a month)"),
+        ("weekday in season (x21.4)", "weekday in season (21.4 days a month)"),
+        ("burst 1 (x1)", "burst 1 (1 day a month)"),
+        ("whole month (x1)", "whole month"),
+        ("day 3 (Wed)", "day 3 (Wed)"),
+    ],
+)
+def test_simulated_days_read_as_days_a_month(segment: str, shown: str) -> None:
+    """'any day, 2 devices down (x0.352)' read as a multiplier of something unnamed."""
+    assert capacity_chart.day_name(segment) == shown
+
+
+def test_the_capacity_title_names_its_day_in_days_a_month(
+    preset_runs: dict[str, RunResult],
+) -> None:
+    title = capacity_chart.fig_capacity(preset_runs["remote_farm_sensors_satellite"]).layout.title
+    assert "days a month)" in title.text and "(x" not in title.text
+
+
+def test_a_lone_latency_path_is_named(preset_runs: dict[str, RunResult]) -> None:
+    """seasonal (cloud-only): the histogram and ECDF of one path had no legend, so nothing said
+    the bars were the cloud's (plotly hides a lone trace's legend entry)."""
+    r = preset_runs["seasonal_burst_app"]
+    for fig in (charts.fig_latency_histogram(r), charts.fig_latency_ecdf(r)):
+        paths = [t for t in fig.data if t.name in charts.PATH_COLOURS]
+        assert paths and all(t.showlegend for t in paths)

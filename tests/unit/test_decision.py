@@ -172,6 +172,9 @@ def test_ten_quick_decisions_follow_the_scenario() -> None:
     assert rows[0]["answer"].startswith("yes")
     assert rows[3]["answer"].startswith("no")
     assert "1,000 requests" in rows[4]["answer"]
+    # whose GPU hours: the scenario's routing, not cloud-only's (the article's hybrid: 388 h
+    # beside cloud-only's 719 h read as the cloud TCO's hours)
+    assert "5.0 GPU hours a month as this scenario routes them" in rows[4]["answer"]
 
 
 def test_a_dominated_hybrid_is_never_recommended() -> None:

@@ -103,7 +103,7 @@ def test_a_request_a_month_runs_for_every_seed(seed: int) -> None:
 def test_memory_limit_refuses_whatever_the_request_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     s = apply_overrides(load(), {"simulation.max_simulated_requests": 1_000_000_000})
     need = estimate_bytes(build_plan(s), s)
-    assert need > 100_000_000  # default preset: ~100k requests x 5 runs x 1 kB
+    assert need > 100_000_000  # default preset: 3 processes of 150 MB and a segment each
     monkeypatch.setattr(plan, "available_memory_bytes", lambda: need / 2)
     with pytest.raises(WorkLimitError, match="GB of memory") as err:
         build_plan(s)
