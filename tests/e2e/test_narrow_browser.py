@@ -1,7 +1,8 @@
 """Paired charts in an 820 px and a 1400 px window: side by side where two fit, one above the
 other where they do not; bars' names and the legend never overlap. In an 820 px window the Cost
 page's two half-width columns were 236 px each: 'edge-onlycloud-onlyhybrid' ran together, the
-legend took most of the height and the cumulative chart's title was cut."""
+legend took most of the height and the cumulative chart's title was cut. Tiles, KPIs and tables
+read whole at both widths."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 FARM = "?v=1&preset=remote_farm_sensors_satellite&simulation.replications=2"
+KIOSK = "?v=1&preset=retail_kiosk_vision&simulation.replications=2"
 FAST_ARTICLE = "&simulation.replications=2"
 
 
@@ -29,9 +31,6 @@ def apart(a: dict[str, Any], b: dict[str, Any]) -> bool:
         or a["y"] + a["h"] <= b["y"] + 0.5
         or b["y"] + b["h"] <= a["y"] + 0.5
     )
-
-
-KIOSK = "?v=1&preset=retail_kiosk_vision&simulation.replications=2"
 
 
 @pytest.mark.parametrize("width", [820, 1400])
