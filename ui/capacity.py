@@ -140,8 +140,9 @@ def render() -> None:
             help="Each distinct day type is simulated once; the month weights them.",
         )
     st.plotly_chart(capacity_chart.fig_capacity(r, day), width="stretch")
-    for note in capacity_chart.flat_panel_notes(r, day):  # a flat line at 0 is left out
-        st.caption(note)
+    sites = capacity_chart.site_note(r)
+    for note in ([sites] if sites else []) + capacity_chart.flat_panel_notes(r, day):
+        st.caption(note)  # whose queues these are; why a flat panel is left out
     left_out = [
         what
         for what, used in (

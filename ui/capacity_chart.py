@@ -295,6 +295,20 @@ def quiet_panels(r: RunResult, raw: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
+def site_note(r: RunResult) -> str | None:
+    """Whose queues the chart draws when only some identical sites were simulated (factory: one
+    of 40 cells' device drawn as 'requests waiting 0 or 1' beside the fleet's figures)."""
+    k, n = r.plan.sites_simulated, r.scenario.edge.sites
+    if k >= n:
+        return None
+    which = "one" if k == 1 else f"{k}"
+    return (
+        f"The chart draws {which} of {n} identical sites, as simulated: its queues and "
+        f"per-minute counts are {'that site' if k == 1 else 'those sites'}' own, while the "
+        "figures below are the whole fleet's (scaled from the simulated sites)."
+    )
+
+
 def flat_panel_notes(r: RunResult, day: str | None = None) -> list[str]:
     """Why the chart of ``day`` (the busiest by default, as ``fig_capacity``) leaves a panel
     out: one sentence per panel that would be a flat line at 0."""
