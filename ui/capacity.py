@@ -66,6 +66,8 @@ def per_day(x: float | None) -> str:
     """A daily count averaged over the month's days: two decimals under 10, as the CLI prints
     it (the remote farm's 0.38 cold starts a day read '0' beside a log that starts a replica
     from zero at 06:00 on the day shown)."""
+    if x == 0:
+        return "0"
     return number(x, 2 if x is not None and abs(x) < 10 else 0)
 
 

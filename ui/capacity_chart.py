@@ -301,10 +301,10 @@ def site_note(r: RunResult) -> str | None:
     k, n = r.plan.sites_simulated, r.scenario.edge.sites
     if k >= n:
         return None
-    which = "one" if k == 1 else f"{k}"
+    which, whose = ("one", "that site's") if k == 1 else (f"{k}", "those sites'")
     return (
         f"The chart draws {which} of {n} identical sites, as simulated: its queues and "
-        f"per-minute counts are {'that site' if k == 1 else 'those sites'}' own, while the "
+        f"per-minute counts are {whose} own, while the "
         "figures below are the whole fleet's (scaled from the simulated sites)."
     )
 

@@ -396,4 +396,5 @@ def test_the_capacity_chart_says_whose_queues_it_draws(preset_runs: dict[str, Ru
         assert (note is not None) == (k < n), name
         if note:
             assert f"of {n} identical sites" in note
-    assert capacity_chart.site_note(preset_runs["factory_robotics_control_loop"])
+    note = capacity_chart.site_note(preset_runs["factory_robotics_control_loop"])
+    assert note and "that site's own" in note  # read "that site' own"
