@@ -117,3 +117,14 @@ def test_overview_tiles_and_capacity_figures_are_read_whole(
         assert tables.nth(i).locator("td, th").evaluate_all(CUT) == []
         box = boxes(page, f"[data-testid=stTable] >> nth={i}")[0]
         assert box["x"] + box["w"] <= width, box  # nothing past the window's edge
+
+
+def test_the_capacity_title_fits_an_820_px_window(page: Page, base_url: str) -> None:
+    """kiosk: 'Fallback and capacity: any day, 1 device down, sampled hours (0.22 days a month)'
+    ran past the chart's right edge."""
+    page.set_viewport_size({"width": 820, "height": 900})
+    settled(page, f"{base_url}/capacity{KIOSK}", ".js-plotly-plot")
+    plot = boxes(page, ".js-plotly-plot")[0]
+    [title] = boxes(page, ".js-plotly-plot >> .gtitle")
+    assert "days a month" in title["text"]
+    assert title["x"] >= plot["x"] and title["x"] + title["w"] <= plot["x"] + plot["w"], title
