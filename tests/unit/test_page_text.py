@@ -75,7 +75,7 @@ def test_break_even_names_every_architecture_with_devices(
         be = break_even_month(a.cost.cumulative_usd, cloud.cost.cumulative_usd)
         assert (f"month {be}" in text) if be else ("does not catch up" in text or "month 0" in text)
     fig = charts.fig_tco(preset_runs["local_first_hybrid"])
-    labels = [a.text for a in fig.layout.annotations]
+    labels = [t.name for t in fig.data if "breaks even" in t.name or "no dearer" in t.name]
     assert any(t.startswith("hybrid (local-first)") for t in labels), labels
     names = [a.name for a in preset_runs["local_first_hybrid"].verdict.architectures]  # type: ignore[union-attr]
     assert all(any(t.startswith(n) for n in names) for t in labels), labels

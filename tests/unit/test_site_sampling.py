@@ -76,5 +76,6 @@ def test_sites_with_uneven_device_counts_are_not_sampled() -> None:
     s = apply_overrides(
         load("retail_kiosk_vision"), {"edge.device_count": 601, "simulation.sites_simulated": 1}
     )
-    with pytest.raises(Exception, match="max_simulated_requests"):
-        build_plan(s)  # all 300 stores at 15 fps: refused by the work limit, not sampled
+    plan = build_plan(s)  # steady 10-20 s hours make all 300 stores fit the work limit
+    assert plan.sites_simulated == 300 and plan.site_scale == 1.0
+    assert any("differ" in n for n in plan.notes)
