@@ -156,7 +156,10 @@ def delta(kind: str, d: float) -> str:
     if kind == "pct":
         points = abs(d) * 100
         return f"{sign}{points:.1f} pp" if points >= 0.05 else f"{sign}<0.1 pp"
-    return sign + shown(kind, abs(d))
+    text = shown(kind, abs(d))
+    if text == shown(kind, 0.0):  # a change under the last digit shown read '−0.0 GB'
+        return "no change at this precision"
+    return sign + text
 
 
 def decisions(results: list[RunResult]) -> list[str]:

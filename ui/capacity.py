@@ -66,6 +66,8 @@ def per_day(x: float | None) -> str:
     """A daily count averaged over the month's days: two decimals under 10, as the CLI prints
     it (the remote farm's 0.38 cold starts a day read '0' beside a log that starts a replica
     from zero at 06:00 on the day shown)."""
+    if x == 0:
+        return "0"
     return number(x, 2 if x is not None and abs(x) < 10 else 0)
 
 
@@ -140,8 +142,9 @@ def render() -> None:
             help="Each distinct day type is simulated once; the month weights them.",
         )
     st.plotly_chart(capacity_chart.fig_capacity(r, day), width="stretch")
-    for note in capacity_chart.flat_panel_notes(r, day):  # a flat line at 0 is left out
-        st.caption(note)
+    sites = capacity_chart.site_note(r)
+    for note in ([sites] if sites else []) + capacity_chart.flat_panel_notes(r, day):
+        st.caption(note)  # whose queues these are; why a flat panel is left out
     left_out = [
         what
         for what, used in (

@@ -181,7 +181,9 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
         vertical_spacing={4: 0.08, 3: 0.11}.get(rows, 0.16),
         subplot_titles=titles,
     )
-    title = f"Fallback and capacity: {day_name(names[idx])}" if days else "Fallback and capacity"
+    # the day alone: 'Fallback and capacity: any day, 1 device down, sampled hours (0.22 days a
+    # month)' was cut at the right edge of an 820 px window (the page's title says the rest)
+    title = day_name(names[idx]) if days else "Fallback and capacity"
     if days:
         raw = days[idx][1]
         b = binned(raw, minutes)
@@ -221,7 +223,7 @@ def fig_capacity(r: RunResult, day: str | None = None) -> go.Figure:
     height = {4: 720, 3: 560}.get(rows, 420)
     layout = {**LAYOUT, "height": height, "legend": {"orientation": "h", "y": -0.08 * 720 / height}}
     # a lone trace ('in devices' of an edge-only run) keeps its legend entry: plotly hides it
-    fig.update_layout(**layout, title=title, showlegend=True)
+    fig.update_layout(**layout, title={"text": title, "font": {"size": 14}}, showlegend=True)
     return fig
 
 
@@ -293,6 +295,20 @@ def quiet_panels(r: RunResult, raw: pd.DataFrame | None) -> dict[str, str]:
             + ("for the requests that fall back." if falls_back else "for a trickle of requests.")
         )
     return out
+
+
+def site_note(r: RunResult) -> str | None:
+    """Whose queues the chart draws when only some identical sites were simulated (factory: one
+    of 40 cells' device drawn as 'requests waiting 0 or 1' beside the fleet's figures)."""
+    k, n = r.plan.sites_simulated, r.scenario.edge.sites
+    if k >= n:
+        return None
+    which, whose = ("one", "that site's") if k == 1 else (f"{k}", "those sites'")
+    return (
+        f"The chart draws {which} of {n} identical sites, as simulated: its queues and "
+        f"per-minute counts are {whose} own, while the "
+        "figures below are the whole fleet's (scaled from the simulated sites)."
+    )
 
 
 def flat_panel_notes(r: RunResult, day: str | None = None) -> list[str]:

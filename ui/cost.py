@@ -58,7 +58,7 @@ def render_pool_readings(readings: dict[str, Any], v: Verdict) -> None:
     if not rows:
         return
     st.subheader("Busy against billed GPU-hours")
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows), hide_index=True)  # the grid cut 'starting share' at 820 px
     if "article_comparison" in readings:
         st.caption(readings["article_comparison"])
     for a in v.architectures:

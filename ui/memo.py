@@ -329,7 +329,8 @@ def compose(
         600,
         560,
     )
-    for note in capacity_chart.flat_panel_notes(r):
+    sites = capacity_chart.site_note(r)
+    for note in ([sites] if sites else []) + capacity_chart.flat_panel_notes(r):
         pdf.para(f"Capacity chart: {note}", 8)
     add_sensitivity(pdf, sensitivity)
     add_compliance(pdf, r, v)

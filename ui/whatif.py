@@ -3,6 +3,7 @@ and monthly cost line with its delta against the first (the reference)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -28,6 +29,27 @@ MAX_LINKS = 6
 """Scenarios compared at once: each is a full simulation, run one after another."""
 MAX_TEXT_CHARS = (MAX_LINKS + 2) * (MAX_CHARS + 1_000)
 """Room for that many links at the link size limit (``planner.links.MAX_CHARS``), and spare."""
+
+
+def input_value(v: Any) -> str:
+    """A scenario input as typed: 50 devices, not '50.0' (a column mixing integers with
+    prices or None became floats), a price as 6 or 0.805, yes/no, '—' where unset."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int | float) and math.isfinite(v) and float(v).is_integer():
+        return f"{int(v):,}"
+    if isinstance(v, float):
+        return f"{v:,.6g}"
+    return str(v)
+
+
+def input_table(changes: list[dict[str, Any]]) -> pd.DataFrame:
+    """The changed inputs, every value as text in its own form."""
+    return pd.DataFrame(
+        [{k: v if k == "input" else input_value(v) for k, v in row.items()} for row in changes]
+    )
 
 
 def highlight_changes(df: pd.DataFrame) -> Any:
@@ -82,7 +104,7 @@ def render() -> None:
     st.subheader("Changed inputs")
     changes = changed_inputs(scenarios)
     if changes:
-        st.dataframe(highlight_changes(pd.DataFrame(changes)), hide_index=True)
+        st.dataframe(highlight_changes(input_table(changes)), hide_index=True)
     else:
         st.write("The scenarios are identical.")
     is_llm = scenarios[0].workload.is_llm

@@ -9,9 +9,11 @@ from urllib.parse import quote, urlencode
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from planner import whatif as planner_whatif
 from planner.links import to_params
 from planner.presets import load
 from planner.whatif import changed_inputs, decode_link, delta_rows
+from ui import whatif
 
 FAST = {"simulation.replications": 1}
 
@@ -116,6 +118,15 @@ def test_pure_whatif_helpers() -> None:
         }
     ]
     assert decode_link("?" + urlencode(to_params(b))).scenario == b
+    # as read on the page: 50 devices beside a $6 price read '50.0' and '6.0'
+    c = load("article_1m_chat", {"edge.device_count": 80, "cloud.gpu_hourly_usd": 6.5})
+    table = whatif.input_table(changed_inputs([a, c])).set_index("input")
+    assert table.loc["edge.device_count"].tolist() == ["50", "80"]
+    assert table.loc["cloud.gpu_hourly_usd"].tolist() == ["10", "6.5"]
+    # a change under the last digit shown read '−0.0 GB'
+    assert planner_whatif.delta("gb", -0.004) == "no change at this precision"
+    assert planner_whatif.delta("gb", -0.4) == "−0.4 GB"
+    assert planner_whatif.delta("usd", 0.0) == "no change"
 
 
 def test_saved_scenario_files_decode_and_bad_ones_are_named() -> None:

@@ -385,3 +385,16 @@ def test_a_lone_latency_path_is_named(preset_runs: dict[str, RunResult]) -> None
     for fig in (charts.fig_latency_histogram(r), charts.fig_latency_ecdf(r)):
         paths = [t for t in fig.data if t.name in charts.PATH_COLOURS]
         assert paths and all(t.showlegend for t in paths)
+
+
+def test_the_capacity_chart_says_whose_queues_it_draws(preset_runs: dict[str, RunResult]) -> None:
+    """factory: one of 40 identical cells is simulated; its device's queue (0 or 1) read as the
+    fleet's beside the fleet's utilisation."""
+    for name, r in preset_runs.items():
+        note = capacity_chart.site_note(r)
+        k, n = r.plan.sites_simulated, r.scenario.edge.sites
+        assert (note is not None) == (k < n), name
+        if note:
+            assert f"of {n} identical sites" in note
+    note = capacity_chart.site_note(preset_runs["factory_robotics_control_loop"])
+    assert note and "that site's own" in note  # read "that site' own"
