@@ -217,7 +217,7 @@ def parse_variant(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from planner.compare import compare, table, verdict_rows
+    from planner.compare import ONE_PATH, compare, table, verdict_rows
     from planner.formatting import cell
     from planner.report import clean
 
@@ -225,10 +225,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.variant:
         runs = compare(scenario, dict(parse_variant(v) for v in args.variant), engine=args.engine)
         rows, labels = table(runs), [v.label for v in runs]
+        one_path: set[str] = set()
     else:
         verdict = run(scenario, engine=args.engine).verdict
         assert verdict is not None
         rows, labels = verdict_rows(verdict), [a.name for a in verdict.architectures]
+        one_path = {a.name for a in verdict.architectures if a.key in ONE_PATH}
     if args.json:
         data = {"scenario": scenario.name, "variants": labels, "rows": rows}
         print(json.dumps(clean(data), indent=2))
@@ -237,7 +239,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print(f"{'':24}" + "".join(f"{lab:>{width}}" for lab in labels))
     llm = scenario.workload.is_llm
     for row in rows:
-        cells = "".join(f"{cell(row['kind'], row[lab], llm):>{width}}" for lab in labels)
+        # edge-only's and cloud-only's fallback rate reads 'none', as on the pages: they have
+        # no second path, so '0.0 %' read as a measured rate (the JSON keeps the number, 0)
+        texts = [
+            "none"
+            if row["figure"] == "fallback rate" and lab in one_path
+            else cell(row["kind"], row[lab], llm)
+            for lab in labels
+        ]
+        cells = "".join(f"{text:>{width}}" for text in texts)
         print(f"{row['figure']:24}{cells}")
     return 0
 

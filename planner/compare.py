@@ -68,6 +68,8 @@ def compare(
 
 
 Row = dict[str, Any]
+ONE_PATH = frozenset({"edge_only", "cloud_only"})
+"""Architectures with no second path: their fallback rate is 'none', not a measured 0 %."""
 FIGURES = (
     ("latency_ms.p50", "p50 latency", "ms"),
     ("latency_ms.p95", "p95 latency", "ms"),

@@ -222,7 +222,15 @@ def residency(s: Scenario, ev: Evidence) -> Criterion | None:
     if sens == 0 or s.policy.sensitive_may_leave_site:
         return None
     refused = share(ev.cloud, "residency")
-    tail = f" (its run turned away {pct(refused)})" if refused > 0 else ""
+    on_site = fig(ev.cloud, "latency_ms_by_path.edge.share")
+    # the clinic: every request sensitive, so 'cloud-only' ran on the sites' devices; saying
+    # only that it 'turned away <0.1 %' left its edge-like figures unexplained
+    done = []
+    if on_site > 0:
+        done.append(f"its run served {pct(on_site)} on the sites' devices instead")
+    if refused > 0:
+        done.append(f"turned away {pct(refused)}")
+    tail = f" ({' and '.join(done)})" if done else ""
     reason = (
         f"{pct(sens)} of requests carry sensitive data that must stay on site: cloud-only cannot "
         f"serve them in the GPU pool{tail}; edge-only and the hybrid keep them local"

@@ -110,6 +110,13 @@ def test_table_output_and_compare(sim_json: dict[str, Any]) -> None:
     data = json.loads(out.stdout)
     assert data["variants"] == ["edge-only", "cloud-only", "hybrid (local-first)"]
     assert any(r["figure"].startswith("3-year TCO") for r in data["rows"])
+    [fallback] = [r for r in data["rows"] if r["figure"] == "fallback rate"]
+    assert fallback["edge-only"] == 0 and fallback["cloud-only"] == 0  # the number in JSON
+    out = cli("compare", "clinic_llm_assistant_pii", *SMALL[:2])
+    [line] = [x for x in out.stdout.splitlines() if x.startswith("fallback rate")]
+    # the text reads 'none' for the two single-path designs, as the pages do, and the
+    # hybrid's measured rate
+    assert line.split()[2:4] == ["none", "none"] and line.rstrip().endswith("%"), line
 
 
 def test_check_theory_json() -> None:

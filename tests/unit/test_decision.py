@@ -402,3 +402,22 @@ def test_a_fleet_that_misses_the_slo_is_not_said_to_carry_the_volume() -> None:
     fine = {**slow, "slo_attainment": 0.99}
     c = device_volume(s, Evidence(fine, fine, fine))
     assert c is not None and c.reason.endswith("the fleet carries it")
+
+
+def test_residency_reason_says_where_cloud_only_served_the_requests() -> None:
+    """clinic: every request sensitive, so cloud-only ran on the sites' devices; the reason said
+    only 'its run turned away <0.1 %', leaving its edge-like figures unexplained."""
+    from planner.decision import Evidence, residency
+
+    s = load("clinic_llm_assistant_pii")
+    month = {"requests_per_month.arrived": 1e6}
+    cloud = {
+        **month,
+        "latency_ms_by_path.edge.share": 0.996,
+        "requests_per_month.dropped_by_reason.residency": 30.0,
+    }
+    c = residency(s, Evidence({}, cloud, None))
+    assert c is not None and c.points[1] < min(c.points[0], c.points[2])
+    assert "served 99.6 % on the sites' devices" in c.reason and "turned away <0.1 %" in c.reason
+    none_on_site = residency(s, Evidence({}, month, None))
+    assert none_on_site is not None and "(" not in none_on_site.reason
