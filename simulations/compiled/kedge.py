@@ -21,8 +21,11 @@ from simulations.compiled.layout import (
     DF_BUSY_S,
     DF_DOWN_S,
     DF_DSINCE,
+    DF_L0,
     DF_LAST_T,
     DF_V,
+    DF_V0,
+    DF_VT,
     DI_GEN,
     DI_NEND,
     DI_NFIRST,
@@ -31,6 +34,7 @@ from simulations.compiled.layout import (
     DI_QLEN,
     DI_QTAIL,
     DI_UP,
+    DI_VRID,
     E_DEV,
     EPS,
     F2,
@@ -39,11 +43,14 @@ from simulations.compiled.layout import (
     GI_EDGE_IN_SYS,
     I2,
     INF,
+    QF_ARR,
     QF_DFIRST,
     QF_DSTART,
     QF_DWORK,
+    QF_TTFT,
     QI_DNEXT,
     QI_SITE,
+    QI_SPLIT,
     inline,
     jit,
 )
@@ -181,9 +188,67 @@ def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
     if not n:
         return
     first = st.DFV[d, 0] if st.DI[d, DI_NFIRST] else INF
-    target = min(first, st.DEV[d, 0])
+    end = st.DEV[d, 0]
+    target = min(first, end)
     dt = max(target - st.DF[d, DF_V], 0.0) / st.RATE[n]
-    push(st, st.G[G_NOW] + dt, E_DEV, d, st.DI[d, DI_GEN], target)
+    t = st.G[G_NOW] + dt
+    if first < end and n == st.CI[CI_CONC] and _ahead(st, d, n, t, target):
+        return
+    push(st, t, E_DEV, d, st.DI[d, DI_GEN], target)
+
+
+@inline
+def _ahead(st, d: int, n: int, t: float, target: float) -> bool:  # type: ignore[no-untyped-def]
+    """Run the device's next event (at t) now, when it is one request's first token alone, and
+    schedule the event after it: one heap event per edge request instead of two.
+
+    The event's outcome is already fixed: the device is full (an admission before t only
+    queues) and no end is due with the first token, so until t nothing but a failure or the
+    segment's end can touch the device, and a first token only writes the request's TTFT. The
+    same expressions as ``device_event`` at t give the same floats; the clock before it is kept
+    (``DF_V0``, ``DF_L0``) so that ``fail`` and ``unfire`` can undo it. Only the order of exact
+    time ties with the following event changes (it is scheduled before, not at, the first
+    token): none occur with continuous times."""
+    df, di = st.DF, st.DI
+    v = max(df[d, DF_V] + (t - df[d, DF_LAST_T]) * st.RATE[n], target)
+    lim = v + EPS * max(1.0, v)
+    nfirst = di[d, DI_NFIRST]
+    if st.DEV[d, 0] <= lim or (nfirst > 1 and st.DFV[d, 1] <= lim):
+        return False
+    if nfirst > 2 and st.DFV[d, 2] <= lim:
+        return False
+    rid = st.DFR[d, 0]
+    if st.QI[rid, QI_SPLIT]:
+        return False
+    df[d, DF_VT], df[d, DF_V0], df[d, DF_L0] = t, df[d, DF_V], df[d, DF_LAST_T]
+    di[d, DI_VRID] = rid + 1
+    df[d, DF_V], df[d, DF_LAST_T] = v, t
+    hpop(st.DFV, st.DFR, d, nfirst)
+    di[d, DI_NFIRST] = nfirst - 1
+    st.QF[rid, QF_TTFT] = t - st.QF[rid, QF_ARR]  # krouter.edge_first
+    di[d, DI_GEN] += 1
+    first = st.DFV[d, 0] if nfirst > 1 else INF
+    target = min(first, st.DEV[d, 0])
+    dt = max(target - v, 0.0) / st.RATE[n]
+    push(st, t + dt, E_DEV, d, di[d, DI_GEN], target)
+    return True
+
+
+@inline
+def _undo_ahead(st, d: int) -> int:  # type: ignore[no-untyped-def]
+    """Put the clock back to before the first token run ahead; returns its request."""
+    rid = st.DI[d, DI_VRID] - 1
+    st.DF[d, DF_V], st.DF[d, DF_LAST_T] = st.DF[d, DF_V0], st.DF[d, DF_L0]
+    st.DI[d, DI_VRID] = 0
+    return int(rid)
+
+
+@jit
+def unfire(st, end: float) -> None:  # type: ignore[no-untyped-def]
+    """The segment ends: first tokens run ahead of time to ``end`` or later never came."""
+    for d in range(st.DI.shape[0]):
+        if st.DI[d, DI_VRID] and st.DF[d, DF_VT] >= end:
+            st.QF[_undo_ahead(st, d), QF_TTFT] = math.nan
 
 
 @inline
@@ -246,6 +311,8 @@ def fail(st, d: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     now = st.G[G_NOW]
     nsvc, qlen = st.DI[d, DI_NSVC], st.DI[d, DI_QLEN]
     victims = np.empty(nsvc + qlen, dtype=np.int64)
+    if st.DI[d, DI_VRID] and now <= st.DF[d, DF_VT]:
+        _undo_ahead(st, d)  # the first token run ahead never came (its TTFT is voided)
     for i in range(nsvc):
         victims[i] = st.DSV[d, i]
     rid = st.DI[d, DI_QHEAD]

@@ -385,6 +385,7 @@ def run(ref) -> int:  # type: ignore[no-untyped-def]
         events += 1
         st.GI[GI_KIND + kind] += 1
         _handle(st, kind, a, b, x)  # one call site: it is inlined
+    kedge.unfire(st, end)
     st.G[G_NOW] = end
     st.GI[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])
