@@ -16,6 +16,7 @@ from simulations.compiled.layout import (
     C_FULL_RATE,
     CI_CONC,
     CI_DEV_QLIMIT,
+    CI_POLICY,
     DF_BACKLOG,
     DF_BSINCE,
     DF_BUSY_S,
@@ -23,6 +24,8 @@ from simulations.compiled.layout import (
     DF_DSINCE,
     DF_L0,
     DF_LAST_T,
+    DF_PT,
+    DF_PTGT,
     DF_V,
     DF_V0,
     DF_VT,
@@ -30,6 +33,7 @@ from simulations.compiled.layout import (
     DI_NEND,
     DI_NFIRST,
     DI_NSVC,
+    DI_PEND,
     DI_QHEAD,
     DI_QLEN,
     DI_QTAIL,
@@ -43,11 +47,15 @@ from simulations.compiled.layout import (
     GI_EDGE_IN_SYS,
     I2,
     INF,
+    POL_SPLIT,
     QF_ARR,
     QF_DFIRST,
+    QF_DONE,
     QF_DSTART,
     QF_DWORK,
+    QF_SVC,
     QF_TTFT,
+    QF_WAIT,
     QI_DNEXT,
     QI_SITE,
     QI_SPLIT,
@@ -126,7 +134,9 @@ def pick_device(st, rid: int) -> int:  # type: ignore[no-untyped-def]
     """The up device at the request's site with the fewest requests in it (-1: none)."""
     site = st.QI[rid, QI_SITE]
     best = -1
+    now = st.G[G_NOW]
     for d in range(st.SITE0[site], st.SITE0[site] + st.SITEN[site]):
+        settle(st, d, now)
         if st.DI[d, DI_UP] and (best < 0 or in_system(st, d) < in_system(st, best)):
             best = d
     return best
@@ -184,6 +194,7 @@ def _start(st, d: int, rid: int, work: float, first: float) -> None:  # type: ig
 @inline
 def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
     st.DI[d, DI_GEN] += 1
+    st.DI[d, DI_PEND] = 0
     n = st.DI[d, DI_NSVC]
     if not n:
         return
@@ -194,7 +205,58 @@ def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
     t = st.G[G_NOW] + dt
     if first < end and n == st.CI[CI_CONC] and _ahead(st, d, n, t, target):
         return
-    push(st, t, E_DEV, d, st.DI[d, DI_GEN], target)
+    _post(st, d, t, target)
+
+
+@inline
+def _post(st, d: int, t: float, target: float) -> None:  # type: ignore[no-untyped-def]
+    """Schedule the device's next event. Without a split stage (where an edge end sends the
+    request on to the cloud) the event stays on the device, run by ``settle`` when something
+    next looks at the device: an edge request's first token and end write only its records,
+    the device's own state and the fleet's in-system gauge, and every reader of those settles
+    first (the router through ``pick_device``, a failure, the monitor, the measures, the
+    segment's end). Events at the same instant are settled after, not before, the event that
+    looks (no such exact ties occur with continuous times)."""
+    if st.CI[CI_POLICY] != POL_SPLIT:
+        st.DI[d, DI_PEND] = 1
+        st.DF[d, DF_PT], st.DF[d, DF_PTGT] = t, target
+    else:
+        push(st, t, E_DEV, d, st.DI[d, DI_GEN], target)
+
+
+@inline
+def settle(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
+    """Run device d's pending events due before now (``_post``)."""
+    if st.DI[d, DI_PEND] and st.DF[d, DF_PT] < now:
+        catch_up(st, d, now)
+
+
+@jit
+def catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
+    """``settle``'s events, each at its time, with the router's edge callbacks of a request
+    with no split stage (``krouter.edge_first``/``edge_done``): its TTFT, end, service and
+    wait."""
+    g, qf, conc = st.G, st.QF, st.CI[CI_CONC]
+    while st.DI[d, DI_PEND] and st.DF[d, DF_PT] < now:
+        t = st.DF[d, DF_PT]
+        st.DI[d, DI_PEND] = 0
+        g[G_NOW] = t
+        nf, ne = device_event(st, d, st.DI[d, DI_GEN], st.DF[d, DF_PTGT])
+        for i in range(nf):
+            rid = int(st.SCR[d, i])
+            qf[rid, QF_TTFT] = t - qf[rid, QF_ARR]
+        for i in range(ne):
+            rid, start = int(st.SCR[d, conc + i]), st.SCR[d, 2 * conc + i]
+            qf[rid, QF_DONE] = t
+            qf[rid, QF_SVC] = t - start
+            qf[rid, QF_WAIT] = start - qf[rid, QF_ARR]
+    g[G_NOW] = now
+
+
+@jit
+def settle_all(st, now: float) -> None:  # type: ignore[no-untyped-def]
+    for d in range(st.DI.shape[0]):
+        settle(st, d, now)
 
 
 @inline
@@ -230,7 +292,7 @@ def _ahead(st, d: int, n: int, t: float, target: float) -> bool:  # type: ignore
     first = st.DFV[d, 0] if nfirst > 1 else INF
     target = min(first, st.DEV[d, 0])
     dt = max(target - v, 0.0) / st.RATE[n]
-    push(st, t + dt, E_DEV, d, di[d, DI_GEN], target)
+    _post(st, d, t + dt, target)
     return True
 
 
@@ -309,6 +371,8 @@ def _remove_in_service(st, d: int, rid: int) -> None:  # type: ignore[no-untyped
 def fail(st, d: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Go down; return the requests that were on the device, oldest first."""
     now = st.G[G_NOW]
+    settle(st, d, now)
+    st.DI[d, DI_PEND] = 0
     nsvc, qlen = st.DI[d, DI_NSVC], st.DI[d, DI_QLEN]
     victims = np.empty(nsvc + qlen, dtype=np.int64)
     if st.DI[d, DI_VRID] and now <= st.DF[d, DF_VT]:
