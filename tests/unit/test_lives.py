@@ -79,10 +79,7 @@ def test_lives_on_the_windows_edges() -> None:
     w, e = r.warmup_s, r.end_s
     points = [0.0, w, w, (w + e) / 2, e, e, e + 5.0]
     inst = [
-        (a, rng.choice([math.nan, min(a + 30.0, b)]), b)
-        for a in points
-        for b in points
-        if b >= a
+        (a, rng.choice([math.nan, min(a + 30.0, b)]), b) for a in points for b in points if b >= a
     ]
     nodes = [(a, b) for a, _, b in inst]
     for case in (SegmentRecords(**{**r.__dict__, "instances": inst, "nodes": nodes}),):
