@@ -284,7 +284,7 @@ def first_replications(
     counterparts' other replications, except those whose first showed them far over their
     capacity (``planner.sizing.surely_undersized``): the decision prices those at a size it
     finds, so their other replications would only refine the drop rate it quotes for them."""
-    from planner.sizing import surely_undersized
+    from planner.sizing_rules import surely_undersized
 
     others = [k for k in variants if k != "main"]
     head = [job("main", r) for r in range(n)] + [job(k, 0) for k in others]

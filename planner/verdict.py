@@ -17,7 +17,8 @@ from planner.decision import OPTIONS, Decision, Evidence, decide, must_stay, req
 from planner.formatting import compact, label, usd, usd_rate
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
-from planner.sizing import Sizing, size, undersized
+from planner.sizing import size
+from planner.sizing_rules import Sizing, undersized
 
 Figures = dict[str, float]
 OPTION_OF = {"edge_only": "edge-first", "cloud_only": "cloud-first"}

@@ -16,17 +16,8 @@ from planner.prepare import counterparts
 from planner.presets import apply_overrides, load
 from planner.probes import PROBE_REQUESTS, shortened
 from planner.run import PROBE_SETTINGS, RunResult
-from planner.sizing import (
-    CARRIED_UTIL,
-    MAX_RUNS,
-    between,
-    cap_binds,
-    carried,
-    estimate,
-    probe,
-    resized,
-    size,
-)
+from planner.sizing import MAX_RUNS, between, probe, size
+from planner.sizing_rules import CARRIED_UTIL, cap_binds, carried, estimate, resized
 from planner.theory import erlang_c, theory_scenario
 
 OFFERED = 5.5
