@@ -457,10 +457,23 @@ def criteria_for(s: Scenario, ev: Evidence) -> list[Criterion]:
     return [c for c in found if c is not None] + ops_and_org(s, ev)
 
 
-def decide(s: Scenario, ev: Evidence, checklist: Checklist | None = None) -> Decision:
-    """Score the options that ran, never pick a dominated one, and explain the winner."""
+def recosted(s: Scenario, ev: Evidence, criteria: list[Criterion]) -> list[Criterion]:
+    """``criteria`` of the same runs with the cost criterion scored on ``ev``'s costs: what a
+    what-if that scales only costs changes (``planner.verdict.flips`` asks a hundred)."""
+    cost = cost_ratio(s, ev)
+    return [cost if cost is not None and c.name == cost.name else c for c in criteria]
+
+
+def decide(
+    s: Scenario,
+    ev: Evidence,
+    checklist: Checklist | None = None,
+    fixed: list[Criterion] | None = None,
+) -> Decision:
+    """Score the options that ran, never pick a dominated one, and explain the winner
+    (``fixed``: the criteria of the same runs, only the costs rescored)."""
     ev = with_residency(s, ev)
-    criteria = criteria_for(s, ev)
+    criteria = criteria_for(s, ev) if fixed is None else recosted(s, ev, fixed)
     scores = {o: round(sum(c.points[i] for c in criteria), 2) for i, o in enumerate(OPTIONS)}
     runnable = [o for o, f in zip(OPTIONS, ev.all, strict=True) if f is not None] or list(OPTIONS)
     beaten = dominance(ev)
