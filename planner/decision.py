@@ -20,6 +20,8 @@ from planner.formatting import compact, label, ms, pct, usd
 from planner.scenario import Scenario
 
 OPTIONS = ("edge-first", "cloud-first", "hybrid")
+FITS_UPLINK = 0.25
+"""Share of the uplink a cloud design's busy-hour upload may take before bandwidth counts."""
 SUB_50_MS, INTERACTIVE_MS = 50.0, 200.0
 Figures = dict[str, float]
 
@@ -53,6 +55,16 @@ class Criterion:
     points: tuple[float, float, float]
     """Points for edge-first, cloud-first, hybrid."""
     reason: str
+    strength: float = 1.0
+    """How far the figure behind a criterion whose points are a flat step is past the line
+    where it starts to apply, as a share of the way to where it applies in full (``past``): a
+    reason is listed by how much it favours the winner times this, so a step only just crossed
+    (the kiosk's upload at 29 % of its uplink, over the 25 % line) is not the first reason."""
+
+
+def past(x: float, start: float, full: float) -> float:
+    """0 at ``start`` (where a criterion starts to apply), 1 at ``full`` and beyond."""
+    return 0.0 if math.isnan(x) else min(1.0, max(0.0, (x - start) / (full - start)))
 
 
 @dataclass(frozen=True)
@@ -244,7 +256,8 @@ def connectivity(s: Scenario, ev: Evidence) -> Criterion | None:
     if math.isnan(down) or (down < 0.005 and not offline > 0.001):
         return None
     reason = f"links down {pct(down)} of the time; cloud-only lost {pct(offline)} offline"
-    return Criterion("intermittent connectivity", (2.0, -2.0, 1.0), reason)
+    strength = max(past(down, 0.005, 0.05), past(offline, 0.001, 0.01))
+    return Criterion("intermittent connectivity", (2.0, -2.0, 1.0), reason, strength)
 
 
 def device_volume(s: Scenario, ev: Evidence) -> Criterion | None:
@@ -288,7 +301,8 @@ def availability(s: Scenario, ev: Evidence) -> Criterion | None:
         + ": add spares per site or a fallback"
     )
     points = (-1.0, *(-1.0 if h else 0.5 for h in hit))
-    return Criterion("device availability", (points[0], points[1], points[2]), reason)
+    strength = past(failed, 0.001, 0.01)
+    return Criterion("device availability", (points[0], points[1], points[2]), reason, strength)
 
 
 def model_size(s: Scenario, ev: Evidence) -> Criterion | None:
@@ -328,7 +342,7 @@ def elasticity(s: Scenario) -> Criterion | None:
         f"traffic bursts to x{mult:g}: cloud-only's autoscaled pool follows it, "
         "edge-only must be bought for the peak"
     )
-    return Criterion("burst elasticity", (-1.0, 2.0, 1.0), reason)
+    return Criterion("burst elasticity", (-1.0, 2.0, 1.0), reason, past(mult, 3, 10))
 
 
 def ops_and_org(s: Scenario, ev: Evidence | None = None) -> list[Criterion]:
@@ -388,7 +402,7 @@ def bandwidth(s: Scenario, ev: Evidence) -> Criterion | None:
     )
     need_mbps = peak_per_s * kb * 8 / 1000
     have = load_catalog().links[s.network.link].uplink_mbps.v
-    if need_mbps < 0.25 * have:
+    if need_mbps < FITS_UPLINK * have:
         return None
     reason = (
         f"cloud-only uploads {need_mbps:,.1f} Mbit/s per site at the busy hour "
@@ -396,7 +410,8 @@ def bandwidth(s: Scenario, ev: Evidence) -> Criterion | None:
     )
     if need_mbps >= have:
         return Criterion("bandwidth", (3.0, -4.0, 1.0), reason + ": it does not fit")
-    return Criterion("bandwidth", (1.5, -1.5, 0.5), reason)
+    strength = past(need_mbps / have, FITS_UPLINK, 1.0)
+    return Criterion("bandwidth", (1.5, -1.5, 0.5), reason, strength)
 
 
 def dominates(a: tuple[float, float, int], b: tuple[float, float, int]) -> bool:
@@ -492,8 +507,10 @@ def decide(
         return c.points[i] - max((c.points[j] for j in others), default=c.points[i])
 
     ranked = sorted(criteria, key=margin, reverse=True)
-    # a reason favours the winner: no other option scores better on it
-    reasons = [f"{c.name}: {c.reason}" for c in ranked if margin(c) > 0 and best_of(c) >= 0][:4]
+    # a reason favours the winner: no other option scores better on it; the strongest first
+    favour = [c for c in criteria if margin(c) > 0 and best_of(c) >= 0]
+    favour.sort(key=lambda c: margin(c) * c.strength, reverse=True)
+    reasons = [f"{c.name}: {c.reason}" for c in favour][:4]
     if not reasons:
         reasons = [f"{c.name}: {c.reason}" for c in ranked[:2]]
 

@@ -421,3 +421,27 @@ def test_residency_reason_says_where_cloud_only_served_the_requests() -> None:
     assert "served 99.6 % on the sites' devices" in c.reason and "turned away <0.1 %" in c.reason
     none_on_site = residency(s, Evidence({}, month, None))
     assert none_on_site is not None and "(" not in none_on_site.reason
+
+
+@pytest.mark.parametrize(("link", "first"), [("fibre", "3-year cost"), ("lte_4g", "bandwidth")])
+def test_the_first_reason_is_the_strongest_the_figures_support(link: str, first: str) -> None:
+    """The kiosk's cloud-only design uploads 14.4 Mbit/s a site: on fibre (50 Mbit/s) that is
+    just past the 25 % line where bandwidth starts to count, a weak first reason beside a
+    cloud-only 2.5 times as dear; on LTE (10 Mbit/s) it does not fit, and that leads."""
+    from planner.decision import FITS_UPLINK, bandwidth, past
+
+    s = apply_overrides(load("retail_kiosk_vision"), {"network.link": link})
+    edge, cloud = ev_figs(64, 1.0), ev_figs(265, 0.99)
+    ev = Evidence(edge, cloud, None, edge_tco_usd=227_000, cloud_tco_usd=575_000)
+    d = decide(s, ev, evaluate_checklist(s, {}))
+    assert d.architecture == "edge-first"
+    assert d.reasons[0].startswith(first)
+    assert any(r.startswith("bandwidth") for r in d.reasons)
+    c = bandwidth(s, ev)
+    assert c is not None
+    share = float(re.findall(r"([\d.]+) Mbit/s per site", c.reason)[0]) / (
+        50 if link == "fibre" else 10
+    )
+    expected = past(share, FITS_UPLINK, 1.0) if share < 1 else 1.0
+    assert c.strength == pytest.approx(expected)
+    assert past(0.25, 0.25, 1.0) == 0.0 and past(2.0, 0.25, 1.0) == 1.0
