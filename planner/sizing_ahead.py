@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
 
-from planner.decision import required_level
+from planner.criteria import required_level
 from planner.presets import apply_overrides
 from planner.replicate import WORKERS
 from planner.scenario import Scenario

@@ -13,17 +13,8 @@ from dataclasses import dataclass
 
 from planner.compliance import Checklist, evaluate_checklist
 from planner.cost import CostBreakdown, break_even_month, estimate_monthly_cost
-from planner.decision import (
-    OPTIONS,
-    Criterion,
-    Decision,
-    Evidence,
-    criteria_for,
-    decide,
-    must_stay,
-    required_level,
-    with_residency,
-)
+from planner.criteria import Criterion, Evidence, must_stay, required_level
+from planner.decision import OPTIONS, Decision, criteria_for, decide, with_residency
 from planner.formatting import compact, label, usd, usd_rate
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
