@@ -101,9 +101,12 @@ class Workers:
         self.idle = 0
         self.urgent_waiting = self.urgent_running = 0
         self.sizings = 0
+        self.ended = False
         """Sizings running ahead: each keeps a worker while it has no probe running."""
 
     def get(self, workers: int) -> ProcessPoolExecutor:
+        if self.ended:  # a sizing ahead still running after its run failed: no new pool
+            raise RuntimeError("the run's worker processes are closed")
         if self.pool is None or self.size < workers:
             self.close()
             self.pool = fork_pool(workers)
@@ -151,7 +154,8 @@ class Workers:
         while pending:
             yield pending.popleft().result()
 
-    def close(self) -> None:
+    def close(self, end: bool = False) -> None:
+        self.ended = self.ended or end
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
@@ -172,7 +176,7 @@ def shared_workers() -> Iterator[None]:
         yield
     finally:
         WORKERS.reset(token)
-        workers.close()
+        workers.close(end=True)
 
 
 def fork_pool(workers: int) -> ProcessPoolExecutor:
