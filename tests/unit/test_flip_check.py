@@ -18,7 +18,7 @@ from planner.theory import theory_scenario
 
 def small() -> Scenario:
     """A fixed M/M/1 pool whose cost barely follows volume, against one costly device: the
-    verdict scales the pool's cost with volume and predicts cloud-first below ~34k/month."""
+    verdict scales the pool's cost with volume and predicts cloud-first below ~48k/month."""
     s = theory_scenario(1, 0.3, "exponential", requests=2000, replications=1, seed=4)
     return apply_overrides(
         s,
@@ -28,7 +28,7 @@ def small() -> Scenario:
             "cloud.max_replicas": 2,
             "cloud.autoscaler.kind": "kpa",
             "slo.p95_ms": 600_000,
-            "edge.capex_usd_per_device": 15000,
+            "edge.capex_usd_per_device": 12000,
             "cloud.gpu_hourly_usd": 1.0,
             "costs.fixed_cloud_usd_per_month": 0,
         },
