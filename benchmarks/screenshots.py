@@ -2,7 +2,8 @@
 
 Run on demand: ``.venv/bin/python benchmarks/screenshots.py --out /tmp/shots`` (options:
 ``--presets a,b``, ``--pages overview,cost``, ``--port``, ``--width``, ``--set key=value`` for
-extra link fields such as ``simulation.replications=2``). Starts its own dashboard server on a
+extra link fields such as ``simulation.replications=2``, ``--click 'Compute sensitivity'`` to
+press a button first, here to draw the tornado). Starts its own dashboard server on a
 loopback port, opens ``/{page}?v=1&preset=NAME`` in Debian Chromium, waits until the full run
 has replaced any preview (no status widget, no progress bar, no "Preview:" notice), sizes the
 viewport to the page's scroll height and writes ``OUT/{preset}/{page}.png``. Prints one line
@@ -81,6 +82,19 @@ def shoot(page: Page, path: Path) -> None:
     page.set_viewport_size({"width": width, "height": 900})
 
 
+def press(page: Page, label: str, name: str) -> None:
+    """Press the first button labelled ``label`` where there is one, and settle again."""
+    button = page.get_by_role("button", name=label) if label else None
+    if button is None or not button.count():
+        return
+    button.first.click()
+    time.sleep(1.0)
+    settle(page, name)
+    if "sensitivity" in label.lower():  # the tornado is drawn once the sweep is shown
+        page.get_by_text("What moves when one input moves").first.wait_for(timeout=TIMEOUT_MS)
+        time.sleep(1.0)
+
+
 def problems(page: Page) -> list[str]:
     found = []
     for test_id, kind in (("stException", "exception"), ("stAlertContentError", "error")):
@@ -96,6 +110,12 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=0, help="0: a free port")
     ap.add_argument("--width", type=int, default=1440)
     ap.add_argument("--set", action="append", default=[], help="extra link field key=value")
+    ap.add_argument(
+        "--click",
+        default="",
+        help="a button to press before the shot where the page has one (e.g. 'Compute "
+        "sensitivity' to draw the tornado)",
+    )
     args = ap.parse_args()
     extra = "".join(f"&{kv}" for kv in args.set)
     # a fresh numba cache (after a merge touched the engine) compiles for minutes inside the
@@ -114,6 +134,7 @@ def main() -> None:
                     try:
                         page.goto(f"{url}/{path}?v=1&preset={preset}{extra}", timeout=TIMEOUT_MS)
                         settle(page, name)
+                        press(page, args.click, name)
                     except PlaywrightTimeout as exc:  # report and go on to the next page
                         print(f"{preset:34s} {name:12s} timed out: {str(exc)[:120]}", flush=True)
                         continue

@@ -51,7 +51,8 @@ def probe_many(scenarios: list[Scenario], processes: int) -> list[Figures | None
             jobs += jobs_for(s, engine, mode, str(i))
         except ScenarioError:
             continue
-    done = execute(jobs, processes, None) if jobs else []
+    # urgent: the decision waits on a probe, so it goes before a replication waiting for a worker
+    done = execute(jobs, processes, None, urgent=True) if jobs else []
     out: list[Figures | None] = []
     for i in range(len(scenarios)):
         reps = [o.summary for o in done if o.key == str(i)]
@@ -66,11 +67,12 @@ def figures_of(per_rep: list[Figures]) -> Figures:
     return {**combine(per_rep)[0], **summed_counts(per_rep)}
 
 
-def shortened(s: Scenario) -> Scenario:
+def shortened(s: Scenario, steady_too: bool = False) -> Scenario:
     """The scenario a probe runs: with representative days cut to sampled hours of about
     PROBE_REQUESTS simulated requests (never under the floor of the scenario's own time
     constants), or ``s`` itself where that plan would be no shorter, the hours are steady
-    (``planner.sampled_hours.steady_flat``) or the run is a preview."""
+    (``planner.sampled_hours.steady_flat``; ``steady_too``: cut them too) or the run is a
+    preview."""
     if settings()[1] == "preview":
         return s
     above = s.simulation.sampled_hours_above_requests
@@ -81,7 +83,7 @@ def shortened(s: Scenario) -> Scenario:
         full, cut = build_plan(s, check=False), build_plan(short, check=False)
     except ScenarioError:
         return s
-    if steady_flat(s, peak_per_s(s, full)):
+    if not steady_too and steady_flat(s, peak_per_s(s, full)):
         # every hour is the same steady hour: a shorter one changes only the noise, so the probe
         # runs the counterpart's own plan and the size it finds needs no confirmation run
         return s

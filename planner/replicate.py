@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 
 from planner.chart_tally import ChartData
 from planner.engine_inputs import eligible_by_class, segment_inputs
@@ -35,6 +38,9 @@ from planner.stats import mean_ci, proportion_ci
 from planner.summary import summarise_segments
 
 Progress = Callable[[int, int], None]
+Saturated = Callable[[dict[str, dict[str, float]]], None]
+"""Told the figures of the counterparts whose first replication showed them far over their
+capacity, as soon as it is known (``planner.sizing_ahead``)."""
 RATES = ("slo_attainment", "fallback_rate", "drop_rate", "cloud.p_wait", "links.down_fraction")
 
 
@@ -83,20 +89,74 @@ def run_job(job: Job) -> Outcome:
 class Workers:
     """The worker processes of one run, forked when first needed and shared by its
     replications and the decision's sizing probes (a pool forked and closed for each probe
-    round cost about as much as a seasonal probe itself)."""
+    round cost about as much as a seasonal probe itself).
+
+    Jobs take turns: one is handed to the pool only when a worker is idle, and a waiting urgent
+    job (a sizing probe the decision waits on, ``planner.sizing_ahead``) goes before the
+    replications; while a sizing ahead prepares its next round, one worker is kept for it."""
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
         self.size = 0
+        self.turns = threading.Condition()
+        self.idle = 0
+        self.urgent_waiting = self.urgent_running = 0
+        self.sizings = 0
+        self.ended = False
+        """Sizings running ahead: each keeps a worker while it has no probe running."""
 
     def get(self, workers: int) -> ProcessPoolExecutor:
+        if self.ended:  # a sizing ahead still running after its run failed: no new pool
+            raise RuntimeError("the run's worker processes are closed")
         if self.pool is None or self.size < workers:
             self.close()
             self.pool = fork_pool(workers)
-            self.size = workers
+            self.size = self.idle = workers
         return self.pool
 
-    def close(self) -> None:
+    def take_turn(self, urgent: bool) -> None:
+        with self.turns:
+            self.urgent_waiting += urgent
+            while not self.may_start(urgent):
+                self.turns.wait()
+            self.urgent_waiting -= urgent
+            self.urgent_running += urgent
+            self.idle -= 1
+
+    def may_start(self, urgent: bool) -> bool:
+        if urgent:
+            return self.idle > 0
+        kept = max(0, self.sizings - self.urgent_running)
+        return self.idle > kept and not self.urgent_waiting
+
+    def end_turn(self, urgent: bool, _: object = None) -> None:
+        with self.turns:
+            self.idle += 1
+            self.urgent_running -= urgent
+            self.turns.notify_all()
+
+    def sizing(self, change: int) -> None:
+        """A sizing ahead starts (+1) or ends (-1)."""
+        with self.turns:
+            self.sizings += change
+            self.turns.notify_all()
+
+    def run(self, jobs: list[Job], urgent: bool) -> Iterator[Outcome]:
+        """Outcomes in job order, each job handed to the pool when it is its turn."""
+        pool = self.get(self.size)
+        pending: deque[Future[Outcome]] = deque()
+        for job in jobs:
+            while pending and pending[0].done():
+                yield pending.popleft().result()
+            self.take_turn(urgent)
+            fut = pool.submit(run_job, job)
+            fut.add_done_callback(partial(self.end_turn, urgent))
+            pending.append(fut)
+        while pending:
+            yield pending.popleft().result()
+
+    def close(self, end: bool = False) -> None:
+        self.ended = self.ended or end
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
@@ -117,7 +177,7 @@ def shared_workers() -> Iterator[None]:
         yield
     finally:
         WORKERS.reset(token)
-        workers.close()
+        workers.close(end=True)
 
 
 def fork_pool(workers: int) -> ProcessPoolExecutor:
@@ -138,39 +198,53 @@ def too_big_in_process(job: Job) -> bool:
 
 SMALL_BATCH_REQUESTS = 60_000
 """A batch of jobs expected to simulate fewer requests than this in all runs in this process,
-one after the other: forking the workers, loading them and sending the summaries back costs
-more than the second core saves on ~60k requests (~0.06 s of work). A small scenario in a
-fresh process (``benchmarks/engine_targets.py fresh``) spent 0.13 s more CPU with workers."""
+one after the other, while no worker has been forked: forking the workers, loading them and
+sending the summaries back costs more than the second core saves on ~60k requests (~0.06 s of
+work). A small scenario in a fresh process (``benchmarks/engine_targets.py fresh``) spent
+0.13 s more CPU with workers."""
 
 
-def in_process(jobs: list[Job], processes: int) -> bool:
+def in_process(jobs: list[Job], processes: int, urgent: bool = False) -> bool:
     """Whether ``execute`` runs the jobs here rather than in worker processes."""
     if processes <= 1:
         return True
-    if sum(job.plan.expected_requests for job in jobs) < SMALL_BATCH_REQUESTS:
+    shared = WORKERS.get()
+    forked = shared is not None and shared.pool is not None
+    if urgent and forked:
+        return False
+    if not forked and sum(job.plan.expected_requests for job in jobs) < SMALL_BATCH_REQUESTS:
         return True
-    return len(jobs) <= 1 and not any(too_big_in_process(job) for job in jobs)
+    return len(jobs) <= 1 and not any(map(too_big_in_process, jobs))
 
 
-def execute(jobs: list[Job], processes: int, progress: Progress | None) -> list[Outcome]:
-    """Run jobs, in worker processes when allowed (the run's shared pool where there is one,
-    ``shared_workers``) and worth it (``in_process``); outcomes in job order."""
+def execute(
+    jobs: list[Job], processes: int, progress: Progress | None, urgent: bool = False
+) -> list[Outcome]:
+    """Run jobs, in worker processes when allowed and worth it (``in_process``; the run's
+    shared pool where there is one, ``shared_workers``, taking turns with other threads' jobs:
+    ``urgent`` ones first, and in it even alone); outcomes in job order."""
     out: list[Outcome] = []
     workers = min(processes, len(jobs))
-    if not in_process(jobs, processes):
+    shared = WORKERS.get()
+    if not in_process(jobs, processes, urgent):
         if any("compiled" in job.engines for job in jobs):
             # compile or load the kernels once here: forked workers inherit them instead of
             # each loading numba's cache (seconds apiece)
             warm()
-        shared = WORKERS.get()
-        ex = shared.get(max(workers, processes)) if shared is not None else fork_pool(workers)
+        ex: ProcessPoolExecutor | None = None
+        if shared is not None:
+            shared.get(max(workers, processes))
+            results: Iterable[Outcome] = shared.run(jobs, urgent)
+        else:
+            ex = fork_pool(workers)
+            results = ex.map(run_job, jobs)
         try:
-            for res in ex.map(run_job, jobs):
+            for res in results:
                 out.append(res)
                 if progress:
                     progress(len(out), len(jobs))
         finally:
-            if shared is None:
+            if ex is not None:
                 ex.shutdown()
     else:
         for job in jobs:
@@ -253,6 +327,7 @@ def replicate(
     max_requests: int,
     progress: Progress | None = None,
     fixed: int | None = None,
+    on_saturated: Saturated | None = None,
 ) -> Replicated:
     """Run the replications the stop rule asks for (``fixed``: exactly that many of the main run
     and ``COUNTERPART_REPLICATIONS`` of each counterpart, as a preview does); counterparts run
@@ -278,7 +353,9 @@ def replicate(
     elif n < 2 or len(variants) == 1:
         outcomes = batch(0, n, list(variants))
     else:
-        outcomes, saturated = first_replications(variants, n, job, sim.processes, progress)
+        outcomes, saturated = first_replications(
+            variants, n, job, sim.processes, progress, on_saturated
+        )
     if fixed:
         return Replicated(outcomes, f"preview: fixed replications ({n})")
     if sim.stop_rule != "precision":
@@ -302,12 +379,13 @@ def first_replications(
     job: Callable[[str, int], Job],
     processes: int,
     progress: Progress | None,
+    on_saturated: Saturated | None = None,
 ) -> tuple[list[Outcome], list[str]]:
     """The main run's first ``n`` replications with each counterpart's first, then the
     counterparts' other replications, except those whose first showed them far over their
     capacity (``planner.sizing.surely_undersized``): the decision prices those at a size it
     finds, so their other replications would only refine the drop rate it quotes for them."""
-    from planner.sizing import surely_undersized
+    from planner.sizing_rules import surely_undersized
 
     others = [k for k in variants if k != "main"]
     head = [job("main", r) for r in range(n)] + [job(k, 0) for k in others]
@@ -319,6 +397,8 @@ def first_replications(
     done = longest_first(head, processes, step(0))
     first = {o.key: o.summary for o in done if o.key != "main"}
     saturated = [k for k in others if surely_undersized(k, first[k])]
+    if on_saturated is not None and saturated:
+        on_saturated({k: first[k] for k in saturated})  # their sizing may start at once
     rest = [job(k, r) for k in others if k not in saturated for r in range(1, n)]
     total = len(head) + len(rest)
     return done + longest_first(rest, processes, step(len(head))), saturated

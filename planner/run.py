@@ -23,15 +23,16 @@ from planner.plan import Plan, request_limit
 from planner.precision import precision_report
 from planner.prepare import MODES as MODES
 from planner.prepare import Mode as Mode
+from planner.prepare import Prepared, prepare
 from planner.prepare import counterparts as counterparts
-from planner.prepare import prepare
 from planner.preview import PREVIEW_REPLICATIONS
 from planner.replicate import RATES as RATES
-from planner.replicate import Outcome, assess, combine, replicate, shared_workers
+from planner.replicate import Outcome, Replicated, assess, combine, replicate, shared_workers
 from planner.replicate import Progress as Progress
 from planner.replicate import is_rate as is_rate
 from planner.sampled_hours import queue_notes
 from planner.scenario import Scenario
+from planner.sizing_ahead import sizing_ahead
 from planner.stats import mean_ci
 from planner.verdict import Verdict
 from simulations.records import DROP_REASONS
@@ -134,7 +135,22 @@ def simulate_and_decide(
     variants, plans = prep.variants, prep.plans
     limit = request_limit(scenario, prep.cost)
     fixed = PREVIEW_REPLICATIONS if prep.mode == "preview" else None
-    done = replicate(variants, plans, prep.picks, limit, progress, fixed)
+    with sizing_ahead(scenario, (engine, mode), decide_too) as on_saturated:
+        done = replicate(variants, plans, prep.picks, limit, progress, fixed, on_saturated)
+        return finish(scenario, prep, done, started, engine, mode, decide_too)
+
+
+def finish(
+    scenario: Scenario,
+    prep: Prepared,
+    done: Replicated,
+    started: float,
+    engine: str,
+    mode: str,
+    decide_too: bool,
+) -> RunResult:
+    """The run's result from its replications, with the decision attached."""
+    variants, plans = prep.variants, prep.plans
     main = [o for o in done.outcomes if o.key == "main"]
     result = assemble(scenario, plans["main"], main, time.perf_counter() - started)
     result.engine["notes"].extend(prep.skipped)

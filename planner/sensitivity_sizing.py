@@ -21,7 +21,8 @@ from dataclasses import asdict
 from typing import Any
 
 from planner.scenario import Scenario
-from planner.sizing import SIZE_HOOK, Figures, Sized, Sizing, resized, size
+from planner.sizing import SIZE_HOOK, Sized, size
+from planner.sizing_rules import Figures, Sizing, resized
 
 Hint = dict[str, Any]
 """{'sizing': Sizing as a dict, 'figures': the sized figures, 'configured': the configured

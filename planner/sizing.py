@@ -10,10 +10,11 @@ to carry; divided by the target utilisation it gives the size at which that work
 probe's own figures correct the estimate until a size carries the load. Then two sizes run side
 by side: one just below (is it the smallest?) and four times it (can more capacity meet the
 SLO at all? -- skipped where it cannot change the run: an autoscaled pool that never reached its
-cap). Where the configured run missed the SLO, four times the first size already runs beside it
-(a worker would idle otherwise; the kiosk's cloud-only pool is sized in one round, not two).
-Bisection in thirds, two probes at a time, closes the gap to an eighth. Each probe is one
-replication of the whole plan on the same traffic (common random numbers).
+cap). Where the configured run missed the SLO, four times the first size already runs beside
+it (the kiosk's cloud-only pool is sized in one round, not two). Bisection in thirds, two
+probes at a time, closes the gap to an eighth. Each probe is one replication of the whole plan
+on the same traffic (common random numbers); the size found on a shortened plan is confirmed on
+the counterpart's own, one size at a time.
 """
 
 from __future__ import annotations
@@ -21,17 +22,28 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
 
 from planner.errors import ScenarioError
-from planner.formatting import pct
-from planner.presets import apply_overrides
 from planner.probes import probe_many, shortened
 from planner.probes import settings as probe_settings
 from planner.scenario import Scenario
+from planner.sizing_rules import (
+    CARRIED_DROP,
+    LIMITS,
+    Figures,
+    Sizing,
+    both,
+    cap_binds,
+    capacity_drop,
+    carried,
+    configured_size,
+    estimate,
+    meets,
+    resized,
+    running_size,
+    tolerance,
+)
 
-Figures = dict[str, float]
 MAX_RUNS = 6
 PREVIEW_RUNS = 4
 """A preview's probes (previews themselves): a quick answer, the full run's search follows."""
@@ -40,138 +52,8 @@ SLO_REACH = 4
 (two doublings: 'a few more doublings')."""
 GROWTH = 1.25
 """Least growth between two sizes that did not carry the load."""
-LIMITS = {"edge_only": 100_000, "cloud_only": 10_000}
 CONFIRMS = 3
 """Confirmations on the counterpart's own plan, each a size up where the last said no."""
-CAPACITY_DROPS = {"edge_only": "queue_full", "cloud_only": "pool_queue_full"}
-UTILISATION = {"edge_only": "edge.utilization", "cloud_only": "cloud.utilization"}
-CARRIED_DROP, CARRIED_UTIL, UNDERSIZED_DROP = 0.01, 0.85, 0.03
-
-
-@dataclass(frozen=True)
-class Sizing:
-    """What the configured counterpart lacked and the size it was priced at."""
-
-    what: str
-    """'devices' or 'GPU replicas'."""
-    configured: int
-    sized: int | None
-    """None: no size up to ``tried`` carried the load."""
-    tried: int
-    runs: int
-    configured_drop_rate: float
-    meets_slo: bool
-
-    def count(self, n: int) -> str:
-        return f"{n:,} {self.what}" if n != 1 else f"1 {self.what[:-1]}"
-
-    def text(self, name: str) -> str:
-        head = (
-            f"{name} as configured ({self.count(self.configured)}) cannot carry the load: "
-            f"it drops {pct(self.configured_drop_rate)} of requests"
-        )
-        if self.sized is None:
-            return f"{head}; even {self.count(self.tried)} did not ({self.runs} simulated runs)"
-        goal = "meets the SLO" if self.meets_slo else "carries the load (the SLO stays missed)"
-        return (
-            f"{head}; priced with {self.count(self.sized)}, the smallest found in "
-            f"{self.runs} simulated runs that {goal}"
-        )
-
-
-def capacity_drop(kind: str, f: Figures) -> float:
-    arrived = f.get("requests.arrived", 0.0)
-    dropped = f.get(f"requests.dropped_by_reason.{CAPACITY_DROPS[kind]}", 0.0)
-    return dropped / arrived if arrived else 0.0
-
-
-def undersized(kind: str, f: Figures) -> bool:
-    """Capacity drops above a few per cent, or a saturated fleet or pool."""
-    if kind not in CAPACITY_DROPS:
-        return False
-    util = f.get(UTILISATION[kind], math.nan)
-    return capacity_drop(kind, f) > UNDERSIZED_DROP or util > 0.97
-
-
-SURE_DROP, SURE_UTIL = 2 * UNDERSIZED_DROP, 0.99
-
-
-def surely_undersized(kind: str, f: Figures) -> bool:
-    """Undersized beyond what one replication's scatter could undo: capacity drops over twice
-    the threshold, or the fleet or pool busy over 99 % of the time (the kiosk's 12 L4: 1.00,
-    the seasonal app's one device turning away 71 %)."""
-    if kind not in CAPACITY_DROPS:
-        return False
-    util = f.get(UTILISATION[kind], math.nan)
-    return capacity_drop(kind, f) > SURE_DROP or util > SURE_UTIL
-
-
-def carried(kind: str, f: Figures) -> bool:
-    util = f.get(UTILISATION[kind], math.nan)
-    return capacity_drop(kind, f) <= CARRIED_DROP and not util > CARRIED_UTIL
-
-
-def meets(f: Figures, level: float) -> bool:
-    att = f.get("slo_attainment", math.nan)
-    return math.isnan(att) or att >= level
-
-
-def resized(s: Scenario, kind: str, n: int) -> Scenario:
-    if kind == "edge_only":
-        return apply_overrides(s, {"edge.device_count": n})
-    updates: dict[str, Any] = {"cloud.max_replicas": n}
-    if s.cloud.autoscaler.kind == "fixed":
-        updates["cloud.min_replicas"] = n
-    return apply_overrides(s, updates)
-
-
-def configured_size(s: Scenario, kind: str) -> int:
-    if kind == "edge_only":
-        return s.edge.device_count
-    return s.cloud.max_replicas
-
-
-def running_size(s: Scenario, kind: str) -> int:
-    """Devices or replicas the configured run could use: a fixed pool runs its min_replicas."""
-    if kind == "edge_only":
-        return s.edge.device_count
-    return s.cloud.min_replicas if s.cloud.autoscaler.kind == "fixed" else s.cloud.max_replicas
-
-
-def load_factor(kind: str, f: Figures) -> float:
-    """The size multiple at which a run's work would sit at CARRIED_UTIL: its utilisation times
-    offered over served (completed) requests, over the target (2, a doubling, where unknown)."""
-    util = f.get(UTILISATION[kind], math.nan)
-    arrived = f.get("requests.arrived", 0.0)
-    if not arrived or not util > 0:
-        return 2.0
-    # served: completed inside the window (an overloaded pool with no queue limit drops
-    # nothing, its queue grows; the requests it still holds at the end finish after it)
-    done = f.get("requests.completed_in_window", f.get("requests.completed", math.nan))
-    if math.isnan(done):
-        done = arrived - f.get("requests.dropped", 0.0)
-    served = max(done, arrived * 1e-3)
-    return util * (arrived / served) / CARRIED_UTIL
-
-
-def estimate(kind: str, n: int, f: Figures) -> int:
-    """The size at which a run of size ``n`` with figures ``f`` would carry its load at the
-    target utilisation (utilisation ~ 1 / size at the same work)."""
-    return max(1, math.ceil(n * load_factor(kind, f) - 1e-9))
-
-
-def tolerance(n: int) -> int:
-    """How far above the smallest size the answer may be: an eighth (at least one)."""
-    return max(1, n // 8)
-
-
-def cap_binds(s: Scenario, kind: str, n: int, f: Figures) -> bool:
-    """Whether a larger size could change the run: always for devices and a fixed pool; for an
-    autoscaled pool only if it reached its cap of ``n`` (below it, a larger cap runs the same)."""
-    if kind == "edge_only" or s.cloud.autoscaler.kind == "fixed":
-        return True
-    peak = f.get("cloud.peak_replicas", math.nan)
-    return not peak < n - 0.5
 
 
 def probe(s: Scenario) -> Figures:
@@ -200,6 +82,11 @@ class Search:
         self.limit = LIMITS.get(kind, 10_000)
         self.width = 1 if measure is not None else max(1, s.simulation.processes)
         self.short = measure is None and shortened(s) is not s
+        self.glimpses = measure is None and not self.short and shortened(s, True) is not s
+        """Probes run the counterpart's own steady plan: a size run only on speculation, to ask
+        whether the SLO can be met at all, runs on a shortened one (a glimpse: a fifth of the
+        kiosk's replication), and a size it answers is run on the own plan when asked for."""
+        self.glimpsed: dict[int, Figures | None] = {}
         preview = measure is None and probe_mode() == "preview"
         self.max_runs = PREVIEW_RUNS if preview else MAX_RUNS
         self.reach_likely = False
@@ -207,18 +94,24 @@ class Search:
 
     @property
     def runs(self) -> int:
-        return len(self.tried) + len(self.confirmed)
+        return len(self.tried) + len(self.confirmed) + len(self.glimpsed)
 
     def left(self) -> int:
-        return self.max_runs - len(self.tried)
+        return self.max_runs - len(self.tried) - len(self.glimpsed)
 
-    def run(self, sizes: list[int]) -> None:
-        """Probe the sizes not tried yet (as many as MAX_RUNS allows), side by side."""
+    def run(self, sizes: list[int], aside: list[int] | None = None) -> None:
+        """Probe the sizes not tried yet (as many as MAX_RUNS allows), side by side, with the
+        sizes run on speculation (``aside``: glimpses where the search ``glimpses``)."""
+        if not self.glimpses:
+            sizes, aside = sizes + (aside or []), []
         new = list(dict.fromkeys(n for n in sizes if n not in self.tried))[: self.left()]
-        if not new:
+        looks = [n for n in aside or [] if n not in self.glimpsed and n not in new]
+        looks = looks[: self.left() - len(new)]
+        if not new and not looks:
             return
-        found = self.figures(new, short=self.short)
-        self.tried.update(zip(new, found, strict=True))
+        found = self.figures(new + looks, short=self.short, glimpse=len(looks))
+        self.tried.update(zip(new, found[: len(new)], strict=True))
+        self.glimpsed.update(zip(looks, found[len(new) :], strict=True))
 
     def confirm(self, sizes: list[int]) -> None:
         """Run sizes on the counterpart's own plan (the probes' shortened one aside)."""
@@ -230,12 +123,15 @@ class Search:
         """Size ``n``'s figures on the counterpart's own plan."""
         return self.confirmed.get(n) if self.short else self.tried.get(n)
 
-    def figures(self, sizes: list[int], short: bool) -> list[Figures | None]:
+    def figures(self, sizes: list[int], short: bool, glimpse: int = 0) -> list[Figures | None]:
+        """Figures of the sizes (the last ``glimpse`` of them on a shortened plan, steady or
+        not), side by side."""
         variants: list[Scenario | None] = []
-        for n in sizes:
+        for i, n in enumerate(sizes):
             try:
                 v = resized(self.s, self.kind, n)
-                variants.append(shortened(v) if short else v)
+                look = i >= len(sizes) - glimpse
+                variants.append(shortened(v, look) if short or look else v)
             except ScenarioError:
                 variants.append(None)
         runnable = [v for v in variants if v is not None]
@@ -265,7 +161,7 @@ def climb(search: Search, start: int, lo: int) -> tuple[int | None, int]:
     (``beside``); where that carried the load and the size did not, it ends the climb."""
     n = start
     while search.left() > 0:
-        search.run([n, *beside(search, n)])
+        search.run([n], beside(search, n))
         f = search.get(n)
         if f is None:
             return None, lo
@@ -378,25 +274,24 @@ def size(
 
 def confirmed(search: Search, n: int) -> tuple[int | None, Figures | None]:
     """The size the counterpart's own plan says carries the load: ``n``, or the next sizes up
-    where a shortened probe said yes too early (an eighth up, run beside ``n`` where there are
-    two worker processes; then the estimate from the figures)."""
-    sizes = [n, min(search.limit, n + tolerance(n))][: search.width] if search.short else [n]
+    where a shortened probe said yes too early (an eighth up, then the estimate from the last
+    one's figures). One at a time: a confirmation costs a whole replication of the counterpart
+    and the first one nearly always holds (seasonal's 32 devices; a second run beside it was
+    spent for nothing while the run's own replications waited for the worker)."""
+    kind, m = search.kind, n
     while len(search.confirmed) < CONFIRMS:
-        search.confirm(sizes)
-        for m in sizes:
-            f = search.full(m)
-            if f is None:
-                return None, None
-            if carried(search.kind, f):
-                return m, f
-        if not search.short or sizes[-1] >= search.limit:
+        search.confirm([m])
+        f = search.full(m)
+        if f is None:
+            return None, None
+        if carried(kind, f):
+            return m, f
+        if not search.short or m >= search.limit:
             break
-        last = sizes[-1]
-        f_last = search.full(last)
-        assert f_last is not None
-        sizes = [
-            min(search.limit, max(last + tolerance(last), estimate(search.kind, last, f_last)))
-        ]
+        step = m + tolerance(m)
+        if len(search.confirmed) > 1:
+            step = max(step, estimate(kind, m, f))
+        m = min(search.limit, step)
     return None, None
 
 
@@ -408,6 +303,7 @@ def refine(search: Search, lo: int, hi: int, level: float) -> int:
     assert f_hi is not None
     top = min(search.limit, SLO_REACH * hi)
     reach = not meets(f_hi, level) and top > hi and cap_binds(search.s, kind, hi, f_hi)
+    reach = reach and could_reach(search, top, level)
     want_slo = meets(f_hi, level)
 
     def ok(f: Figures | None) -> bool:
@@ -427,5 +323,15 @@ def refine(search: Search, lo: int, hi: int, level: float) -> int:
     return bisect(search, lo, new_hi, ok, guided)[1]
 
 
-def both(kind: str, f: Figures, level: float) -> bool:
-    return carried(kind, f) and meets(f, level)
+def could_reach(search: Search, top: int, level: float) -> bool:
+    """Whether ``top`` may carry the load and meet the SLO: not where a glimpse of it (a
+    shortened plan) missed either beyond its own scatter (three standard errors of the SLO
+    attainment: the kiosk's 100 L4 met 97.4 % of ~50k frames against the 99 % asked)."""
+    g = search.glimpsed.get(top)
+    if g is None:
+        return True
+    att, n = g.get("slo_attainment", math.nan), g.get("requests.arrived", 0.0)
+    if math.isnan(att) or n <= 0:
+        return carried(search.kind, g)
+    scatter = 3 * math.sqrt(max(att * (1 - att), 1 / n) / n)
+    return carried(search.kind, g) and att + scatter >= level

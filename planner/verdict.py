@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from planner.compliance import Checklist, evaluate_checklist
 from planner.cost import CostBreakdown, break_even_month, estimate_monthly_cost
-from planner.decision import OPTIONS, Decision, Evidence, decide, must_stay, required_level
+from planner.criteria import Criterion, Evidence, must_stay, required_level
+from planner.decision import OPTIONS, Decision, criteria_for, decide, with_residency
 from planner.formatting import compact, label, usd, usd_rate
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
-from planner.sizing import Sizing, size, undersized
+from planner.sizing import size
+from planner.sizing_ahead import AHEAD
+from planner.sizing_rules import Sizing, undersized
 
 Figures = dict[str, float]
 OPTION_OF = {"edge_only": "edge-first", "cloud_only": "cloud-first"}
@@ -127,7 +130,9 @@ def counterpart(s: Scenario, key: str, f: Figures, level: float, fair: bool) -> 
     """A counterpart as configured, or sized up when it cannot carry the load."""
     v = apply_overrides(s, {"policy.routing.kind": key})
     if fair and undersized(key, f):
-        sizing, sized_s, sized_f = size(v, key, f, level)
+        ahead = AHEAD.get()
+        found = ahead.take(key, f) if ahead is not None else None
+        sizing, sized_s, sized_f = found or size(v, key, f, level)
         if sized_s is not None and sized_f is not None:
             return architecture(sized_s, key, sized_f, False, sizing)
         return architecture(v, key, f, False, sizing)
@@ -224,9 +229,11 @@ def scaled_tco(a: Architecture, volume: float = 1.0, gpu_price: float = 1.0) -> 
     return edge_part * grow + (scaled_cloud + m["cloud_fixed"]) * months
 
 
-def decision_under(s: Scenario, archs: tuple[Architecture, ...], **scale: float) -> str:
+def decision_under(
+    s: Scenario, archs: tuple[Architecture, ...], fixed: list[Criterion], **scale: float
+) -> str:
     tco = {a.option: scaled_tco(a, **scale) for a in archs}
-    return decide(s, evidence(archs, tco)).architecture
+    return decide(s, evidence(archs, tco), fixed=fixed).architecture
 
 
 FACTORS = tuple(10 ** (k / 20) for k in range(1, 27))  # x1.12 .. x20
@@ -235,9 +242,11 @@ FACTORS = tuple(10 ** (k / 20) for k in range(1, 27))  # x1.12 .. x20
 def first_change(
     s: Scenario, archs: tuple[Architecture, ...], best: str, lever: str, up: bool
 ) -> tuple[float, str] | None:
+    # only costs scale: the other criteria are scored once, not for each factor
+    fixed = criteria_for(s, with_residency(s, evidence(archs)))
     for f in FACTORS:
         x = f if up else 1 / f
-        other = decision_under(s, archs, **{lever: x})
+        other = decision_under(s, archs, fixed, **{lever: x})
         if other != best:
             return x, other
     return None

@@ -73,6 +73,8 @@ def per_day(x: float | None) -> str:
 
 Kpi = tuple[str, str, str | None]
 KPI_PX = 230
+LOG_PX = 420
+"""Height of the scaling log's scrolling box: about ten rows."""
 """A KPI's width: its longest label ('kept local, breaker open / month') whole; two a row in an
 820 px window, three at 1400 px."""
 
@@ -177,6 +179,9 @@ def render() -> None:
     log = capacity_chart.scaling_rows(r, day)
     st.subheader(f"Scaling decisions on this day ({len(log):,})")
     if len(log):
-        st.dataframe(log.head(500), hide_index=True, width="stretch")
+        # a table wraps a long reason ('stable: 0.0 in flight over 60 s; no traffic for the
+        # stable window, grace ...'), which a dataframe cell cut at 820 px; the box scrolls
+        with st.container(height=LOG_PX):
+            st.table(log.head(500), hide_index=True)
     else:
         st.caption("The GPU pool did not scale on this day.")

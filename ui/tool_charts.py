@@ -9,7 +9,12 @@ from plotly.subplots import make_subplots
 
 from planner.formatting import label, pct, usd
 from planner.sensitivity_text import range_text
-from ui.charts import LAYOUT
+from ui.charts import ARCH_COLOURS, LAYOUT, PATH_COLOURS
+
+END_COLOURS = {"low": ARCH_COLOURS[0], "high": ARCH_COLOURS[1]}
+"""The tornado's bars in the house palette: an input at its low end in the edge's blue, at its
+high end in the cloud's copper (plotly's default blue and orange before)."""
+FRONT = PATH_COLOURS["fallback"]
 
 
 def fig_pareto(points: list[dict[str, Any]], front: list[dict[str, Any]]) -> go.Figure:
@@ -18,8 +23,8 @@ def fig_pareto(points: list[dict[str, Any]], front: list[dict[str, Any]]) -> go.
     others = [p for p in points if p not in front]
     for name, group, style in (
         ("infeasible", [p for p in others if not p["feasible"]], {"color": "#bbbbbb"}),
-        ("feasible, dominated", [p for p in others if p["feasible"]], {"color": "#7fa7d9"}),
-        ("Pareto front", front, {"color": "#d62728", "size": 12, "symbol": "diamond"}),
+        ("feasible, dominated", [p for p in others if p["feasible"]], {"color": "#8cb6c9"}),
+        ("Pareto front", front, {"color": FRONT, "size": 12, "symbol": "diamond"}),
     ):
         if not group:
             continue
@@ -70,7 +75,7 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
     for key, centre, scale, col in panels:
         c = (centre or 0.0) * scale
         ends = []
-        for end, colour in (("low", "#1f77b4"), ("high", "#ff7f0e")):
+        for end, colour in END_COLOURS.items():
             values = [r[key][end] for r in rows]
             ends += [v * scale for v in values if v is not None]
             fig.add_bar(

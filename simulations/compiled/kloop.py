@@ -145,6 +145,7 @@ def _arrivals(st, woken: bool) -> None:  # type: ignore[no-untyped-def]
 
 @jit
 def _monitor(st) -> None:  # type: ignore[no-untyped-def]
+    kedge.settle_all(st, st.G[G_NOW])
     i, gi, ser = st.GI[GI_MON_I], st.GI, st.SER
     ser[SER_EDGE, i] = gi[GI_EDGE_IN_SYS]
     ser[SER_PQ, i] = gi[GI_WAITING]
@@ -242,6 +243,7 @@ def _start(st) -> None:  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- measures
 @jit
 def _measures(st, out: F1) -> None:  # type: ignore[no-untyped-def]
+    kedge.settle_all(st, st.G[G_NOW])
     busy = down = 0.0
     for d in range(st.DI.shape[0]):
         busy += kedge.busy_until_now(st, d)
@@ -378,9 +380,18 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         _start(st)
     events = st.GI[GI_EVENTS]
     while not st.GI[GI_OVERFLOW]:
-        if drain and _inside(st) == 0:
-            break
         j = _next_register(st)
+        if drain:
+            # the devices' own events due before the next event run first (nothing else
+            # touches a device till then: ``kedge._post``), so the stop test sees who is inside
+            nxt = until
+            if j >= 0:
+                nxt = min(nxt, st.G[G_REG + j])
+            elif j == -1:
+                nxt = min(nxt, st.HT[0, 0])
+            kedge.settle_all(st, nxt)
+            if _inside(st) == 0:
+                break
         if j == -2:
             break
         if j >= 0:
@@ -399,7 +410,12 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         events += 1
         st.GI[GI_KIND + kind] += 1
         _handle(st, kind, a, b, x)  # one call site: it is inlined
-    if not drain:
+    kedge.settle_all(st, until)
+    if drain:  # the clock stops: first tokens run ahead to the cap or later never came
+        kedge.unfire(st, until)
+    else:  # the drain follows: a first token run ahead past the end comes in it
         st.G[G_NOW] = until
+    st.GI[GI_EVENTS] = events
+    return int(st.GI[GI_OVERFLOW])
     st.GI[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])

@@ -128,3 +128,17 @@ def test_the_capacity_title_fits_an_820_px_window(page: Page, base_url: str) -> 
     [title] = boxes(page, ".js-plotly-plot >> .gtitle")
     assert "days a month" in title["text"]
     assert title["x"] >= plot["x"] and title["x"] + title["w"] <= plot["x"] + plot["w"], title
+
+
+def test_the_scaling_logs_reasons_read_whole_at_820_px(page: Page, base_url: str) -> None:
+    """article: a KPA reason ('stable: 0.0 in flight over 60 s; no traffic for the stable
+    window, grace ...') was cut at the right edge of a dataframe cell in an 820 px window; the
+    log's table wraps it, inside the window."""
+    page.set_viewport_size({"width": 820, "height": 900})
+    url = f"{base_url}/capacity?v=1&preset=article_1m_chat{FAST_ARTICLE}"
+    settled(page, url, "text=Scaling decisions on this day")
+    log = page.get_by_test_id("stTable").last
+    expect(log).to_contain_text("no traffic for the stable window")
+    assert log.locator("td, th").evaluate_all(CUT) == []
+    [box] = log.evaluate_all("els => els.map(e => e.getBoundingClientRect().right)")
+    assert box <= 820

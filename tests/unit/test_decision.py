@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from planner.compare import verdict_rows
 from planner.compliance import evaluate_checklist
-from planner.decision import OPTIONS, Evidence, decide, dominates
+from planner.criteria import Evidence
+from planner.decision import OPTIONS, decide, dominates
 from planner.formatting import ms
 from planner.presets import apply_overrides, load
 from planner.run import RunResult, is_rate
@@ -337,7 +338,7 @@ def test_drop_shares_are_the_months_weighted_shares() -> None:
     """A failure stratum or a sampled day is simulated as often as the others but weighs less
     in the month: the kiosk's raw counts read 3.7 % 'turned away for full queues' beside a
     month's drop rate of <0.1 %. The criteria read the month's share, like the pages."""
-    from planner.decision import share
+    from planner.criteria import share
 
     f = {
         "requests.arrived": 1_000.0,
@@ -353,7 +354,7 @@ def test_drop_shares_are_the_months_weighted_shares() -> None:
 def test_requests_that_must_stay_and_fit_no_device_favour_no_architecture() -> None:
     """clinic: every request is sensitive; the few whose context the device cannot hold were
     'served by cloud-only and the hybrid', which turn them away for residency instead."""
-    from planner.decision import Evidence, model_size
+    from planner.criteria import Evidence, model_size
     from planner.presets import load
 
     s = load("clinic_llm_assistant_pii")
@@ -371,7 +372,7 @@ def test_requests_that_must_stay_and_fit_no_device_favour_no_architecture() -> N
 def test_device_failures_count_against_every_option_that_loses_requests_to_them() -> None:
     """clinic: sensitive requests stay on the devices in all three options, which each lost
     0.4 % to failures; 'device availability favours cloud-first' was false there."""
-    from planner.decision import Evidence, availability
+    from planner.criteria import Evidence, availability
     from planner.presets import load
 
     s = load("clinic_llm_assistant_pii")
@@ -388,7 +389,7 @@ def test_device_failures_count_against_every_option_that_loses_requests_to_them(
 def test_a_fleet_that_misses_the_slo_is_not_said_to_carry_the_volume() -> None:
     """seasonal: 32 devices at 7.2 % utilisation met the SLO for 22.9 % of requests, and the
     memo's risks read 'per-device volume favours edge-first: ... the fleet carries it'."""
-    from planner.decision import Evidence, device_volume
+    from planner.criteria import Evidence, device_volume
     from planner.presets import load
 
     s = load("seasonal_burst_app")
@@ -407,7 +408,7 @@ def test_a_fleet_that_misses_the_slo_is_not_said_to_carry_the_volume() -> None:
 def test_residency_reason_says_where_cloud_only_served_the_requests() -> None:
     """clinic: every request sensitive, so cloud-only ran on the sites' devices; the reason said
     only 'its run turned away <0.1 %', leaving its edge-like figures unexplained."""
-    from planner.decision import Evidence, residency
+    from planner.criteria import Evidence, residency
 
     s = load("clinic_llm_assistant_pii")
     month = {"requests_per_month.arrived": 1e6}
@@ -421,3 +422,27 @@ def test_residency_reason_says_where_cloud_only_served_the_requests() -> None:
     assert "served 99.6 % on the sites' devices" in c.reason and "turned away <0.1 %" in c.reason
     none_on_site = residency(s, Evidence({}, month, None))
     assert none_on_site is not None and "(" not in none_on_site.reason
+
+
+@pytest.mark.parametrize(("link", "first"), [("fibre", "3-year cost"), ("lte_4g", "bandwidth")])
+def test_the_first_reason_is_the_strongest_the_figures_support(link: str, first: str) -> None:
+    """The kiosk's cloud-only design uploads 14.4 Mbit/s a site: on fibre (50 Mbit/s) that is
+    just past the 25 % line where bandwidth starts to count, a weak first reason beside a
+    cloud-only 2.5 times as dear; on LTE (10 Mbit/s) it does not fit, and that leads."""
+    from planner.criteria import FITS_UPLINK, bandwidth, past
+
+    s = apply_overrides(load("retail_kiosk_vision"), {"network.link": link})
+    edge, cloud = ev_figs(64, 1.0), ev_figs(265, 0.99)
+    ev = Evidence(edge, cloud, None, edge_tco_usd=227_000, cloud_tco_usd=575_000)
+    d = decide(s, ev, evaluate_checklist(s, {}))
+    assert d.architecture == "edge-first"
+    assert d.reasons[0].startswith(first)
+    assert any(r.startswith("bandwidth") for r in d.reasons)
+    c = bandwidth(s, ev)
+    assert c is not None
+    share = float(re.findall(r"([\d.]+) Mbit/s per site", c.reason)[0]) / (
+        50 if link == "fibre" else 10
+    )
+    expected = past(share, FITS_UPLINK, 1.0) if share < 1 else 1.0
+    assert c.strength == pytest.approx(expected)
+    assert past(0.25, 0.25, 1.0) == 0.0 and past(2.0, 0.25, 1.0) == 1.0

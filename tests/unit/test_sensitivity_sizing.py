@@ -18,7 +18,7 @@ from planner import sensitivity_sizing as ss
 from planner import sizing
 from planner.presets import apply_overrides
 from planner.scenario import Scenario
-from planner.sizing import Figures, configured_size
+from planner.sizing_rules import Figures, configured_size
 from planner.theory import theory_scenario
 
 KIND = "edge_only"

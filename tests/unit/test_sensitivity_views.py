@@ -64,6 +64,15 @@ def test_tornado_has_a_cost_and_an_attainment_panel(tornado: dict[str, Any]) -> 
     assert any("Monthly cost" in t for t in titles) and "SLO attainment (%)" in titles
 
 
+def test_tornado_bars_use_the_house_palette(tornado: dict[str, Any]) -> None:
+    """Each end in one house colour on both panels (plotly's default blue and orange before)."""
+    from ui.charts import ARCH_COLOURS
+
+    bars = [t for t in fig_tornado(tornado).data if t.type == "bar"]
+    by_end = {("low" if "low" in t.name else "high", t.marker.color) for t in bars}
+    assert by_end == {("low", ARCH_COLOURS[0]), ("high", ARCH_COLOURS[1])}
+
+
 def test_memo_with_sensitivity(
     small_run: RunResult, tornado: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -16,17 +16,8 @@ from planner.prepare import counterparts
 from planner.presets import apply_overrides, load
 from planner.probes import PROBE_REQUESTS, shortened
 from planner.run import PROBE_SETTINGS, RunResult
-from planner.sizing import (
-    CARRIED_UTIL,
-    MAX_RUNS,
-    between,
-    cap_binds,
-    carried,
-    estimate,
-    probe,
-    resized,
-    size,
-)
+from planner.sizing import MAX_RUNS, between, probe, size
+from planner.sizing_rules import CARRIED_UTIL, cap_binds, carried, estimate, resized
 from planner.theory import erlang_c, theory_scenario
 
 OFFERED = 5.5
@@ -226,7 +217,7 @@ def test_the_first_probe_runs_four_times_its_size_beside_it_where_the_slo_was_mi
         return [figures(v.cloud.min_replicas) for v in scenarios]
 
     monkeypatch.setattr(sizing_mod, "probe_many", probe_many)
-    monkeypatch.setattr(sizing_mod, "shortened", lambda v: v)
+    monkeypatch.setattr(sizing_mod, "shortened", lambda v, steady_too=False: v)
     f0 = {**figures(12), "slo_attainment": 0.9 if slo_at is None else 0.99}
     sizing, _, f = size(s, "cloud_only", f0, 0.99)
     assert rounds[0] == first
@@ -234,3 +225,85 @@ def test_the_first_probe_runs_four_times_its_size_beside_it_where_the_slo_was_mi
     if slo_at is None:
         assert rounds == [[25, 100]]  # the reach is answered in the first round
         assert not sizing.meets_slo
+
+
+def plan_of(v: Any) -> str:
+    """'short' for a probe on a shortened plan, 'own' for one on the scenario's own plan."""
+    return "short" if v.simulation.sampled_hours_above_requests == PROBE_REQUESTS else "own"
+
+
+@pytest.mark.parametrize("slo_at", [None, 50])
+def test_on_a_steady_plan_the_reach_is_asked_on_a_glimpse(
+    monkeypatch: pytest.MonkeyPatch, slo_at: int | None
+) -> None:
+    """The kiosk's probes run its own steady plan (a whole replication each): four times the
+    first size runs beside it on a shortened plan, only to ask whether the SLO can be met at
+    all. Where it cannot, the answer is the first size, in one round; where it can, the sizes
+    meeting it are run on the own plan and the one priced is one of those."""
+    import planner.sizing as sizing_mod
+
+    s = apply_overrides(
+        load("retail_kiosk_vision"),
+        {"policy.routing.kind": "cloud_only", "simulation.processes": 2},
+    )
+    figures = fake_fixed_pool(25, slo_at)
+    rounds: list[list[tuple[int, str]]] = []
+
+    def probe_many(scenarios: list[Any], processes: int) -> list[dict[str, float]]:
+        rounds.append([(v.cloud.min_replicas, plan_of(v)) for v in scenarios])
+        return [figures(v.cloud.min_replicas) for v in scenarios]
+
+    monkeypatch.setattr(sizing_mod, "probe_many", probe_many)
+    f0 = {**figures(12), "slo_attainment": 0.9}
+    sizing, _, f = size(s, "cloud_only", f0, 0.99)
+    assert rounds[0] == [(25, "own"), (100, "short")]
+    assert f is not None
+    if slo_at is None:
+        assert rounds == [[(25, "own"), (100, "short")]]
+        assert sizing.sized == 25 and not sizing.meets_slo and sizing.runs == 2
+    else:
+        assert (100, "own") in rounds[1]  # the glimpse's answer is run on the own plan
+        assert sizing.sized is not None and slo_at <= sizing.sized <= slo_at + slo_at // 8
+        assert sizing.meets_slo and plan_of(resized(s, "cloud_only", sizing.sized)) == "own"
+
+
+def test_a_shortened_probes_size_is_confirmed_one_size_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where the own plan needs a size more than the shortened probes said (h), the
+    confirmations run h, then an eighth up, one at a time (the first nearly always holds, and a
+    second run beside it would take a worker from the run's own replications)."""
+    import planner.sizing as sizing_mod
+    from planner.sizing_rules import tolerance
+
+    s = apply_overrides(
+        load("seasonal_burst_app"),
+        {"policy.routing.kind": "edge_only", "simulation.processes": 2, "edge.device_count": 10},
+    )
+    own_from = {"short": 20, "own": 20}
+    rounds: list[list[tuple[int, str]]] = []
+
+    def figures(n: int, plan: str) -> dict[str, float]:
+        ok = n >= own_from[plan]
+        return {
+            "requests.arrived": 1000.0,
+            "requests.completed": 1000.0 if ok else 900.0,
+            "requests.dropped_by_reason.queue_full": 0.0 if ok else 100.0,
+            "edge.utilization": 0.8 if ok else 0.9,
+            "slo_attainment": 0.99,
+        }
+
+    def probe_many(scenarios: list[Any], processes: int) -> list[dict[str, float]]:
+        rounds.append([(v.edge.device_count, plan_of(v)) for v in scenarios])
+        return [figures(v.edge.device_count, plan_of(v)) for v in scenarios]
+
+    monkeypatch.setattr(sizing_mod, "probe_many", probe_many)
+    f0 = figures(10, "own")
+    h = size(s, "edge_only", f0, 0.95)[0].sized
+    assert h is not None and [r for r in rounds if r[0][1] == "own"] == [[(h, "own")]]
+    rounds.clear()
+    own_from["own"] = h + 1
+    sizing, _, f = size(s, "edge_only", f0, 0.95)
+    up = h + tolerance(h)
+    assert [r for r in rounds if r[0][1] == "own"] == [[(h, "own")], [(up, "own")]]
+    assert sizing.sized == up and f is not None and f["edge.utilization"] == 0.8

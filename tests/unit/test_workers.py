@@ -101,7 +101,7 @@ def test_a_counterpart_far_over_its_capacity_runs_one_replication(
 
 
 def test_only_a_wide_margin_skips_a_counterparts_replications() -> None:
-    from planner.sizing import SURE_DROP, surely_undersized, undersized
+    from planner.sizing_rules import SURE_DROP, surely_undersized, undersized
 
     full = "requests.dropped_by_reason.pool_queue_full"
     near = {"cloud.utilization": 0.98, "requests.arrived": 100.0, full: 0.0}
