@@ -141,6 +141,7 @@ def render(s: Scenario, r: RunResult | None = None, level: int = 2) -> None:
 def show(out: dict[str, Any]) -> None:
     st.markdown(text.headline(out).replace("$", "\\$"))
     st.plotly_chart(tool_charts.fig_tornado(out), width="stretch")
-    st.dataframe(pd.DataFrame(text.table(out)), hide_index=True, width="stretch")
+    # a table wraps its cells: the grid cut 'monthly cost, low / high end' at 820 px
+    st.table(pd.DataFrame(text.table(out)), hide_index=True)
     for line in text.flips_found(out) + text.notes(out) + text.check_lines(out):
         st.markdown("- " + line.replace("$", "\\$"))
