@@ -71,6 +71,7 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         # in USD, as routed: hybrid (local-first)' ran into 'SLO attainment (%)'
         subplot_titles=("Monthly cost (USD)", "SLO attainment (%)"),
     )
+    fig.update_annotations(font={"size": 13})  # the panel titles, apart at 820 px
     panels = (
         ("monthly_usd", centre_of(out, "monthly_usd"), 1.0, 1),
         ("slo_attainment", centre_of(out, "slo_attainment"), 100.0, 2),
