@@ -18,7 +18,7 @@ from planner.scenario import Scenario
 from planner.sensitivity import SCREEN_REPLICATIONS, sensitivity, uncertain_inputs
 from planner.sweeps import INPROCESS, Outcome, clean, outcome_of, sweeper
 from ui import state, tool_charts
-from ui.common import page_scheduler
+from ui.common import markdown_cells, page_scheduler
 from ui.timings import Timings, cache_dir
 
 
@@ -142,6 +142,6 @@ def show(out: dict[str, Any]) -> None:
     st.markdown(text.headline(out).replace("$", "\\$"))
     st.plotly_chart(tool_charts.fig_tornado(out), width="stretch")
     # a table wraps its cells: the grid cut 'monthly cost, low / high end' at 820 px
-    st.table(pd.DataFrame(text.table(out)), hide_index=True)
+    st.table(pd.DataFrame(markdown_cells(text.table(out))), hide_index=True)
     for line in text.flips_found(out) + text.notes(out) + text.check_lines(out):
         st.markdown("- " + line.replace("$", "\\$"))

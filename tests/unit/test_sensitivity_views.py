@@ -152,3 +152,12 @@ def test_a_panel_without_swing_says_so_instead_of_showing_no_bars(
         n.startswith("no swing:<br>$")
         for n in (a.text for a in fig_tornado(tornado).layout.annotations)  # cost moves
     )
+
+
+def test_table_cells_opening_with_a_markdown_mark_are_escaped() -> None:
+    """st.table renders cells as Markdown: '>99.9 % / >99.9 %' became a quote showing
+    '99.9 % / >99.9 %' (the kiosk's MTBF row), and a leading '-' would be a list item."""
+    from ui.common import markdown_cells
+
+    rows = markdown_cells([{"slo": ">99.9 % / >99.9 %", "cost": "$531 / $531", "d": "-3 %"}])
+    assert rows == [{"slo": "\\>99.9 % / >99.9 %", "cost": "$531 / $531", "d": "\\-3 %"}]
