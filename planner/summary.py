@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner import lives
 from planner.catalog import load_catalog
 from planner.chart_tally import ChartData
 from planner.engine_inputs import billing_terms, gpus_per_replica
@@ -31,7 +32,6 @@ from planner.tally import (
     segment_weight,
     tally_segments,
 )
-from simulations.billing import billed_total_s, seconds_above
 from simulations.records import SegmentRecords
 
 HISTOGRAM_ABOVE = 1_000_000
@@ -158,14 +158,16 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
     for k, r in enumerate(records):
         # GPU-seconds: each simulated replica holds `gpus` GPUs (tensor parallel)
         w = plan.segments[k].weight * plan.hour_scale * plan.pool_scale * gpus
-        pod_lives, _ = measured_lives(r, [(a, end) for a, _r, end in r.instances])
-        lives, spans = measured_lives(r, r.nodes or [(a, end) for a, _r, end in r.instances])
-        pods += sum(life for life, _ in pod_lives) * w
-        held += sum(life for life, _ in lives) * w
-        billed += billed_total_s(lives, terms) * w
-        starting += starting_s(r) * w
-        starts += sum(r.warmup_s <= a < r.end_s for a, _, _ in r.instances) * w / gpus
-        above += seconds_above(spans, reserved_sim) * w
+        inst = lives.instances(r)
+        spans = lives.node_spans(r, inst)
+        pod_lives = lives.measured(r, inst[:, 0], inst[:, 2])
+        node_lives = lives.measured(r, spans[:, 0], spans[:, 1])
+        pods += lives.running_sum(pod_lives.life_s) * w
+        held += lives.running_sum(node_lives.life_s) * w
+        billed += lives.billed_s(node_lives, terms) * w
+        starting += lives.starting_s(r, inst) * w
+        starts += int(((r.warmup_s <= inst[:, 0]) & (inst[:, 0] < r.end_s)).sum()) * w / gpus
+        above += lives.seconds_above(node_lives, reserved_sim) * w
         busy += r.gpu_busy_s * w
         ready += r.gpu_ready_s * w
         batches += r.batches
@@ -190,32 +192,6 @@ def cloud_figures(s: Scenario, plan: Plan, records: list[SegmentRecords]) -> dic
         "cloud.mean_batch_size": items / batches if batches else math.nan,
         "cloud.utilization": busy / ready if ready > 0 else math.nan,
     }
-
-
-def measured_lives(
-    r: SegmentRecords, intervals: list[tuple[float, float]]
-) -> tuple[list[tuple[float, bool]], list[tuple[float, float]]]:
-    """Each (node or pod) life inside the measured window, whether it started there, its span.
-
-    A life that began before the window (warm-up, or carried over from the day before) had its
-    start billed already, so the per-start minimum applies only to starts inside the window.
-    """
-    lives, spans = [], []
-    for start, end in intervals:
-        a, b = max(start, r.warmup_s), min(end, r.end_s)
-        if b > a:
-            lives.append((b - a, start >= r.warmup_s))
-            spans.append((a, b))
-    return lives, spans
-
-
-def starting_s(r: SegmentRecords) -> float:
-    """Instance-seconds in the measured window between request and ready (cold starts)."""
-    total = 0.0
-    for start, ready, end in r.instances:
-        stop = min(end if math.isnan(ready) else ready, end, r.end_s)
-        total += max(0.0, stop - max(start, r.warmup_s))
-    return total
 
 
 def add_unsimulated_floor(out: dict[str, float], s: Scenario, plan: Plan) -> None:

@@ -20,7 +20,8 @@ import numpy as np
 
 from planner.plan import Plan
 from planner.scenario import Scenario
-from planner.stats import HISTOGRAM_RELATIVE_ERROR, LogHistogram, grouped_quantiles
+from planner.selection import parts_quantiles
+from planner.stats import HISTOGRAM_RELATIVE_ERROR, LogHistogram
 from simulations.records import (
     DROP_REASONS,
     PATH_DROPPED,
@@ -93,11 +94,7 @@ class Spread:
         if self.hist is not None:
             h = self.hist
             return h.quantiles(None, QS), {c: h.quantiles(c, QS) for c in self.codes}
-        values = np.concatenate([v for v, _, _ in self.parts]) if self.parts else np.empty(0)
-        groups = np.concatenate([g for _, g, _ in self.parts]) if self.parts else np.empty(0)
-        sizes = [v.size for v, _, _ in self.parts]
-        weights = np.repeat(np.array([w for _, _, w in self.parts]), sizes)
-        return grouped_quantiles(values, weights, groups, self.codes, QS)
+        return parts_quantiles(self.parts, self.codes, QS)
 
 
 def stats_of(qs: list[float], weighted_sum: float, weight: float, n: int) -> dict[str, float]:

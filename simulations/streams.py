@@ -25,3 +25,118 @@ def entity_streams(inp: SegmentInput, index: int, count: int) -> list[np.random.
     entity's draws do not depend on the order in which the others make theirs."""
     children = np.random.SeedSequence(inp.seed).spawn(N_STREAMS)[index].spawn(count)
     return [np.random.default_rng(s) for s in children]
+
+
+# numpy's SeedSequence (numpy/random/bit_generator.pyx) and PCG64 seeding, for many children at
+# once: ``entity_states`` gives the very states ``entity_streams``' generators start from
+POOL_SIZE = 4
+INIT_A, MULT_A, INIT_B, MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+MIX_MULT_L, MIX_MULT_R, XSHIFT = 0xCA01F9DD, 0x4973F715, 16
+PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
+MASK128 = (1 << 128) - 1
+
+
+def uint32_words(x: int | tuple[int, ...]) -> list[int]:
+    """numpy's ``_coerce_to_uint32_array`` of a non-negative int or a tuple of them."""
+    if isinstance(x, tuple):
+        return [w for v in x for w in uint32_words(v)]
+    if x < 0:
+        raise ValueError("seed words must be non-negative")
+    words = []
+    while x:
+        words.append(x & 0xFFFFFFFF)
+        x >>= 32
+    return words or [0]
+
+
+class _Hash:
+    """The hash constant SeedSequence carries from one mixing step to the next."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def mix(self, v: int) -> int:
+        v ^= self.value
+        self.value = (self.value * MULT_A) & 0xFFFFFFFF
+        v = (v * self.value) & 0xFFFFFFFF
+        return v ^ (v >> XSHIFT)
+
+    def mix_words(self, v: np.ndarray) -> np.ndarray:
+        v = v ^ np.uint32(self.value)
+        self.value = (self.value * MULT_A) & 0xFFFFFFFF
+        v = v * np.uint32(self.value)
+        return v ^ (v >> np.uint32(XSHIFT))
+
+
+def _mix(x: int, y: int) -> int:
+    r = (MIX_MULT_L * x - MIX_MULT_R * y) & 0xFFFFFFFF
+    return r ^ (r >> XSHIFT)
+
+
+def _mix_words(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    r: np.ndarray = np.subtract(np.multiply(x, np.uint32(MIX_MULT_L)), y * np.uint32(MIX_MULT_R))
+    out: np.ndarray = r ^ (r >> np.uint32(XSHIFT))
+    return out
+
+
+def child_pools(entropy: list[int], key: list[int], count: int) -> list[np.ndarray]:
+    """The pools of SeedSequence(entropy, spawn_key=key + [i]) for i < count: one array of
+    ``count`` words per pool word. Every word but the child's index is the same for all
+    children, and the index is mixed in last: the rest is mixed once, as plain ints."""
+    words = entropy + [0] * max(POOL_SIZE - len(entropy), 0) + key
+    h = _Hash(INIT_A)
+    pool = [h.mix(words[i]) for i in range(POOL_SIZE)]
+    for i_src in range(POOL_SIZE):
+        for i_dst in range(POOL_SIZE):
+            if i_src != i_dst:
+                pool[i_dst] = _mix(pool[i_dst], h.mix(pool[i_src]))
+    for i_src in range(POOL_SIZE, len(words)):
+        for i_dst in range(POOL_SIZE):
+            pool[i_dst] = _mix(pool[i_dst], h.mix(words[i_src]))
+    index = np.arange(count, dtype=np.uint32)
+    out = [np.full(count, w, dtype=np.uint32) for w in pool]
+    for i_dst in range(POOL_SIZE):
+        out[i_dst] = _mix_words(out[i_dst], h.mix_words(index))
+    return out
+
+
+def pcg64_states(pool: list[np.ndarray]) -> list[tuple[int, int]]:
+    """(state, increment) of ``PCG64(seed_sequence)`` for each child's pool: generate_state(4,
+    uint64), then PCG's set-seq seeding."""
+    h = INIT_B
+    out = []
+    for i in range(2 * POOL_SIZE):
+        v = pool[i % POOL_SIZE] ^ np.uint32(h)
+        h = (h * MULT_B) & 0xFFFFFFFF
+        v = v * np.uint32(h)
+        out.append(v ^ (v >> np.uint32(XSHIFT)))
+    w = [x.astype(np.uint64) for x in out]
+    u64 = [(w[2 * k] | (w[2 * k + 1] << np.uint64(32))).tolist() for k in range(POOL_SIZE)]
+    states = []
+    for s0, s1, i0, i1 in zip(*u64, strict=True):
+        inc = ((((i0 << 64) | i1) << 1) | 1) & MASK128
+        state = (inc + ((s0 << 64) | s1)) & MASK128  # from state 0: one step gives inc
+        states.append(((state * PCG_MULT + inc) & MASK128, inc))
+    return states
+
+
+def entity_draws(inp: SegmentInput, index: int, count: int, k: int) -> np.ndarray:
+    """Per entity of ``entity_streams(inp, index, count)``: one uniform, then ``k`` standard
+    exponentials from its generator -- the same numbers, without building ``count``
+    SeedSequences and generators (a link's or device's were most of a segment's set-up)."""
+    out = np.zeros((count, k + 1))
+    if count == 0:
+        return out
+    pool = child_pools(uint32_words(inp.seed), [index], count)
+    bit_gen = np.random.PCG64(0)
+    rng = np.random.Generator(bit_gen)
+    for i, (state, inc) in enumerate(pcg64_states(pool)):
+        bit_gen.state = {
+            "bit_generator": "PCG64",
+            "state": {"state": state, "inc": inc},
+            "has_uint32": 0,
+            "uinteger": 0,
+        }
+        out[i, 0] = rng.random()
+        out[i, 1:] = rng.standard_exponential(k)
+    return out

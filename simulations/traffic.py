@@ -29,7 +29,8 @@ class Requests:
     response_kb: np.ndarray
     sensitive: np.ndarray
     z_service: np.ndarray
-    """Standard normal per request for its (lognormal) edge service-time draw."""
+    """Standard normal per request for its (lognormal) edge service-time draw; empty when
+    every class is an LLM's (only a vision request's service time reads it)."""
     z_rtt: np.ndarray
     """Standard normal per request for its RTT draw."""
     u_loss: np.ndarray
@@ -44,15 +45,25 @@ class Requests:
 def generate_arrivals(
     rates: np.ndarray, bin_s: float, sites: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Arrival times (s) and site index for piecewise-constant rates (arrivals/s per site)."""
-    counts = rng.poisson(np.repeat(rates[:, None], sites, axis=1) * bin_s)
-    hour_idx, site_idx = np.nonzero(counts)
-    n = counts[hour_idx, site_idx]
-    hours = np.repeat(hour_idx, n)
-    site = np.repeat(site_idx, n)
-    t = (hours + rng.random(hours.size)) * bin_s
-    order = np.argsort(t, kind="stable")
-    return t[order], site[order].astype(np.int64)
+    """Arrival times (s), sorted, and site index for piecewise-constant rates (arrivals/s per
+    site). Every site has the same rate, so the sites' Poisson processes together are one of
+    ``sites`` times the rate, each arrival at a site drawn uniformly: per bin a Poisson count,
+    then the count's arrival instants already in order, as the order statistics of uniforms
+    (the running sums of count + 1 exponential gaps over their total), with no sort."""
+    counts = rng.poisson(rates * (bin_s * sites))
+    n = int(counts.sum())
+    gaps = rng.standard_exponential(n + counts.size)  # each bin's arrivals' gaps, then closings
+    t = np.cumsum(gaps[:n])
+    running = np.concatenate(([0.0], t))
+    ends = np.cumsum(counts)
+    before = running[ends - counts]
+    span = running[ends] - before + gaps[n:]
+    # each arrival's sum over its bin's span is at most 1 (rounding included): sorted across bins
+    t -= np.repeat(before, counts)
+    t /= np.repeat(span, counts)
+    t += np.repeat(np.arange(counts.size, dtype=float), counts)
+    t *= bin_s
+    return t, rng.integers(0, sites, n) if sites > 0 else np.zeros(0, dtype=np.int64)
 
 
 def periodic_arrivals(
@@ -77,12 +88,41 @@ def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.
     if cv <= 0 or n == 0:
         return np.full(n, max(1, round(mean)), dtype=np.int64)
     shape = 1.0 / (cv * cv)
-    return np.maximum(1, np.rint(rng.gamma(shape, mean / shape, n))).astype(np.int64)
+    sizes = rng.gamma(shape, mean / shape, n)
+    np.rint(sizes, out=sizes)
+    np.maximum(sizes, 1.0, out=sizes)
+    return sizes.astype(np.int64)
 
 
 def assign_classes(classes: tuple[ClassInput, ...], n: int, rng: np.random.Generator) -> np.ndarray:
+    if len(classes) == 1:  # the stream serves this draw alone: nothing to draw
+        return np.zeros(n, dtype=np.int64)
     shares = np.array([c.share for c in classes], dtype=float)
     return rng.choice(len(classes), size=n, p=shares / shares.sum())
+
+
+def class_columns(
+    classes: tuple[ClassInput, ...], cls: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Prompt and output tokens (drawn class by class) and request and response kB."""
+    n = cls.size
+    if len(classes) == 1:  # every request: whole columns, no index
+        c = classes[0]
+        prompt, output = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        if c.is_llm:
+            prompt = gamma_sizes(c.prompt_mean, c.prompt_cv, n, rng)
+            output = gamma_sizes(c.output_mean, c.output_cv, n, rng)
+        return prompt, output, np.full(n, c.request_kb), np.full(n, c.response_kb)
+    prompt, output = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    req_kb, resp_kb = np.zeros(n), np.zeros(n)
+    for k, c in enumerate(classes):
+        idx = np.flatnonzero(cls == k)
+        if c.is_llm:
+            prompt[idx] = gamma_sizes(c.prompt_mean, c.prompt_cv, idx.size, rng)
+            output[idx] = gamma_sizes(c.output_mean, c.output_cv, idx.size, rng)
+        req_kb[idx] = c.request_kb
+        resp_kb[idx] = c.response_kb
+    return prompt, output, req_kb, resp_kb
 
 
 def generate(traffic: TrafficInput, streams: list[np.random.Generator]) -> Requests:
@@ -91,17 +131,8 @@ def generate(traffic: TrafficInput, streams: list[np.random.Generator]) -> Reque
     arrival, site = arrive(traffic.rate_per_site, traffic.bin_s, traffic.sites, streams[0])
     n = arrival.size
     cls = assign_classes(traffic.classes, n, streams[1])
-    prompt = np.zeros(n, dtype=np.int64)
-    output = np.zeros(n, dtype=np.int64)
-    req_kb = np.zeros(n)
-    resp_kb = np.zeros(n)
-    for k, c in enumerate(traffic.classes):
-        idx = np.flatnonzero(cls == k)
-        if c.is_llm:
-            prompt[idx] = gamma_sizes(c.prompt_mean, c.prompt_cv, idx.size, streams[2])
-            output[idx] = gamma_sizes(c.output_mean, c.output_cv, idx.size, streams[2])
-        req_kb[idx] = c.request_kb
-        resp_kb[idx] = c.response_kb
+    prompt, output, req_kb, resp_kb = class_columns(traffic.classes, cls, streams[2])
+    vision = any(not c.is_llm for c in traffic.classes)
     return Requests(
         arrival_s=arrival,
         site=site,
@@ -111,7 +142,7 @@ def generate(traffic: TrafficInput, streams: list[np.random.Generator]) -> Reque
         request_kb=req_kb,
         response_kb=resp_kb,
         sensitive=streams[3].random(n) < traffic.sensitive_share,
-        z_service=streams[4].standard_normal(n),
+        z_service=streams[4].standard_normal(n) if vision else np.empty(0),
         z_rtt=streams[5].standard_normal(n),
         u_loss=streams[6].random(n),
         e_gpu=streams[7].exponential(1.0, n),

@@ -16,21 +16,29 @@ from simulations.compiled.layout import (
     C_FULL_RATE,
     CI_CONC,
     CI_DEV_QLIMIT,
+    CI_POLICY,
     DF_BACKLOG,
     DF_BSINCE,
     DF_BUSY_S,
     DF_DOWN_S,
     DF_DSINCE,
+    DF_L0,
     DF_LAST_T,
+    DF_PT,
+    DF_PTGT,
     DF_V,
+    DF_V0,
+    DF_VT,
     DI_GEN,
     DI_NEND,
     DI_NFIRST,
     DI_NSVC,
+    DI_PEND,
     DI_QHEAD,
     DI_QLEN,
     DI_QTAIL,
     DI_UP,
+    DI_VRID,
     E_DEV,
     EPS,
     F2,
@@ -39,11 +47,18 @@ from simulations.compiled.layout import (
     GI_EDGE_IN_SYS,
     I2,
     INF,
+    POL_SPLIT,
+    QF_ARR,
     QF_DFIRST,
+    QF_DONE,
     QF_DSTART,
     QF_DWORK,
+    QF_SVC,
+    QF_TTFT,
+    QF_WAIT,
     QI_DNEXT,
     QI_SITE,
+    QI_SPLIT,
     inline,
     jit,
 )
@@ -119,7 +134,9 @@ def pick_device(st, rid: int) -> int:  # type: ignore[no-untyped-def]
     """The up device at the request's site with the fewest requests in it (-1: none)."""
     site = st.QI[rid, QI_SITE]
     best = -1
+    now = st.G[G_NOW]
     for d in range(st.SITE0[site], st.SITE0[site] + st.SITEN[site]):
+        settle(st, d, now)
         if st.DI[d, DI_UP] and (best < 0 or in_system(st, d) < in_system(st, best)):
             best = d
     return best
@@ -177,13 +194,123 @@ def _start(st, d: int, rid: int, work: float, first: float) -> None:  # type: ig
 @inline
 def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
     st.DI[d, DI_GEN] += 1
+    st.DI[d, DI_PEND] = 0
     n = st.DI[d, DI_NSVC]
     if not n:
         return
     first = st.DFV[d, 0] if st.DI[d, DI_NFIRST] else INF
-    target = min(first, st.DEV[d, 0])
+    end = st.DEV[d, 0]
+    target = min(first, end)
     dt = max(target - st.DF[d, DF_V], 0.0) / st.RATE[n]
-    push(st, st.G[G_NOW] + dt, E_DEV, d, st.DI[d, DI_GEN], target)
+    t = st.G[G_NOW] + dt
+    if first < end and n == st.CI[CI_CONC] and _ahead(st, d, n, t, target):
+        return
+    _post(st, d, t, target)
+
+
+@inline
+def _post(st, d: int, t: float, target: float) -> None:  # type: ignore[no-untyped-def]
+    """Schedule the device's next event. Without a split stage (where an edge end sends the
+    request on to the cloud) the event stays on the device, run by ``settle`` when something
+    next looks at the device: an edge request's first token and end write only its records,
+    the device's own state and the fleet's in-system gauge, and every reader of those settles
+    first (the router through ``pick_device``, a failure, the monitor, the measures, the
+    segment's end). Events at the same instant are settled after, not before, the event that
+    looks (no such exact ties occur with continuous times)."""
+    if st.CI[CI_POLICY] != POL_SPLIT:
+        st.DI[d, DI_PEND] = 1
+        st.DF[d, DF_PT], st.DF[d, DF_PTGT] = t, target
+    else:
+        push(st, t, E_DEV, d, st.DI[d, DI_GEN], target)
+
+
+@inline
+def settle(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
+    """Run device d's pending events due before now (``_post``)."""
+    if st.DI[d, DI_PEND] and st.DF[d, DF_PT] < now:
+        catch_up(st, d, now)
+
+
+@jit
+def catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
+    """``settle``'s events, each at its time, with the router's edge callbacks of a request
+    with no split stage (``krouter.edge_first``/``edge_done``): its TTFT, end, service and
+    wait."""
+    g, qf, conc = st.G, st.QF, st.CI[CI_CONC]
+    while st.DI[d, DI_PEND] and st.DF[d, DF_PT] < now:
+        t = st.DF[d, DF_PT]
+        st.DI[d, DI_PEND] = 0
+        g[G_NOW] = t
+        nf, ne = device_event(st, d, st.DI[d, DI_GEN], st.DF[d, DF_PTGT])
+        for i in range(nf):
+            rid = int(st.SCR[d, i])
+            qf[rid, QF_TTFT] = t - qf[rid, QF_ARR]
+        for i in range(ne):
+            rid, start = int(st.SCR[d, conc + i]), st.SCR[d, 2 * conc + i]
+            qf[rid, QF_DONE] = t
+            qf[rid, QF_SVC] = t - start
+            qf[rid, QF_WAIT] = start - qf[rid, QF_ARR]
+    g[G_NOW] = now
+
+
+@jit
+def settle_all(st, now: float) -> None:  # type: ignore[no-untyped-def]
+    for d in range(st.DI.shape[0]):
+        settle(st, d, now)
+
+
+@inline
+def _ahead(st, d: int, n: int, t: float, target: float) -> bool:  # type: ignore[no-untyped-def]
+    """Run the device's next event (at t) now, when it is one request's first token alone, and
+    schedule the event after it: one heap event per edge request instead of two.
+
+    The event's outcome is already fixed: the device is full (an admission before t only
+    queues) and no end is due with the first token, so until t nothing but a failure or the
+    segment's end can touch the device, and a first token only writes the request's TTFT. The
+    same expressions as ``device_event`` at t give the same floats; the clock before it is kept
+    (``DF_V0``, ``DF_L0``) so that ``fail`` and ``unfire`` can undo it. Only the order of exact
+    time ties with the following event changes (it is scheduled before, not at, the first
+    token): none occur with continuous times."""
+    df, di = st.DF, st.DI
+    v = max(df[d, DF_V] + (t - df[d, DF_LAST_T]) * st.RATE[n], target)
+    lim = v + EPS * max(1.0, v)
+    nfirst = di[d, DI_NFIRST]
+    if st.DEV[d, 0] <= lim or (nfirst > 1 and st.DFV[d, 1] <= lim):
+        return False
+    if nfirst > 2 and st.DFV[d, 2] <= lim:
+        return False
+    rid = st.DFR[d, 0]
+    if st.QI[rid, QI_SPLIT]:
+        return False
+    df[d, DF_VT], df[d, DF_V0], df[d, DF_L0] = t, df[d, DF_V], df[d, DF_LAST_T]
+    di[d, DI_VRID] = rid + 1
+    df[d, DF_V], df[d, DF_LAST_T] = v, t
+    hpop(st.DFV, st.DFR, d, nfirst)
+    di[d, DI_NFIRST] = nfirst - 1
+    st.QF[rid, QF_TTFT] = t - st.QF[rid, QF_ARR]  # krouter.edge_first
+    di[d, DI_GEN] += 1
+    first = st.DFV[d, 0] if nfirst > 1 else INF
+    target = min(first, st.DEV[d, 0])
+    dt = max(target - v, 0.0) / st.RATE[n]
+    _post(st, d, t + dt, target)
+    return True
+
+
+@inline
+def _undo_ahead(st, d: int) -> int:  # type: ignore[no-untyped-def]
+    """Put the clock back to before the first token run ahead; returns its request."""
+    rid = st.DI[d, DI_VRID] - 1
+    st.DF[d, DF_V], st.DF[d, DF_LAST_T] = st.DF[d, DF_V0], st.DF[d, DF_L0]
+    st.DI[d, DI_VRID] = 0
+    return int(rid)
+
+
+@jit
+def unfire(st, end: float) -> None:  # type: ignore[no-untyped-def]
+    """The segment ends: first tokens run ahead of time to ``end`` or later never came."""
+    for d in range(st.DI.shape[0]):
+        if st.DI[d, DI_VRID] and st.DF[d, DF_VT] >= end:
+            st.QF[_undo_ahead(st, d), QF_TTFT] = math.nan
 
 
 @inline
@@ -244,8 +371,12 @@ def _remove_in_service(st, d: int, rid: int) -> None:  # type: ignore[no-untyped
 def fail(st, d: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Go down; return the requests that were on the device, oldest first."""
     now = st.G[G_NOW]
+    settle(st, d, now)
+    st.DI[d, DI_PEND] = 0
     nsvc, qlen = st.DI[d, DI_NSVC], st.DI[d, DI_QLEN]
     victims = np.empty(nsvc + qlen, dtype=np.int64)
+    if st.DI[d, DI_VRID] and now <= st.DF[d, DF_VT]:
+        _undo_ahead(st, d)  # the first token run ahead never came (its TTFT is voided)
     for i in range(nsvc):
         victims[i] = st.DSV[d, i]
     rid = st.DI[d, DI_QHEAD]

@@ -143,6 +143,7 @@ def _arrivals(st, woken: bool) -> None:  # type: ignore[no-untyped-def]
 
 @jit
 def _monitor(st) -> None:  # type: ignore[no-untyped-def]
+    kedge.settle_all(st, st.G[G_NOW])
     i, gi, ser = st.GI[GI_MON_I], st.GI, st.SER
     ser[SER_EDGE, i] = gi[GI_EDGE_IN_SYS]
     ser[SER_PQ, i] = gi[GI_WAITING]
@@ -240,6 +241,7 @@ def _start(st) -> None:  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------- measures
 @jit
 def _measures(st, out: F1) -> None:  # type: ignore[no-untyped-def]
+    kedge.settle_all(st, st.G[G_NOW])
     busy = down = 0.0
     for d in range(st.DI.shape[0]):
         busy += kedge.busy_until_now(st, d)
@@ -385,6 +387,8 @@ def run(ref) -> int:  # type: ignore[no-untyped-def]
         events += 1
         st.GI[GI_KIND + kind] += 1
         _handle(st, kind, a, b, x)  # one call site: it is inlined
+    kedge.settle_all(st, end)
+    kedge.unfire(st, end)
     st.G[G_NOW] = end
     st.GI[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])

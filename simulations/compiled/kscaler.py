@@ -92,8 +92,11 @@ def inflight_area_now(st) -> float:  # type: ignore[no-untyped-def]
 
 @inline
 def _area_back(st, back: int) -> float:  # type: ignore[no-untyped-def]
-    cap = st.AREAS.shape[0]
-    return st.AREAS[(st.GI[GI_AREA_COUNT] - 1 - back) % cap]
+    """The area ``back`` ticks before the last. GI_AREA_COUNT is the ring's next slot (kept
+    below the ring's length, with no integer division: a tick is on the loop's hot path), and
+    ``back`` < the ring's length (at most 4 stable windows are kept)."""
+    i = st.GI[GI_AREA_COUNT] - 1 - back
+    return st.AREAS[i + st.AREAS.shape[0] if i < 0 else i]
 
 
 @inline
@@ -106,9 +109,9 @@ def window_avg(st, n: int) -> float:  # type: ignore[no-untyped-def]
 
 @inline
 def area_append(st, value: float) -> None:  # type: ignore[no-untyped-def]
-    cap = st.AREAS.shape[0]
-    st.AREAS[st.GI[GI_AREA_COUNT] % cap] = value
-    st.GI[GI_AREA_COUNT] += 1
+    i = st.GI[GI_AREA_COUNT]
+    st.AREAS[i] = value
+    st.GI[GI_AREA_COUNT] = 0 if i + 1 == st.AREAS.shape[0] else i + 1
     st.GI[GI_AREA_LEN] += 1
 
 

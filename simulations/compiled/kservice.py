@@ -288,7 +288,8 @@ def _admit(st, r: int, q: int) -> bool:  # type: ignore[no-untyped-def]
     pool_started(st, rid)
     scale = st.QF[rid, QF_SCALE]
     s = st.PR.shape[1]
-    j = (st.RI[r, RI_PHEAD] + st.RI[r, RI_NPRE]) % s
+    j = st.RI[r, RI_PHEAD] + st.RI[r, RI_NPRE]  # both below s: no integer division
+    j = j - s if j >= s else j
     st.PR[r, j], st.PT[r, j], st.PO[r, j] = rid, prompt * scale, max(output * scale, 1.0)
     st.RI[r, RI_NPRE] += 1
     return True
@@ -326,7 +327,7 @@ def step_event(st, r: int, b: int, target: float) -> None:  # type: ignore[no-un
     if st.RI[r, RI_NPRE] and st.PT[r, head] <= 1e-6:
         rid = st.PR[r, head]
         out = st.PO[r, head]
-        st.RI[r, RI_PHEAD] = (head + 1) % s
+        st.RI[r, RI_PHEAD] = 0 if head + 1 == s else head + 1
         st.RI[r, RI_NPRE] -= 1
         pool_first_token(st, rid)
         hpush(st.EV, st.ER, r, st.RI[r, RI_NENDS], v + out - 1.0, rid)

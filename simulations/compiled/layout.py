@@ -297,7 +297,12 @@ NI_STATE, NI_OCC, NI_IMG, NI_IGEN, NI_WAIT, N_NI = range(6)
 N_PROV, N_READY, N_GONE = range(3)
 
 # ---------------------------------------------------------------- devices DF / DI
-DF_V, DF_LAST_T, DF_BSINCE, DF_BUSY_S, DF_DSINCE, DF_DOWN_S, DF_BACKLOG, N_DF = range(8)
+DF_V, DF_LAST_T, DF_BSINCE, DF_BUSY_S, DF_DSINCE, DF_DOWN_S, DF_BACKLOG = range(7)
+DF_VT, DF_V0, DF_L0, DF_PT, DF_PTGT, N_DF = range(7, 13)
+"""DF_VT, DF_V0, DF_L0: a first token the device ran ahead of time (``kedge._ahead``): its time,
+and the clock (v, last_t) before it, to undo it when a failure or the segment's end comes first.
+DF_PT, DF_PTGT: the device's pending event (time, target) where it is kept on the device
+(``kedge.settle``) rather than in the heap; DI_PEND says whether there is one."""
 (
     DI_UP,
     DI_GEN,
@@ -309,8 +314,11 @@ DF_V, DF_LAST_T, DF_BSINCE, DF_BUSY_S, DF_DSINCE, DF_DOWN_S, DF_BACKLOG, N_DF = 
     DI_NEND,
     DI_PHASE,
     DI_FIDX,
+    DI_VRID,
+    DI_PEND,
     N_DI,
-) = range(11)
+) = range(13)
+"""DI_VRID: 1 + the request whose first token ran ahead of time (DF_VT), 0: none."""
 
 # ---------------------------------------------------------------- links LS / LF / LI
 LS_MED, LS_P95, LS_P99, LS_LOSS, LS_UPKBPS, LS_DNKBPS, LS_RATE, LS_MEAN, LS_IDEAL, N_LS = range(10)

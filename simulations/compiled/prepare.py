@@ -15,11 +15,12 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from simulations.compiled import layout as L
 from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
-from simulations.streams import entity_streams, spawn_streams
+from simulations.streams import entity_draws, spawn_streams
 from simulations.traffic import Requests, generate
 
 MINUTE_S = 60.0
@@ -123,49 +124,52 @@ def config(inp: SegmentInput, req: Requests) -> tuple[np.ndarray, np.ndarray]:
     return c, ci
 
 
-BLOCK_ROWS = 4096
-"""Rows of QF/QI filled at a time: a block (800 kB of QF) stays in the cache while each of its
-columns is written, where writing whole columns of a row-major table walked all of its memory
-once per column (QF: 25 x 8 B a row; a third of a replication's time at 100M requests)."""
-
-
 def requests(
     inp: SegmentInput, req: Requests, eligible_by_class: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-request floats QF and ints QI (what arrived, and the book to fill in)."""
     n = len(req)
     service, first = edge_service(inp.edge, inp.traffic.classes, req)
-    fits = req.prompt_tokens + req.output_tokens <= inp.edge.max_context_tokens
-    eligible = eligible_by_class[req.cls] & np.isfinite(service) & fits
-    floats = {
-        L.QF_ARR: req.arrival_s, L.QF_ESVC: service, L.QF_EFIRST: first, L.QF_ZRTT: req.z_rtt,
-        L.QF_ULOSS: req.u_loss, L.QF_REQKB: req.request_kb, L.QF_RESPKB: req.response_kb,
-        L.QF_EGPU: req.e_gpu, L.QF_PTOK: req.prompt_tokens, L.QF_OTOK: req.output_tokens,
-    }  # fmt: skip
-    ints = {L.QI_SITE: req.site, L.QI_SENS: req.sensitive, L.QI_ELIG: eligible}
     qf = np.empty((n, L.N_QF))
     qi = np.empty((n, L.N_QI), dtype=np.int32)
-    for lo in range(0, n, BLOCK_ROWS):
-        hi = min(lo + BLOCK_ROWS, n)
-        f, i = qf[lo:hi], qi[lo:hi]
-        f.fill(math.nan)
-        for c, col in floats.items():
-            f[:, c] = col[lo:hi]
-        f[:, L.QF_SCALE] = 1.0  # the other columns are written before they are read
-        i.fill(0)
-        for c, col in ints.items():
-            i[:, c] = col[lo:hi]
-        i[:, L.QI_PATH], i[:, L.QI_QID] = -2, -1
+    f_row = np.full(L.N_QF, math.nan)
+    f_row[L.QF_SCALE] = 1.0  # the other columns are written before they are read
+    i_row = np.zeros(L.N_QI, dtype=np.int32)
+    i_row[L.QI_PATH], i_row[L.QI_QID] = -2, -1
+    fill_requests(
+        qf, qi, f_row, i_row,
+        req.arrival_s, service, first, req.z_rtt, req.u_loss, req.request_kb, req.response_kb,
+        req.e_gpu, req.prompt_tokens, req.output_tokens, req.site, req.sensitive, req.cls,
+        np.asarray(eligible_by_class, dtype=np.bool_), float(inp.edge.max_context_tokens),
+    )  # fmt: skip
     return qf, qi
 
 
-def _draws(rngs: list[np.random.Generator], k: int) -> np.ndarray:
-    """Per entity: one uniform (its starting state), then k standard exponentials."""
-    out = np.zeros((len(rngs), k + 1))
-    for i, rng in enumerate(rngs):
-        out[i, 0] = rng.random()
-        out[i, 1:] = rng.standard_exponential(k)
-    return out
+@njit(cache=True)
+def fill_requests(
+    qf: np.ndarray, qi: np.ndarray, f_row: np.ndarray, i_row: np.ndarray,
+    arrival: np.ndarray, service: np.ndarray, first: np.ndarray, z_rtt: np.ndarray,
+    u_loss: np.ndarray, request_kb: np.ndarray, response_kb: np.ndarray, e_gpu: np.ndarray,
+    prompt: np.ndarray, output: np.ndarray, site: np.ndarray, sensitive: np.ndarray,
+    cls: np.ndarray, eligible_by_class: np.ndarray, max_context: float,
+) -> None:  # fmt: skip
+    """Row by row (QF is row-major: 200 bytes a request; writing it column by column walked
+    all of its memory once per column): the template rows, then the request's columns. A
+    request may go to the edge when its class may, its device can serve it (finite work) and
+    its tokens fit the device's context."""
+    n_f, n_i = qf.shape[1], qi.shape[1]
+    for r in range(qf.shape[0]):
+        for c in range(n_f):
+            qf[r, c] = f_row[c]
+        qf[r, L.QF_ARR], qf[r, L.QF_ESVC], qf[r, L.QF_EFIRST] = arrival[r], service[r], first[r]
+        qf[r, L.QF_ZRTT], qf[r, L.QF_ULOSS], qf[r, L.QF_EGPU] = z_rtt[r], u_loss[r], e_gpu[r]
+        qf[r, L.QF_REQKB], qf[r, L.QF_RESPKB] = request_kb[r], response_kb[r]
+        qf[r, L.QF_PTOK], qf[r, L.QF_OTOK] = prompt[r], output[r]
+        for c in range(n_i):
+            qi[r, c] = i_row[c]
+        qi[r, L.QI_SITE], qi[r, L.QI_SENS] = site[r], sensitive[r]
+        fits = prompt[r] + output[r] <= max_context
+        qi[r, L.QI_ELIG] = eligible_by_class[cls[r]] and np.isfinite(service[r]) and fits
 
 
 def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow: int) -> Any:
@@ -198,7 +202,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
     site0 = np.concatenate([[0], np.cumsum(sites)[:-1]]).astype(np.int64)
     fdraw = np.zeros((n_dev, 1))
     if ci[L.CI_HAS_FAIL]:
-        fdraw = _draws(entity_streams(inp, 8, n_dev), fail_k)
+        fdraw = entity_draws(inp, 8, n_dev, fail_k)
     f64, i64 = np.float64, np.int64
     return L.State(
         C=c, CI=ci, G=np.zeros(L.N_G), GI=np.zeros(L.N_GI, dtype=i64),
@@ -227,7 +231,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         CAND=np.zeros(n_rep, dtype=i64),
         WQ=np.zeros((64, 3), dtype=i64),
         LS=_link_specs(inp), LF=_links_f(n_links), LI=_links_i(n_links),
-        ODRAW=_draws(entity_streams(inp, 9, n_links), out_k * grow),
+        ODRAW=entity_draws(inp, 9, n_links, out_k * grow),
         STAGES=np.array(pool.cold_start, dtype=f64).reshape(-1, 2),
         COLD=streams[10].standard_normal(4096 * grow * max(len(pool.cold_start), 1)),
         LBU=streams[11].random(lb_k),

@@ -1,0 +1,38 @@
+"""The compiled engine's pre-drawn entity numbers are those of the SimPy model's generators.
+
+``streams.entity_draws`` rebuilds numpy's SeedSequence children and PCG64 seeding for many
+devices or links at once; these tests hold it to ``entity_streams``' own generators (what the
+SimPy model draws from) on seeds of one and several words, large and empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from simulations.compiled.warmup import tiny_segment
+from simulations.streams import entity_draws, entity_streams, uint32_words
+
+SEEDS = [(0,), (4, 0, 1), (2**40 + 7, 3, 2), (), (123_456_789, 19, 0, 5), (2**64 - 1,)]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("index", "count", "k"), [(8, 50, 8), (9, 3, 40), (9, 1, 0), (8, 0, 5)])
+def test_entity_draws_are_the_generators_numbers(
+    seed: tuple[int, ...], index: int, count: int, k: int
+) -> None:
+    inp = replace(tiny_segment()[0], seed=seed)
+    want = np.zeros((count, k + 1))
+    for i, rng in enumerate(entity_streams(inp, index, count)):
+        want[i, 0] = rng.random()
+        want[i, 1:] = rng.standard_exponential(k)
+    np.testing.assert_array_equal(entity_draws(inp, index, count, k), want)
+
+
+def test_seed_words_are_numpys() -> None:
+    from numpy.random.bit_generator import _coerce_to_uint32_array
+
+    for seed in SEEDS:
+        assert uint32_words(seed) == _coerce_to_uint32_array(seed).tolist()
