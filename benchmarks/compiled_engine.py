@@ -92,7 +92,7 @@ def compiled_parts(
     prepare.init_globals(st, inp)
     ref = stateref.make(st)
     t2 = time.process_time()
-    if kloop.run(ref) != 0:
+    if kloop.run(ref, float(st.C[layout.C_END]), False) != 0:
         raise RuntimeError("pre-drawn numbers ran out: time run_segment instead")
     t3 = time.process_time()
     st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
