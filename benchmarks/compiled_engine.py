@@ -27,7 +27,7 @@ from planner.summary import summarise
 from simulations import compiled
 from simulations.compiled import finish, kloop, layout, prepare, stateref
 from simulations.engine import Segment
-from simulations.inputs import SegmentInput
+from simulations.inputs import DRAIN_CAP_S, SegmentInput
 from simulations.records import SegmentRecords
 
 DEFAULT = ("article_1m_chat", "seasonal_burst_app")
@@ -92,13 +92,21 @@ def compiled_parts(
     prepare.init_globals(st, inp)
     ref = stateref.make(st)
     t2 = time.process_time()
-    if kloop.run(ref, float(st.C[layout.C_END]), False) != 0:
+    end_s = float(st.C[layout.C_END])
+    if kloop.run(ref, end_s, False) != 0:
         raise RuntimeError("pre-drawn numbers ran out: time run_segment instead")
     t3 = time.process_time()
     st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
-    rec = finish.records(inp, req, st, ref)
+    win = finish.window(inp, st, ref)
     t4 = time.process_time()
-    times = {"traffic": t1 - t0, "arrays": t2 - t1, "loop": t3 - t2, "records": t4 - t3}
+    if kloop.run(ref, end_s + DRAIN_CAP_S, True) != 0:  # the requests in flight finish
+        raise RuntimeError("pre-drawn numbers ran out: time run_segment instead")
+    t5 = time.process_time()
+    st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
+    rec = finish.records(inp, req, st, ref, win)
+    t6 = time.process_time()
+    loop_s, records_s = (t3 - t2) + (t5 - t4), (t4 - t3) + (t6 - t5)
+    times = {"traffic": t1 - t0, "arrays": t2 - t1, "loop": loop_s, "records": records_s}
     times["events"] = float(st.GI[layout.GI_EVENTS])
     kinds = st.GI[layout.GI_KIND : layout.GI_KIND + layout.N_KINDS + len(OFF_HEAP)]
     return rec, times, kinds.astype(float)

@@ -417,5 +417,3 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         st.G[G_NOW] = until
     st.GI[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])
-    st.GI[GI_EVENTS] = events
-    return int(st.GI[GI_OVERFLOW])
