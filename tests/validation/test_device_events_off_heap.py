@@ -63,30 +63,32 @@ def busy_edge(policy: str, conc: int, mtbf_s: float, seed: int, rate: float) -> 
 
 
 def off_heap_counts(inp: SegmentInput) -> tuple[int, int, int]:
-    """(first tokens run ahead, device events settled, requests on a device whose first
-    token ran ahead past the end) of the compiled run's window."""
+    """(first tokens run ahead, device events settled, requests on a device at the window's
+    end whose first token was run ahead past it) of the compiled window."""
     eligible = np.array([True])
     req = prepare.traffic(inp)
     qf, qi = prepare.requests(inp, req, eligible)
     st = prepare.build(inp, prepare.recorded(req), qf, qi, 1)
     prepare.init_globals(st, inp)
-    end_s = float(st.C[layout.C_END])
-    assert kloop.run(stateref.make(st), end_s, False) == 0
+    end = float(st.C[layout.C_END])
+    assert kloop.run(stateref.make(st), end, False) == 0
     nsvc = st.DI[:, layout.DI_NSVC]
     on_device = [int(r) for d in range(st.DI.shape[0]) for r in st.DSV[d, : nsvc[d]]]
-    qf = st.QF
-    late = sum(qf[r, layout.QF_ARR] + qf[r, layout.QF_TTFT] >= end_s for r in on_device)
-    return int(st.GI[layout.GI_DEV_AHEAD]), int(st.GI[layout.GI_DEV_SETTLED]), late
+    first_s = [st.QF[r, layout.QF_ARR] + st.QF[r, layout.QF_TTFT] for r in on_device]
+    past = sum(not math.isnan(t) and t >= end for t in first_s)
+    return int(st.GI[layout.GI_DEV_AHEAD]), int(st.GI[layout.GI_DEV_SETTLED]), past
 
 
 def test_the_cases_take_the_paths_off_the_heap() -> None:
     compiled.warm()
-    ahead = settled = late = 0
+    ahead = settled = unfired = 0
     for seed in range(6):
         a, s, n = off_heap_counts(busy_edge("local_first", 1, 40.0, seed, 1.2))
-        ahead, settled, late = ahead + a, settled + s, late + n
+        ahead, settled, unfired = ahead + a, settled + s, unfired + n
     assert ahead > 20 and settled > 20
-    assert late > 0  # first tokens due after the window's end: they come in the drain
+    # some first tokens were due after the end: kept, the drain that follows reaches them
+    # (``Segment.drain``; undone only where the clock stops before them, at the drain's cap)
+    assert unfired > 0
 
 
 @settings(
