@@ -86,8 +86,12 @@ class ChartTally:
         the segments come in; every request when there are fewer)."""
         n = arrival.size
         keys = self.rng.random(n)
-        full = self.keys.size >= SAMPLE_ROWS
-        pick = np.flatnonzero(keys < self.keys.max()) if full else np.arange(n)
+        if self.keys.size >= SAMPLE_ROWS:
+            pick = np.flatnonzero(keys < self.keys.max())
+        elif n > SAMPLE_ROWS:  # a key above this segment's own k-th smallest cannot win
+            pick = np.flatnonzero(keys <= np.partition(keys, SAMPLE_ROWS - 1)[SAMPLE_ROWS - 1])
+        else:
+            pick = np.arange(n)
         if pick.size == 0:
             return
         done_s = r.done_s[m][pick]
