@@ -68,21 +68,48 @@ def compare_engines() -> None:
         )
 
 
-def preview_accuracy() -> None:
-    """A preview against the full answer on the default preset: how far its key figures are."""
-    s = load()
-    started = time.perf_counter()
-    quick = run(s, decide_too=False, mode="preview")
-    quick_s = time.perf_counter() - started
-    started = time.perf_counter()
-    full = run(s, decide_too=False)
-    full_s = time.perf_counter() - started
-    diffs = ", ".join(
-        f"{k} {(quick.get(k) / full.get(k) - 1) * 100:+.1f} %"
-        for k in ("latency_ms.p95", "slo_attainment", "fallback_rate", "cloud.gpu_hours")
-        if full.get(k)
-    )
-    print(f"preview vs full on {s.preset}: {quick_s:.2f} s vs {full_s:.2f} s; {diffs}")
+ACCURACY_VOLUMES = (1e6, 1e7, 1e8)
+TOLERANCE = {
+    "latency_ms.p95": ("relative", 0.10),
+    "slo_attainment": ("points", 0.02),
+    "fallback_rate": ("points", 0.02),
+    "cloud.gpu_hours": ("relative", 0.10),
+}
+"""How far a preview's key figures may be from the full answer's: p95 and GPU-hours within
+10 % of it, SLO attainment and fallback rate within 2 percentage points."""
+
+
+def off_by(key: str, quick: float, full: float) -> tuple[str, bool]:
+    """The preview's distance from the full answer in the tolerance's terms, and whether it is
+    within the tolerance."""
+    kind, limit = TOLERANCE[key]
+    if kind == "points":
+        d = quick - full
+        return f"{d * 100:+.2f} pt", abs(d) <= limit
+    d = quick / full - 1 if full else 0.0
+    return f"{d * 100:+.1f} %", abs(d) <= limit
+
+
+def preview_accuracy(volumes: tuple[float, ...] = ACCURACY_VOLUMES) -> None:
+    """A preview against the full answer of the article at each volume (main run only): how
+    far its key figures are, against ``TOLERANCE``."""
+    for volume in volumes:
+        s = load(VOLUME_PRESET, {"workload.requests_per_month": volume})
+        started = time.perf_counter()
+        quick = run(s, decide_too=False, mode="preview")
+        quick_s = time.perf_counter() - started
+        started = time.perf_counter()
+        full = run(s, decide_too=False)
+        full_s = time.perf_counter() - started
+        parts = []
+        for key in TOLERANCE:
+            text, ok = off_by(key, quick.get(key), full.get(key))
+            parts.append(f"{key} {full.get(key):.4g} -> {text}{'' if ok else ' OUTSIDE'}")
+        print(
+            f"preview vs full, {VOLUME_PRESET} at {volume:,.0f}/month ({quick_s:.2f} s vs "
+            f"{full_s:.2f} s, {load_average()}): " + "; ".join(parts),
+            flush=True,
+        )
 
 
 def run_medians(repeats: int) -> None:

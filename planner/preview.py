@@ -11,6 +11,8 @@ seconds.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from planner.failure_strata import stratify
@@ -24,12 +26,16 @@ from planner.plan import (
     pool_scale_for,
 )
 from planner.scenario import Scenario
-from planner.shortcuts import rare_failures, sites_to_simulate
+from planner.shortcuts import identical_sites, rare_failures, sites_to_simulate
 
 PREVIEW_REQUESTS = 20_000
 """Simulated requests per replication of a preview (warm-up included), for each run."""
 PREVIEW_REPLICATIONS = 2
-"""Replications of a preview: two give an interval (a wide one) at twice the budget."""
+"""Replications of a preview's main run: two give an interval (a wide one) at twice the budget.
+Its counterparts (edge-only, cloud-only, local-first) run ``COUNTERPART_REPLICATIONS`` each."""
+COUNTERPART_REPLICATIONS = 1
+"""Replications of each counterpart of a preview: the decision reads their point figures (their
+sizing probes run one replication too), and the full run that follows gives their intervals."""
 MIN_SLICE_S = 30.0
 """Shortest simulated hour: requests take seconds and the pool must follow the day's profile;
 at very high volume a preview may simulate more than its budget rather than shorter hours."""
@@ -45,6 +51,24 @@ def min_slice_s(s: Scenario) -> float:
     scales = s.policy.routing.kind != "edge_only" and s.cloud.autoscaler.kind != "fixed"
     return MIN_SLICE_S if s.workload.is_llm or scales else MIN_FAST_SLICE_S
 
+
+def preview_sites(s: Scenario, k: int, per_site_s: float, budget: float) -> int:
+    """Sites a preview simulates: ``k`` (the full plan's), or fewer where its hours would reach
+    the floor and the sites share nothing (edge-only, identical sites: each site is the same
+    queue alone, so a sample of them changes only the noise, not what is measured). The
+    article's edge-only counterpart at 100M a month simulated 91k requests a replication at the
+    30 s floor, 4.5 times the budget; a sample of its sites keeps it at the budget.
+    ``per_site_s``: requests per simulated second of hour slices of one site."""
+    floor_s = min_slice_s(s)
+    fits = budget / max(per_site_s * floor_s, 1e-12)
+    if s.policy.routing.kind != "edge_only" or not identical_sites(s) or fits >= k:
+        return k
+    return max(1, min(k, math.ceil(fits)))
+
+
+MAX_BUDGETS = 5.0
+"""A preview simulates at most this many budgets a replication: beyond that volume (the article
+above ~110M requests a month) its hours go below the floor rather than its time above ~0.5 s."""
 
 WARM_HOURS = 2
 
@@ -68,10 +92,12 @@ def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
     base = base_rate(w, s.edge.sites)
     types = day_types(w, calendar(w))
     hours = [hourly_rates(s, members[0], base) for members in types]
-    per_slice_s = sum(float(h.sum() + h[-WARM_HOURS:].sum()) for h in hours) * k
-    strata = 1
-    for _ in range(2):  # again with the budget shared by the failure strata, if any
-        per_strata = budget / max(per_slice_s * strata, 1e-12)
+    per_site_s = sum(float(h.sum() + h[-WARM_HOURS:].sum()) for h in hours)
+    full_k, strata = k, 1
+    tried: list[tuple[int, float, list[Segment], list[str]]] = []
+    for _ in range(4):  # again with the budget shared by the failure strata, if any
+        k = preview_sites(s, full_k, per_site_s, budget / strata)
+        per_strata = budget / max(per_site_s * k * strata, 1e-12)
         slice_s = float(np.clip(per_strata, min_slice_s(s), 3600.0))
         days = [
             compressed_day(s, i, members, h, slice_s)
@@ -79,9 +105,34 @@ def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
         ]
         trial: list[str] = []
         segs = stratify(s, days, failing_devices(s, k), trial) if rare_failures(s, k) else days
+        tried.append((k, slice_s, segs, trial))
         if len(segs) == strata * len(days):
             break
         strata = len(segs) // len(days)
+    # each try is a whole plan; where the strata and the sample kept changing each other (fewer
+    # sites, rarer failures, fewer strata, more sites...), the largest within the budget
+    k, slice_s, segs, trial = closest(tried, per_site_s, budget)
+    most = MAX_BUDGETS * budget
+    if sum(float(g.rates.sum()) for g in segs) * slice_s * k > most:
+        # the floor would take more than MAX_BUDGETS budgets: shorter hours, said so
+        floor_s = slice_s
+        slice_s *= most / (sum(float(g.rates.sum()) for g in segs) * slice_s * k)
+        days = [
+            compressed_day(s, i, members, h, slice_s)
+            for i, (members, h) in enumerate(zip(types, hours, strict=True))
+        ]
+        trial = []
+        segs = stratify(s, days, failing_devices(s, k), trial) if rare_failures(s, k) else days
+        notes.append(
+            f"preview: hours shortened below the {floor_s:g} s floor to {slice_s:.3g} s to stay "
+            f"within {MAX_BUDGETS:g} budgets; what needs time to play out (the autoscaler "
+            "following the day, so GPU-hours; backlogs) is less accurate than usual"
+        )
+    if k < full_k:
+        notes.append(
+            f"preview: simulated {k} of {s.edge.sites} identical sites (edge-only: they share "
+            f"nothing); figures scaled x{s.edge.sites / k:g}"
+        )
     notes.extend(trial)
     expected = sum(float(g.rates.sum()) * slice_s * k for g in segs)
     notes.extend(preview_notes(s, slice_s, expected))
@@ -95,6 +146,22 @@ def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
         expected,
         tuple(notes),
     )
+
+
+def closest(
+    tried: list[tuple[int, float, list[Segment], list[str]]], per_site_s: float, budget: float
+) -> tuple[int, float, list[Segment], list[str]]:
+    """The last try if the loop settled, else the largest try within 5 % of the budget (the
+    smallest where none is)."""
+
+    def size(t: tuple[int, float, list[Segment], list[str]]) -> float:
+        k, slice_s, segs, _ = t
+        return sum(float(g.rates.sum()) for g in segs) * slice_s * k
+
+    if len(tried) == 1 or size(tried[-1]) <= 1.05 * budget:
+        return tried[-1]
+    within = [t for t in tried if size(t) <= 1.05 * budget]
+    return max(within, key=size) if within else min(tried, key=size)
 
 
 def failing_devices(s: Scenario, k: int) -> int:

@@ -32,6 +32,7 @@ from planner.precision import (
     precision_report,
     replications_needed,
 )
+from planner.preview import COUNTERPART_REPLICATIONS
 from planner.scenario import Scenario
 from planner.stats import mean_ci, proportion_ci
 from planner.summary import summarise_segments
@@ -101,8 +102,8 @@ class Workers:
         self.idle = 0
         self.urgent_waiting = self.urgent_running = 0
         self.sizings = 0
-        self.ended = False
         """Sizings running ahead: each keeps a worker while it has no probe running."""
+        self.ended = False
 
     def get(self, workers: int) -> ProcessPoolExecutor:
         if self.ended:  # a sizing ahead still running after its run failed: no new pool
@@ -195,17 +196,37 @@ def too_big_in_process(job: Job) -> bool:
     return job.plan.expected_requests > IN_PROCESS_MAX_REQUESTS
 
 
+SMALL_BATCH_REQUESTS = 60_000
+"""A batch of jobs expected to simulate fewer requests than this in all runs in this process,
+one after the other, while no worker has been forked: forking the workers, loading them and
+sending the summaries back costs more than the second core saves on ~60k requests (~0.06 s of
+work). A small scenario in a fresh process (``benchmarks/engine_targets.py fresh``) spent
+0.13 s more CPU with workers."""
+
+
+def in_process(jobs: list[Job], processes: int, urgent: bool = False) -> bool:
+    """Whether ``execute`` runs the jobs here rather than in worker processes."""
+    if processes <= 1:
+        return True
+    shared = WORKERS.get()
+    forked = shared is not None and shared.pool is not None
+    if urgent and forked:
+        return False
+    if not forked and sum(job.plan.expected_requests for job in jobs) < SMALL_BATCH_REQUESTS:
+        return True
+    return len(jobs) <= 1 and not any(map(too_big_in_process, jobs))
+
+
 def execute(
     jobs: list[Job], processes: int, progress: Progress | None, urgent: bool = False
 ) -> list[Outcome]:
-    """Run jobs, in worker processes when allowed (the run's shared pool where there is one,
-    ``shared_workers``, taking turns with other threads' jobs: ``urgent`` ones first, and in
-    it even alone); outcomes in job order."""
+    """Run jobs, in worker processes when allowed and worth it (``in_process``; the run's
+    shared pool where there is one, ``shared_workers``, taking turns with other threads' jobs:
+    ``urgent`` ones first, and in it even alone); outcomes in job order."""
     out: list[Outcome] = []
     workers = min(processes, len(jobs))
     shared = WORKERS.get()
-    pooled = urgent and processes > 1 and shared is not None and shared.pool is not None
-    if workers > 1 or pooled or (processes > 1 and any(map(too_big_in_process, jobs))):
+    if not in_process(jobs, processes, urgent):
         if any("compiled" in job.engines for job in jobs):
             # compile or load the kernels once here: forked workers inherit them instead of
             # each loading numba's cache (seconds apiece)
@@ -308,9 +329,10 @@ def replicate(
     fixed: int | None = None,
     on_saturated: Saturated | None = None,
 ) -> Replicated:
-    """Run the replications the stop rule asks for (``fixed``: exactly that many, as a preview
-    does); counterparts run the same replications, except one far over its capacity after its
-    first (``first_replications``)."""
+    """Run the replications the stop rule asks for (``fixed``: exactly that many of the main run
+    and ``COUNTERPART_REPLICATIONS`` of each counterpart, as a preview does); counterparts run
+    the same replications, except one far over its capacity after its first
+    (``first_replications``)."""
     s = variants["main"]
     sim = s.simulation
 
@@ -323,7 +345,12 @@ def replicate(
 
     n = fixed or first_count(s)
     saturated: list[str] = []
-    if fixed or n < 2 or len(variants) == 1:
+    if fixed:  # a preview: the main run's replications, and one of each counterpart
+        others = [k for k in variants if k != "main"]
+        jobs = [job("main", r) for r in range(n)]
+        jobs += [job(k, r) for k in others for r in range(COUNTERPART_REPLICATIONS)]
+        outcomes = longest_first(jobs, sim.processes, progress)
+    elif n < 2 or len(variants) == 1:
         outcomes = batch(0, n, list(variants))
     else:
         outcomes, saturated = first_replications(

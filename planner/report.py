@@ -46,7 +46,7 @@ def result_dict(result: RunResult, timings: bool = True) -> dict[str, Any]:
     f = result.figures
     body = nest(f)
     req = body["requests"]
-    for key in ("arrived", "completed", "dropped", "in_flight_at_end"):
+    for key in ("arrived", "completed", "completed_in_window", "dropped", "in_flight_at_end"):
         req[key] = int(req[key])
     for key in ("unfinished_by_book", "in_system_at_end"):
         req[key] = int(req[key])

@@ -295,6 +295,7 @@ def assemble(scenario: Scenario, plan: Plan, main: list[Outcome], wall_s: float)
 COUNTS = (
     "requests.arrived",
     "requests.completed",
+    "requests.completed_in_window",
     "requests.dropped",
     "requests.in_flight_at_end",
     "requests.unfinished_by_book",

@@ -122,8 +122,11 @@ def load_factor(kind: str, f: Figures) -> float:
     arrived = f.get("requests.arrived", 0.0)
     if not arrived or not util > 0:
         return 2.0
-    # served: completed (an overloaded pool with no queue limit drops nothing, its queue grows)
-    done = f.get("requests.completed", arrived - f.get("requests.dropped", 0.0))
+    # served: completed inside the window (an overloaded pool with no queue limit drops
+    # nothing, its queue grows; the requests it still holds at the end finish after it)
+    done = f.get("requests.completed_in_window", f.get("requests.completed", math.nan))
+    if math.isnan(done):
+        done = arrived - f.get("requests.dropped", 0.0)
     served = max(done, arrived * 1e-3)
     return util * (arrived / served) / CARRIED_UTIL
 

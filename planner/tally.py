@@ -41,8 +41,8 @@ PER_REQUEST = (
 
 
 TALLIED = (
-    "arrived", "completed", "dropped", "unfinished", "inside", "slo_ok", "in_pool", "waited",
-    "egress", "ttft", "sensitive_left_site", "simulated",
+    "arrived", "completed", "in_window", "dropped", "unfinished", "inside", "slo_ok", "in_pool",
+    "waited", "egress", "ttft", "sensitive_left_site", "simulated",
 )  # fmt: skip
 """What ``Tally`` counts: requests (``count``), their monthly weight and weighted sums."""
 
@@ -159,6 +159,8 @@ class Tally:
         ttft = r.ttft_s[m][completed] * 1000 if self.s.workload.is_llm else np.empty(0)
         p = Part(w, path, r.reason[m], completed, latency, ttft)
         self.counts(p)
+        # served before the window closed (the others finished in the drain after it)
+        self.bump("in_window", int((done_s[completed] <= r.end_s).sum()), w)
         self.add_latency(p)
         self.slo(p, r.output_tokens[m][completed])
         self.cloud(p, r.wait_s[m][completed], r.left_site[m], r.response_kb[m][completed])
@@ -267,6 +269,7 @@ class Tally:
         out = {
             "requests.arrived": float(c["arrived"]),
             "requests.completed": float(c["completed"]),
+            "requests.completed_in_window": float(c["in_window"]),
             "requests.dropped": float(c["dropped"]),
             "requests.in_flight_at_end": float(c["arrived"] - c["completed"] - c["dropped"]),
             "requests_per_month.arrived": w["arrived"],

@@ -1,8 +1,10 @@
 """The engine: wires traffic, devices, links, the GPU pool, its autoscaler and the router.
 
 Like a model railway's control panel: it lays the track (one SimPy environment per segment),
-puts the trains on it (arrivals drawn up front), runs the clock to the end of the segment and
-reads the recorders. It returns plain records; it never summarises or prices. Time in seconds.
+puts the trains on it (arrivals drawn up front), runs the clock to the end of the segment, reads
+the recorders that stop there (billing, GPU time, the per-minute series), then lets the trains
+still on the track reach their stations (no new departures) before it reads their times. It
+returns plain records; it never summarises or prices. Time in seconds.
 
 The one tie-breaking rule (a compiled engine must mirror it): events at the same instant are
 processed in the order they were scheduled (SimPy's FIFO among equal times), and where one event
@@ -25,7 +27,7 @@ from simulations.budget import BudgetGuard
 from simulations.device_work import edge_service
 from simulations.edge import Device, Gauges, failure_process
 from simulations.gpu_pool import Pool
-from simulations.inputs import KpaInput, SegmentInput
+from simulations.inputs import DRAIN_CAP_S, KpaInput, SegmentInput
 from simulations.network import Link, outage_process
 from simulations.records import SERIES, SegmentRecords
 from simulations.routing import Book, Router, request_columns
@@ -271,12 +273,32 @@ class Segment:
         in_pool = len(pool.queue) + sum(len(r.queue) for r in pool.live) + pool.in_service
         return on_devices + self.router.in_transit + in_pool
 
+    def inside(self) -> int:
+        """``in_system_now`` from the running counters (the drain's stop test, once an event)."""
+        pool = self.pool
+        on_devices, in_transit = self.gauges.edge_in_system, self.router.in_transit
+        return on_devices + in_transit + pool.n_waiting + pool.in_service
+
+    def drain(self) -> None:
+        """After the window: run on, with no more arrivals, until no request is inside (checked
+        before each event, so events at the window's end run only while one is) or the cap."""
+        env, cap = self.env, self.end_s + DRAIN_CAP_S
+        while self.inside() > 0 and env.peek() < cap:
+            env.step()
+
     # ------------------------------------------------------------------ run
     def run(self) -> SegmentRecords:
         self.env.run(until=self.end_s)
+        # what the window measures, taken at its end; the requests inside then finish after it
         end = self.measures()
-        delta = {k: end[k] - self.snapshot.get(k, 0.0) for k in end}
         instances, _, _ = self.pool.close(self.end_s)
+        nodes = self.pool.nodes.lives(self.end_s)
+        scaling_log = list(self.pool.scaling_log)
+        billed = self.guard.spent_usd(self.end_s)
+        alerts = float(self.router.budget_alerts)
+        uplink_busy = float(sum(link.uplink.busy_s for link in self.links))
+        self.drain()
+        delta = {k: end[k] - self.snapshot.get(k, 0.0) for k in end}
         n_devices = sum(self.inp.edge.devices_per_site)
         span = self.end_s - self.inp.warmup_s
         req, book = self.req, self.book
@@ -285,9 +307,9 @@ class Segment:
             warmup_s=self.inp.warmup_s,
             end_s=self.end_s,
             series=self.series,
-            scaling_log=self.pool.scaling_log,
+            scaling_log=scaling_log,
             instances=instances,
-            nodes=self.pool.nodes.lives(self.end_s),
+            nodes=nodes,
             links=len(self.links),
             device_busy_s=delta["device_busy_s"],
             device_up_s=n_devices * span - delta["device_down_s"],
@@ -300,13 +322,13 @@ class Segment:
             in_system_at_end=self.in_system_now(),
             events=next(self.env._eid),
             extra={
-                "budget_alerts": float(self.router.budget_alerts),
-                "billed_usd": self.guard.spent_usd(self.end_s),
+                "budget_alerts": alerts,
+                "billed_usd": billed,
                 # counted in the measured window (after the warm-up), like the figures above
                 "breaker_opens": delta["breaker_opens"],
                 "kept_local_by_breaker": delta["kept_local_by_breaker"],
                 "kept_local_link_down": delta["kept_local_link_down"],
-                "uplink_busy_s": float(sum(link.uplink.busy_s for link in self.links)),
+                "uplink_busy_s": uplink_busy,
             },
         )
 

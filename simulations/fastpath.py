@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from simulations.inputs import SegmentInput
+from simulations.inputs import DRAIN_CAP_S, SegmentInput
 from simulations.network import Lane, downlink_parts, uplink_parts
 from simulations.records import PATH_CLOUD, SERIES, SegmentRecords
 from simulations.routing import Book, request_columns
@@ -83,23 +83,25 @@ def run(inp: SegmentInput, req: Requests, end_s: float) -> SegmentRecords:
     start, done = np.full(n, math.nan), np.full(n, math.nan)
     free = [0.0] * inp.pool.initial_replicas
     started: list[int] = []
+    # every request arrives before the end: the drain lets each finish, up to the cap
+    cap = end_s + DRAIN_CAP_S
     for i in np.argsort(pool_arrival, kind="stable"):
         pa = pool_arrival[i]
-        if pa >= end_s:
+        if pa >= cap:
             continue
         t_free = heapq.heappop(free)
         s = pa if pa > t_free else t_free
         d = s + service[i]
         heapq.heappush(free, d)
-        if s < end_s:
+        if s < cap:
             start[i] = s
             started.append(int(i))
-        if d < end_s:
+        if d < cap:
             done[i] = d
     finished = ~np.isnan(done)
     book.path[:] = PATH_CLOUD
     book.left_site[:] = True
-    book.pool_arrival_s[:] = np.where(pool_arrival < end_s, pool_arrival, math.nan)
+    book.pool_arrival_s[:] = np.where(pool_arrival < cap, pool_arrival, math.nan)
     book.start_s[:] = start
     book.wait_s[:] = start - book.pool_arrival_s
     book.service_s[finished] = done[finished] - start[finished]
@@ -189,10 +191,11 @@ def records(
     busy_end = np.where(np.isnan(done), end_s, done)
     has_start = ~np.isnan(start)
     overlap = np.clip(np.minimum(busy_end, end_s) - np.maximum(start, warm), 0, None)
-    batches = int(((start >= warm) & has_start).sum())
+    batches = int(((start >= warm) & (start < end_s) & has_start).sum())
     n_devices = sum(inp.edge.devices_per_site)
-    in_system = int((~np.isnan(pool_arrival) & (pool_arrival < end_s) & np.isnan(done)).sum())
-    in_transit = int((pool_arrival >= end_s).sum())
+    cap = end_s + DRAIN_CAP_S
+    in_system = int((~np.isnan(pool_arrival) & (pool_arrival < cap) & np.isnan(done)).sum())
+    in_transit = int((pool_arrival >= cap).sum())
     return SegmentRecords(
         **request_columns(req, book),
         warmup_s=warm,

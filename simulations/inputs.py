@@ -16,6 +16,14 @@ from simulations.billing import BillingTerms
 
 SimTime = float
 
+DRAIN_CAP_S = 86_400.0
+"""How long a segment's clock may run on after its window closes. Arrivals stop at the window's
+end, but every request that arrived inside it is followed until it finishes or is dropped (the
+clock stops as soon as none is left inside), at most this long; billing, GPU-hours, the scaling
+log and the per-minute series stop at the window's end. Before, a request still in flight at
+the end counted as an SLO miss and was left out of the percentiles: the longest ones, so the
+percentiles of a short window came out low."""
+
 
 @dataclass(frozen=True)
 class ClassInput:

@@ -25,10 +25,11 @@ from contextlib import contextmanager
 from importlib.abc import MetaPathFinder
 from importlib.machinery import ModuleSpec
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
-from simulations.inputs import SegmentInput
+from simulations.inputs import DRAIN_CAP_S, SegmentInput
 from simulations.records import SegmentRecords
 
 MAX_GROW = 1 << 12
@@ -54,9 +55,10 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
     if reason is not None:
         raise ValueError(f"compiled engine cannot run this segment: {reason}")
     with scipy_left_out():  # the kernels' modules set numba's target up when imported
-        from simulations.compiled import finish, kernels, kloop, prepare, stateref
+        from simulations.compiled import finish, kernels, kloop, layout, prepare, stateref
 
-        kernels.compile_all()
+        with loads_without_refresh():
+            kernels.compile_all()
 
     grow = 1
     while True:
@@ -65,10 +67,15 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
         req = prepare.recorded(req)  # the kernel reads its copies in qf; free the rest now
         st = prepare.build(inp, req, qf, qi, grow)
         prepare.init_globals(st, inp)
-        ref = stateref.make(st)
-        if kloop.run(ref) == 0:
+        with loads_without_refresh():  # the state's constructor loads on its first call
+            ref = stateref.make(st)
+        end_s = float(st.C[layout.C_END])
+        if kloop.run(ref, end_s, False) == 0:
             st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
-            return finish.records(inp, req, st, ref)
+            win = finish.window(inp, st, ref)  # read at the window's end, before the drain
+            if kloop.run(ref, end_s + DRAIN_CAP_S, True) == 0:
+                st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
+                return finish.records(inp, req, st, ref, win)
         if grow >= MAX_GROW:
             raise RuntimeError("compiled engine: the pre-drawn random numbers kept running out")
         grow *= 2
@@ -100,6 +107,40 @@ def scipy_left_out() -> Iterator[None]:
         yield
     finally:
         sys.meta_path.remove(finder)
+
+
+@contextmanager
+def loads_without_refresh() -> Iterator[None]:
+    """Load cached kernels without numba's target refresh: ``Cache.load_overload`` refreshes
+    the target first, which imports and installs every lowering and typing registry numba has
+    (arrays, linalg, random, typed containers, ...: the 'numba start-up', a third of loading
+    the kernels in a fresh process). Those are needed to compile, not to run compiled code;
+    what loaded code needs is the runtime (NRT), initialised here. A kernel missing from the
+    cache still compiles as usual (numba's compiler refreshes the target itself)."""
+    try:
+        from numba.core.caching import Cache
+        from numba.core.runtime.nrt import rtsys
+    except ImportError:  # another numba: load as it does
+        yield
+        return
+    real = Cache.load_overload
+    if not hasattr(Cache, "_load_overload") or not hasattr(
+        Cache, "_guard_against_spurious_io_errors"
+    ):
+        yield
+        return
+
+    def load_overload(self: Any, sig: Any, target_context: Any) -> Any:
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+        return None  # the guard swallowed an I/O error: compile instead
+
+    Cache.load_overload = load_overload  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Cache.load_overload = real  # type: ignore[method-assign]
 
 
 def warm() -> None:

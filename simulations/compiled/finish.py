@@ -93,13 +93,12 @@ def in_system(st: Any) -> int:
     return on_devices + int(gi[L.GI_IN_TRANSIT]) + in_queues + int(gi[L.GI_IN_SERVICE])
 
 
-def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecords:
-    """Records from the state's arrays (``st``); ``ref`` is the kernels' handle on them."""
+def window(inp: SegmentInput, st: Any, ref: Any) -> dict[str, Any]:
+    """What the window measures, read at its end (before the drain moves the state on): the
+    measures, replicas' and nodes' lives, the scaling log's length, billing, link use."""
     end_s = float(st.C[L.C_END])
     end = np.zeros(L.N_M)
     measures(ref, end)
-    snap = st.SNAP if st.SNAPPED[0] else np.zeros(L.N_M)
-    delta = end - snap
     n_rep, n_nodes = int(st.GI[L.GI_N_REP]), int(st.GI[L.GI_N_NODES])
     rf, ri, nf, ni = st.RF[:n_rep], st.RI[:n_rep], st.NF[:n_nodes], st.NI[:n_nodes]
     rep_end = np.where(ri[:, L.RI_STATE] == L.GONE, rf[:, L.RF_END], end_s)
@@ -107,8 +106,27 @@ def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecor
         zip(rf[:, L.RF_REQ].tolist(), rf[:, L.RF_READY].tolist(), rep_end.tolist(), strict=True)
     )
     node_end = np.where(ni[:, L.NI_STATE] == L.N_GONE, nf[:, L.NF_END], end_s)
-    nodes = list(zip(nf[:, L.NF_REQ].tolist(), node_end.tolist(), strict=True))
-    n_log = int(st.GI[L.GI_NLOG])
+    return {
+        "end": end,
+        "instances": instances,
+        "nodes": list(zip(nf[:, L.NF_REQ].tolist(), node_end.tolist(), strict=True)),
+        "n_log": int(st.GI[L.GI_NLOG]),
+        "alerts": float(st.GI[L.GI_ALERTS]),
+        "billed": float(knodes.spent_usd(ref, end_s)),
+        "uplink_busy_s": float(sum(float(x) for x in st.LF[:, L.LF_UP_BUSY])),
+    }
+
+
+def records(
+    inp: SegmentInput, req: Requests, st: Any, ref: Any, win: dict[str, Any] | None = None
+) -> SegmentRecords:
+    """Records from the state's arrays (``st``); ``ref`` is the kernels' handle on them;
+    ``win``: ``window`` read at the window's end (read now where None: no drain ran)."""
+    end_s = float(st.C[L.C_END])
+    win = window(inp, st, ref) if win is None else win
+    snap = st.SNAP if st.SNAPPED[0] else np.zeros(L.N_M)
+    delta = win["end"] - snap
+    n_log = win["n_log"]
     logf, logi = st.LOGF[:n_log], st.LOGI[:n_log]
     reasons = reason_texts(
         inp,
@@ -129,7 +147,6 @@ def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecor
     n_devices = sum(inp.edge.devices_per_site)
     span = end_s - inp.warmup_s
     qf, qi = st.QF, st.QI
-    links_busy = float(sum(float(x) for x in st.LF[:, L.LF_UP_BUSY]))
     return SegmentRecords(
         arrival_s=req.arrival_s,
         site=req.site,
@@ -149,8 +166,8 @@ def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecor
         end_s=end_s,
         series={k: st.SER[i].copy() for i, k in enumerate(SERIES)},
         scaling_log=log,
-        instances=instances,
-        nodes=nodes,
+        instances=win["instances"],
+        nodes=win["nodes"],
         links=len(inp.links),
         device_busy_s=float(delta[L.M_DEV_BUSY]),
         device_up_s=n_devices * span - float(delta[L.M_DEV_DOWN]),
@@ -163,11 +180,11 @@ def records(inp: SegmentInput, req: Requests, st: Any, ref: Any) -> SegmentRecor
         in_system_at_end=in_system(st),
         events=int(st.GI[L.GI_EVENTS]),
         extra={
-            "budget_alerts": float(st.GI[L.GI_ALERTS]),
-            "billed_usd": float(knodes.spent_usd(ref, end_s)),
+            "budget_alerts": win["alerts"],
+            "billed_usd": win["billed"],
             "breaker_opens": float(delta[L.M_BR_OPENS]),
             "kept_local_by_breaker": float(delta[L.M_KEPT_BREAKER]),
             "kept_local_link_down": float(delta[L.M_KEPT_LINKDOWN]),
-            "uplink_busy_s": links_busy,
+            "uplink_busy_s": win["uplink_busy_s"],
         },
     )

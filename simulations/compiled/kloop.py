@@ -3,7 +3,9 @@
 ``run`` starts the processes in the SimPy model's order (their first steps run at time 0 before
 any timeout, as SimPy's urgent Initialize events do), then pops events in (time, sequence)
 order until the end of the segment; events at exactly the end are not run (SimPy's ``until`` is
-urgent). Returns 0, or 1 when a capacity ran out (the caller enlarges it and runs again).
+urgent). A second call drains: it runs on until no request is inside or the cap
+(``Segment.drain``). Returns 0, or 1 when a capacity ran out (the caller enlarges it and runs
+again).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import math
 from simulations.compiled import kedge, knodes, kpool, krouter, kscaler, kservice
 from simulations.compiled.kbase import pop, push
 from simulations.compiled.layout import (
-    C_END,
     C_MTBF,
     C_MTTR,
     C_TICK,
@@ -57,6 +58,7 @@ from simulations.compiled.layout import (
     GI_EVENTS,
     GI_HN,
     GI_IN_SERVICE,
+    GI_IN_TRANSIT,
     GI_KEPT_BREAKER,
     GI_KEPT_LINKDOWN,
     GI_KIND,
@@ -361,34 +363,59 @@ def _next_register(st) -> int:  # type: ignore[no-untyped-def]
     return best if have else -2
 
 
+@inline
+def _inside(st) -> int:  # type: ignore[no-untyped-def]
+    """Requests inside (devices, links, the pool's queues and service): the drain's stop test."""
+    gi = st.GI
+    return gi[GI_EDGE_IN_SYS] + gi[GI_IN_TRANSIT] + gi[GI_WAITING] + gi[GI_IN_SERVICE]
+
+
 @entry
-def run(ref) -> int:  # type: ignore[no-untyped-def]
+def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
+    """The window (``drain`` False: start the processes, run to ``until``, the segment's end,
+    whose events wait) or, after it, the drain (``drain`` True: run on while a request is
+    inside, checked before each event, until ``until``, the cap: ``Segment.drain``)."""
     st = borrow(ref)
-    _start(st)
-    end = st.C[C_END]
-    events = 0
+    if not drain:
+        _start(st)
+    events = st.GI[GI_EVENTS]
     while not st.GI[GI_OVERFLOW]:
         j = _next_register(st)
+        if drain:
+            # the devices' own events due before the next event run first (nothing else
+            # touches a device till then: ``kedge._post``), so the stop test sees who is inside
+            nxt = until
+            if j >= 0:
+                nxt = min(nxt, st.G[G_REG + j])
+            elif j == -1:
+                nxt = min(nxt, st.HT[0, 0])
+            kedge.settle_all(st, nxt)
+            if _inside(st) == 0:
+                break
         if j == -2:
             break
         if j >= 0:
             t = st.G[G_REG + j]
-            if t >= end:
+            if t >= until:
                 break
             st.GI[GI_REGSEQ + j] = -1
             kind, a, b, x = j, 0, 0, 0.0
         else:
-            i = pop(st)
-            t = st.HT[i, 0]
-            if t >= end:
+            t = st.HT[0, 0]  # the heap's top, popped only if it runs (a drain may follow)
+            if t >= until:
                 break
+            i = pop(st)
             kind, a, b, x = st.HI[i, 1], st.HI[i, 2], st.HI[i, 3], st.HT[i, 1]
         st.G[G_NOW] = t
         events += 1
         st.GI[GI_KIND + kind] += 1
         _handle(st, kind, a, b, x)  # one call site: it is inlined
-    kedge.settle_all(st, end)
-    kedge.unfire(st, end)
-    st.G[G_NOW] = end
+    kedge.settle_all(st, until)
+    if drain:  # the clock stops: first tokens run ahead to the cap or later never came
+        kedge.unfire(st, until)
+    else:  # the drain follows: a first token run ahead past the end comes in it
+        st.G[G_NOW] = until
+    st.GI[GI_EVENTS] = events
+    return int(st.GI[GI_OVERFLOW])
     st.GI[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])

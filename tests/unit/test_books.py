@@ -11,7 +11,7 @@ from planner.plan import build_plan
 from planner.run import counterparts, run
 from planner.scenario import Scenario
 from planner.summary import summarise
-from simulations import routing
+from simulations import engine, routing
 from tests.helpers import records, small
 
 
@@ -30,8 +30,23 @@ def test_books_balance_on_an_honest_run() -> None:
     s = small("article_1m_chat", **{"workload.daily_profile": "flat"})
     f = summarise(s, build_plan(s), records(s))
     assert f["requests.conservation_holds"] == 1.0
-    assert f["requests.unfinished_by_book"] == f["requests.in_system_at_end"]
-    assert f["requests.in_system_at_end"] > 0  # the day ends with chats still being served
+    # the day ends with chats still being served: they finish after it (``Segment.drain``)
+    assert f["requests.unfinished_by_book"] == f["requests.in_system_at_end"] == 0
+    assert f["requests.in_flight_at_end"] == 0
+
+
+@pytest.fixture
+def clock_stops_at_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No drain after the window: requests are still inside when the clock stops."""
+    monkeypatch.setattr(engine, "DRAIN_CAP_S", 0.0)
+
+
+@pytest.mark.usefixtures("clock_stops_at_the_end")
+def test_books_balance_with_requests_inside_at_the_stop() -> None:
+    s = small("article_1m_chat", **{"workload.daily_profile": "flat"})
+    f = summarise(s, build_plan(s), records(s))
+    assert f["requests.conservation_holds"] == 1.0
+    assert f["requests.unfinished_by_book"] == f["requests.in_system_at_end"] > 0
 
 
 def test_a_request_lost_inside_the_engine_breaks_the_books(
@@ -55,6 +70,7 @@ def test_a_request_lost_inside_the_engine_breaks_the_books(
     assert f["requests.unfinished_by_book"] > f["requests.in_system_at_end"]
 
 
+@pytest.mark.usefixtures("clock_stops_at_the_end")
 def test_a_book_that_claims_too_much_breaks_the_books() -> None:
     s = small("article_1m_chat", **{"workload.daily_profile": "flat"})
     recs = records(s)

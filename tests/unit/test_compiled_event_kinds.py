@@ -18,7 +18,7 @@ def test_events_by_kind_add_up_to_the_events_run() -> None:
     qf, qi = prepare.requests(inp, req, eligible_by_class(s))
     st = prepare.build(inp, req, qf, qi, 1)
     prepare.init_globals(st, inp)
-    assert kloop.run(stateref.make(st)) == 0
+    assert kloop.run(stateref.make(st), float(st.C[L.C_END]), False) == 0
     kinds = st.GI[L.GI_KIND : L.GI_KIND + L.N_KINDS]
     assert int(kinds.sum()) == int(st.GI[L.GI_EVENTS]) > 0
     # an arrival event per request that was not due at time 0 (random arrivals: all but none)

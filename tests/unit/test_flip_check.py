@@ -28,7 +28,7 @@ def small() -> Scenario:
             "cloud.max_replicas": 2,
             "cloud.autoscaler.kind": "kpa",
             "slo.p95_ms": 600_000,
-            "edge.capex_usd_per_device": 15000,
+            "edge.capex_usd_per_device": 12000,
             "cloud.gpu_hourly_usd": 1.0,
             "costs.fixed_cloud_usd_per_month": 0,
         },

@@ -220,3 +220,41 @@ def test_a_fleet_sharing_a_fixed_pool_previews_within_a_few_budgets() -> None:
     vision_kpa = load("retail_kiosk_vision", {"policy.routing.kind": "cloud_only"})
     vision_kpa = vision_kpa.with_updates({"cloud.autoscaler": {"kind": "kpa"}})
     assert min_slice_s(vision_kpa) == MIN_SLICE_S
+
+
+def test_an_edge_only_preview_samples_its_identical_sites_instead_of_overshooting() -> None:
+    """Edge-only sites share nothing: at 100M a month the article's edge-only preview at the
+    30 s floor would simulate 4.5 budgets; a sample of its sites keeps it near the budget, and
+    the month's arrivals still add up (each sampled site stands for sites / k)."""
+    s = load(
+        "article_1m_chat",
+        {"workload.requests_per_month": 1e8, "policy.routing.kind": "edge_only"},
+    )
+    quick, full = preview_plan(s), build_plan(s, check=False)
+    assert quick.sites_simulated < s.edge.sites
+    assert any("identical sites" in n for n in quick.notes)
+    strata = len(quick.segments) // len({g.name for g in quick.segments})
+    assert quick.expected_requests <= 1.2 * PREVIEW_REQUESTS * strata
+
+    def month(p: Plan) -> float:
+        return (
+            p.sites_simulated
+            * p.site_scale
+            * sum(
+                float(g.rates[round(g.warmup_s / g.bin_s) :].sum()) * g.bin_s * g.weight
+                for g in p.segments
+            )
+        )
+
+    assert month(quick) == pytest.approx(month(full), rel=1e-9)
+    # a pool shared by the sites is never sampled
+    shared = load("article_1m_chat", {"workload.requests_per_month": 1e8})
+    assert preview_plan(shared).sites_simulated == shared.edge.sites
+
+
+def test_a_previews_counterparts_run_one_replication() -> None:
+    s = load("article_1m_chat", {"workload.requests_per_month": 1e6})
+    r = run(s, mode="preview")
+    assert r.engine["replications"] == PREVIEW_REPLICATIONS
+    assert set(r.extras["counterparts_ci95"]) >= {"edge_only", "cloud_only"}
+    assert all(not ci for ci in r.extras["counterparts_ci95"].values())  # one: no interval
