@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit
 
 from simulations.compiled import layout as L
+from simulations.compiled import scipy_left_out
 from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
 from simulations.streams import LazyStreams, entity_draws
@@ -136,12 +137,14 @@ def requests(
     f_row[L.QF_SCALE] = 1.0  # the other columns are written before they are read
     i_row = np.zeros(L.N_QI, dtype=np.int32)
     i_row[L.QI_PATH], i_row[L.QI_QID] = -2, -1
-    fill_requests(
-        qf, qi, f_row, i_row,
-        req.arrival_s, service, first, req.z_rtt, req.u_loss, req.request_kb, req.response_kb,
-        req.e_gpu, req.prompt_tokens, req.output_tokens, req.site, req.sensitive, req.cls,
-        np.asarray(eligible_by_class, dtype=np.bool_), float(inp.edge.max_context_tokens),
-    )  # fmt: skip
+    with scipy_left_out():  # its first call loads it: numba's set-up would import scipy
+        fill_requests(
+            qf, qi, f_row, i_row,
+            req.arrival_s, service, first, req.z_rtt, req.u_loss, req.request_kb,
+            req.response_kb, req.e_gpu, req.prompt_tokens, req.output_tokens, req.site,
+            req.sensitive, req.cls, np.asarray(eligible_by_class, dtype=np.bool_),
+            float(inp.edge.max_context_tokens),
+        )  # fmt: skip
     return qf, qi
 
 
