@@ -63,7 +63,8 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
     grow = 1
     while True:
         req = prepare.traffic(inp)
-        qf, qi = prepare.requests(inp, req, eligible_by_class)
+        with scipy_left_out(), loads_without_refresh():  # its row filler is a cached kernel
+            qf, qi = prepare.requests(inp, req, eligible_by_class)
         req = prepare.recorded(req)  # the kernel reads its copies in qf; free the rest now
         st = prepare.build(inp, req, qf, qi, grow)
         prepare.init_globals(st, inp)
