@@ -8,8 +8,9 @@ seconds of this process (``time.process_time``: on a machine shared with other j
 also counts the waits for a core), each the least of K runs (default 3: a busy machine only
 ever adds time). The compiled time includes its Python side (traffic, arrays, records); a
 second line splits one replication (the summary included) into traffic, arrays, the event loop
-(``kloop.run``), the records and the summary, and a third counts the loop's events per
-simulated request by kind.
+(``kloop.run``), the records and the summary (``summarise``: what ``planner.run`` does for
+every replication but the main run's first, which also tallies the charts' data: printed
+apart), and a third counts the loop's events per simulated request by kind.
 Nothing here is a test.
 """
 
@@ -23,7 +24,7 @@ import numpy as np
 from planner.engine_inputs import eligible_by_class, segment_inputs
 from planner.plan import build_plan
 from planner.presets import apply_overrides, load
-from planner.summary import summarise
+from planner.summary import summarise, summarise_segments
 from simulations import compiled
 from simulations.compiled import finish, kloop, layout, prepare, stateref
 from simulations.engine import Segment
@@ -57,7 +58,7 @@ def measure_once(name: str) -> tuple[int, float, float, dict[str, float], np.nda
     plan = build_plan(s)
     inputs = list(segment_inputs(s, plan, 0))
     n, simpy_s, compiled_s = 0, 0.0, 0.0
-    parts = dict.fromkeys((*PARTS, "events"), 0.0)
+    parts = dict.fromkeys((*PARTS, "events", "summary_charts"), 0.0)
     kinds = np.zeros(layout.N_KINDS + len(OFF_HEAP))
     records = []
     for inp in inputs:
@@ -75,6 +76,10 @@ def measure_once(name: str) -> tuple[int, float, float, dict[str, float], np.nda
     t0 = time.process_time()
     summarise(s, plan, records)
     parts["summary"] = time.process_time() - t0
+    # what planner.run's replication 0 of the main run does: the summary and the charts' data
+    t0 = time.process_time()
+    summarise_segments(s, plan, records, charts=True)
+    parts["summary_charts"] = time.process_time() - t0
     return n, simpy_s, compiled_s, parts, kinds
 
 
@@ -131,7 +136,8 @@ def main() -> None:
         print(
             f"{'':32s} one replication {total:.3f} CPU s = {n / total:,.0f} req/s: {shares}; "
             f"loop {p['events'] / n:.2f} events/request, "
-            f"{p['loop'] / p['events'] * 1e9:.0f} ns/event, {n / p['loop']:,.0f} req/s"
+            f"{p['loop'] / p['events'] * 1e9:.0f} ns/event, {n / p['loop']:,.0f} req/s; "
+            f"replication 0 (charts too) summary {p['summary_charts']:.3f} s"
         )
         names = (*layout.EVENT_KINDS, *OFF_HEAP)
         by_kind = ", ".join(

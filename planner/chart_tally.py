@@ -67,9 +67,8 @@ class ChartTally:
         self.series.append(minute_counts(r))
         arrival = r.arrival_s[m] - r.warmup_s
         g = self.plan.segments[k]
-        hour = (((g.day_offset_s + r.warmup_s + arrival * g.time_scale) // 3600) % 24).astype(
-            np.int64
-        )
+        hour = floor_div(g.day_offset_s + r.warmup_s + arrival * g.time_scale, 3600.0)
+        hour = hour.astype(np.int64) % 24
         self.requests_by_hour += np.bincount(hour, minlength=24) * w
         done_hour = hour[completed]
         n = np.bincount(done_hour, minlength=24)
@@ -87,8 +86,12 @@ class ChartTally:
         the segments come in; every request when there are fewer)."""
         n = arrival.size
         keys = self.rng.random(n)
-        full = self.keys.size >= SAMPLE_ROWS
-        pick = np.flatnonzero(keys < self.keys.max()) if full else np.arange(n)
+        if self.keys.size >= SAMPLE_ROWS:
+            pick = np.flatnonzero(keys < self.keys.max())
+        elif n > SAMPLE_ROWS:  # a key above this segment's own k-th smallest cannot win
+            pick = np.flatnonzero(keys <= np.partition(keys, SAMPLE_ROWS - 1)[SAMPLE_ROWS - 1])
+        else:
+            pick = np.arange(n)
         if pick.size == 0:
             return
         done_s = r.done_s[m][pick]
@@ -136,16 +139,27 @@ class ChartTally:
         )
 
 
+def floor_div(x: np.ndarray, d: float) -> np.ndarray:
+    """``x // d`` for finite x (nan stays nan) and a whole d > 0 (quotient times d exact): the
+    quotient's floor, less one where the division rounded up onto the next whole number
+    (numpy's ``//`` goes through fmod, several times slower)."""
+    q: np.ndarray = np.floor(x / d)
+    q -= q * d > x
+    return q
+
+
 def minute_counts(r: SegmentRecords) -> dict[str, np.ndarray]:
     """The segment's per-minute gauges with arrivals, completions by path and drops."""
     minutes = r.series["pool_queue"].size
     data = dict(r.series)
-    arr_min = (r.arrival_s // 60).astype(np.int64)
+    arr_min = floor_div(r.arrival_s, 60.0).astype(np.int64)
     data["arrivals"] = np.bincount(arr_min, minlength=minutes)[:minutes]
     done = np.isfinite(r.done_s) & (r.path >= 0)
+    # one count of (path, minute) cells for all paths
+    minute = np.minimum(floor_div(r.done_s[done], 60.0).astype(np.int64), minutes - 1)
+    cell = r.path[done].astype(np.int64) * minutes + minute
+    by_path = np.bincount(cell, minlength=len(PATHS) * minutes).reshape(-1, minutes)
     for code, name in enumerate(PATHS):
-        sel = done & (r.path == code)
-        idx = np.minimum((r.done_s[sel] // 60).astype(np.int64), minutes - 1)
-        data[f"completed_{name}"] = np.bincount(idx, minlength=minutes)[:minutes]
+        data[f"completed_{name}"] = by_path[code]
     data["dropped"] = np.bincount(arr_min[r.path == -1], minlength=minutes)[:minutes]
     return data

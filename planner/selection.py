@@ -128,17 +128,27 @@ def by_selection(
     sheet = sheet_of(parts, codes)
     if sheet is None:
         return None
-    targets: list[tuple[int | None, list[Target]]] = [(None, targets_of(sheet, None, qs))]
-    targets += [(i, targets_of(sheet, i, qs)) for i in range(len(codes))]
+    weight = np.zeros((sheet.n_b, sheet.slots))
+    count = np.zeros((sheet.n_b, sheet.slots), dtype=np.int64)
+    for w, c in zip(sheet.w.tolist(), sheet.counts, strict=True):
+        weight += w * c
+        count += c
+    cums = np.cumsum(weight, axis=0).T.copy()  # per slot, over the buckets
+    targets: list[tuple[int | None, list[Target]]] = [
+        (None, targets_of(sheet, np.cumsum(weight.sum(axis=1)), int(count.sum()), qs))
+    ]
+    n_slot = count.sum(axis=0).tolist()
+    targets += [(i, targets_of(sheet, cums[i], n_slot[i], qs)) for i in range(len(codes))]
     needed = np.zeros(sheet.slots * sheet.n_b, dtype=bool)
     for slot, ts in targets:
         for t in ts:
             rows = range(sheet.slots) if slot is None else (slot,)
             needed[[t.bucket * sheet.slots + r for r in rows]] = True
     vals, cells, part = sheet.candidates(needed)
+    cand = (vals, cells // sheet.slots, cells % sheet.slots, part)
     out: list[list[float]] = []
     for slot, ts in targets:
-        got = [pick(sheet, t, slot, vals, cells, part) for t in ts]
+        got = [pick(sheet, t, slot, cand) for t in ts]
         if any(x is None for x in got):
             return None
         out.append([x for x in got if x is not None] if ts else [math.nan] * len(qs))
@@ -152,16 +162,15 @@ class Target:
         self.q_weight, self.bucket, self.below, self.margin = q_weight, bucket, below, margin
 
 
-def targets_of(sheet: Sheet, slot: int | None, qs: list[float]) -> list[Target]:
-    """The targets of a slot (``None``: all values); none where the slot has no values."""
-    counts = [c.sum(axis=1) if slot is None else c[:, slot] for c in sheet.counts]
-    n = sum(int(c.sum()) for c in counts)
+def targets_of(sheet: Sheet, cum: np.ndarray, n: int, qs: list[float]) -> list[Target]:
+    """The targets of a slot (or of all values) from its cumulative weight over the buckets
+    ``cum`` and its ``n`` values; none where it has no values."""
     if n == 0:
         return []
-    cum = np.cumsum(sum(w * c for w, c in zip(sheet.w.tolist(), counts, strict=True)))
     total = float(cum[-1])
-    # both sums (the sort's running one and this) are within n + buckets roundings of exact
-    margin = 8 * (n + sheet.n_b + len(sheet.parts) + 64) * UNIT_ROUNDOFF * total
+    # both sums (the sort's running one and this) are within n + buckets + parts + slots
+    # roundings of exact
+    margin = 8 * (n + sheet.n_b + len(sheet.parts) + sheet.slots + 64) * UNIT_ROUNDOFF * total
     out = []
     for q in qs:
         t = q * total
@@ -174,15 +183,14 @@ def pick(
     sheet: Sheet,
     t: Target,
     slot: int | None,
-    vals: np.ndarray,
-    cells: np.ndarray,
-    part: np.ndarray,
+    cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
 ) -> float | None:
     """The value where the cumulative weight reaches ``t``, or None if rounding could move it
-    to a neighbouring distinct value."""
-    sel = cells // sheet.slots == t.bucket
+    to a neighbouring distinct value. ``cand``: the candidates' values, buckets, slots, parts."""
+    vals, bucket, slots, part = cand
+    sel = bucket == t.bucket
     if slot is not None:
-        sel &= cells % sheet.slots == slot
+        sel &= slots == slot
     v, k = vals[sel], part[sel]
     if v.size == 0:
         return None

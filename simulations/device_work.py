@@ -36,7 +36,8 @@ def edge_service(
     n = len(req)
     service, first = np.full(n, math.inf), np.full(n, math.inf)
     for k, c in enumerate(classes):
-        idx = req.cls == k
+        # one class: every request, as a slice (no mask; the same arithmetic)
+        idx = slice(None) if len(classes) == 1 else req.cls == k
         if c.is_llm:
             speeds = edge.llm_by_class[k] if k < len(edge.llm_by_class) else None
             if speeds is None:
