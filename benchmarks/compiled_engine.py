@@ -34,6 +34,11 @@ DEFAULT = ("article_1m_chat", "seasonal_burst_app")
 
 
 PARTS = ("traffic", "arrays", "loop", "records", "summary")
+OFF_HEAP = ("first token run ahead", "device event settled")
+"""Device work the loop does without an event (``layout.GI_DEV_AHEAD``, ``GI_DEV_SETTLED``, just
+after the kinds' counters): printed beside the events, not counted in them."""
+assert layout.GI_DEV_AHEAD == layout.GI_KIND + layout.N_KINDS
+assert layout.GI_DEV_SETTLED == layout.GI_DEV_AHEAD + 1
 
 
 def measure(name: str, repeat: int) -> tuple[int, float, float, dict[str, float], np.ndarray]:
@@ -53,7 +58,7 @@ def measure_once(name: str) -> tuple[int, float, float, dict[str, float], np.nda
     inputs = list(segment_inputs(s, plan, 0))
     n, simpy_s, compiled_s = 0, 0.0, 0.0
     parts = dict.fromkeys((*PARTS, "events"), 0.0)
-    kinds = np.zeros(layout.N_KINDS)
+    kinds = np.zeros(layout.N_KINDS + len(OFF_HEAP))
     records = []
     for inp in inputs:
         t0 = time.process_time()
@@ -95,8 +100,8 @@ def compiled_parts(
     t4 = time.process_time()
     times = {"traffic": t1 - t0, "arrays": t2 - t1, "loop": t3 - t2, "records": t4 - t3}
     times["events"] = float(st.GI[layout.GI_EVENTS])
-    kinds = st.GI[layout.GI_KIND : layout.GI_KIND + layout.N_KINDS].astype(float)
-    return rec, times, kinds
+    kinds = st.GI[layout.GI_KIND : layout.GI_KIND + layout.N_KINDS + len(OFF_HEAP)]
+    return rec, times, kinds.astype(float)
 
 
 def main() -> None:
@@ -120,10 +125,16 @@ def main() -> None:
             f"loop {p['events'] / n:.2f} events/request, "
             f"{p['loop'] / p['events'] * 1e9:.0f} ns/event, {n / p['loop']:,.0f} req/s"
         )
+        names = (*layout.EVENT_KINDS, *OFF_HEAP)
         by_kind = ", ".join(
-            f"{layout.EVENT_KINDS[k]} {kinds[k] / n:.2f}" for k in np.flatnonzero(kinds)
+            f"{names[k]} {kinds[k] / n:.2f}" for k in np.flatnonzero(kinds[: layout.N_KINDS])
+        )
+        off = ", ".join(
+            f"{names[layout.N_KINDS + i]} {kinds[layout.N_KINDS + i] / n:.2f}"
+            for i in range(len(OFF_HEAP))
         )
         print(f"{'':32s} events/request by kind: {by_kind}")
+        print(f"{'':32s} device work per request without an event: {off}")
 
 
 if __name__ == "__main__":

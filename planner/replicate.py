@@ -102,8 +102,8 @@ class Workers:
         self.idle = 0
         self.urgent_waiting = self.urgent_running = 0
         self.sizings = 0
-        self.ended = False
         """Sizings running ahead: each keeps a worker while it has no probe running."""
+        self.ended = False
 
     def get(self, workers: int) -> ProcessPoolExecutor:
         if self.ended:  # a sizing ahead still running after its run failed: no new pool

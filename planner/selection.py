@@ -54,7 +54,8 @@ def pooled(parts: list[Part]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 class Sheet:
     """Counts of the parts' values per (part, group slot, bucket); bucket b holds the values
-    whose bit patterns shifted right by ``shift`` are ``base + b`` (monotone in the value)."""
+    whose bit patterns shifted right by ``shift`` are ``base + b`` (monotone in the value).
+    A value's cell is its bucket times the slots plus its slot."""
 
     def __init__(self, parts: list[Part], codes: list[int], shift: int, base: int, n_b: int):
         self.parts, self.codes, self.shift, self.base, self.n_b = parts, codes, shift, base, n_b
@@ -62,18 +63,16 @@ class Sheet:
         self.w = np.array([w for _, _, w in parts], dtype=float)
         self.cells = [self.cell(v, g) for v, g, _ in parts]
         size = self.slots * n_b
-        self.counts = np.stack(
-            [np.bincount(c, minlength=size).reshape(self.slots, n_b) for c in self.cells]
-        )
+        self.counts = [np.bincount(c, minlength=size).reshape(n_b, self.slots) for c in self.cells]
+        """Per part: values per (bucket, slot)."""
 
     def cell(self, values: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        """Slot times the buckets plus the bucket of every value."""
+        """The cell of every value (in place: no array per step)."""
         cell = (values.view(np.uint64) >> np.uint64(self.shift)).view(np.int64)
         cell -= self.base
-        if self.codes:
-            cell += slot_of(groups, self.codes) * self.n_b
-        else:  # every value in the one slot left for groups not among the codes
-            cell += len(self.codes) * self.n_b
+        if self.codes:  # else every value is in the one slot left for the other groups
+            cell *= self.slots
+            np.add(cell, slot_of(groups, self.codes), out=cell)
         return cell
 
     def candidates(self, needed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -88,13 +87,14 @@ class Sheet:
 
 
 def slot_of(groups: np.ndarray, codes: list[int]) -> np.ndarray:
-    """Index of each group code among ``codes`` (``len(codes)`` for the others)."""
-    g = groups.astype(np.int64)
-    if g.size == 0:
-        return g
-    lo, hi = int(g.min()), int(g.max())
+    """Index of each group code among ``codes`` (``len(codes)`` for the others): the groups
+    themselves where the codes are 0, 1, ... and every group is among them."""
+    if groups.size == 0:
+        return groups
+    lo, hi = int(groups.min()), int(groups.max())
     if codes == list(range(len(codes))) and lo >= 0 and hi < len(codes):
-        return g
+        return groups
+    g = groups.astype(np.int64)
     table = np.full(hi - lo + 1, len(codes), dtype=np.int64)
     for i, c in enumerate(codes):
         if lo <= c <= hi:
@@ -134,7 +134,7 @@ def by_selection(
     for slot, ts in targets:
         for t in ts:
             rows = range(sheet.slots) if slot is None else (slot,)
-            needed[[r * sheet.n_b + t.bucket for r in rows]] = True
+            needed[[t.bucket * sheet.slots + r for r in rows]] = True
     vals, cells, part = sheet.candidates(needed)
     out: list[list[float]] = []
     for slot, ts in targets:
@@ -154,11 +154,11 @@ class Target:
 
 def targets_of(sheet: Sheet, slot: int | None, qs: list[float]) -> list[Target]:
     """The targets of a slot (``None``: all values); none where the slot has no values."""
-    counts = sheet.counts.sum(axis=1) if slot is None else sheet.counts[:, slot, :]
-    n = int(counts.sum())
+    counts = [c.sum(axis=1) if slot is None else c[:, slot] for c in sheet.counts]
+    n = sum(int(c.sum()) for c in counts)
     if n == 0:
         return []
-    cum = np.cumsum(sheet.w @ counts)
+    cum = np.cumsum(sum(w * c for w, c in zip(sheet.w.tolist(), counts, strict=True)))
     total = float(cum[-1])
     # both sums (the sort's running one and this) are within n + buckets roundings of exact
     margin = 8 * (n + sheet.n_b + len(sheet.parts) + 64) * UNIT_ROUNDOFF * total
@@ -180,9 +180,9 @@ def pick(
 ) -> float | None:
     """The value where the cumulative weight reaches ``t``, or None if rounding could move it
     to a neighbouring distinct value."""
-    sel = cells % sheet.n_b == t.bucket
+    sel = cells // sheet.slots == t.bucket
     if slot is not None:
-        sel &= cells // sheet.n_b == slot
+        sel &= cells % sheet.slots == slot
     v, k = vals[sel], part[sel]
     if v.size == 0:
         return None

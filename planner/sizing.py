@@ -11,7 +11,9 @@ probe's own figures correct the estimate until a size carries the load. Then two
 by side: one just below (is it the smallest?) and four times it (can more capacity meet the
 SLO at all? -- skipped where it cannot change the run: an autoscaled pool that never reached its
 cap). Where the configured run missed the SLO, four times the first size already runs beside
-it (the kiosk's cloud-only pool is sized in one round, not two). Bisection in thirds, two
+it (the kiosk's cloud-only pool is sized in one round, not two; where probes run the
+counterpart's own steady plan, as the kiosk's, that one only glimpses a shortened plan, to ask
+whether the SLO can be met at all, and runs the own plan if so). Bisection in thirds, two
 probes at a time, closes the gap to an eighth. Each probe is one replication of the whole plan
 on the same traffic (common random numbers); the size found on a shortened plan is confirmed on
 the counterpart's own, one size at a time.

@@ -7,6 +7,9 @@ compiled) draw from these in the same order, so they see the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import overload
+
 import numpy as np
 
 from simulations.inputs import SegmentInput
@@ -18,6 +21,45 @@ def spawn_streams(inp: SegmentInput) -> list[np.random.Generator]:
     """One generator per stochastic source, from SeedSequence(seed)."""
     seeds = np.random.SeedSequence(inp.seed).spawn(N_STREAMS)
     return [np.random.default_rng(s) for s in seeds]
+
+
+class LazyStreams(Sequence[np.random.Generator]):
+    """``spawn_streams(inp)``'s generators, each built when first asked for, from the 12
+    children's PCG64 states computed at once: the same numbers, without the SeedSequences and
+    without the generators a segment does not draw from."""
+
+    def __init__(self, inp: SegmentInput) -> None:
+        self.states = pcg64_states(child_pools(uint32_words(inp.seed), [], N_STREAMS))
+        self.made: dict[int, np.random.Generator] = {}
+
+    def __len__(self) -> int:
+        return N_STREAMS
+
+    @overload
+    def __getitem__(self, i: int) -> np.random.Generator: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[np.random.Generator]: ...
+
+    def __getitem__(self, i: int | slice) -> np.random.Generator | Sequence[np.random.Generator]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(N_STREAMS)[i]]
+        i = range(N_STREAMS)[i]
+        if i not in self.made:
+            self.made[i] = generator_at(*self.states[i])
+        return self.made[i]
+
+
+def generator_at(state: int, inc: int) -> np.random.Generator:
+    """A PCG64 generator in the given state."""
+    bit_gen = np.random.PCG64(0)
+    bit_gen.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": state, "inc": inc},
+        "has_uint32": 0,
+        "uinteger": 0,
+    }
+    return np.random.Generator(bit_gen)
 
 
 def entity_streams(inp: SegmentInput, index: int, count: int) -> list[np.random.Generator]:

@@ -9,6 +9,7 @@ traffic or the random numbers a request carries (common random numbers). Time in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ class Requests:
     u_loss: np.ndarray
     """Uniform(0,1) per request: the request suffers a loss when below the link's loss rate."""
     e_gpu: np.ndarray
-    """Exp(1) per request for an exponential GPU service time."""
+    """Exp(1) per request for an exponential GPU service time (empty where not drawn)."""
 
     def __len__(self) -> int:
         return int(self.arrival_s.size)
@@ -125,8 +126,12 @@ def class_columns(
     return prompt, output, req_kb, resp_kb
 
 
-def generate(traffic: TrafficInput, streams: list[np.random.Generator]) -> Requests:
-    """All requests of a segment. ``streams`` holds one generator per attribute (8)."""
+def generate(
+    traffic: TrafficInput, streams: Sequence[np.random.Generator], gpu_draws: bool = True
+) -> Requests:
+    """All requests of a segment. ``streams`` holds one generator per attribute (8);
+    ``gpu_draws=False`` leaves ``e_gpu`` empty (a pool whose service time is not exponential
+    never reads it)."""
     arrive = periodic_arrivals if traffic.periodic else generate_arrivals
     arrival, site = arrive(traffic.rate_per_site, traffic.bin_s, traffic.sites, streams[0])
     n = arrival.size
@@ -145,5 +150,5 @@ def generate(traffic: TrafficInput, streams: list[np.random.Generator]) -> Reque
         z_service=streams[4].standard_normal(n) if vision else np.empty(0),
         z_rtt=streams[5].standard_normal(n),
         u_loss=streams[6].random(n),
-        e_gpu=streams[7].exponential(1.0, n),
+        e_gpu=streams[7].exponential(1.0, n) if gpu_draws else np.empty(0),
     )

@@ -82,3 +82,16 @@ def ci_text(r: RunResult, key: str, fmt: str = "ms") -> str:
     f = {"ms": ms, "pct": pct, "usd": usd}[fmt]
     ci = r.ci95.get(key)
     return f"95 % CI {interval(ci, f)}" if ci else interval(None, f)
+
+
+def markdown_cells(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows for ``st.table``, whose cells are Markdown: a cell opening with a block marker is
+    escaped, so '>99.9 % / >99.9 %' reads as written (it was a quote that hid its '>')."""
+    return [
+        {k: f"\\{v}" if isinstance(v, str) and v[:1] in BLOCK_MARKS else v for k, v in r.items()}
+        for r in rows
+    ]
+
+
+BLOCK_MARKS = (">", "#", "-", "+", "*")
+"""What opens a Markdown block (a quote, a heading, a list item) at the start of a cell."""

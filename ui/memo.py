@@ -214,7 +214,6 @@ def add_sensitivity(pdf: Memo, sens: dict[str, Any] | None) -> None:
         pdf.para(sensitivity_text.NOT_COMPUTED)
         return
     pdf.para(sensitivity_text.headline(sens), 8)
-    rows = sens["rows"]
     table = sensitivity_text.table(sens)
     pdf.table_rows(
         ["input", "range", "monthly cost low / high", "SLO met low / high", "flips at"],
@@ -232,7 +231,7 @@ def add_sensitivity(pdf: Memo, sens: dict[str, Any] | None) -> None:
         7.5,
     )
     fig = tool_charts.fig_tornado(sens)
-    pdf.chart("tornado", fig, max(320, 70 + 48 * len(rows)), heading=False)
+    pdf.chart("tornado", fig, int(fig.layout.height), heading=False)
     for line in sensitivity_text.flips_found(sens) + sensitivity_text.notes(sens):
         pdf.para(f"• {line}", 8)
 

@@ -18,7 +18,7 @@ from planner.scenario import Scenario
 from planner.sensitivity import SCREEN_REPLICATIONS, sensitivity, uncertain_inputs
 from planner.sweeps import INPROCESS, Outcome, clean, outcome_of, sweeper
 from ui import state, tool_charts
-from ui.common import page_scheduler
+from ui.common import markdown_cells, page_scheduler
 from ui.timings import Timings, cache_dir
 
 
@@ -141,6 +141,7 @@ def render(s: Scenario, r: RunResult | None = None, level: int = 2) -> None:
 def show(out: dict[str, Any]) -> None:
     st.markdown(text.headline(out).replace("$", "\\$"))
     st.plotly_chart(tool_charts.fig_tornado(out), width="stretch")
-    st.dataframe(pd.DataFrame(text.table(out)), hide_index=True, width="stretch")
+    # a table wraps its cells: the grid cut 'monthly cost, low / high end' at 820 px
+    st.table(pd.DataFrame(markdown_cells(text.table(out))), hide_index=True)
     for line in text.flips_found(out) + text.notes(out) + text.check_lines(out):
         st.markdown("- " + line.replace("$", "\\$"))

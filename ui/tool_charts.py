@@ -61,13 +61,17 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
     the stated value's figure. Inputs that flip the recommendation are marked '(flips)'."""
     rows = out["rows"][::-1]
     names = [tornado_label(r) for r in rows]
+    top = 85 if out.get("routing") else 50  # the title's second line: the routing
     fig = make_subplots(
         rows=1,
         cols=2,
         shared_yaxes=True,
         horizontal_spacing=0.04,
-        subplot_titles=(cost_title(out), "SLO attainment (%)"),
+        # short panel titles (the routing goes in the figure's title): at 820 px 'Monthly cost
+        # in USD, as routed: hybrid (local-first)' ran into 'SLO attainment (%)'
+        subplot_titles=("Monthly cost (USD)", "SLO attainment (%)"),
     )
+    fig.update_annotations(font={"size": 13})  # the panel titles, apart at 820 px
     panels = (
         ("monthly_usd", centre_of(out, "monthly_usd"), 1.0, 1),
         ("slo_attainment", centre_of(out, "slo_attainment"), 100.0, 2),
@@ -95,7 +99,7 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
         if ends and max(abs(v - c) for v in ends) < (0.5 if col == 1 else 0.05):
             flat = usd(c / scale) if col == 1 else pct(c / scale)
             fig.add_annotation(
-                text=f"no swing: {flat} at every end",
+                text=f"no swing:<br>{flat} at every end",  # two lines fit a narrow panel
                 xref=f"x{col if col > 1 else ''} domain",
                 yref="y domain",
                 x=0.5,
@@ -115,18 +119,24 @@ def fig_tornado(out: dict[str, Any]) -> go.Figure:
             col=col,
         )
     fig.update_layout(
-        **{**LAYOUT, "height": max(320, 70 + 48 * len(rows))},
+        **{
+            **LAYOUT,
+            "height": max(320, 70 + 48 * len(rows)) + top - 50,
+            "margin": {**LAYOUT["margin"], "t": top},
+        },
         barmode="group",
         bargap=0.25,
-        title="What moves when one input moves (tornado)",
+        title=tornado_title(out),
     )
     return fig
 
 
-def cost_title(out: dict[str, Any]) -> str:
-    """'Monthly cost in USD, as routed: hybrid (local-first)' -- one pair of brackets at most."""
+def tornado_title(out: dict[str, Any]) -> str:
+    """The title, with the routing the costs are for: 'as routed: hybrid (local-first)' (one
+    pair of brackets at most)."""
+    title = "What moves when one input moves (tornado)"
     routing = out.get("routing")
-    return f"Monthly cost in USD, as routed: {label(routing)}" if routing else "Monthly cost in USD"
+    return f"{title}<br><sub>as routed: {label(routing)}</sub>" if routing else title
 
 
 def centre_of(out: dict[str, Any], key: str) -> float | None:

@@ -43,7 +43,9 @@ from simulations.compiled.layout import (
     EPS,
     F2,
     G_NOW,
+    GI_DEV_AHEAD,
     GI_DEV_DOWN,
+    GI_DEV_SETTLED,
     GI_EDGE_IN_SYS,
     I2,
     INF,
@@ -241,6 +243,7 @@ def catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
         t = st.DF[d, DF_PT]
         st.DI[d, DI_PEND] = 0
         g[G_NOW] = t
+        st.GI[GI_DEV_SETTLED] += 1
         nf, ne = device_event(st, d, st.DI[d, DI_GEN], st.DF[d, DF_PTGT])
         for i in range(nf):
             rid = int(st.SCR[d, i])
@@ -288,6 +291,7 @@ def _ahead(st, d: int, n: int, t: float, target: float) -> bool:  # type: ignore
     hpop(st.DFV, st.DFR, d, nfirst)
     di[d, DI_NFIRST] = nfirst - 1
     st.QF[rid, QF_TTFT] = t - st.QF[rid, QF_ARR]  # krouter.edge_first
+    st.GI[GI_DEV_AHEAD] += 1
     di[d, DI_GEN] += 1
     first = st.DFV[d, 0] if nfirst > 1 else INF
     target = min(first, st.DEV[d, 0])

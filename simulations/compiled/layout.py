@@ -237,7 +237,11 @@ EVENT_KINDS = (
 )  # fmt: skip
 """Names of the event kinds E_ARR .. E_GUARD, in that order (benchmarks print them)."""
 assert len(EVENT_KINDS) == N_KINDS
-N_GI = GI_KIND + N_KINDS
+GI_DEV_AHEAD = GI_KIND + N_KINDS
+"""Device events run without the heap (``kedge``): first tokens run ahead of time, then events
+settled on the device. Not events of the loop: benchmarks print them beside the kinds."""
+GI_DEV_SETTLED = GI_DEV_AHEAD + 1
+N_GI = GI_DEV_SETTLED + 1
 
 # ---------------------------------------------------------------- requests QF / QI
 (

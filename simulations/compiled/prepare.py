@@ -20,7 +20,7 @@ from numba import njit
 from simulations.compiled import layout as L
 from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
-from simulations.streams import entity_draws, spawn_streams
+from simulations.streams import LazyStreams, entity_draws
 from simulations.traffic import Requests, generate
 
 MINUTE_S = 60.0
@@ -162,7 +162,9 @@ def fill_requests(
         for c in range(n_f):
             qf[r, c] = f_row[c]
         qf[r, L.QF_ARR], qf[r, L.QF_ESVC], qf[r, L.QF_EFIRST] = arrival[r], service[r], first[r]
-        qf[r, L.QF_ZRTT], qf[r, L.QF_ULOSS], qf[r, L.QF_EGPU] = z_rtt[r], u_loss[r], e_gpu[r]
+        qf[r, L.QF_ZRTT], qf[r, L.QF_ULOSS] = z_rtt[r], u_loss[r]
+        if e_gpu.size:  # drawn only for an exponential service time (the only reader)
+            qf[r, L.QF_EGPU] = e_gpu[r]
         qf[r, L.QF_REQKB], qf[r, L.QF_RESPKB] = request_kb[r], response_kb[r]
         qf[r, L.QF_PTOK], qf[r, L.QF_OTOK] = prompt[r], output[r]
         for c in range(n_i):
@@ -181,7 +183,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
     n_rep = pool.max_replicas + pool.initial_replicas + 64
     n_dev, n_links = sum(edge.devices_per_site), len(inp.links)
     conc, seq = max(edge.concurrency, 1), max(pool.max_sequences, 1)
-    streams = spawn_streams(inp)
+    streams = LazyStreams(inp)
     tick = float(c[L.C_TICK])
     sc = pool.scaler
     horizon = max(sc.hpa.scale_up_stabilization_s, sc.hpa.scale_down_stabilization_s)
@@ -307,7 +309,8 @@ def _links_i(n: int) -> np.ndarray:
 
 
 def traffic(inp: SegmentInput) -> Requests:
-    return generate(inp.traffic, spawn_streams(inp)[:8])
+    exponential = inp.pool.variability == "exponential"
+    return generate(inp.traffic, LazyStreams(inp), gpu_draws=exponential)
 
 
 def recorded(req: Requests) -> Requests:

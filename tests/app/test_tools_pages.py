@@ -182,9 +182,9 @@ def test_overview_computes_sensitivity_on_request_and_the_memo_takes_it(
     assert not at.exception, [e.value for e in at.exception]
     [chart] = at.get("plotly_chart")
     assert "SLO attainment (%)" in chart.proto.spec
-    assert "Monthly cost in USD, as routed: hybrid (local-first)" in chart.proto.spec
-    assert "(local-first) (USD)" not in chart.proto.spec
-    table = at.dataframe[-1].value
+    assert "as routed: hybrid (local-first)" in chart.proto.spec
+    assert "Monthly cost (USD)" in chart.proto.spec and "(local-first))" not in chart.proto.spec
+    table = at.table[-1].value
     assert {"input", "range", "flips at"} <= set(table.columns) and len(table) >= 3
     assert "With the sensitivity computed above." in [c.value for c in at.caption]
     text = " ".join(m.value for m in at.markdown)

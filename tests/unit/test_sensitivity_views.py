@@ -61,7 +61,7 @@ def test_tornado_has_a_cost_and_an_attainment_panel(tornado: dict[str, Any]) -> 
         assert cost_low.base + x == pytest.approx(row["monthly_usd"]["low"])
     assert "(flips)" in " ".join(cost_low.y)
     titles = [a.text for a in fig.layout.annotations]
-    assert any("Monthly cost" in t for t in titles) and "SLO attainment (%)" in titles
+    assert "Monthly cost (USD)" in titles and "SLO attainment (%)" in titles
 
 
 def test_tornado_bars_use_the_house_palette(tornado: dict[str, Any]) -> None:
@@ -132,8 +132,8 @@ def test_headline_names_the_routing_with_one_pair_of_brackets(tornado: dict[str,
     hybrid = {**tornado, "routing": "local_first"}
     line = text.headline(hybrid)
     assert "own routing, hybrid (local-first): $" in line and "((" not in line and "))" not in line
-    title = fig_tornado(hybrid).layout.annotations[0].text
-    assert title == "Monthly cost in USD, as routed: hybrid (local-first)"
+    title = fig_tornado(hybrid).layout.title.text
+    assert title.endswith("<sub>as routed: hybrid (local-first)</sub>") and "((" not in title
 
 
 def test_a_panel_without_swing_says_so_instead_of_showing_no_bars(
@@ -147,8 +147,17 @@ def test_a_panel_without_swing_says_so_instead_of_showing_no_bars(
         ],
     }
     notes = [a.text for a in fig_tornado(flat).layout.annotations]
-    assert "no swing: $531 at every end" in notes
+    assert "no swing:<br>$531 at every end" in notes
     assert not any(
-        n.startswith("no swing: $")
+        n.startswith("no swing:<br>$")
         for n in (a.text for a in fig_tornado(tornado).layout.annotations)  # cost moves
     )
+
+
+def test_table_cells_opening_with_a_markdown_mark_are_escaped() -> None:
+    """st.table renders cells as Markdown: '>99.9 % / >99.9 %' became a quote showing
+    '99.9 % / >99.9 %' (the kiosk's MTBF row), and a leading '-' would be a list item."""
+    from ui.common import markdown_cells
+
+    rows = markdown_cells([{"slo": ">99.9 % / >99.9 %", "cost": "$531 / $531", "d": "-3 %"}])
+    assert rows == [{"slo": "\\>99.9 % / >99.9 %", "cost": "$531 / $531", "d": "\\-3 %"}]

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from simulations.compiled.warmup import tiny_segment
-from simulations.streams import entity_draws, entity_streams, uint32_words
+from simulations.streams import (
+    LazyStreams,
+    entity_draws,
+    entity_streams,
+    spawn_streams,
+    uint32_words,
+)
 
 SEEDS = [(0,), (4, 0, 1), (2**40 + 7, 3, 2), (), (123_456_789, 19, 0, 5), (2**64 - 1,)]
 
@@ -36,3 +42,16 @@ def test_seed_words_are_numpys() -> None:
 
     for seed in SEEDS:
         assert uint32_words(seed) == _coerce_to_uint32_array(seed).tolist()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lazy_streams_are_spawn_streams(seed: tuple[int, ...]) -> None:
+    inp = replace(tiny_segment()[0], seed=seed)
+    lazy = LazyStreams(inp)
+    assert len(lazy) == len(spawn_streams(inp))
+    for i in (11, 0, 7, 3):  # any order, each built once
+        want = spawn_streams(inp)[i]
+        assert lazy[i] is lazy[i]
+        np.testing.assert_array_equal(lazy[i].random(5), want.random(5))
+        np.testing.assert_array_equal(lazy[i].standard_normal(5), want.standard_normal(5))
+    assert lazy[-1] is lazy[11] and len(lazy[2:5]) == 3
