@@ -63,18 +63,20 @@ def busy_edge(policy: str, conc: int, mtbf_s: float, seed: int, rate: float) -> 
 
 
 def off_heap_counts(inp: SegmentInput) -> tuple[int, int, int]:
-    """(first tokens run ahead, device events settled, requests on a device at the end
-    without a first token) of the compiled run."""
+    """(first tokens run ahead, device events settled, requests on a device at the window's
+    end whose first token was run ahead past it) of the compiled window."""
     eligible = np.array([True])
     req = prepare.traffic(inp)
     qf, qi = prepare.requests(inp, req, eligible)
     st = prepare.build(inp, prepare.recorded(req), qf, qi, 1)
     prepare.init_globals(st, inp)
-    assert kloop.run(stateref.make(st)) == 0
+    end = float(st.C[layout.C_END])
+    assert kloop.run(stateref.make(st), end, False) == 0
     nsvc = st.DI[:, layout.DI_NSVC]
     on_device = [int(r) for d in range(st.DI.shape[0]) for r in st.DSV[d, : nsvc[d]]]
-    no_first = sum(math.isnan(st.QF[r, layout.QF_TTFT]) for r in on_device)
-    return int(st.GI[layout.GI_DEV_AHEAD]), int(st.GI[layout.GI_DEV_SETTLED]), no_first
+    first_s = [st.QF[r, layout.QF_ARR] + st.QF[r, layout.QF_TTFT] for r in on_device]
+    past = sum(not math.isnan(t) and t >= end for t in first_s)
+    return int(st.GI[layout.GI_DEV_AHEAD]), int(st.GI[layout.GI_DEV_SETTLED]), past
 
 
 def test_the_cases_take_the_paths_off_the_heap() -> None:
@@ -84,7 +86,9 @@ def test_the_cases_take_the_paths_off_the_heap() -> None:
         a, s, n = off_heap_counts(busy_edge("local_first", 1, 40.0, seed, 1.2))
         ahead, settled, unfired = ahead + a, settled + s, unfired + n
     assert ahead > 20 and settled > 20
-    assert unfired > 0  # some first tokens were due after the end: undone
+    # some first tokens were due after the end: kept, the drain that follows reaches them
+    # (``Segment.drain``; undone only where the clock stops before them, at the drain's cap)
+    assert unfired > 0
 
 
 @settings(
