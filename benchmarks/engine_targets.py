@@ -18,7 +18,7 @@ import sys
 import time
 
 from planner.engine_inputs import eligible_by_class, segment_inputs
-from planner.engines import simulate, warm
+from planner.engines import compile_bytecode, simulate, warm
 from planner.errors import ScenarioError
 from planner.prepare import predicted_wall_s, prepare
 from planner.presets import list_presets, load
@@ -227,8 +227,10 @@ def full_answer_in_child(overrides: dict[str, object]) -> None:
 
 
 def fresh_process() -> None:
-    """A new process answering a small scenario, compiled kernels from the on-disk cache."""
+    """A new process answering a small scenario, compiled kernels from the on-disk cache and
+    bytecode written (``make warm``: ``planner warm``)."""
     seconds = warm()
+    compile_bytecode()
     args = [
         "-m",
         "planner",

@@ -20,6 +20,7 @@ The kernels live in ``kbase`` (heap, queues, links, breakers), ``kedge`` (device
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib.abc import MetaPathFinder
@@ -55,10 +56,18 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
     if reason is not None:
         raise ValueError(f"compiled engine cannot run this segment: {reason}")
     with scipy_left_out():  # the kernels' modules set numba's target up when imported
-        from simulations.compiled import finish, kernels, kloop, layout, prepare, stateref
+        from simulations.compiled import kernels
 
         with loads_without_refresh():
             kernels.compile_all()
+    # the set-up's own numba functions load on their first call: without the refresh too
+    with loads_without_refresh():
+        return simulate(inp, eligible_by_class)
+
+
+def simulate(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentRecords:
+    """``run_segment`` once the kernels are loaded: the window, then the drain."""
+    from simulations.compiled import finish, kloop, layout, prepare, stateref
 
     grow = 1
     while True:
@@ -68,8 +77,7 @@ def run_segment(inp: SegmentInput, eligible_by_class: np.ndarray) -> SegmentReco
         req = prepare.recorded(req)  # the kernel reads its copies in qf; free the rest now
         st = prepare.build(inp, req, qf, qi, grow)
         prepare.init_globals(st, inp)
-        with loads_without_refresh():  # the state's constructor loads on its first call
-            ref = stateref.make(st)
+        ref = stateref.make(st)
         end_s = float(st.C[layout.C_END])
         if kloop.run(ref, end_s, False) == 0:
             st = st._replace(**dict(zip(kloop.GROWN, kloop.grown(ref), strict=True)))
@@ -110,6 +118,20 @@ def scipy_left_out() -> Iterator[None]:
         sys.meta_path.remove(finder)
 
 
+_PATCH_LOCK = threading.Lock()
+_PATCH: list[Any] = []
+"""While any thread is inside ``loads_without_refresh``: numba's own ``load_overload``."""
+
+
+def _load_without_refresh(self: Any, sig: Any, target_context: Any) -> Any:
+    from numba.core.runtime.nrt import rtsys
+
+    rtsys.initialize(target_context)
+    with self._guard_against_spurious_io_errors():
+        return self._load_overload(sig, target_context)
+    return None  # the guard swallowed an I/O error: compile instead
+
+
 @contextmanager
 def loads_without_refresh() -> Iterator[None]:
     """Load cached kernels without numba's target refresh: ``Cache.load_overload`` refreshes
@@ -117,31 +139,30 @@ def loads_without_refresh() -> Iterator[None]:
     (arrays, linalg, random, typed containers, ...: the 'numba start-up', a third of loading
     the kernels in a fresh process). Those are needed to compile, not to run compiled code;
     what loaded code needs is the runtime (NRT), initialised here. A kernel missing from the
-    cache still compiles as usual (numba's compiler refreshes the target itself)."""
+    cache still compiles as usual (numba's compiler refreshes the target itself). Threads may
+    nest it: numba's method is put back when the last one leaves."""
     try:
         from numba.core.caching import Cache
-        from numba.core.runtime.nrt import rtsys
     except ImportError:  # another numba: load as it does
         yield
         return
-    real = Cache.load_overload
     if not hasattr(Cache, "_load_overload") or not hasattr(
         Cache, "_guard_against_spurious_io_errors"
     ):
         yield
         return
-
-    def load_overload(self: Any, sig: Any, target_context: Any) -> Any:
-        rtsys.initialize(target_context)
-        with self._guard_against_spurious_io_errors():
-            return self._load_overload(sig, target_context)
-        return None  # the guard swallowed an I/O error: compile instead
-
-    Cache.load_overload = load_overload  # type: ignore[method-assign]
+    with _PATCH_LOCK:
+        if not _PATCH:
+            _PATCH.append(Cache.load_overload)
+            Cache.load_overload = _load_without_refresh  # type: ignore[method-assign]
+        _PATCH.append(None)
     try:
         yield
     finally:
-        Cache.load_overload = real  # type: ignore[method-assign]
+        with _PATCH_LOCK:
+            _PATCH.pop()
+            if len(_PATCH) == 1:
+                Cache.load_overload = _PATCH.pop()  # type: ignore[method-assign]
 
 
 def warm() -> None:
