@@ -595,8 +595,11 @@ class Split(Model):
     """Uploaded size as a fraction of the original payload."""
     cloud_work_fraction: float = Field(default=0.8, gt=0, le=1)
     """Share of the GPU work left after the on-device encoder."""
-    sensitive_split_allowed: bool = True
-    """Whether embeddings of sensitive requests may leave the site (they are transformed data)."""
+    sensitive_split_allowed: bool = False
+    """Whether embeddings of sensitive requests may leave the site. Off by default: an embedding
+    is derived from the request (it can be inverted in part), so where
+    policy.sensitive_may_leave_site is off the request is served whole on its device unless the
+    scenario opts in here."""
 
 
 Routing = Annotated[EdgeOnly | CloudOnly | LocalFirst | Split, Field(discriminator="kind")]
