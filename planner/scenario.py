@@ -497,7 +497,9 @@ class Cloud(Model):
     gpu: str = "l4"
     """GPU profile key in presets/catalog.yaml."""
     pricing: Literal["on_demand", "serverless", "reserved"] = "on_demand"
-    """on_demand: per instance-hour rounded up; serverless: per second; reserved: committed."""
+    """on_demand: per second with the catalog's 60 s minimum per node start (AWS EC2, GCE);
+    serverless: per second of container time, no minimum; reserved: the committed GPUs all
+    month, overflow on demand."""
     gpu_hourly_usd: float | None = Field(default=None, ge=0, le=10_000)
     """Override of the catalog price per GPU-hour for the chosen pricing."""
     reserved_replicas: int = Field(default=0, ge=0, le=10_000)
