@@ -392,8 +392,8 @@ class KpaScaler(Model):
     """max-scale-down-rate."""
     tick_interval_s: float = Field(default=2, gt=0, le=60)
     """tick-interval."""
-    scale_to_zero_grace_s: float = Field(default=30, ge=0, le=3600)
-    """scale-to-zero-grace-period."""
+    scale_to_zero_grace_s: float = Field(default=30, ge=6, le=3600)
+    """scale-to-zero-grace-period (Knative refuses one under 6 s, its window minimum)."""
     scale_down_delay_s: float = Field(default=0, ge=0, le=3600)
     """scale-down-delay."""
 

@@ -41,3 +41,13 @@ def test_set_names_the_range_too() -> None:
         apply_overrides(load("article_1m_chat"), {"edge.queue_limit": -1})
     assert str(err.value).startswith("edge.queue_limit = -1")
     assert "allowed: 0 to 100,000" in str(err.value)
+
+
+def test_kpa_grace_period_has_knatives_floor() -> None:
+    """Knative refuses a scale-to-zero-grace-period under 6 s (pkg/autoscaler/config validate:
+    'scale-to-zero-grace-period must be at least 6s'): a scenario must not simulate one."""
+    with pytest.raises(ScenarioError) as err:
+        apply_overrides(load("article_1m_chat"), {"cloud.autoscaler.scale_to_zero_grace_s": 2})
+    assert "allowed: 6 to 3,600" in str(err.value)
+    ok = apply_overrides(load("article_1m_chat"), {"cloud.autoscaler.scale_to_zero_grace_s": 6})
+    assert ok.cloud.autoscaler.kind == "kpa" and ok.cloud.autoscaler.scale_to_zero_grace_s == 6
