@@ -501,7 +501,10 @@ class Cloud(Model):
     serverless: per second of container time, no minimum; reserved: the committed GPUs all
     month, overflow on demand."""
     gpu_hourly_usd: float | None = Field(default=None, ge=0, le=10_000)
-    """Override of the catalog price per GPU-hour for the chosen pricing."""
+    """Override of the catalog's list price per GPU-hour: on-demand (or serverless with that
+    pricing). With reserved pricing it is the on-demand rate: the commitment bills it less
+    reserved_discount_pct, the overflow bills it in full (enter the list price, not your
+    reserved rate, or the discount is taken twice)."""
     reserved_replicas: int = Field(default=0, ge=0, le=10_000)
     """With pricing 'reserved': GPUs paid all month whether used or not."""
     reserved_discount_pct: float = Field(default=35, ge=0, le=95)
