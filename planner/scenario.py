@@ -522,10 +522,12 @@ class Cloud(Model):
         "least_outstanding", "round_robin", "random", "power_of_two", "shared_queue"
     ] = "least_outstanding"
     """How requests are assigned to replicas, each with its own queue: least_outstanding (join
-    the least loaded replica: Knative's least-connections policy when chosen), round_robin (Envoy default; Knative's activator default for containerConcurrency > 3),
-    random (kube-proxy iptables), power_of_two (Envoy LEAST_REQUEST, choice_count 2; Knative's
-    activator default, random-choice-2, for containerConcurrency 0); shared_queue: one pool queue,
-    the first free slot takes the oldest (the M/M/c best case, used by the theory checks)."""
+    the least loaded replica: Knative's least-connections policy when chosen), round_robin
+    (Envoy default; Knative's activator default for containerConcurrency > 3), random
+    (kube-proxy iptables), power_of_two (Envoy LEAST_REQUEST, choice_count 2; Knative's
+    activator default, random-choice-2, for containerConcurrency 0); shared_queue: one pool
+    queue, the first free slot takes the oldest (the M/M/c best case, used by the theory
+    checks)."""
     autoscaler: Autoscaler = KpaScaler()
     """How the pool scales."""
     cold_start: ColdStart = ColdStart()
