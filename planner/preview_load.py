@@ -66,14 +66,16 @@ def capacities(s: Scenario) -> Capacities:
 
 
 def pool_capacity(s: Scenario) -> float:
-    """Requests a second the pool serves at ``max_replicas`` with full batches: the engine's
+    """Requests a second the pool serves at its largest with full batches: the engine's
     LLM step model (step time linear in the sequences, prompts at the prefill rate, as many
     sequences as the KV cache holds) or its vision batch time."""
     from planner.catalog import load_catalog
     from planner.engine_inputs import pool_input
 
     p = pool_input(s, load_catalog().gpus[s.cloud.gpu], 1.0)
-    if p.max_replicas <= 0:
+    # a fixed pool stays at its minimum (its scaler never moves it); the others may reach the most
+    replicas = p.min_replicas if s.cloud.autoscaler.kind == "fixed" else p.max_replicas
+    if replicas <= 0:
         return 0.0
     if not p.llm:
         per_item = max((p.batch8_s - p.batch1_s) / 7, 0.0)
@@ -81,7 +83,7 @@ def pool_capacity(s: Scenario) -> float:
         batch_s = p.batch1_s - per_item + per_item * n
         if n > 8:
             batch_s = max(batch_s, n * p.batch8_s / 8)
-        return p.max_replicas * n / batch_s if batch_s > 0 else math.inf
+        return replicas * n / batch_s if batch_s > 0 else math.inf
     llm = [c for c in s.workload.request_classes if c.kind == "llm"]
     share = sum(c.share for c in llm)
     prompt = sum(c.share * c.prompt_tokens_mean for c in llm) / share
@@ -92,7 +94,7 @@ def pool_capacity(s: Scenario) -> float:
     held = max(1.0, min(p.max_sequences, p.kv_capacity_tokens / max(prompt + output, 1.0)))
     tokens_per_s = held / (single - b + b * held)
     per_request_s = output / tokens_per_s + prompt / p.prefill_tps
-    return p.max_replicas / per_request_s if per_request_s > 0 else math.inf
+    return replicas / per_request_s if per_request_s > 0 else math.inf
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,11 @@ scaler, cold start and keep-alive add up to 1,440 s, 16 of its 89 s hours at 10x
 SUB_BINS = 12
 """Bins of an hour simulated at the longer length: its warm-up is counted in twelfths of an
 hour, not in whole hours of the full run's length."""
-EXTRA_BUDGETS = 3.0
-"""Budgets a replication may add for the hours a preview must not compress: the article at
-10M a month needs about 3 for its evening peak at the full run's hour length."""
+EXTRA_BUDGETS = 2.0
+"""Budgets a replication may add for the hours a preview must not compress. The article at
+10M a month, four seeds, p95 against the full run's: -18 % on average with none, -4.8 % with
+1.5 (-10 % to +0.4 %), -1.7 % with 2 (-7 % to +7 %); 3 reached the full run's 760 s hours and
+read -4 % and +17 % (the full run's own p95 is +-11 % at 95 %)."""
 MIN_SHARE = 0.02
 """A run of such hours carrying less than this share of its day's requests stays compressed:
 it moves SLO attainment by less than the preview's 2-point tolerance, and the article at 100M
