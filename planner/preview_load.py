@@ -146,9 +146,13 @@ def at(load: float, capacity: float, hold: float, queue_rate: float) -> Flow:
 
 
 RELAX_SHARE = 0.25
-"""Below capacity, an hour needs more time when its queue's relaxation time is over this share
+"""Near capacity, an hour needs more time when its queue's relaxation time is over this share
 of a compressed hour: the queue has not settled by the hour's end (the clinic at 10x its volume
 runs its devices at 88 %: with 26 s requests its queues take hours to settle)."""
+NEAR_LOAD = 0.8
+"""...from this load on (mean queue of 4 and more in M/M/1): below it a queue is short and an
+hour's change of rate moves it little, however slowly it settles (a single device with 13 s
+requests at half load settles in 150 s, longer than a 66 s hour, to a queue of one)."""
 
 
 def relaxation_s(f: Flow) -> float:
@@ -206,8 +210,9 @@ def hours_needing_time(
     """Which hours of a day (per-site rates, one per hour) a preview of ``slice_s`` hours cuts
     short: over capacity, their fluid backlog averaged over the hour is more than ``SHORT_BY``
     smaller than with hours of ``full_hour_s`` (the full run's); below it, their queue's
-    relaxation time is over ``RELAX_SHARE`` of ``slice_s``. A backlog that fills to what it can
-    hold within a compressed hour too (an edge queue at its limit all day) needs no more time."""
+    relaxation time is over ``RELAX_SHARE`` of ``slice_s`` (from ``NEAR_LOAD`` on). A backlog
+    that fills to what it can hold within a compressed hour too (an edge queue at its limit all
+    day) needs no more time."""
     c = c or capacities(s)
     flows = [flow(s, c, float(rate)) for rate in hours]
     net = np.array([f.net for f in flows])
@@ -215,7 +220,9 @@ def hours_needing_time(
     full = mean_backlogs(net, hold, full_hour_s)
     quick = mean_backlogs(net, hold, slice_s)
     short = (full > 0) & (quick < (1 - SHORT_BY) * full)
-    slow = np.array([f.load < 1 and relaxation_s(f) > RELAX_SHARE * slice_s for f in flows])
+    slow = np.array(
+        [NEAR_LOAD <= f.load < 1 and relaxation_s(f) > RELAX_SHARE * slice_s for f in flows]
+    )
     need: np.ndarray = short | slow
     return need
 

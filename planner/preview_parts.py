@@ -189,6 +189,9 @@ def preview_days(
     plain = build(slice_s, [[] for _ in types])
     if not any(long) or full_s <= slice_s * 1.01:
         return plain, []
+    if all(r == [(0, 24)] for r in long):
+        # every hour of every day: longer hours would only raise the budget, not place it
+        return plain, [whole_day_note(slice_s)]
     # extra requests at the full run's length: the long hours' own (in proportion to their
     # length) plus the parts' warm-ups (about fixed); the length the extra budgets afford
     rate = sum(
@@ -228,6 +231,14 @@ def no_room_note(words: str, slice_s: float) -> str:
         f"preview: {words}: {WHY.format(slice_s=slice_s)}; the budget leaves no room to simulate "
         "them longer, so their waits and tail latency are understated (the full run measures "
         "them)"
+    )
+
+
+def whole_day_note(slice_s: float) -> str:
+    return (
+        f"preview: every hour is {WHY.format(slice_s=slice_s)} (the whole day is at or over a "
+        "capacity), so waits and tail latency depend on how long the run lasts; the full run "
+        "measures them at its own length"
     )
 
 
