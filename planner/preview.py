@@ -139,7 +139,8 @@ def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
         )
     notes.extend(trial)
     expected = sum(float(g.rates.sum()) * g.bin_s * k for g in segs)
-    notes.extend(preview_notes(s, slice_s, expected))
+    longer = any(g.time_scale < 3600 / slice_s * 0.99 for g in segs)
+    notes.extend(preview_notes(s, slice_s, expected, longer))
     return Plan(
         tuple(segs),
         "preview",
@@ -181,9 +182,11 @@ def compressed_day(
     return day_part(s, index, members, hours, (0, 24), slice_s, WARM_HOURS * slice_s)
 
 
-def preview_notes(s: Scenario, slice_s: float, expected: float) -> list[str]:
+def preview_notes(s: Scenario, slice_s: float, expected: float, parts: bool) -> list[str]:
+    """What a preview simulated (``parts``: some hours are lengthened, in a note of their own)."""
+    but = " (but the hours named above)" if parts else ""
     notes = [
-        f"preview: each hour of each day type simulated for {slice_s:,.3g} s at its mean rate "
+        f"preview: each hour of each day type{but} simulated for {slice_s:,.3g} s at its mean rate "
         f"(x{3600 / slice_s:,.3g}), about {expected:,.0f} requests a replication; the full run "
         "measures hour-to-hour transitions, cold starts and bursts at their real length"
     ]
