@@ -192,6 +192,8 @@ def hour_mean(b: float, flow: float, cap: float, hour_s: float) -> tuple[float, 
     ``hour_s`` seconds between 0 and ``cap``."""
     b = min(b, cap)
     edge = cap if flow > 0 else 0.0
+    if b == edge or math.isinf(flow):  # at its bound already, or there at once
+        return edge, edge
     reach_s = hour_s if flow == 0 else min((edge - b) / flow, hour_s)
     if reach_s >= hour_s:  # moves all hour without reaching a bound
         return b + flow * hour_s / 2, b + flow * hour_s

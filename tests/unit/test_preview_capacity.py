@@ -9,6 +9,8 @@ next hour (0.5 mu) the backlog drains at 0.5 mu and the waits fall evenly from 1
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -108,3 +110,28 @@ def test_a_preview_warms_up_until_the_pool_has_settled() -> None:
     assert all(g.warmup_s >= 150 for g in plan.segments)  # cold start, stable window, grace
     r = run(s, decide_too=False, mode="preview")
     assert r.get("cloud.gpu_hours") == pytest.approx(HOURS_PER_MONTH, rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("b", "flow", "cap", "expected"),
+    [
+        (0.0, 2.0, 100.0, (75.0, 100.0)),  # fills in 50 s of 100: mean (25 * 50 + 100 * 50) / 100
+        (100.0, -1.0, 100.0, (50.0, 0.0)),  # drains all hour: mean halfway
+        (0.0, -1.0, 100.0, (0.0, 0.0)),  # nothing to drain
+        (10.0, -math.inf, 100.0, (0.0, 0.0)),  # infinite spare capacity: gone at once
+        (0.0, 1.0, math.inf, (50.0, 100.0)),  # no bound: grows all hour
+    ],
+)
+def test_an_hours_fluid_backlog(
+    b: float, flow: float, cap: float, expected: tuple[float, float]
+) -> None:
+    from planner.preview_load import hour_mean
+
+    assert hour_mean(b, flow, cap, 100.0) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kind", ["edge_only", "cloud_only", "local_first", "split"])
+def test_every_routing_gets_an_answer_from_the_fluid_model(kind: str) -> None:
+    s = load("article_1m_chat", {"policy.routing.kind": kind, "workload.requests_per_month": 1e7})
+    need = hours_needing_time(s, hourly_rates(s, *_first_day(s)), 66.0, 760.0)
+    assert need.dtype == bool and need.shape == (24,)
