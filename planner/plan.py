@@ -362,7 +362,8 @@ def estimate_bytes(plan: Plan, s: Scenario, cost: EngineCost | None = None) -> f
     requests are tallied and dropped segment by segment (``planner.tally``)."""
     cost = cost or COSTS["simpy"]
     runs = s.simulation.replications * runs_per_replication(s)
-    held = min(s.simulation.processes, runs) + 1
+    # at most one worker a core is forked (planner.replicate.usable_workers)
+    held = min(s.simulation.processes, os.cpu_count() or 1, runs) + 1
     k = plan.sites_simulated
     largest = max((float(g.rates.sum()) * g.bin_s * k for g in plan.segments), default=0.0)
     return held * (cost.process_bytes + largest * cost.bytes_per_request)

@@ -54,3 +54,15 @@ def test_a_run_never_forks_more_workers_than_the_machine_has_cores(
     s = small(**{"simulation.processes": 64, "simulation.replications": 3})
     run(s, decide_too=False)
     assert asked and max(asked) <= (os.cpu_count() or 1)
+
+
+def test_the_memory_estimate_counts_the_workers_that_will_run() -> None:
+    """processes: 64 forks at most one worker a core, so the memory a run is refused for is
+    what those workers hold, not 64 processes' worth."""
+    from planner.plan import build_plan, estimate_bytes
+
+    cores = os.cpu_count() or 1
+    many = small(**{"simulation.processes": 64, "simulation.replications": 8})
+    usable = small(**{"simulation.processes": cores, "simulation.replications": 8})
+    plan = build_plan(many)
+    assert estimate_bytes(plan, many) == estimate_bytes(plan, usable)
