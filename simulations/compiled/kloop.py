@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from simulations.compiled import kedge, knodes, kpool, krouter, kscaler, kservice
-from simulations.compiled.kbase import pop, push
+from simulations.compiled.kbase import pop, push, push_register
 from simulations.compiled.layout import (
     C_MTBF,
     C_MTTR,
@@ -129,18 +129,19 @@ def _arrivals(st, woken: bool) -> None:  # type: ignore[no-untyped-def]
     """Arrive every request due now, then wait for the next one. ``woken``: the wait for the
     next request is over, and it arrives now even where now + (arrival - then) rounded a bit
     below its arrival time (SimPy's ``arrivals`` does not look again after its timeout)."""
-    n = st.QF.shape[0]
-    rid = st.GI[GI_ARR_NEXT]
+    qf, g, gi = st.QF, st.G, st.GI
+    n = qf.shape[0]
+    rid = gi[GI_ARR_NEXT]
     while rid < n:
-        now = st.G[G_NOW]
-        dt = st.QF[rid, QF_ARR] - now
+        now = g[G_NOW]
+        dt = qf[rid, QF_ARR] - now
         if dt > 0 and not woken:
-            push(st, now + dt, E_ARR, 0, 0, 0.0)
+            push_register(st, now + dt, E_ARR)
             return
         woken = False
         krouter.arrive(st, rid)
         rid += 1
-        st.GI[GI_ARR_NEXT] = rid
+        gi[GI_ARR_NEXT] = rid
 
 
 @jit
@@ -156,7 +157,7 @@ def _monitor(st) -> None:  # type: ignore[no-untyped-def]
     ser[SER_DEVS, i] = gi[GI_DEV_DOWN]
     gi[GI_MON_I] = i + 1
     if i + 1 < st.CI[CI_N_MINUTES]:
-        push(st, st.G[G_NOW] + MINUTE_S, E_MON, 0, 0, 0.0)
+        push_register(st, st.G[G_NOW] + MINUTE_S, E_MON)
 
 
 @jit
@@ -378,8 +379,9 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
     st = borrow(ref)
     if not drain:
         _start(st)
-    events = st.GI[GI_EVENTS]
-    while not st.GI[GI_OVERFLOW]:
+    gi, g = st.GI, st.G
+    events = gi[GI_EVENTS]
+    while not gi[GI_OVERFLOW]:
         j = _next_register(st)
         if drain:
             # the devices' own events due before the next event run first (nothing else
@@ -395,25 +397,26 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         if j == -2:
             break
         if j >= 0:
-            t = st.G[G_REG + j]
+            t = g[G_REG + j]
             if t >= until:
                 break
-            st.GI[GI_REGSEQ + j] = -1
+            gi[GI_REGSEQ + j] = -1
             kind, a, b, x = j, 0, 0, 0.0
         else:
             t = st.HT[0, 0]  # the heap's top, popped only if it runs (a drain may follow)
             if t >= until:
                 break
             i = pop(st)
-            kind, a, b, x = st.HI[i, 1], st.HI[i, 2], st.HI[i, 3], st.HT[i, 1]
-        st.G[G_NOW] = t
+            hi = st.HI
+            kind, a, b, x = hi[i, 1], hi[i, 2], hi[i, 3], st.HT[i, 1]
+        g[G_NOW] = t
         events += 1
-        st.GI[GI_KIND + kind] += 1
+        gi[GI_KIND + kind] += 1
         _handle(st, kind, a, b, x)  # one call site: it is inlined
     kedge.settle_all(st, until)
     if drain:  # the clock stops: first tokens run ahead to the cap or later never came
         kedge.unfire(st, until)
     else:  # the drain follows: a first token run ahead past the end comes in it
-        st.G[G_NOW] = until
-    st.GI[GI_EVENTS] = events
+        g[G_NOW] = until
+    gi[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])
