@@ -67,6 +67,7 @@ from simulations.compiled.layout import (
     GI_N_REP,
     GI_OVERFLOW,
     GI_REGSEQ,
+    GI_SEQ,
     GI_WAITING,
     GONE,
     LF_DOWN_S,
@@ -125,23 +126,50 @@ def _draw(st, arr: F2, k: int, col: int) -> float:  # type: ignore[no-untyped-de
 
 # ---------------------------------------------------------------- processes
 @jit
-def _arrivals(st, woken: bool) -> None:  # type: ignore[no-untyped-def]
+def _arrivals(st, woken: bool, until: float) -> int:  # type: ignore[no-untyped-def]
     """Arrive every request due now, then wait for the next one. ``woken``: the wait for the
     next request is over, and it arrives now even where now + (arrival - then) rounded a bit
-    below its arrival time (SimPy's ``arrivals`` does not look again after its timeout)."""
+    below its arrival time (SimPy's ``arrivals`` does not look again after its timeout).
+
+    In the window's loop (``until``: its end; -inf elsewhere) a next arrival due before every
+    other pending event and before ``until`` runs here at once, as the loop's next event: the
+    loop would take it next, since its timeout is the latest scheduled (a tie in time goes to
+    the other event), and nothing runs between two events of the window. Its timeout still
+    takes its sequence number. Returns how many events ran so (the loop counts them)."""
     qf, g, gi = st.QF, st.G, st.GI
     n = qf.shape[0]
     rid = gi[GI_ARR_NEXT]
+    ran = 0
     while rid < n:
         now = g[G_NOW]
         dt = qf[rid, QF_ARR] - now
         if dt > 0 and not woken:
-            push_register(st, now + dt, E_ARR)
-            return
+            t = now + dt
+            if not (t < until and not gi[GI_OVERFLOW] and _comes_first(st, t)):
+                push_register(st, t, E_ARR)
+                return ran
+            gi[GI_SEQ] += 1  # the timeout's sequence number (push_register's)
+            g[G_NOW] = t
+            gi[GI_KIND + E_ARR] += 1
+            ran += 1
         woken = False
         krouter.arrive(st, rid)
         rid += 1
         gi[GI_ARR_NEXT] = rid
+    return ran
+
+
+@inline
+def _comes_first(st, t: float) -> bool:  # type: ignore[no-untyped-def]
+    """Whether an event scheduled now at t would be the next to run: every pending event (the
+    heap's top and the registers but the arrivals', which is empty) is later than t."""
+    g, gi = st.G, st.GI
+    if gi[GI_HN] > 0 and st.HT[0, 0] <= t:
+        return False
+    for j in range(E_ARR + 1, N_REG):  # noqa: SIM110 (numba)
+        if gi[GI_REGSEQ + j] >= 0 and g[G_REG + j] <= t:
+            return False
+    return True
 
 
 @jit
@@ -209,7 +237,7 @@ def _outage(st, k: int) -> None:  # type: ignore[no-untyped-def]
 def _start(st) -> None:  # type: ignore[no-untyped-def]
     """start_processes: the warm pool, then each process's first step in SimPy's order."""
     kpool.start_warm(st, st.CI[CI_INIT_REP])
-    _arrivals(st, False)
+    _arrivals(st, False, -math.inf)
     push(st, 0.0, E_MON, 0, 0, 0.0)
     push(st, st.C[C_WARMUP], E_SNAP, 0, 0, 0.0)
     if st.CI[CI_SCALER] != SC_FIXED:
@@ -296,11 +324,12 @@ def grown(ref) -> tuple[F2, ...]:  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------- the loop
 @inline
-def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no-untyped-def]
+def _handle(st, kind: int, a: int, b: int, x: float, until: float) -> int:  # type: ignore[no-untyped-def]
+    """Run the event; returns how many more events ran with it (``_arrivals``)."""
+    if kind == E_ARR:
+        return _arrivals(st, True, until)
     if kind == E_STEP:
         kservice.step_event(st, a, b, x)
-    elif kind == E_ARR:
-        _arrivals(st, True)
     elif kind == E_REACH:
         krouter.reach_pool(st, a)
     elif kind == E_DEV:
@@ -343,6 +372,7 @@ def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no
         krouter.wait_timeout(st, a)
     elif kind == E_GIVEUP:
         krouter.give_up(st, a, LINK_TIMEOUT)
+    return 0
 
 
 @inline
@@ -381,6 +411,7 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         _start(st)
     gi, g = st.GI, st.G
     events = gi[GI_EVENTS]
+    direct_until = -math.inf if drain else until  # arrivals run at once (``_arrivals``)
     while not gi[GI_OVERFLOW]:
         j = _next_register(st)
         if drain:
@@ -412,7 +443,7 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         g[G_NOW] = t
         events += 1
         gi[GI_KIND + kind] += 1
-        _handle(st, kind, a, b, x)  # one call site: it is inlined
+        events += _handle(st, kind, a, b, x, direct_until)  # one call site: it is inlined
     kedge.settle_all(st, until)
     if drain:  # the clock stops: first tokens run ahead to the cap or later never came
         kedge.unfire(st, until)

@@ -119,7 +119,7 @@ def area_append(st, value: float) -> None:  # type: ignore[no-untyped-def]
 
 
 # ---------------------------------------------------------------- KPA
-@jit
+@inline
 def kpa_decide(st, ready_n: int, stable: float, panic: float) -> tuple[int, int, int, float]:  # type: ignore[no-untyped-def]
     c, g, gi = st.C, st.G, st.GI
     now = g[G_NOW]
