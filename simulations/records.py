@@ -6,6 +6,7 @@ minute; it draws no conclusions. Times are seconds from the segment start.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
@@ -83,7 +84,7 @@ class SegmentRecords:
     warmup_s: float
     end_s: float
     series: dict[str, np.ndarray]
-    scaling_log: list[tuple[float, int, int, str]]
+    scaling_log: Sequence[tuple[float, int, int, str]]
     """(time s, replicas before, replicas after, reason)."""
     instances: list[tuple[float, float, float]]
     """Per replica: (requested s, ready s or nan, terminated s)."""

@@ -5,11 +5,13 @@ Scaling-log reasons are rebuilt from the kernel's integer codes with the SimPy m
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 import numpy as np
+from numba import njit
 
-from simulations.compiled import knodes
+from simulations.compiled import knodes, loads_without_refresh, scipy_left_out
 from simulations.compiled import layout as L
 from simulations.compiled.kloop import measures
 from simulations.inputs import SegmentInput
@@ -127,26 +129,14 @@ def records(
     snap = st.SNAP if st.SNAPPED[0] else np.zeros(L.N_M)
     delta = win["end"] - snap
     n_log = win["n_log"]
-    logf, logi = st.LOGF[:n_log], st.LOGI[:n_log]
-    reasons = reason_texts(
-        inp,
-        logi[:, L.LOGI_CODE].tolist(),
-        logi[:, L.LOGI_FLAGS].tolist(),
-        logi[:, L.LOGI_WIN].tolist(),
-        logf[:, 1].tolist(),
-    )
-    log = list(
-        zip(
-            logf[:, 0].tolist(),
-            logi[:, L.LOGI_BEFORE].tolist(),
-            logi[:, L.LOGI_AFTER].tolist(),
-            reasons,
-            strict=True,
-        )
-    )
+    log = ScalingLog(inp, st.LOGF[:n_log].copy(), st.LOGI[:n_log].copy())
     n_devices = sum(inp.edge.devices_per_site)
     span = end_s - inp.warmup_s
-    qf, qi = st.QF, st.QI
+    n = len(req)
+    done, ttft, wait, svc = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    path, reason, left = np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.bool_)
+    with scipy_left_out(), loads_without_refresh():  # a fresh process: from numba's cache
+        columns(st.QF, st.QI, done, ttft, wait, svc, path, reason, left)
     return SegmentRecords(
         arrival_s=req.arrival_s,
         site=req.site,
@@ -155,13 +145,13 @@ def records(
         prompt_tokens=req.prompt_tokens,
         output_tokens=req.output_tokens,
         response_kb=req.response_kb,
-        path=qi[:, L.QI_PATH].astype(np.int8),
-        reason=qi[:, L.QI_REASON].astype(np.int8),
-        done_s=qf[:, L.QF_DONE].copy(),
-        ttft_s=qf[:, L.QF_TTFT].copy(),
-        wait_s=qf[:, L.QF_WAIT].copy(),
-        service_s=qf[:, L.QF_SVC].copy(),
-        left_site=qi[:, L.QI_LEFT].astype(bool),
+        path=path,
+        reason=reason,
+        done_s=done,
+        ttft_s=ttft,
+        wait_s=wait,
+        service_s=svc,
+        left_site=left,
         warmup_s=inp.warmup_s,
         end_s=end_s,
         series={k: st.SER[i].copy() for i, k in enumerate(SERIES)},
@@ -188,3 +178,68 @@ def records(
             "uplink_busy_s": win["uplink_busy_s"],
         },
     )
+
+
+@njit(cache=True)
+def columns(
+    qf: np.ndarray, qi: np.ndarray, done: np.ndarray, ttft: np.ndarray, wait: np.ndarray,
+    svc: np.ndarray, path: np.ndarray, reason: np.ndarray, left: np.ndarray,
+) -> None:  # fmt: skip
+    """The records' columns from the request rows, row by row (QF and QI are row-major:
+    column by column, each column's copy walked all of their memory)."""
+    for r in range(qf.shape[0]):
+        done[r], ttft[r] = qf[r, L.QF_DONE], qf[r, L.QF_TTFT]
+        wait[r], svc[r] = qf[r, L.QF_WAIT], qf[r, L.QF_SVC]
+        path[r], reason[r] = qi[r, L.QI_PATH], qi[r, L.QI_REASON]
+        left[r] = qi[r, L.QI_LEFT] != 0
+
+
+class ScalingLog(Sequence[tuple[float, int, int, str]]):
+    """The scaling log's rows (time s, replicas before, after, reason), the reasons worded when
+    a row is first read: only the charts read them, and wording them was a third of turning a
+    segment's arrays into records."""
+
+    def __init__(self, inp: SegmentInput, logf: np.ndarray, logi: np.ndarray) -> None:
+        self.inp, self.logf, self.logi = inp, logf, logi
+        self._rows: list[tuple[float, int, int, str]] | None = None
+
+    def rows(self) -> list[tuple[float, int, int, str]]:
+        if self._rows is None:
+            logf, logi = self.logf, self.logi
+            reasons = reason_texts(
+                self.inp,
+                logi[:, L.LOGI_CODE].tolist(),
+                logi[:, L.LOGI_FLAGS].tolist(),
+                logi[:, L.LOGI_WIN].tolist(),
+                logf[:, 1].tolist(),
+            )
+            rows = zip(
+                logf[:, 0].tolist(),
+                logi[:, L.LOGI_BEFORE].tolist(),
+                logi[:, L.LOGI_AFTER].tolist(),
+                reasons,
+                strict=True,
+            )
+            self._rows = list(rows)
+        return self._rows
+
+    def __len__(self) -> int:
+        return int(self.logf.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[float, int, int, str]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[float, int, int, str]]: ...
+
+    def __getitem__(
+        self, i: int | slice
+    ) -> tuple[float, int, int, str] | list[tuple[float, int, int, str]]:
+        return self.rows()[i]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return self.rows() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
