@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations.inputs import ClassInput, TrafficInput
+from simulations.traffic_draws import rounded_gammas, standard_normals
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,8 @@ def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.
     if cv <= 0 or n == 0:
         return np.full(n, max(1, round(mean)), dtype=np.int64)
     shape = 1.0 / (cv * cv)
+    if shape > 1.0:  # numpy's numbers, drawn and rounded in one compiled loop
+        return rounded_gammas(rng, shape, mean / shape, n)
     sizes = rng.gamma(shape, mean / shape, n)
     np.rint(sizes, out=sizes)
     np.maximum(sizes, 1.0, out=sizes)
@@ -147,8 +150,8 @@ def generate(
         request_kb=req_kb,
         response_kb=resp_kb,
         sensitive=streams[3].random(n) < traffic.sensitive_share,
-        z_service=streams[4].standard_normal(n) if vision else np.empty(0),
-        z_rtt=streams[5].standard_normal(n),
+        z_service=standard_normals(streams[4], n) if vision else np.empty(0),
+        z_rtt=standard_normals(streams[5], n),
         u_loss=streams[6].random(n),
         e_gpu=streams[7].exponential(1.0, n) if gpu_draws else np.empty(0),
     )
