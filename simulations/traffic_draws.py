@@ -15,6 +15,15 @@ from __future__ import annotations
 import numpy as np
 
 from simulations.compiled import loads_without_refresh, scipy_left_out
+from simulations.inputs import SegmentInput
+from simulations.streams import (
+    INIT_B,
+    MULT_B,
+    POOL_SIZE,
+    XSHIFT,
+    child_pools,
+    uint32_words,
+)
 
 GAMMA_WORDS = 2
 """Words a gamma draw takes at least: a normal's and a uniform's."""
@@ -61,3 +70,28 @@ def _drawn(
             return
         bit_gen.advance(-words)  # type: ignore[attr-defined]
         words *= 2
+
+
+def entity_draws(inp: SegmentInput, index: int, count: int, k: int) -> np.ndarray:
+    """``streams.entity_draws``: per entity of ``entity_streams(inp, index, count)`` one
+    uniform, then ``k`` standard exponentials -- the same numbers, with the entities' PCG64
+    generators stepped in a compiled loop instead of one numpy generator per entity."""
+    out = np.zeros((count, k + 1))
+    if count == 0:
+        return out
+    pool = child_pools(uint32_words(inp.seed), [index], count)
+    seed = np.empty((4, count), dtype=np.uint64)
+    h = INIT_B  # SeedSequence.generate_state(4, uint64) of every child at once
+    words = []
+    for i in range(2 * POOL_SIZE):
+        v = pool[i % POOL_SIZE] ^ np.uint32(h)
+        h = (h * MULT_B) & 0xFFFFFFFF
+        v = v * np.uint32(h)
+        words.append((v ^ (v >> np.uint32(XSHIFT))).astype(np.uint64))
+    for k in range(POOL_SIZE):
+        seed[k] = words[2 * k] | (words[2 * k + 1] << np.uint64(32))
+    with scipy_left_out():  # numba's import looks for scipy
+        from simulations import traffic_kernels as K
+    with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
+        K.entity_fill(seed, K.KE, K.WE, K.FE, out)
+    return out

@@ -11,9 +11,13 @@ import math
 import numpy as np
 from numba import njit
 from numba.np.random._constants import (
+    fe_double,
     fi_double,
+    ke_double,
     ki_double,
+    we_double,
     wi_double,
+    ziggurat_exp_r,
     ziggurat_nor_inv_r,
     ziggurat_nor_r,
 )
@@ -23,6 +27,11 @@ WI = np.asarray(wi_double, dtype=np.float64)
 FI = np.asarray(fi_double, dtype=np.float64)
 """numpy's ziggurat tables for the standard normal (``ziggurat_constants.h``; numba carries
 them for its own port of numpy's generators)."""
+KE = np.asarray(ke_double, dtype=np.uint64)
+WE = np.asarray(we_double, dtype=np.float64)
+FE = np.asarray(fe_double, dtype=np.float64)
+"""numpy's ziggurat tables for the standard exponential."""
+EXP_R = float(ziggurat_exp_r)
 NOR_R = float(ziggurat_nor_r)
 NOR_INV_R = float(ziggurat_nor_inv_r)
 TO_DOUBLE = 1.0 / 9007199254740992.0
@@ -93,3 +102,74 @@ def fill(
                 sizes[i] = np.int64(max(np.rint(scale * (b * v)), 1.0))
                 break
     return j
+
+
+M32 = np.uint64(0xFFFFFFFF)
+PCG_MULT_HI = np.uint64(0x2360ED051FC65DA4)
+PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
+"""PCG64's 128-bit multiplier, in two words."""
+
+
+@njit(cache=True, inline="always")
+def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
+    """The high word of the 128-bit product of two words."""
+    s32 = np.uint64(32)
+    a_lo, a_hi, b_lo, b_hi = a & M32, a >> s32, b & M32, b >> s32
+    p1, p2 = a_lo * b_hi, a_hi * b_lo
+    mid = ((a_lo * b_lo) >> s32) + (p1 & M32) + (p2 & M32)
+    return a_hi * b_hi + (p1 >> s32) + (p2 >> s32) + (mid >> s32)
+
+
+@njit(cache=True)
+def entity_fill(
+    seed: np.ndarray, ke: np.ndarray, we: np.ndarray, fe: np.ndarray, out: np.ndarray
+) -> None:  # fmt: skip
+    """Row e of ``out``: one ``random()`` then standard exponentials, drawn as numpy's PCG64
+    seeded with the words ``seed[:, e]`` (SeedSequence's generate_state(4, uint64): state
+    high, low, increment high, low) and its ``random_standard_exponential`` (ziggurat) draw
+    them. PCG64 seeds as numpy's ``pcg_setseq_128_srandom_r``: increment 2 i + 1, state 0
+    stepped, plus the seed's state, stepped; per step the state becomes state x multiplier +
+    increment (mod 2^128), and a word is the state's halves xor-ed and rotated right by its
+    top six bits."""
+    s1, s3, s8, s11 = np.uint64(1), np.uint64(3), np.uint64(8), np.uint64(11)
+    s58, s63 = np.uint64(58), np.uint64(63)
+    for e in range(out.shape[0]):
+        ihi = (seed[2, e] << s1) | (seed[3, e] >> s63)
+        ilo = (seed[3, e] << s1) | s1
+        lo = ilo + seed[1, e]  # from state 0 one step gives the increment; then the seed
+        hi = ihi + seed[0, e] + np.uint64(lo < ilo)
+        col, pend, pend_x = -1, -1, 0.0  # pend: the layer of an exponential awaiting a uniform
+        while col < out.shape[1]:
+            # one PCG64 step (and its word)
+            new_lo = lo * PCG_MULT_LO
+            hi = _mulhi(lo, PCG_MULT_LO) + hi * PCG_MULT_LO + lo * PCG_MULT_HI
+            lo = new_lo + ilo
+            hi += ihi + np.uint64(lo < new_lo)
+            x, rot = hi ^ lo, hi >> s58
+            word = (x >> rot) | (x << ((np.uint64(64) - rot) & s63))
+            if col == -1:  # the seeding's last step: no word
+                col = 0
+                continue
+            if col == 0:  # random()
+                out[e, 0] = float(word >> s11) * TO_DOUBLE
+                col = 1
+                continue
+            if pend >= 0:  # the exponential's second word, for a rare case
+                u = float(word >> s11) * TO_DOUBLE
+                if pend == 0:
+                    out[e, col] = EXP_R - math.log1p(-u)
+                    col += 1
+                elif (fe[pend - 1] - fe[pend]) * u + fe[pend] < math.exp(-pend_x):
+                    out[e, col] = pend_x
+                    col += 1
+                pend = -1
+                continue  # else: draw again, from the next word
+            ri = word >> s3
+            idx = int(np.int64(ri & np.uint64(0xFF)))
+            ri >>= s8
+            xe = float(ri) * we[idx]
+            if ri < ke[idx]:
+                out[e, col] = xe
+                col += 1
+            else:
+                pend, pend_x = idx, xe

@@ -21,8 +21,9 @@ from simulations.compiled import layout as L
 from simulations.compiled import scipy_left_out
 from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
-from simulations.streams import LazyStreams, entity_draws
+from simulations.streams import LazyStreams
 from simulations.traffic import Requests, generate
+from simulations.traffic_draws import entity_draws, standard_normals
 
 MINUTE_S = 60.0
 POLICY = {"edge_only": L.POL_EDGE, "cloud_only": L.POL_CLOUD, "local_first": L.POL_LOCAL}
@@ -238,7 +239,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         LS=_link_specs(inp), LF=_links_f(n_links), LI=_links_i(n_links),
         ODRAW=entity_draws(inp, 9, n_links, out_k * grow),
         STAGES=np.array(pool.cold_start, dtype=f64).reshape(-1, 2),
-        COLD=streams[10].standard_normal(4096 * grow * max(len(pool.cold_start), 1)),
+        COLD=standard_normals(streams[10], 4096 * grow * max(len(pool.cold_start), 1)),
         LBU=streams[11].random(lb_k),
         AREAS=np.zeros(4 * int(ci[L.CI_STABLE_N]) + 2 + max(int(ci[L.CI_PANIC_N]), 0)),
         REC=np.zeros((ring(sc.kpa.scale_down_delay_s), 2)),

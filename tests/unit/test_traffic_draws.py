@@ -62,3 +62,19 @@ def test_a_block_that_runs_short_is_drawn_again_longer_from_the_same_place() -> 
     want = np.maximum(np.rint(theirs.gamma(2.5, 10.0, 500)), 1.0).astype(np.int64)
     np.testing.assert_array_equal(sizes, want)
     assert ours.random() == theirs.random()
+
+
+@pytest.mark.parametrize(("index", "count", "k"), [(9, 50, 8), (8, 7, 300), (9, 1, 0), (8, 0, 4)])
+def test_entity_draws_are_the_entity_streams_numbers(index: int, count: int, k: int) -> None:
+    """Per device or link: its own generator's random() then k standard exponentials (the
+    compiled PCG64 steps against numpy's generators, through the exponential's rare cases)."""
+    from simulations.compiled.warmup import tiny_segment
+    from simulations.streams import entity_streams
+    from simulations.traffic_draws import entity_draws
+
+    inp, _ = tiny_segment()
+    got = entity_draws(inp, index, count, k)
+    assert got.shape == (count, k + 1)
+    for row, rng in zip(got, entity_streams(inp, index, count), strict=True):
+        assert row[0] == rng.random()
+        np.testing.assert_array_equal(row[1:], rng.standard_exponential(k))
