@@ -95,3 +95,14 @@ def entity_draws(inp: SegmentInput, index: int, count: int, k: int) -> np.ndarra
     with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
         K.entity_fill(seed, K.KE, K.WE, K.FE, out)
     return out
+
+
+def arrival_times(gaps: np.ndarray, counts: np.ndarray, bin_s: float, n: int) -> np.ndarray:
+    """``traffic_kernels.arrival_times``: the ``n`` arrival instants of the bins' ``counts``
+    from the exponential ``gaps`` (n, then one closing gap per bin)."""
+    with scipy_left_out():  # numba's import looks for scipy
+        from simulations import traffic_kernels as K
+    out = np.empty(n)
+    with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
+        K.arrival_times(gaps, counts, float(bin_s), out)
+    return out

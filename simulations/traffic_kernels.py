@@ -173,3 +173,24 @@ def entity_fill(
                 col += 1
             else:
                 pend, pend_x = idx, xe
+
+
+@njit(cache=True)
+def arrival_times(gaps: np.ndarray, counts: np.ndarray, bin_s: float, out: np.ndarray) -> None:
+    """``traffic.generate_arrivals``' instants: bin b's arrivals are the running sums of the
+    first n gaps (n: the arrivals in all bins) taken from the bin's start, over the bin's
+    span (its arrivals' gaps and its own closing gap ``gaps[n + b]``), plus b, times the bin's
+    length -- numpy's steps (cumsum, -, /, +, *) in the same order, one bin at a time."""
+    n = out.size
+    total = 0.0
+    i = 0
+    for b in range(counts.size):
+        before = total
+        start = i
+        for _ in range(counts[b]):
+            total += gaps[i]
+            out[i] = total
+            i += 1
+        span = total - before + gaps[n + b]
+        for j in range(start, i):
+            out[j] = ((out[j] - before) / span + float(b)) * bin_s

@@ -78,3 +78,47 @@ def test_entity_draws_are_the_entity_streams_numbers(index: int, count: int, k: 
     for row, rng in zip(got, entity_streams(inp, index, count), strict=True):
         assert row[0] == rng.random()
         np.testing.assert_array_equal(row[1:], rng.standard_exponential(k))
+
+
+def numpy_arrivals(
+    rates: np.ndarray, bin_s: float, sites: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """``traffic.generate_arrivals`` as numpy array steps (the reference)."""
+    counts = rng.poisson(rates * (bin_s * sites))
+    n = int(counts.sum())
+    gaps = rng.standard_exponential(n + counts.size)
+    t = np.cumsum(gaps[:n])
+    running = np.concatenate(([0.0], t))
+    ends = np.cumsum(counts)
+    before = running[ends - counts]
+    span = running[ends] - before + gaps[n:]
+    t -= np.repeat(before, counts)
+    t /= np.repeat(span, counts)
+    t += np.repeat(np.arange(counts.size, dtype=float), counts)
+    t *= bin_s
+    return t, rng.integers(0, sites, n) if sites > 0 else np.zeros(0, dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_arrival_instants_are_the_numpy_steps_numbers(seed: int) -> None:
+    from simulations.traffic import generate_arrivals
+
+    rng = np.random.default_rng([seed, 5])
+    rates = rng.random(int(rng.integers(1, 300))) * float(rng.choice([0.0, 0.01, 1.0, 4.0]))
+    bin_s, sites = float(rng.choice([0.37, 1.0, 300.0])), int(rng.integers(0, 40))
+    want = numpy_arrivals(rates, bin_s, sites, np.random.default_rng(seed))
+    got = generate_arrivals(rates, bin_s, sites, np.random.default_rng(seed))
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert bool(np.all(np.diff(got[0]) >= 0))
+
+
+def test_sensitive_flags_need_no_draw_at_a_share_of_0_or_1() -> None:
+    from simulations.traffic import sensitive_flags
+
+    for share in (0.0, 1.0):
+        rng = np.random.default_rng(2)
+        flags = sensitive_flags(share, 100, rng)
+        assert flags.dtype == np.bool_ and bool(np.all(flags == (share == 1.0)))
+    got = sensitive_flags(0.3, 1000, np.random.default_rng(2))
+    np.testing.assert_array_equal(got, np.random.default_rng(2).random(1000) < 0.3)
