@@ -39,6 +39,10 @@ class Requests:
     """Uniform(0,1) per request: the request suffers a loss when below the link's loss rate."""
     e_gpu: np.ndarray
     """Exp(1) per request for an exponential GPU service time (empty where not drawn)."""
+    streams: Sequence[np.random.Generator] = ()
+    """The generators the requests were drawn from: the compiled engine's set-up draws its
+    own numbers (cold starts, balancer) from the same segment's streams without seeding them
+    again (``simulations.streams.LazyStreams``)."""
 
     def __len__(self) -> int:
         return int(self.arrival_s.size)
@@ -156,4 +160,5 @@ def generate(
         z_rtt=standard_normals(streams[5], n),
         u_loss=streams[6].random(n),
         e_gpu=streams[7].exponential(1.0, n) if gpu_draws else np.empty(0),
+        streams=streams,
     )
