@@ -54,8 +54,9 @@ def segment_weight(plan: Plan, k: int) -> float:
 def measured_part(r: SegmentRecords) -> slice | np.ndarray:
     """The requests that arrived after the warm-up: a slice (a view, no copy) when arrivals are
     sorted, as the engines record them; a mask otherwise."""
-    if r.arrival_s.size < 2 or bool(np.all(r.arrival_s[1:] >= r.arrival_s[:-1])):
-        return slice(int(np.searchsorted(r.arrival_s, r.warmup_s, side="left")), None)
+    first = RT.sorted_from(r.arrival_s, float(r.warmup_s))
+    if first >= 0:
+        return slice(first, None)
     mask: np.ndarray = r.arrival_s >= r.warmup_s
     return mask
 

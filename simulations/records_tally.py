@@ -113,6 +113,7 @@ def warm() -> None:
         tally_requests(
             1, *cols, 1.0, targets, True, *out, np.zeros(N_COUNTS, dtype=np.int64), np.zeros(N_SUMS)
         )
+    sorted_from(cols[0], 0.5)
 
 
 def kernel() -> Callable[..., int]:
@@ -122,3 +123,12 @@ def kernel() -> Callable[..., int]:
         from simulations.records_kernel import tally_requests
 
         return tally_requests
+
+
+def sorted_from(arrival: np.ndarray, warmup_s: float) -> int:
+    """``records_kernel.sorted_from``: where the measured requests start in sorted arrivals,
+    -1 where the arrivals are not sorted (one pass, no temporary arrays)."""
+    with scipy_left_out():
+        from simulations.records_kernel import sorted_from as kernel_sorted_from
+    with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
+        return int(kernel_sorted_from(np.ascontiguousarray(arrival, dtype=np.float64), warmup_s))

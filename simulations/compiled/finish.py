@@ -15,7 +15,7 @@ from simulations.compiled import knodes, loads_without_refresh, scipy_left_out
 from simulations.compiled import layout as L
 from simulations.compiled.kloop import measures
 from simulations.inputs import SegmentInput
-from simulations.records import SERIES, SegmentRecords
+from simulations.records import SERIES, Rows, SegmentRecords
 from simulations.traffic import Requests
 
 FLAG_TEXT = (
@@ -104,14 +104,12 @@ def window(inp: SegmentInput, st: Any, ref: Any) -> dict[str, Any]:
     n_rep, n_nodes = int(st.GI[L.GI_N_REP]), int(st.GI[L.GI_N_NODES])
     rf, ri, nf, ni = st.RF[:n_rep], st.RI[:n_rep], st.NF[:n_nodes], st.NI[:n_nodes]
     rep_end = np.where(ri[:, L.RI_STATE] == L.GONE, rf[:, L.RF_END], end_s)
-    instances = list(
-        zip(rf[:, L.RF_REQ].tolist(), rf[:, L.RF_READY].tolist(), rep_end.tolist(), strict=True)
-    )
+    instances = np.column_stack((rf[:, L.RF_REQ], rf[:, L.RF_READY], rep_end))
     node_end = np.where(ni[:, L.NI_STATE] == L.N_GONE, nf[:, L.NF_END], end_s)
     return {
         "end": end,
-        "instances": instances,
-        "nodes": list(zip(nf[:, L.NF_REQ].tolist(), node_end.tolist(), strict=True)),
+        "instances": Rows[tuple[float, float, float]](instances),
+        "nodes": Rows[tuple[float, float]](np.column_stack((nf[:, L.NF_REQ], node_end))),
         "n_log": int(st.GI[L.GI_NLOG]),
         "alerts": float(st.GI[L.GI_ALERTS]),
         "billed": float(knodes.spent_usd(ref, end_s)),
