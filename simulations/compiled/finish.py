@@ -9,9 +9,8 @@ from collections.abc import Sequence
 from typing import Any, overload
 
 import numpy as np
-from numba import njit
 
-from simulations.compiled import knodes, loads_without_refresh, scipy_left_out
+from simulations.compiled import knodes
 from simulations.compiled import layout as L
 from simulations.compiled.kloop import measures
 from simulations.inputs import SegmentInput
@@ -91,7 +90,7 @@ def in_system(st: Any) -> int:
     gi = st.GI
     n_live = int(gi[L.GI_N_LIVE])
     on_devices = int(st.DI[:, L.DI_QLEN].sum() + st.DI[:, L.DI_NSVC].sum())
-    in_queues = int(st.QL[0]) + int(sum(int(st.QL[r + 1]) for r in st.LIVE[:n_live]))
+    in_queues = int(st.QL[0]) + int(st.QL[st.LIVE[:n_live] + 1].sum())
     return on_devices + int(gi[L.GI_IN_TRANSIT]) + in_queues + int(gi[L.GI_IN_SERVICE])
 
 
@@ -130,11 +129,7 @@ def records(
     log = ScalingLog(inp, st.LOGF[:n_log].copy(), st.LOGI[:n_log].copy())
     n_devices = sum(inp.edge.devices_per_site)
     span = end_s - inp.warmup_s
-    n = len(req)
-    done, ttft, wait, svc = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    path, reason, left = np.empty(n, np.int8), np.empty(n, np.int8), np.empty(n, np.bool_)
-    with scipy_left_out(), loads_without_refresh():  # a fresh process: from numba's cache
-        columns(st.QF, st.QI, done, ttft, wait, svc, path, reason, left)
+    qf, qi = st.QF, st.QI
     return SegmentRecords(
         arrival_s=req.arrival_s,
         site=req.site,
@@ -143,13 +138,13 @@ def records(
         prompt_tokens=req.prompt_tokens,
         output_tokens=req.output_tokens,
         response_kb=req.response_kb,
-        path=path,
-        reason=reason,
-        done_s=done,
-        ttft_s=ttft,
-        wait_s=wait,
-        service_s=svc,
-        left_site=left,
+        path=qi[:, L.QI_PATH].astype(np.int8),
+        reason=qi[:, L.QI_REASON].astype(np.int8),
+        done_s=qf[:, L.QF_DONE].copy(),
+        ttft_s=qf[:, L.QF_TTFT].copy(),
+        wait_s=qf[:, L.QF_WAIT].copy(),
+        service_s=qf[:, L.QF_SVC].copy(),
+        left_site=qi[:, L.QI_LEFT].astype(bool),
         warmup_s=inp.warmup_s,
         end_s=end_s,
         series={k: st.SER[i].copy() for i, k in enumerate(SERIES)},
@@ -176,20 +171,6 @@ def records(
             "uplink_busy_s": win["uplink_busy_s"],
         },
     )
-
-
-@njit(cache=True)
-def columns(
-    qf: np.ndarray, qi: np.ndarray, done: np.ndarray, ttft: np.ndarray, wait: np.ndarray,
-    svc: np.ndarray, path: np.ndarray, reason: np.ndarray, left: np.ndarray,
-) -> None:  # fmt: skip
-    """The records' columns from the request rows, row by row (QF and QI are row-major:
-    column by column, each column's copy walked all of their memory)."""
-    for r in range(qf.shape[0]):
-        done[r], ttft[r] = qf[r, L.QF_DONE], qf[r, L.QF_TTFT]
-        wait[r], svc[r] = qf[r, L.QF_WAIT], qf[r, L.QF_SVC]
-        path[r], reason[r] = qi[r, L.QI_PATH], qi[r, L.QI_REASON]
-        left[r] = qi[r, L.QI_LEFT] != 0
 
 
 class ScalingLog(Sequence[tuple[float, int, int, str]]):
