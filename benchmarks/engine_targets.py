@@ -112,6 +112,35 @@ def preview_accuracy(volumes: tuple[float, ...] = ACCURACY_VOLUMES) -> None:
         )
 
 
+MAX_VOLUME = 1e11
+"""workload.requests_per_month's upper bound: the kiosk at 10x (136B) is run at this."""
+
+
+def preset_accuracy(presets: list[str] | None = None, factors: tuple[float, ...] = (1, 10)) -> None:
+    """A preview against the full answer of every preset at its default volume and at 10x
+    (main run only), against ``TOLERANCE``: the behaviour, not only the article's points."""
+    for preset in presets or [name for name, _ in list_presets()]:
+        base = load(preset).workload.requests_per_month
+        for factor in factors:
+            volume = min(base * factor, MAX_VOLUME)
+            s = load(preset, {"workload.requests_per_month": volume})
+            started = time.perf_counter()
+            quick = run(s, decide_too=False, mode="preview")
+            quick_s = time.perf_counter() - started
+            started = time.perf_counter()
+            full = run(s, decide_too=False)
+            full_s = time.perf_counter() - started
+            parts = []
+            for key in TOLERANCE:
+                text, ok = off_by(key, quick.get(key), full.get(key))
+                parts.append(f"{key} {full.get(key):.4g} -> {text}{'' if ok else ' OUTSIDE'}")
+            print(
+                f"preview vs full, {preset} x{factor:g} ({volume:,.0f}/month; {quick_s:.2f} s vs "
+                f"{full_s:.2f} s {full.plan.horizon}, {load_average()}): " + "; ".join(parts),
+                flush=True,
+            )
+
+
 def run_medians(repeats: int) -> None:
     print(
         f"planner.run per preset, default settings, decision included, median of {repeats} "
@@ -277,12 +306,14 @@ PARTS = {
     "engines": compare_engines,
     "volume": preview_and_volume,
     "accuracy": preview_accuracy,
+    "presets": preset_accuracy,
 }
 
 
 def main() -> None:
-    """``engine_targets.py [fresh|engines|volume|accuracy ...]``: only those parts (all of
-    them, and planner.run per preset, when none is named: what engine_speed.py prints)."""
+    """``engine_targets.py [fresh|engines|volume|accuracy|presets ...]``: only those parts (all
+    but presets, and planner.run per preset, when none is named: what engine_speed.py prints).
+    ``presets``: the accuracy of a preview on every preset at its default volume and at 10x."""
     parts = sys.argv[1:]
     if not parts:
         report_all(3)

@@ -159,8 +159,58 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     result = run(
         scenario, progress, engine=args.engine, mode=mode_of(args)
     )  # WorkLimitError: main() reports it
-    print(result_json(result, timings=not args.no_timings) if args.json else text_report(result))
+    log = scaling_log(result) if args.scaling_log else None
+    if args.json:
+        text = result_json(result, timings=not args.no_timings)
+        if log is not None:
+            text = json.dumps({**json.loads(text), "scaling_log": log}, indent=2)
+        print(text)
+    else:
+        print(text_report(result) + ("" if log is None else "\n" + scaling_text(log)))
     return 0
+
+
+def scaling_log(r: RunResult) -> list[dict[str, Any]]:
+    """Every scaling decision of replication 0, warm-up included (time_s < 0), per simulated
+    segment: seconds after the warm-up, the time of day where the segment runs on the real clock,
+    replicas before and after, and the autoscaler's reason (Knative's or Kubernetes' terms)."""
+    frame = r.scaling_log
+    by_label = {seg.label: seg for seg in r.plan.segments}
+    rows = []
+    for seg_label, t, a, b, why in zip(
+        frame["segment"], frame["time_s"], frame["from"], frame["to"], frame["reason"], strict=True
+    ):
+        seg = by_label[seg_label]
+        clock = None
+        if seg.time_scale == 1.0:
+            of_day = (seg.day_offset_s + seg.warmup_s + float(t)) % 86_400
+            clock = f"{int(of_day // 3600):02d}:{int(of_day % 3600 // 60):02d}:{of_day % 60:04.1f}"
+        rows.append(
+            {
+                "segment": seg_label,
+                "time_s": float(t),
+                "clock": clock,
+                "from": int(a),
+                "to": int(b),
+                "reason": str(why),
+            }
+        )
+    return rows
+
+
+def scaling_text(log: list[dict[str, Any]]) -> str:
+    lines = [f"scaling log (replication 0, {len(log):,} decisions; time after the warm-up):"]
+    segment = None
+    for row in log:
+        if row["segment"] != segment:
+            segment = row["segment"]
+            lines.append(f"  {segment}")
+        clock = row["clock"] or "sampled"
+        lines.append(
+            f"    {row['time_s']:>10.1f} s  {clock:>10}  {row['from']:>4} -> {row['to']:<4} "
+            f"{row['reason']}"
+        )
+    return "\n".join(lines)
 
 
 MIN_REQUESTS = 1_000
@@ -279,6 +329,11 @@ def register(sub: Any) -> None:
         "--no-timings",
         action="store_true",
         help="omit wall-clock figures from the JSON (for byte-for-byte comparisons)",
+    )
+    p.add_argument(
+        "--scaling-log",
+        action="store_true",
+        help="add every autoscaler decision of replication 0 (time, replicas from -> to, reason)",
     )
     p.set_defaults(func=cmd_simulate)
     p = sub.add_parser("compare", help="edge-only, cloud-only and hybrid side by side")

@@ -307,3 +307,41 @@ def routing_check_text(chk: Checklist, left_site: float) -> str:
         else ""
     )
     return f"Routing verified in the simulation: {left}{control}"
+
+
+def hybrid_patterns(s: Scenario) -> list[dict[str, str]]:
+    """The source article's three hybrid patterns: which this scenario uses, and what the planner
+    simulates of each (federated aggregation moves model updates, not inference requests, so it
+    is named, never simulated)."""
+    kind = s.policy.routing.kind
+    rows = [
+        (
+            "Local-first with cloud fallback",
+            "local_first",
+            "simulated: devices first; rate-limited (policy.routing.fallback_rate_per_s) and "
+            "budget-capped (monthly_budget_usd) fallback to the GPU pool; sensitive requests "
+            "never fall back unless policy.sensitive_may_leave_site",
+        ),
+        (
+            "Model splitting (split inference)",
+            "split",
+            "simulated: an on-device encoder (encoder_ms), a reduced payload "
+            "(payload_reduction) and the rest of the work in the pool; embeddings of sensitive "
+            "requests leave the site only with sensitive_split_allowed",
+        ),
+        (
+            "Federated and private aggregation",
+            "",
+            "not simulated: it ships model updates for training, not inference requests; raw "
+            "data stays on the devices, so residency holds as in edge-only, and secure "
+            "aggregation needs its own engineering and compliance review",
+        ),
+    ]
+    return [
+        {
+            "pattern": name,
+            "this scenario": "yes (policy.routing.kind)" if key and key == kind else "no",
+            "in the planner": what,
+        }
+        for name, key, what in rows
+    ]

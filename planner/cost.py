@@ -48,6 +48,8 @@ class CostBreakdown:
     per_slo_met_request_usd: float
     cumulative_usd: list[float]
     """Cash spent by the end of month m, m = 0 (purchase) .. 12 x horizon_years."""
+    three_year_usd: float
+    """Cash over 36 months whatever the horizon (the memo's and Compare's "3-year cost")."""
     gpu_bill: list[dict[str, float | str]]
     """The GPU line as rows: billed GPU-hours x USD per GPU-hour = USD (they sum to the line)."""
     gpu_hours: dict[str, float]
@@ -59,7 +61,7 @@ class CostBreakdown:
             "capex_usd": self.capex_usd,
             "opex_monthly_usd": self.opex_monthly_usd,
             "first_year_usd": self.first_year_usd,
-            "three_year_usd": self.cumulative_usd[min(36, len(self.cumulative_usd) - 1)],
+            "three_year_usd": self.three_year_usd,
             "horizon_usd": self.horizon_usd,
             "horizon_years": self.horizon_years,
             "per_1k_requests_usd": self.per_1k_requests_usd,
@@ -211,6 +213,7 @@ def estimate_monthly_cost(s: Scenario, figures: dict[str, float]) -> CostBreakdo
         per_1k_requests_usd=lines["total"] / requests * 1000 if requests else math.nan,
         per_slo_met_request_usd=lines["total"] / met if met and met > 0 else math.nan,
         cumulative_usd=cumulative,
+        three_year_usd=cumulative_cash(capex, opex, s.edge.amortization_months, 36)[36],
         gpu_bill=gpu_bill(s, figures),
         gpu_hours=gpu_hours_by_state(figures),
     )

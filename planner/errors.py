@@ -8,9 +8,13 @@ number, an expanded YAML bomb) is never turned into text in full.
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any
 
-from pydantic import ValidationError
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 MAX_VALUE_CHARS = 60
 MAX_MESSAGE_CHARS = 400
@@ -82,14 +86,84 @@ def _container(
     return opening + ", ".join(parts) + more + closing
 
 
-def describe_validation_error(err: ValidationError, prefix: str = "") -> str:
-    """One line per field: ``field.path = value: what is allowed`` (union branches merged)."""
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (itself, a list's items, a union's members)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _models_in(typing.get_args(annotation)[0])
+    if origin in (list, tuple, dict, typing.Union, types.UnionType):
+        return [m for a in typing.get_args(annotation) for m in _models_in(a)]
+    return []
+
+
+def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> FieldInfo | None:
+    """The schema field an error location points at (list indices and union tags stepped
+    over), or None when it is not a field."""
+    models, info = [model], None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        tagged = [m for m in models if _kind_of(m) == part]
+        if tagged:
+            models = tagged
+            continue
+        owner = next((m for m in models if part in m.model_fields), None)
+        if owner is None:
+            return None if info is None or not _is_union_tag(part) else info
+        info = owner.model_fields[part]
+        models = _models_in(info.annotation)
+    return info
+
+
+def _kind_of(model: type[BaseModel]) -> object:
+    kind = model.model_fields.get("kind")
+    return None if kind is None else kind.default
+
+
+def _number(x: float) -> str:
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,g}"
+
+
+def allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """' (allowed: 0 to 100,000)' for a field with numeric bounds, else ''."""
+    info = _field_at(model, loc) if model is not None else None
+    if info is None:
+        return ""
+    lo = hi = None
+    lo_open = hi_open = False
+    for m in info.metadata:
+        if isinstance(m, annotated_types.Ge | annotated_types.Gt):
+            lo_open = isinstance(m, annotated_types.Gt)
+            lo = float(m.gt if isinstance(m, annotated_types.Gt) else m.ge)  # type: ignore[arg-type]
+        if isinstance(m, annotated_types.Le | annotated_types.Lt):
+            hi_open = isinstance(m, annotated_types.Lt)
+            hi = float(m.lt if isinstance(m, annotated_types.Lt) else m.le)  # type: ignore[arg-type]
+    if lo is None and hi is None:
+        return ""
+    if lo is not None and hi is not None and not lo_open and not hi_open:
+        return f" (allowed: {_number(lo)} to {_number(hi)})"
+    parts = []
+    if lo is not None:
+        parts.append(f"{'>' if lo_open else '>='} {_number(lo)}")
+    if hi is not None:
+        parts.append(f"{'<' if hi_open else '<='} {_number(hi)}")
+    return f" (allowed: {' and '.join(parts)})"
+
+
+def describe_validation_error(
+    err: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> str:
+    """One line per field: ``field.path = value: what is allowed`` (union branches merged);
+    with ``model`` (the validated schema), a bounded number's line ends with its range."""
     lines: dict[str, str] = {}
     for e in err.errors():
         loc = ".".join(str(p) for p in e["loc"] if not _is_union_tag(p))
         where = prefix + loc if loc else (prefix.rstrip(".") or "scenario")
         where = _printable(where)
         msg = _printable(e["msg"].removeprefix("Value error, "))[:MAX_MESSAGE_CHARS]
+        msg += allowed_range(model, tuple(e["loc"]))
         whole_model = not loc or isinstance(e.get("input"), dict)
         shown = "" if e["type"] == "missing" or whole_model else f" = {excerpt(e.get('input'))}"
         if e["type"] == "extra_forbidden":

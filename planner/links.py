@@ -24,6 +24,11 @@ LINK_VERSION = "1"
 MAX_PARAMS = MAX_LINK_PARAMS
 MAX_CHARS = MAX_LINK_CHARS
 RESERVED = ("v", "preset")
+LINK_WORK_LIMIT = 30_000_000
+"""The most simulated requests a link may allow (``simulation.max_simulated_requests``): the
+compiled engine's default work limit (``planner.engines.COSTS``; a test holds them equal). A
+stranger's link must not raise it and keep a shared server busy for an hour; a larger run is
+the command line's (a scenario file or ``--set``)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,20 @@ def from_params(params: dict[str, str]) -> Decoded:
             updates[path] = decode_value(raw, path)
         except ScenarioError as exc:
             messages.append(ignored(key, first_line(exc)))
+    cap_work(updates, messages)
     return apply_leniently(load(preset), updates, messages)
+
+
+def cap_work(updates: dict[str, Any], messages: list[str]) -> None:
+    """Drop a link's work limit above the server's, saying so with the allowed range."""
+    path = "simulation.max_simulated_requests"
+    asked = updates.get(path)
+    if isinstance(asked, int | float) and not isinstance(asked, bool) and asked > LINK_WORK_LIMIT:
+        del updates[path]
+        messages.append(
+            f"ignored {path} = {asked:,.0f}: a link may set 1,000 to {LINK_WORK_LIMIT:,} (the "
+            "server's work limit); simulate a larger run from the command line"
+        )
 
 
 def first_line(exc: Exception) -> str:

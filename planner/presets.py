@@ -135,4 +135,4 @@ def validate(data: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(describe_validation_error(exc)) from None
+        raise ScenarioError(describe_validation_error(exc, model=Scenario)) from None

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from planner.failure_strata import stratify
-from planner.month import DayPart, calendar, day_label, day_rates
+from planner.month import DayPart, calendar, day_rates
 from planner.plan import (
     Plan,
     Segment,
@@ -25,6 +25,7 @@ from planner.plan import (
     day_types,
     pool_scale_for,
 )
+from planner.preview_parts import WARM_HOURS, day_part, preview_days
 from planner.scenario import Scenario
 from planner.shortcuts import identical_sites, rare_failures, sites_to_simulate
 
@@ -69,8 +70,6 @@ def preview_sites(s: Scenario, k: int, per_site_s: float, budget: float) -> int:
 MAX_BUDGETS = 5.0
 """A preview simulates at most this many budgets a replication: beyond that volume (the article
 above ~110M requests a month) its hours go below the floor rather than its time above ~0.5 s."""
-
-WARM_HOURS = 2
 
 
 def hourly_rates(s: Scenario, part: DayPart, base: float) -> np.ndarray:
@@ -128,14 +127,20 @@ def preview_plan(s: Scenario, budget: int = PREVIEW_REQUESTS) -> Plan:
             f"within {MAX_BUDGETS:g} budgets; what needs time to play out (the autoscaler "
             "following the day, so GPU-hours; backlogs) is less accurate than usual"
         )
+    strata = max(len(segs) // len(types), 1)
+    days, long_words = preview_days(s, full, types, hours, slice_s, k * strata, budget)
+    trial = []
+    segs = stratify(s, days, failing_devices(s, k), trial) if rare_failures(s, k) else days
+    notes.extend(long_words)
     if k < full_k:
         notes.append(
             f"preview: simulated {k} of {s.edge.sites} identical sites (edge-only: they share "
             f"nothing); figures scaled x{s.edge.sites / k:g}"
         )
     notes.extend(trial)
-    expected = sum(float(g.rates.sum()) * slice_s * k for g in segs)
-    notes.extend(preview_notes(s, slice_s, expected))
+    expected = sum(float(g.rates.sum()) * g.bin_s * k for g in segs)
+    longer = any(g.time_scale < 3600 / slice_s * 0.99 for g in segs)
+    notes.extend(preview_notes(s, slice_s, expected, longer))
     return Plan(
         tuple(segs),
         "preview",
@@ -172,29 +177,16 @@ def failing_devices(s: Scenario, k: int) -> int:
 def compressed_day(
     s: Scenario, index: int, members: list[DayPart], hours: np.ndarray, slice_s: float
 ) -> Segment:
-    """One day type as 24 slices of ``slice_s`` after a warm-up of the last hours."""
-    w = s.workload
-    first = members[0]
-    scale = 3600.0 / slice_s
-    weight = float(sum(p.weight for p in members)) * scale
-    name = day_label(w, {p.weekday for p in members}, first.season, first.bursts)
-    return Segment(
-        f"{name}, preview (x{weight:.3g})",
-        np.concatenate([hours[-WARM_HOURS:], hours]),
-        WARM_HOURS * slice_s,
-        weight,
-        0.0,
-        index,
-        tuple(sorted({p.day for p in members})),
-        name,
-        bin_s=slice_s,
-        time_scale=scale,
-    )
+    """One day type as 24 slices of ``slice_s`` after a warm-up of the last hours (the plain
+    day the budget is sized on; ``preview_days`` makes the final parts)."""
+    return day_part(s, index, members, hours, (0, 24), slice_s, WARM_HOURS * slice_s)
 
 
-def preview_notes(s: Scenario, slice_s: float, expected: float) -> list[str]:
+def preview_notes(s: Scenario, slice_s: float, expected: float, parts: bool) -> list[str]:
+    """What a preview simulated (``parts``: some hours are lengthened, in a note of their own)."""
+    but = " (but the hours named above)" if parts else ""
     notes = [
-        f"preview: each hour of each day type simulated for {slice_s:,.3g} s at its mean rate "
+        f"preview: each hour of each day type{but} simulated for {slice_s:,.3g} s at its mean rate "
         f"(x{3600 / slice_s:,.3g}), about {expected:,.0f} requests a replication; the full run "
         "measures hour-to-hour transitions, cold starts and bursts at their real length"
     ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import threading
 import time
 from collections import deque
@@ -108,6 +109,7 @@ class Workers:
     def get(self, workers: int) -> ProcessPoolExecutor:
         if self.ended:  # a sizing ahead still running after its run failed: no new pool
             raise RuntimeError("the run's worker processes are closed")
+        workers = usable_workers(workers)
         if self.pool is None or self.size < workers:
             self.close()
             self.pool = fork_pool(workers)
@@ -180,6 +182,12 @@ def shared_workers() -> Iterator[None]:
         workers.close(end=True)
 
 
+def usable_workers(workers: int) -> int:
+    """At most one worker a core: more only thrash (the figures do not depend on the number), and
+    a link's ``simulation.processes: 64`` must not fork 64 processes on a shared server."""
+    return max(1, min(workers, os.cpu_count() or 1))
+
+
 def fork_pool(workers: int) -> ProcessPoolExecutor:
     # fork: workers inherit the imported engine (no re-import of __main__, no start-up cost)
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
@@ -236,7 +244,7 @@ def execute(
             shared.get(max(workers, processes))
             results: Iterable[Outcome] = shared.run(jobs, urgent)
         else:
-            ex = fork_pool(workers)
+            ex = fork_pool(usable_workers(workers))
             results = ex.map(run_job, jobs)
         try:
             for res in results:

@@ -392,8 +392,8 @@ class KpaScaler(Model):
     """max-scale-down-rate."""
     tick_interval_s: float = Field(default=2, gt=0, le=60)
     """tick-interval."""
-    scale_to_zero_grace_s: float = Field(default=30, ge=0, le=3600)
-    """scale-to-zero-grace-period."""
+    scale_to_zero_grace_s: float = Field(default=30, ge=6, le=3600)
+    """scale-to-zero-grace-period (Knative refuses one under 6 s, its window minimum)."""
     scale_down_delay_s: float = Field(default=0, ge=0, le=3600)
     """scale-down-delay."""
 
@@ -497,7 +497,9 @@ class Cloud(Model):
     gpu: str = "l4"
     """GPU profile key in presets/catalog.yaml."""
     pricing: Literal["on_demand", "serverless", "reserved"] = "on_demand"
-    """on_demand: per instance-hour rounded up; serverless: per second; reserved: committed."""
+    """on_demand: per second with the catalog's 60 s minimum per node start (AWS EC2, GCE);
+    serverless: per second of container time, no minimum; reserved: the committed GPUs all
+    month, overflow on demand."""
     gpu_hourly_usd: float | None = Field(default=None, ge=0, le=10_000)
     """Override of the catalog price per GPU-hour for the chosen pricing."""
     reserved_replicas: int = Field(default=0, ge=0, le=10_000)
@@ -595,8 +597,11 @@ class Split(Model):
     """Uploaded size as a fraction of the original payload."""
     cloud_work_fraction: float = Field(default=0.8, gt=0, le=1)
     """Share of the GPU work left after the on-device encoder."""
-    sensitive_split_allowed: bool = True
-    """Whether embeddings of sensitive requests may leave the site (they are transformed data)."""
+    sensitive_split_allowed: bool = False
+    """Whether embeddings of sensitive requests may leave the site. Off by default: an embedding
+    is derived from the request (it can be inverted in part), so where
+    policy.sensitive_may_leave_site is off the request is served whole on its device unless the
+    scenario opts in here."""
 
 
 Routing = Annotated[EdgeOnly | CloudOnly | LocalFirst | Split, Field(discriminator="kind")]

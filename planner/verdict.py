@@ -52,8 +52,7 @@ class Architecture:
 
     @property
     def three_year_usd(self) -> float:
-        cum = self.cost.cumulative_usd
-        return cum[min(36, len(cum) - 1)]
+        return self.cost.three_year_usd
 
     @property
     def horizon_usd(self) -> float:

@@ -93,8 +93,10 @@ class KpaScaler:
         lo = math.floor(ready / self.max_down_rate)
         hi = math.ceil(self.max_up_rate * ready)
         dspc = min(max(math.ceil(m.stable_avg / self.target), lo), hi)
-        dppc = min(max(math.ceil(m.panic_avg / self.target), lo), hi)
-        over = dppc / ready >= self.panic_threshold
+        wanted = math.ceil(m.panic_avg / self.target)
+        dppc = min(max(wanted, lo), hi)
+        # Knative tests the threshold on the panic count before the rate limits clamp it
+        over = wanted / ready >= self.panic_threshold
         if over:
             if self.panic_since is None:
                 self.max_panic_pods = m.ready

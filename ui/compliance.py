@@ -9,6 +9,7 @@ import streamlit as st
 
 from planner.compliance import (
     CHECKLIST,
+    hybrid_patterns,
     item_status,
     quick_decisions,
     residency_price,
@@ -111,5 +112,7 @@ def render() -> None:
     st.table(
         pd.DataFrame(quick_decisions(s, r.figures)).drop(columns=["from"]).set_index("question")
     )
+    st.subheader("Hybrid patterns (from the source article)")
+    st.table(pd.DataFrame(hybrid_patterns(s)).set_index("pattern"))
     st.subheader("Risk matrix")
     st.table(pd.DataFrame(chk.risks).drop(columns=["id"]).set_index("risk"))

@@ -29,7 +29,8 @@ from planner.compliance import (
     residency_statement,
     routing_check_text,
 )
-from planner.formatting import interval, label, ms, number, pct, usd
+from planner.cost import gpu_bill_rows
+from planner.formatting import interval, label, ms, number, pct, usd, usd_rate
 from planner.run import RunResult
 from planner.verdict import Verdict, recommended_text
 from ui import capacity_chart, charts, tool_charts
@@ -72,13 +73,18 @@ def kpi_rows(r: RunResult) -> list[list[str]]:
         rows.append(["fallback rate", pct(f["fallback_rate"]), fmt_ci(r, "fallback_rate", pct)])
     rows.append(["drop rate", pct(f["drop_rate"]), fmt_ci(r, "drop_rate", pct)])
     if capacity_chart.uses_pool(r):
+        # billed, not held: the hours a reader multiplies by the price to get the GPU line
         rows.append(
             [
-                "GPU hours / month",
-                number(f["cloud.gpu_hours"], 1, " h"),
-                fmt_ci(r, "cloud.gpu_hours", lambda v: number(v, 1, " h")),
+                "GPU-hours billed / month",
+                number(f["cloud.gpu_hours_billed"], 1, " h"),
+                fmt_ci(r, "cloud.gpu_hours_billed", lambda v: number(v, 1, " h")),
             ]
         )
+    if own is not None and own.cost.monthly_usd["cloud_gpu"] > 0:
+        bill = gpu_bill_rows(own.scenario, own.figures)
+        how = " + ".join(f"{h:,.1f} h x {usd_rate(p)}/h" for _, h, p in bill if h > 0)
+        rows.append(["GPU line / month", usd(own.cost.monthly_usd["cloud_gpu"]), how])
     if own is not None:
         rows.append(["monthly cost", usd(own.monthly_usd), "from the simulated month"])
         years = own.cost.horizon_years

@@ -95,6 +95,6 @@ def limit(s: Scenario, schema_max: float) -> tuple[float, str]:
 
 RAISE_LIMIT = (
     "The limit counts simulated requests over all replications (sampled hours and sites keep "
-    "it far below the month's volume); fewer replications, or a link's "
-    "simulation.max_simulated_requests, raise it."
+    "it far below the month's volume); fewer replications raise it (a link cannot raise the "
+    "server's work limit: simulate a larger run from the command line)."
 )

@@ -124,8 +124,9 @@ def kpa_decide(st, ready_n: int, stable: float, panic: float) -> tuple[int, int,
     lo = math.floor(ready / c[C_KPA_DOWN_RATE])
     hi = math.ceil(c[C_KPA_UP_RATE] * ready)
     dspc = min(max(math.ceil(stable / target), lo), hi)
-    dppc = min(max(math.ceil(panic / target), lo), hi)
-    over = dppc / ready >= c[C_KPA_PANIC_THRESH]
+    wanted = math.ceil(panic / target)
+    dppc = min(max(wanted, lo), hi)
+    over = wanted / ready >= c[C_KPA_PANIC_THRESH]  # before the clamp, as Knative does
     if over:
         if math.isnan(st.G[G_PANIC_SINCE]):
             st.GI[GI_MAX_PANIC] = ready_n

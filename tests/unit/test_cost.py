@@ -176,3 +176,18 @@ def test_break_even_volume_runs_the_engine_across_volumes() -> None:
         {"requests_per_month": 1e5, "edge_usd": 100.0, "cloud_usd": 150.0},
     ]
     assert crossing(line) == pytest.approx(1e4)
+
+
+@pytest.mark.parametrize("years", [1, 2, 3, 5])
+def test_three_year_cost_is_three_years_whatever_the_horizon(years: int) -> None:
+    """A finance lead reads "3-year cost" as 36 months of cash: capex at purchase (and again at
+    the end of a 24-month life), plus 36 months of opex, whatever costs.horizon_years says."""
+    s = apply_overrides(
+        article("edge_only"), {"costs.horizon_years": years, "edge.amortization_months": 24}
+    )
+    c = estimate_monthly_cost(s, figures())
+    by_hand = 2 * c.capex_usd + 36 * c.opex_monthly_usd  # bought at month 0 and month 24
+    assert c.as_dict()["three_year_usd"] == pytest.approx(by_hand)
+    assert c.horizon_usd == pytest.approx(
+        c.capex_usd * -(-12 * years // 24) + 12 * years * c.opex_monthly_usd
+    )

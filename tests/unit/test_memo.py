@@ -107,9 +107,9 @@ def test_memo_for_every_preset(
         assert "Routing verified in the simulation" in flat and "Residency verified" not in flat
     rows = {row[0] for row in kpi_rows(r)}  # no row that cannot apply ('0.0 h' of GPU)
     if r.scenario.policy.routing.kind == "edge_only":
-        assert not rows & {"fallback rate", "GPU hours / month"}, name
+        assert not rows & {"fallback rate", "GPU-hours billed / month"}, name
     if r.figures["cloud.gpu_hours"] > 0:
-        assert "GPU hours / month" in rows, name
+        assert "GPU-hours billed / month" in rows, name
     summary = first.split("Reopen this scenario")[0].replace(name, "")
     for _, why in v.missing:  # the engine's refusal names the fields to change: keep it verbatim
         assert " ".join(why.split()) in summary
