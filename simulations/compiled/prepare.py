@@ -320,9 +320,9 @@ def _devices_i(n: int) -> np.ndarray:
 
 
 def _link_specs(inp: SegmentInput) -> np.ndarray:
-    ls = np.zeros((len(inp.links), L.N_LS))
-    for k, x in enumerate(inp.links):
-        ls[k] = (
+    """One row per link (one array from the rows: filling it row by row cost 3 us a link)."""
+    rows = [
+        (
             x.rtt_median_s,
             x.rtt_p95_s,
             x.rtt_p99_s,
@@ -333,7 +333,9 @@ def _link_specs(inp: SegmentInput) -> np.ndarray:
             x.outage_mean_s,
             float(x.ideal),
         )
-    return ls
+        for x in inp.links
+    ]
+    return np.array(rows, dtype=np.float64).reshape(-1, L.N_LS)
 
 
 def _links_f(n: int) -> np.ndarray:
