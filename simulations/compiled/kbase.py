@@ -122,6 +122,16 @@ def _move(ht: F2, hi: I2, src: int, dst: int) -> None:
     hi[dst, 0], hi[dst, 1], hi[dst, 2], hi[dst, 3] = hi[src, 0], hi[src, 1], hi[src, 2], hi[src, 3]
 
 
+@inline
+def push_register(st, t: float, kind: int) -> None:  # type: ignore[no-untyped-def]
+    """``push`` of a register event (kind < N_REG), inlined where one is due on the hot path."""
+    gi = st.GI
+    seq = gi[GI_SEQ]
+    gi[GI_SEQ] = seq + 1
+    st.G[G_REG + kind] = t
+    gi[GI_REGSEQ + kind] = seq
+
+
 @jit
 def push(st, t: float, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no-untyped-def]
     """Schedule an event at absolute time t (after every event already scheduled at t)."""

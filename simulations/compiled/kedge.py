@@ -137,9 +137,11 @@ def pick_device(st, rid: int) -> int:  # type: ignore[no-untyped-def]
     site = st.QI[rid, QI_SITE]
     best = -1
     now = st.G[G_NOW]
-    for d in range(st.SITE0[site], st.SITE0[site] + st.SITEN[site]):
+    di = st.DI
+    first = st.SITE0[site]
+    for d in range(first, first + st.SITEN[site]):
         settle(st, d, now)
-        if st.DI[d, DI_UP] and (best < 0 or in_system(st, d) < in_system(st, best)):
+        if di[d, DI_UP] and (best < 0 or in_system(st, d) < in_system(st, best)):
             best = d
     return best
 
@@ -148,62 +150,73 @@ def pick_device(st, rid: int) -> int:  # type: ignore[no-untyped-def]
 def admit(st, d: int, rid: int, work: float, first_work: float) -> None:  # type: ignore[no-untyped-def]
     """Take a request (first_work < 0: its first token comes with its end)."""
     st.GI[GI_EDGE_IN_SYS] += 1
-    st.DF[d, DF_BACKLOG] += work
+    df, di = st.DF, st.DI
+    df[d, DF_BACKLOG] += work
     first = work if first_work < 0 else min(first_work, work)
-    if st.DI[d, DI_NSVC] < st.CI[CI_CONC]:
-        _advance(st, d)
-        _start(st, d, rid, work, first)
-        _schedule(st, d)
+    if di[d, DI_NSVC] < st.CI[CI_CONC]:
+        v = _advance(st, d, st.G[G_NOW])
+        _start(st, d, rid, work, first, v)
+        _schedule(st, d, v)
     else:
+        qi = st.QI
         st.QF[rid, QF_DWORK] = work
         st.QF[rid, QF_DFIRST] = first
-        st.QI[rid, QI_DNEXT] = -1
-        tail = st.DI[d, DI_QTAIL]
+        qi[rid, QI_DNEXT] = -1
+        tail = di[d, DI_QTAIL]
         if tail >= 0:
-            st.QI[tail, QI_DNEXT] = rid
+            qi[tail, QI_DNEXT] = rid
         else:
-            st.DI[d, DI_QHEAD] = rid
-        st.DI[d, DI_QTAIL] = rid
-        st.DI[d, DI_QLEN] += 1
+            di[d, DI_QHEAD] = rid
+        di[d, DI_QTAIL] = rid
+        di[d, DI_QLEN] += 1
 
 
 @inline
-def _advance(st, d: int) -> None:  # type: ignore[no-untyped-def]
-    now = st.G[G_NOW]
+def _advance(st, d: int, now: float) -> float:  # type: ignore[no-untyped-def]
+    """The device's clock to now; returns its virtual time (DF_V)."""
+    df = st.DF
     n = st.DI[d, DI_NSVC]
+    v = df[d, DF_V]
     if n:
-        st.DF[d, DF_V] += (now - st.DF[d, DF_LAST_T]) * st.RATE[n]
-    st.DF[d, DF_LAST_T] = now
+        v += (now - df[d, DF_LAST_T]) * st.RATE[n]
+        df[d, DF_V] = v
+    df[d, DF_LAST_T] = now
+    return v
 
 
 @inline
-def _start(st, d: int, rid: int, work: float, first: float) -> None:  # type: ignore[no-untyped-def]
+def _start(st, d: int, rid: int, work: float, first: float, v: float) -> None:  # type: ignore[no-untyped-def]
+    """Serve the request from now; v is the device's virtual time (DF_V)."""
+    df, di, qf = st.DF, st.DI, st.QF
     now = st.G[G_NOW]
-    if math.isnan(st.DF[d, DF_BSINCE]):
-        st.DF[d, DF_BSINCE] = now
-    n = st.DI[d, DI_NSVC]
+    if math.isnan(df[d, DF_BSINCE]):
+        df[d, DF_BSINCE] = now
+    n = di[d, DI_NSVC]
     st.DSV[d, n] = rid
-    st.DI[d, DI_NSVC] = n + 1
-    st.QF[rid, QF_DSTART] = now
-    st.QF[rid, QF_DWORK] = work
-    v = st.DF[d, DF_V]
-    hpush(st.DFV, st.DFR, d, st.DI[d, DI_NFIRST], v + first, rid)
-    st.DI[d, DI_NFIRST] += 1
-    hpush(st.DEV, st.DER, d, st.DI[d, DI_NEND], v + work, rid)
-    st.DI[d, DI_NEND] += 1
+    di[d, DI_NSVC] = n + 1
+    qf[rid, QF_DSTART] = now
+    qf[rid, QF_DWORK] = work
+    nfirst = di[d, DI_NFIRST]
+    hpush(st.DFV, st.DFR, d, nfirst, v + first, rid)
+    di[d, DI_NFIRST] = nfirst + 1
+    nend = di[d, DI_NEND]
+    hpush(st.DEV, st.DER, d, nend, v + work, rid)
+    di[d, DI_NEND] = nend + 1
 
 
 @inline
-def _schedule(st, d: int) -> None:  # type: ignore[no-untyped-def]
-    st.DI[d, DI_GEN] += 1
-    st.DI[d, DI_PEND] = 0
-    n = st.DI[d, DI_NSVC]
+def _schedule(st, d: int, v: float) -> None:  # type: ignore[no-untyped-def]
+    """The device's next event; v is its virtual time (DF_V)."""
+    di = st.DI
+    di[d, DI_GEN] += 1
+    di[d, DI_PEND] = 0
+    n = di[d, DI_NSVC]
     if not n:
         return
-    first = st.DFV[d, 0] if st.DI[d, DI_NFIRST] else INF
+    first = st.DFV[d, 0] if di[d, DI_NFIRST] else INF
     end = st.DEV[d, 0]
     target = min(first, end)
-    dt = max(target - st.DF[d, DF_V], 0.0) / st.RATE[n]
+    dt = max(target - v, 0.0) / st.RATE[n]
     t = st.G[G_NOW] + dt
     if first < end and n == st.CI[CI_CONC] and _ahead(st, d, n, t, target):
         return
@@ -220,8 +233,9 @@ def _post(st, d: int, t: float, target: float) -> None:  # type: ignore[no-untyp
     segment's end). Events at the same instant are settled after, not before, the event that
     looks (no such exact ties occur with continuous times)."""
     if st.CI[CI_POLICY] != POL_SPLIT:
+        df = st.DF
         st.DI[d, DI_PEND] = 1
-        st.DF[d, DF_PT], st.DF[d, DF_PTGT] = t, target
+        df[d, DF_PT], df[d, DF_PTGT] = t, target
     else:
         push(st, t, E_DEV, d, st.DI[d, DI_GEN], target)
 
@@ -238,18 +252,18 @@ def catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
     """``settle``'s events, each at its time, with the router's edge callbacks of a request
     with no split stage (``krouter.edge_first``/``edge_done``): its TTFT, end, service and
     wait."""
-    g, qf, conc = st.G, st.QF, st.CI[CI_CONC]
-    while st.DI[d, DI_PEND] and st.DF[d, DF_PT] < now:
-        t = st.DF[d, DF_PT]
-        st.DI[d, DI_PEND] = 0
+    g, qf, conc, di, df, scr = st.G, st.QF, st.CI[CI_CONC], st.DI, st.DF, st.SCR
+    while di[d, DI_PEND] and df[d, DF_PT] < now:
+        t = df[d, DF_PT]
+        di[d, DI_PEND] = 0
         g[G_NOW] = t
         st.GI[GI_DEV_SETTLED] += 1
-        nf, ne = device_event(st, d, st.DI[d, DI_GEN], st.DF[d, DF_PTGT])
+        nf, ne = device_event(st, d, di[d, DI_GEN], df[d, DF_PTGT])
         for i in range(nf):
-            rid = int(st.SCR[d, i])
+            rid = int(scr[d, i])
             qf[rid, QF_TTFT] = t - qf[rid, QF_ARR]
         for i in range(ne):
-            rid, start = int(st.SCR[d, conc + i]), st.SCR[d, 2 * conc + i]
+            rid, start = int(scr[d, conc + i]), scr[d, 2 * conc + i]
             qf[rid, QF_DONE] = t
             qf[rid, QF_SVC] = t - start
             qf[rid, QF_WAIT] = start - qf[rid, QF_ARR]
@@ -258,8 +272,10 @@ def catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
 
 @jit
 def settle_all(st, now: float) -> None:  # type: ignore[no-untyped-def]
-    for d in range(st.DI.shape[0]):
-        settle(st, d, now)
+    di, df = st.DI, st.DF
+    for d in range(di.shape[0]):
+        if di[d, DI_PEND] and df[d, DF_PT] < now:  # settle
+            catch_up(st, d, now)
 
 
 @inline
@@ -321,53 +337,53 @@ def unfire(st, end: float) -> None:  # type: ignore[no-untyped-def]
 def device_event(st, d: int, gen: int, target: float) -> tuple[int, int]:  # type: ignore[no-untyped-def]
     """A first token or an end on device d: returns (firsts, finished) counts; their rids (and
     the finished requests' start times) are in st.SCR[d]."""
-    if gen != st.DI[d, DI_GEN]:
+    di, df, qf = st.DI, st.DF, st.QF
+    if gen != di[d, DI_GEN]:
         return -1, -1
     conc = st.CI[CI_CONC]
     now = st.G[G_NOW]
-    _advance(st, d)
-    v = max(st.DF[d, DF_V], target)
-    st.DF[d, DF_V] = v
+    v = max(_advance(st, d, now), target)
+    df[d, DF_V] = v
     tol = EPS * max(1.0, v)
-    scr = st.SCR
+    scr, dfv, dfr, dev, der = st.SCR, st.DFV, st.DFR, st.DEV, st.DER
     nf = 0
-    while st.DI[d, DI_NFIRST] and st.DFV[d, 0] <= v + tol:
-        scr[d, nf] = hpop(st.DFV, st.DFR, d, st.DI[d, DI_NFIRST])
-        st.DI[d, DI_NFIRST] -= 1
+    while di[d, DI_NFIRST] and dfv[d, 0] <= v + tol:
+        scr[d, nf] = hpop(dfv, dfr, d, di[d, DI_NFIRST])
+        di[d, DI_NFIRST] -= 1
         nf += 1
     ne = 0
-    while st.DI[d, DI_NEND] and st.DEV[d, 0] <= v + tol:
-        scr[d, conc + ne] = hpop(st.DEV, st.DER, d, st.DI[d, DI_NEND])
-        st.DI[d, DI_NEND] -= 1
+    while di[d, DI_NEND] and dev[d, 0] <= v + tol:
+        scr[d, conc + ne] = hpop(dev, der, d, di[d, DI_NEND])
+        di[d, DI_NEND] -= 1
         ne += 1
     for i in range(ne):
         rid = int(scr[d, conc + i])
-        scr[d, 2 * conc + i] = st.QF[rid, QF_DSTART]
+        scr[d, 2 * conc + i] = qf[rid, QF_DSTART]
         _remove_in_service(st, d, rid)
-        st.DF[d, DF_BACKLOG] -= st.QF[rid, QF_DWORK]
+        df[d, DF_BACKLOG] -= qf[rid, QF_DWORK]
         st.GI[GI_EDGE_IN_SYS] -= 1
-    while st.DI[d, DI_QLEN] and st.DI[d, DI_NSVC] < conc:
-        rid = st.DI[d, DI_QHEAD]
-        st.DI[d, DI_QHEAD] = st.QI[rid, QI_DNEXT]
-        st.DI[d, DI_QLEN] -= 1
-        if st.DI[d, DI_QLEN] == 0:
-            st.DI[d, DI_QTAIL] = -1
-        _start(st, d, rid, st.QF[rid, QF_DWORK], st.QF[rid, QF_DFIRST])
-    if st.DI[d, DI_NSVC] == 0 and not math.isnan(st.DF[d, DF_BSINCE]):
-        st.DF[d, DF_BUSY_S] += now - st.DF[d, DF_BSINCE]
-        st.DF[d, DF_BSINCE] = math.nan
-    _schedule(st, d)
+    while di[d, DI_QLEN] and di[d, DI_NSVC] < conc:
+        rid = di[d, DI_QHEAD]
+        di[d, DI_QHEAD] = st.QI[rid, QI_DNEXT]
+        di[d, DI_QLEN] -= 1
+        if di[d, DI_QLEN] == 0:
+            di[d, DI_QTAIL] = -1
+        _start(st, d, rid, qf[rid, QF_DWORK], qf[rid, QF_DFIRST], v)
+    if di[d, DI_NSVC] == 0 and not math.isnan(df[d, DF_BSINCE]):
+        df[d, DF_BUSY_S] += now - df[d, DF_BSINCE]
+        df[d, DF_BSINCE] = math.nan
+    _schedule(st, d, v)
     return nf, ne
 
 
 @inline
 def _remove_in_service(st, d: int, rid: int) -> None:  # type: ignore[no-untyped-def]
-    n = st.DI[d, DI_NSVC]
+    n, dsv = st.DI[d, DI_NSVC], st.DSV
     j = 0
-    while st.DSV[d, j] != rid:
+    while dsv[d, j] != rid:
         j += 1
     for i in range(j, n - 1):
-        st.DSV[d, i] = st.DSV[d, i + 1]
+        dsv[d, i] = dsv[d, i + 1]
     st.DI[d, DI_NSVC] = n - 1
 
 

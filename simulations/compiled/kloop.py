@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 from simulations.compiled import kedge, knodes, kpool, krouter, kscaler, kservice
-from simulations.compiled.kbase import pop, push
+from simulations.compiled.kbase import pop, push, push_register
 from simulations.compiled.layout import (
     C_MTBF,
     C_MTTR,
@@ -67,6 +67,7 @@ from simulations.compiled.layout import (
     GI_N_REP,
     GI_OVERFLOW,
     GI_REGSEQ,
+    GI_SEQ,
     GI_WAITING,
     GONE,
     LF_DOWN_S,
@@ -125,22 +126,50 @@ def _draw(st, arr: F2, k: int, col: int) -> float:  # type: ignore[no-untyped-de
 
 # ---------------------------------------------------------------- processes
 @jit
-def _arrivals(st, woken: bool) -> None:  # type: ignore[no-untyped-def]
+def _arrivals(st, woken: bool, until: float) -> int:  # type: ignore[no-untyped-def]
     """Arrive every request due now, then wait for the next one. ``woken``: the wait for the
     next request is over, and it arrives now even where now + (arrival - then) rounded a bit
-    below its arrival time (SimPy's ``arrivals`` does not look again after its timeout)."""
-    n = st.QF.shape[0]
-    rid = st.GI[GI_ARR_NEXT]
+    below its arrival time (SimPy's ``arrivals`` does not look again after its timeout).
+
+    In the window's loop (``until``: its end; -inf elsewhere) a next arrival due before every
+    other pending event and before ``until`` runs here at once, as the loop's next event: the
+    loop would take it next, since its timeout is the latest scheduled (a tie in time goes to
+    the other event), and nothing runs between two events of the window. Its timeout still
+    takes its sequence number. Returns how many events ran so (the loop counts them)."""
+    qf, g, gi = st.QF, st.G, st.GI
+    n = qf.shape[0]
+    rid = gi[GI_ARR_NEXT]
+    ran = 0
     while rid < n:
-        now = st.G[G_NOW]
-        dt = st.QF[rid, QF_ARR] - now
+        now = g[G_NOW]
+        dt = qf[rid, QF_ARR] - now
         if dt > 0 and not woken:
-            push(st, now + dt, E_ARR, 0, 0, 0.0)
-            return
+            t = now + dt
+            if not (t < until and not gi[GI_OVERFLOW] and _comes_first(st, t)):
+                push_register(st, t, E_ARR)
+                return ran
+            gi[GI_SEQ] += 1  # the timeout's sequence number (push_register's)
+            g[G_NOW] = t
+            gi[GI_KIND + E_ARR] += 1
+            ran += 1
         woken = False
         krouter.arrive(st, rid)
         rid += 1
-        st.GI[GI_ARR_NEXT] = rid
+        gi[GI_ARR_NEXT] = rid
+    return ran
+
+
+@inline
+def _comes_first(st, t: float) -> bool:  # type: ignore[no-untyped-def]
+    """Whether an event scheduled now at t would be the next to run: every pending event (the
+    heap's top and the registers but the arrivals', which is empty) is later than t."""
+    g, gi = st.G, st.GI
+    if gi[GI_HN] > 0 and st.HT[0, 0] <= t:
+        return False
+    for j in range(E_ARR + 1, N_REG):  # noqa: SIM110 (numba)
+        if gi[GI_REGSEQ + j] >= 0 and g[G_REG + j] <= t:
+            return False
+    return True
 
 
 @jit
@@ -156,7 +185,7 @@ def _monitor(st) -> None:  # type: ignore[no-untyped-def]
     ser[SER_DEVS, i] = gi[GI_DEV_DOWN]
     gi[GI_MON_I] = i + 1
     if i + 1 < st.CI[CI_N_MINUTES]:
-        push(st, st.G[G_NOW] + MINUTE_S, E_MON, 0, 0, 0.0)
+        push_register(st, st.G[G_NOW] + MINUTE_S, E_MON)
 
 
 @jit
@@ -208,7 +237,7 @@ def _outage(st, k: int) -> None:  # type: ignore[no-untyped-def]
 def _start(st) -> None:  # type: ignore[no-untyped-def]
     """start_processes: the warm pool, then each process's first step in SimPy's order."""
     kpool.start_warm(st, st.CI[CI_INIT_REP])
-    _arrivals(st, False)
+    _arrivals(st, False, -math.inf)
     push(st, 0.0, E_MON, 0, 0, 0.0)
     push(st, st.C[C_WARMUP], E_SNAP, 0, 0, 0.0)
     if st.CI[CI_SCALER] != SC_FIXED:
@@ -295,11 +324,12 @@ def grown(ref) -> tuple[F2, ...]:  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------- the loop
 @inline
-def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no-untyped-def]
+def _handle(st, kind: int, a: int, b: int, x: float, until: float) -> int:  # type: ignore[no-untyped-def]
+    """Run the event; returns how many more events ran with it (``_arrivals``)."""
+    if kind == E_ARR:
+        return _arrivals(st, True, until)
     if kind == E_STEP:
         kservice.step_event(st, a, b, x)
-    elif kind == E_ARR:
-        _arrivals(st, True)
     elif kind == E_REACH:
         krouter.reach_pool(st, a)
     elif kind == E_DEV:
@@ -342,6 +372,7 @@ def _handle(st, kind: int, a: int, b: int, x: float) -> None:  # type: ignore[no
         krouter.wait_timeout(st, a)
     elif kind == E_GIVEUP:
         krouter.give_up(st, a, LINK_TIMEOUT)
+    return 0
 
 
 @inline
@@ -378,8 +409,10 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
     st = borrow(ref)
     if not drain:
         _start(st)
-    events = st.GI[GI_EVENTS]
-    while not st.GI[GI_OVERFLOW]:
+    gi, g = st.GI, st.G
+    events = gi[GI_EVENTS]
+    direct_until = -math.inf if drain else until  # arrivals run at once (``_arrivals``)
+    while not gi[GI_OVERFLOW]:
         j = _next_register(st)
         if drain:
             # the devices' own events due before the next event run first (nothing else
@@ -395,25 +428,26 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         if j == -2:
             break
         if j >= 0:
-            t = st.G[G_REG + j]
+            t = g[G_REG + j]
             if t >= until:
                 break
-            st.GI[GI_REGSEQ + j] = -1
+            gi[GI_REGSEQ + j] = -1
             kind, a, b, x = j, 0, 0, 0.0
         else:
             t = st.HT[0, 0]  # the heap's top, popped only if it runs (a drain may follow)
             if t >= until:
                 break
             i = pop(st)
-            kind, a, b, x = st.HI[i, 1], st.HI[i, 2], st.HI[i, 3], st.HT[i, 1]
-        st.G[G_NOW] = t
+            hi = st.HI
+            kind, a, b, x = hi[i, 1], hi[i, 2], hi[i, 3], st.HT[i, 1]
+        g[G_NOW] = t
         events += 1
-        st.GI[GI_KIND + kind] += 1
-        _handle(st, kind, a, b, x)  # one call site: it is inlined
+        gi[GI_KIND + kind] += 1
+        events += _handle(st, kind, a, b, x, direct_until)  # one call site: it is inlined
     kedge.settle_all(st, until)
     if drain:  # the clock stops: first tokens run ahead to the cap or later never came
         kedge.unfire(st, until)
     else:  # the drain follows: a first token run ahead past the end comes in it
-        st.G[G_NOW] = until
-    st.GI[GI_EVENTS] = events
+        g[G_NOW] = until
+    gi[GI_EVENTS] = events
     return int(st.GI[GI_OVERFLOW])

@@ -157,7 +157,7 @@ def to_edge_or_drop(st, rid: int, reason: int) -> None:  # type: ignore[no-untyp
         drop(st, rid, QUEUE_FULL)
 
 
-@jit
+@inline
 def edge(st, rid: int, d: int) -> None:  # type: ignore[no-untyped-def]
     st.QI[rid, QI_PATH] = PATH_EDGE
     kedge.admit(st, d, rid, st.QF[rid, QF_ESVC], st.QF[rid, QF_EFIRST])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from simulations.compiled import kpool
-from simulations.compiled.kbase import push, unrolled_ring
+from simulations.compiled.kbase import push_register, unrolled_ring
 from simulations.compiled.layout import (
     C_DAY_OFFSET,
     C_GRACE,
@@ -44,6 +44,7 @@ from simulations.compiled.layout import (
     FL_MIN,
     FL_STAB,
     FL_UP_LIMIT,
+    G_CAP,
     G_IN_AREA,
     G_IN_T,
     G_NOW,
@@ -86,8 +87,9 @@ DAY_S = 86_400.0
 
 @inline
 def inflight_area_now(st) -> float:  # type: ignore[no-untyped-def]
-    inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
-    return st.G[G_IN_AREA] + inflight * (st.G[G_NOW] - st.G[G_IN_T])
+    g, gi = st.G, st.GI
+    inflight = gi[GI_WAITING] + gi[GI_IN_SERVICE]
+    return g[G_IN_AREA] + inflight * (g[G_NOW] - g[G_IN_T])
 
 
 @inline
@@ -109,16 +111,18 @@ def window_avg(st, n: int) -> float:  # type: ignore[no-untyped-def]
 
 @inline
 def area_append(st, value: float) -> None:  # type: ignore[no-untyped-def]
-    i = st.GI[GI_AREA_COUNT]
-    st.AREAS[i] = value
-    st.GI[GI_AREA_COUNT] = 0 if i + 1 == st.AREAS.shape[0] else i + 1
-    st.GI[GI_AREA_LEN] += 1
+    gi, areas = st.GI, st.AREAS
+    i = gi[GI_AREA_COUNT]
+    areas[i] = value
+    gi[GI_AREA_COUNT] = 0 if i + 1 == areas.shape[0] else i + 1
+    gi[GI_AREA_LEN] += 1
 
 
 # ---------------------------------------------------------------- KPA
-@jit
+@inline
 def kpa_decide(st, ready_n: int, stable: float, panic: float) -> tuple[int, int, int, float]:  # type: ignore[no-untyped-def]
-    c, now = st.C, st.G[G_NOW]
+    c, g, gi = st.C, st.G, st.GI
+    now = g[G_NOW]
     target = c[C_KPA_TARGET]
     ready = max(1, ready_n)
     lo = math.floor(ready / c[C_KPA_DOWN_RATE])
@@ -128,15 +132,15 @@ def kpa_decide(st, ready_n: int, stable: float, panic: float) -> tuple[int, int,
     dppc = min(max(wanted, lo), hi)
     over = wanted / ready >= c[C_KPA_PANIC_THRESH]  # before the clamp, as Knative does
     if over:
-        if math.isnan(st.G[G_PANIC_SINCE]):
-            st.GI[GI_MAX_PANIC] = ready_n
-        st.G[G_PANIC_SINCE] = now
-    elif not math.isnan(st.G[G_PANIC_SINCE]) and now >= st.G[G_PANIC_SINCE] + c[C_KPA_STABLE_S]:
-        st.G[G_PANIC_SINCE] = math.nan
-        st.GI[GI_MAX_PANIC] = 0
-    if not math.isnan(st.G[G_PANIC_SINCE]):
-        desired = max(dspc, dppc, st.GI[GI_MAX_PANIC])
-        st.GI[GI_MAX_PANIC] = desired
+        if math.isnan(g[G_PANIC_SINCE]):
+            gi[GI_MAX_PANIC] = ready_n
+        g[G_PANIC_SINCE] = now
+    elif not math.isnan(g[G_PANIC_SINCE]) and now >= g[G_PANIC_SINCE] + c[C_KPA_STABLE_S]:
+        g[G_PANIC_SINCE] = math.nan
+        gi[GI_MAX_PANIC] = 0
+    if not math.isnan(g[G_PANIC_SINCE]):
+        desired = max(dspc, dppc, gi[GI_MAX_PANIC])
+        gi[GI_MAX_PANIC] = desired
         code, val = R_PANIC, panic
     else:
         desired, code, val = dspc, R_STABLE, stable
@@ -296,15 +300,16 @@ def _activator_in_path(st, ready: int, panic: float) -> None:  # type: ignore[no
 @jit
 def tick(st) -> None:  # type: ignore[no-untyped-def]
     """One autoscaler tick (the body of ``Segment.autoscale``'s loop after its timeout)."""
-    now, ci = st.G[G_NOW], st.CI
+    g, gi, ci = st.G, st.GI, st.CI
+    now = g[G_NOW]
     stable_n = ci[CI_STABLE_N]
     area_append(st, inflight_area_now(st))
-    if st.GI[GI_AREA_LEN] > 4 * stable_n:
-        st.GI[GI_AREA_LEN] -= 2 * stable_n
+    if gi[GI_AREA_LEN] > 4 * stable_n:
+        gi[GI_AREA_LEN] -= 2 * stable_n
     stable = window_avg(st, stable_n)
     panic = window_avg(st, ci[CI_PANIC_N])
-    ready, prov = st.GI[GI_CNT0 + READY], st.GI[GI_CNT0 + PROV]
-    inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
+    ready, prov = gi[GI_CNT0 + READY], gi[GI_CNT0 + PROV]
+    inflight = gi[GI_WAITING] + gi[GI_IN_SERVICE]
     current = kpool.active(st)
     _activator_in_path(st, ready, panic)
     kind = ci[CI_SCALER]
@@ -322,25 +327,27 @@ def tick(st) -> None:  # type: ignore[no-untyped-def]
     elif desired > hi:
         desired, flags = hi, flags | FL_MAX
     if desired == 0 and current > 0:
-        if not st.GI[GI_ZERO_SINCE_SET]:
-            st.GI[GI_ZERO_SINCE_SET] = 1
-            st.G[G_ZERO_SINCE] = now
-        held_since = st.G[G_ZERO_SINCE]
-        if not math.isnan(st.G[G_PROXY_SINCE]):
-            held_since = min(held_since, st.G[G_PROXY_SINCE])
+        if not gi[GI_ZERO_SINCE_SET]:
+            gi[GI_ZERO_SINCE_SET] = 1
+            g[G_ZERO_SINCE] = now
+        held_since = g[G_ZERO_SINCE]
+        if not math.isnan(g[G_PROXY_SINCE]):
+            held_since = min(held_since, g[G_PROXY_SINCE])
         if now - held_since < st.C[C_GRACE]:
-            push(st, now + st.C[C_TICK], E_TICK, 0, 0, 0.0)
+            push_register(st, now + st.C[C_TICK], E_TICK)
             return
         flags |= FL_GRACE
     else:
-        st.GI[GI_ZERO_SINCE_SET] = 0
-    kpool.scale_to(st, desired, code, flags, win, val)
-    inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
-    idle = stable == 0 and inflight == 0 and not st.GI[GI_ZERO_SINCE_SET]
+        gi[GI_ZERO_SINCE_SET] = 0
+    # scale_to holds desired to the cap and does nothing when that is the active count
+    if (desired if desired <= g[G_CAP] else int(g[G_CAP])) != current:
+        kpool.scale_to(st, desired, code, flags, win, val)
+    inflight = gi[GI_WAITING] + gi[GI_IN_SERVICE]
+    idle = stable == 0 and inflight == 0 and not gi[GI_ZERO_SINCE_SET]
     if kind == SC_KPA and idle and kpool.active(st) == ci[CI_MIN_REP]:
-        st.GI[GI_WAKE] = 1
+        gi[GI_WAKE] = 1
         return
-    push(st, now + st.C[C_TICK], E_TICK, 0, 0, 0.0)
+    push_register(st, now + st.C[C_TICK], E_TICK)
 
 
 @jit
@@ -349,4 +356,4 @@ def wake(st) -> None:  # type: ignore[no-untyped-def]
     st.GI[GI_WAKE] = 0
     st.GI[GI_AREA_LEN] = 0
     area_append(st, inflight_area_now(st))
-    push(st, st.G[G_NOW] + st.C[C_TICK], E_TICK, 0, 0, 0.0)
+    push_register(st, st.G[G_NOW] + st.C[C_TICK], E_TICK)

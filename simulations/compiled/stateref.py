@@ -16,6 +16,13 @@ increfs and decrefs every reference-counted argument in each non-inlined kernel 
 calls into the runtime with an atomic add each); a plain pointer costs nothing. The entry kernels
 Python calls take the StructRef (``ref``) and borrow it once (``borrow``): the StructRef outlives
 the call.
+
+The borrowed state's fields are ``RawArray``s: numpy arrays to numba in every way but that it
+counts no reference for them. Reading ``st.QF`` from a StructRef takes a reference and drops it
+(two calls into numba's runtime, which no optimiser removes and around which every float held in
+a register is spilled); a raw array is read with none. The arrays stay owned where they were: by
+the namedtuple, or by the StructRef for an array a kernel grew, whose assignment (``st.HT =
+...``) counts the new array in and the old one out as the StructRef's own setter does.
 """
 
 from __future__ import annotations
@@ -25,7 +32,15 @@ from typing import Any
 from numba import njit, types
 from numba.core import cgutils
 from numba.core.datamodel import models
-from numba.core.extending import intrinsic, register_model
+from numba.core.extending import (
+    infer_getattr,
+    intrinsic,
+    lower_cast,
+    lower_getattr_generic,
+    lower_setattr_generic,
+    register_model,
+)
+from numba.core.typing.templates import AttributeTemplate
 from numba.experimental import structref
 from numba.np.arrayobj import make_array, populate_array
 
@@ -53,7 +68,62 @@ class BorrowedModel(models.StructModel):  # type: ignore[misc]
         super().__init__(dmm, fe_type, [("meminfo", types.voidptr)])
 
 
-structref.define_attributes(BorrowedState)
+class RawArray(types.Array):  # type: ignore[misc]
+    """A numpy array numba counts no reference for (the borrowed state's fields)."""
+
+    def __init__(self, dtype: Any, ndim: int, layout: str) -> None:
+        super().__init__(dtype, ndim, layout, name=f"raw array({dtype}, {ndim}d, {layout})")
+
+
+@register_model(RawArray)
+class RawArrayModel(models.StructModel):  # type: ignore[misc]
+    """numba's ArrayModel with the meminfo as a plain pointer (the same LLVM layout)."""
+
+    def __init__(self, dmm: Any, fe_type: Any) -> None:
+        members = [
+            ("meminfo", types.voidptr),
+            ("parent", types.pyobject),
+            ("nitems", types.intp),
+            ("itemsize", types.intp),
+            ("data", types.CPointer(fe_type.dtype)),
+            ("shape", types.UniTuple(types.intp, fe_type.ndim)),
+            ("strides", types.UniTuple(types.intp, fe_type.ndim)),
+        ]
+        super().__init__(dmm, fe_type, members)
+
+
+@lower_cast(types.Array, RawArray)  # type: ignore[misc]
+@lower_cast(RawArray, types.Array)  # type: ignore[misc]
+def _same_array(context, builder, fromty, toty, val):  # type: ignore[no-untyped-def]
+    return val
+
+
+@infer_getattr
+class _BorrowedAttribute(AttributeTemplate):  # type: ignore[misc]
+    key = BorrowedState
+
+    def generic_resolve(self, typ: Any, attr: str) -> Any:
+        return typ.field_dict.get(attr)
+
+
+@lower_getattr_generic(BorrowedState)  # type: ignore[misc]
+def _borrowed_get(context, builder, typ, val, attr):  # type: ignore[no-untyped-def]
+    return getattr(structref._Utils(context, builder, typ).get_data_struct(val), attr)
+
+
+@lower_setattr_generic(BorrowedState)  # type: ignore[misc]
+def _borrowed_set(context, builder, sig, args, attr):  # type: ignore[no-untyped-def]
+    """A grown array replaces a field: the field holds a reference to it (the value passed in
+    is dropped by its caller), and gives up the one it held (none for a borrowed array)."""
+    inst_type, val_type = sig.args
+    field = inst_type.field_dict[attr]
+    counted = types.Array(field.dtype, field.ndim, field.layout)
+    data = structref._Utils(context, builder, inst_type).get_data_struct(args[0])
+    new = context.cast(builder, args[1], val_type, field)
+    old = getattr(data, attr)
+    context.nrt.incref(builder, counted, new)
+    context.nrt.decref(builder, counted, old)
+    setattr(data, attr, new)
 
 
 class StateRef(structref.StructRefProxy):  # type: ignore[misc]
@@ -63,11 +133,10 @@ class StateRef(structref.StructRefProxy):  # type: ignore[misc]
 structref.define_proxy(StateRef, StateType, list(layout.FIELDS))
 
 
-def _fields() -> list[tuple[str, Any]]:
+def _fields(array: Any = types.Array) -> list[tuple[str, Any]]:
     dtypes = {"f": types.float64, "i": types.int64, "j": types.int32}
     return [
-        (name, types.Array(dtypes[code[0]], int(code[1]), "C"))
-        for name, code in layout.FIELDS.items()
+        (name, array(dtypes[code[0]], int(code[1]), "C")) for name, code in layout.FIELDS.items()
     ]
 
 
@@ -76,7 +145,7 @@ def state_type() -> Any:
 
 
 STATE_T = state_type()
-BORROWED_T = BorrowedState(_fields())
+BORROWED_T = BorrowedState(_fields(RawArray))
 
 
 @intrinsic  # type: ignore[misc]
