@@ -209,8 +209,8 @@ def quick_decisions(s: Scenario, f: dict[str, float]) -> list[dict[str, str]]:
             # hours than cloud-only (the Compare page has each architecture's)
             f"{f.get('requests_per_month.arrived', float('nan')):,.0f} requests, "
             f"{f.get('cloud.gpu_hours', float('nan')):,.1f} GPU hours a month as this "
-            f"scenario routes them ({routing.kind.replace('_', '-')}; Compare has every "
-            "architecture's)",
+            f"scenario routes them, {f.get('cloud.gpu_hours_billed', float('nan')):,.1f} "
+            f"billed ({routing.kind.replace('_', '-')}; Compare has every architecture's)",
             "simulation",
         ),
         (

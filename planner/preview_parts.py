@@ -187,11 +187,16 @@ def preview_days(
         ]
 
     plain = build(slice_s, [[] for _ in types])
-    if not any(long) or full_s <= slice_s * 1.01:
+    if full_s <= slice_s * 1.01:
         return plain, []
-    if all(r == [(0, 24)] for r in long):
-        # every hour of every day: longer hours would only raise the budget, not place it
-        return plain, [whole_day_note(slice_s)]
+    # a day type whose every hour needs time stays as it is: longer hours would only raise the
+    # budget, not place it
+    whole = [r == [(0, 24)] for r in long]
+    said = [whole_day_note(where(s, types, [[(0, 24)] if w else [] for w in whole]), slice_s)]
+    notes = said if any(whole) else []
+    long = [[] if w else r for r, w in zip(long, whole, strict=True)]
+    if not any(long):
+        return plain, notes
     # extra requests at the full run's length: the long hours' own (in proportion to their
     # length) plus the parts' warm-ups (about fixed); the length the extra budgets afford
     rate = sum(
@@ -204,8 +209,8 @@ def preview_days(
     long_s = min(full_s, (EXTRA_BUDGETS * budget / copies - fixed) / rate)
     words = where(s, types, long)
     if long_s <= slice_s * 1.01:
-        return plain, [no_room_note(words, slice_s)]
-    return build(long_s, long), [long_note(words, slice_s, long_s, full_s)]
+        return plain, [*notes, no_room_note(words, slice_s)]
+    return build(long_s, long), [*notes, long_note(words, slice_s, long_s, full_s)]
 
 
 def where(s: Scenario, types: list[list[DayPart]], long: list[list[Span]]) -> str:
@@ -234,11 +239,11 @@ def no_room_note(words: str, slice_s: float) -> str:
     )
 
 
-def whole_day_note(slice_s: float) -> str:
+def whole_day_note(words: str, slice_s: float) -> str:
     return (
-        f"preview: every hour is {WHY.format(slice_s=slice_s)} (the whole day is at or over a "
-        "capacity), so waits and tail latency depend on how long the run lasts; the full run "
-        "measures them at its own length"
+        f"preview: {words} (every hour): {WHY.format(slice_s=slice_s)}, all day, so its waits "
+        "and tail latency depend on how long the run lasts; the full run measures them at its "
+        "own length"
     )
 
 

@@ -501,7 +501,10 @@ class Cloud(Model):
     serverless: per second of container time, no minimum; reserved: the committed GPUs all
     month, overflow on demand."""
     gpu_hourly_usd: float | None = Field(default=None, ge=0, le=10_000)
-    """Override of the catalog price per GPU-hour for the chosen pricing."""
+    """Override of the catalog's list price per GPU-hour: on-demand (or serverless with that
+    pricing). With reserved pricing it is the on-demand rate: the commitment bills it less
+    reserved_discount_pct, the overflow bills it in full (enter the list price, not your
+    reserved rate, or the discount is taken twice)."""
     reserved_replicas: int = Field(default=0, ge=0, le=10_000)
     """With pricing 'reserved': GPUs paid all month whether used or not."""
     reserved_discount_pct: float = Field(default=35, ge=0, le=95)
@@ -518,10 +521,13 @@ class Cloud(Model):
     load_balancer: Literal[
         "least_outstanding", "round_robin", "random", "power_of_two", "shared_queue"
     ] = "least_outstanding"
-    """How requests are assigned to replicas, each with its own queue: least_outstanding (Knative
-    activator, Envoy least-request), round_robin (Envoy default), random (kube-proxy iptables),
-    power_of_two (Envoy LEAST_REQUEST, choice_count 2); shared_queue: one pool queue, the first
-    free slot takes the oldest (the M/M/c best case, used by the theory checks)."""
+    """How requests are assigned to replicas, each with its own queue: least_outstanding (join
+    the least loaded replica: Knative's least-connections policy when chosen), round_robin
+    (Envoy default; Knative's activator default for containerConcurrency > 3), random
+    (kube-proxy iptables), power_of_two (Envoy LEAST_REQUEST, choice_count 2; Knative's
+    activator default, random-choice-2, for containerConcurrency 0); shared_queue: one pool
+    queue, the first free slot takes the oldest (the M/M/c best case, used by the theory
+    checks)."""
     autoscaler: Autoscaler = KpaScaler()
     """How the pool scales."""
     cold_start: ColdStart = ColdStart()

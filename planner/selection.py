@@ -26,7 +26,10 @@ UNIT_ROUNDOFF = 2.0**-53
 NOT_POSITIVE_FINITE = 0x7FF0000000000000
 """Bit patterns of doubles at or above this are negative (sign bit), infinite or nan: the
 order of the bit patterns is the order of the values only for 0 and positive finite ones."""
-MAX_BUCKETS = 8192
+MAX_BUCKETS = 2048
+"""Buckets at most: the sheet's arrays (buckets x slots, per part) are summed and cumulated
+whole, so fewer buckets cost less there and more in the sort of the target buckets' values;
+on article's ~100k latencies 2048 took 0.71 ms, 8192 0.99 ms, 1024 0.76 ms."""
 
 
 def parts_quantiles(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -22,14 +22,14 @@ from planner.plan import Plan
 from planner.scenario import Scenario
 from planner.selection import parts_quantiles
 from planner.stats import HISTOGRAM_RELATIVE_ERROR, LogHistogram
+from simulations import records_tally as RT
 from simulations.records import (
     DROP_REASONS,
-    PATH_DROPPED,
-    PATH_EDGE,
     PATH_FALLBACK,
     PATHS,
     SegmentRecords,
 )
+from simulations.records_tally import tally_segment
 
 QUANTILES = {"p50": 0.50, "p95": 0.95, "p99": 0.99}
 QS = list(QUANTILES.values())
@@ -54,8 +54,9 @@ def segment_weight(plan: Plan, k: int) -> float:
 def measured_part(r: SegmentRecords) -> slice | np.ndarray:
     """The requests that arrived after the warm-up: a slice (a view, no copy) when arrivals are
     sorted, as the engines record them; a mask otherwise."""
-    if r.arrival_s.size < 2 or bool(np.all(r.arrival_s[1:] >= r.arrival_s[:-1])):
-        return slice(int(np.searchsorted(r.arrival_s, r.warmup_s, side="left")), None)
+    first = RT.sorted_from(r.arrival_s, float(r.warmup_s))
+    if first >= 0:
+        return slice(first, None)
     mask: np.ndarray = r.arrival_s >= r.warmup_s
     return mask
 
@@ -104,20 +105,6 @@ def stats_of(qs: list[float], weighted_sum: float, weight: float, n: int) -> dic
     return {"mean": weighted_sum / weight, **dict(zip(QUANTILES, qs, strict=True))}
 
 
-@dataclass
-class Part:
-    """One segment's measured requests, the columns the figures read."""
-
-    weight: float
-    path: np.ndarray
-    reason: np.ndarray
-    completed: np.ndarray
-    latency_ms: np.ndarray
-    """Of completed requests (the others' are not read)."""
-    ttft_ms: np.ndarray
-    """Of completed requests."""
-
-
 class Tally:
     """The request figures of one replication, added segment by segment (``add``)."""
 
@@ -139,6 +126,7 @@ class Tally:
         from planner.chart_tally import ChartTally
 
         self.charts = ChartTally(s, plan) if charts else None
+        self.targets = slo_targets(s)
         for key in TALLIED:
             self.bump(key, 0, 0.0)
 
@@ -149,25 +137,21 @@ class Tally:
         self.sums[key] = self.sums.get(key, 0.0) + total * w
 
     def add(self, k: int, r: SegmentRecords) -> None:
-        """Tally segment ``k``'s requests (its records can be dropped afterwards)."""
-        self.book(r)
+        """Tally segment ``k``'s requests (its records can be dropped afterwards): one pass
+        over them (``simulations.records_tally``) for the counts, sums and percentile values."""
         m = measured_part(r)
         w = segment_weight(self.plan, k)
-        path, done_s = r.path[m], r.done_s[m]
-        completed = (path >= 0) & np.isfinite(done_s)
-        latency = (done_s[completed] - r.arrival_s[m][completed]) * 1000
-        ttft = r.ttft_s[m][completed] * 1000 if self.s.workload.is_llm else np.empty(0)
-        p = Part(w, path, r.reason[m], completed, latency, ttft)
-        self.counts(p)
-        # served before the window closed (the others finished in the drain after it)
-        self.bump("in_window", int((done_s[completed] <= r.end_s).sum()), w)
-        self.add_latency(p)
-        self.slo(p, r.output_tokens[m][completed])
-        self.cloud(p, r.wait_s[m][completed], r.left_site[m], r.response_kb[m][completed])
-        self.bump("sensitive_left_site", int((r.sensitive[m] & r.left_site[m]).sum()), 0.0)
+        got = tally_segment(r, m, self.targets, self.s.workload.is_llm)
+        self.book(r, got.counts)
+        self.counts(got.counts, got.sums, w)
+        self.latency.add(got.latency_ms, got.group, w)
+        if self.s.workload.is_llm:
+            self.ttft.add(got.ttft_ms, np.zeros(got.ttft_ms.size, dtype=np.int8), w)
         if self.charts is not None:
-            self.charts.add(k, r, m, w, completed, latency)
-        self.n += int(path.size)
+            path, done_s = r.path[m], r.done_s[m]
+            completed = (path >= 0) & np.isfinite(done_s)
+            self.charts.add(k, r, m, w, completed, got.latency_ms)
+        self.n += got.measured
         if self.n > self.above:
             self.fold()
 
@@ -181,62 +165,36 @@ class Tally:
     def from_histogram(self) -> bool:
         return self.n > self.above
 
-    def book(self, r: SegmentRecords) -> None:
+    def book(self, r: SegmentRecords, c: np.ndarray) -> None:
         """Every simulated request (warm-up included) against the engine's count of what was
         still inside when the clock stopped."""
-        completed = int(((r.path >= 0) & np.isfinite(r.done_s)).sum())
-        dropped = int((r.path == PATH_DROPPED).sum())
-        self.bump("unfinished", int(r.path.size) - completed - dropped, 0.0)
+        finished = int(c[RT.N_ALL_COMPLETED]) + int(c[RT.N_ALL_DROPPED])
+        self.bump("unfinished", int(r.path.size) - finished, 0.0)
         self.bump("inside", int(r.in_system_at_end), 0.0)
         self.bump("simulated", int(r.path.size), 0.0)
 
-    def counts(self, p: Part) -> None:
-        by_path = np.bincount(p.path.astype(np.int64) + 2, minlength=len(PATHS) + 2)
-        self.paths_w += by_path * p.weight
-        self.bump("arrived", int(p.path.size), p.weight)
-        self.bump("completed", int(p.completed.sum()), p.weight)
-        dropped = p.path == PATH_DROPPED
-        self.bump("dropped", int(dropped.sum()), p.weight)
-        reasons = np.bincount(p.reason[dropped].astype(np.int64), minlength=len(DROP_REASONS))
+    def counts(self, c: np.ndarray, sums: np.ndarray, w: float) -> None:
+        """The measured requests' counts and sums, each of weight ``w``."""
+        self.paths_w += c[RT.N_PATH : RT.N_DONE] * w
+        self.bump("arrived", int(c[RT.N_PATH : RT.N_DONE].sum()), w)
+        self.bump("completed", int(c[RT.N_COMPLETED]), w)
+        self.bump("dropped", int(c[RT.N_DROPPED]), w)
+        reasons = c[RT.N_REASON : RT.N_COUNTS]
         self.reason_n += reasons
-        self.reason_w += reasons * p.weight
-
-    def add_latency(self, p: Part) -> None:
-        done_path = p.path[p.completed]
-        by_path = np.bincount(done_path.astype(np.int64), minlength=len(PATHS))
+        self.reason_w += reasons * w
+        # served before the window closed (the others finished in the drain after it)
+        self.bump("in_window", int(c[RT.N_IN_WINDOW]), w)
+        by_path = c[RT.N_DONE : RT.N_REASON]
         self.done_n += by_path
-        self.done_w += by_path * p.weight
-        sums = np.bincount(done_path.astype(np.int64), weights=p.latency_ms, minlength=len(PATHS))
-        self.done_sum += sums * p.weight
-        self.latency.add(p.latency_ms, done_path, p.weight)
+        self.done_w += by_path * w
+        self.done_sum += sums[RT.S_DONE : RT.S_DONE + len(PATHS)] * w
         if self.s.workload.is_llm:
-            self.ttft.add(p.ttft_ms, np.zeros(p.ttft_ms.size, dtype=np.int8), p.weight)
-            self.bump("ttft", int(p.ttft_ms.size), p.weight, float(p.ttft_ms.sum()))
-
-    def slo(self, p: Part, output_tokens: np.ndarray) -> None:
-        """Completed requests meeting every stated target (drops and the rest count as misses)."""
-        slo, llm = self.s.slo, self.s.workload.is_llm
-        ok = np.ones(p.latency_ms.size, dtype=bool)
-        if slo.latency_target_ms is not None:
-            ok &= p.latency_ms <= slo.latency_target_ms
-        if slo.ttft_p95_ms is not None and llm:
-            ok &= p.ttft_ms <= slo.ttft_p95_ms
-        if slo.min_tokens_per_s is not None and llm:
-            speed = decode_tokens_per_s(output_tokens, p.latency_ms, p.ttft_ms)
-            ok &= speed >= slo.min_tokens_per_s * (1 - 1e-9)
-        self.bump("slo_ok", int(ok.sum()), p.weight)
-
-    def cloud(
-        self, p: Part, wait_s: np.ndarray, left_site: np.ndarray, response_kb: np.ndarray
-    ) -> None:
-        """Waits in the GPU pool and the bytes that came back over the links."""
-        wait_ms = wait_s * 1000
-        in_pool = (p.path[p.completed] != PATH_EDGE) & np.isfinite(wait_ms)
-        pool_wait = wait_ms[in_pool]
-        self.bump("in_pool", int(pool_wait.size), p.weight, float(pool_wait.sum()))
-        self.bump("waited", int((pool_wait > 1e-6).sum()), p.weight)
-        left = left_site[p.completed]
-        self.bump("egress", 0, p.weight, float(response_kb[left].sum()))
+            self.bump("ttft", int(c[RT.N_COMPLETED]), w, float(sums[RT.S_TTFT]))
+        self.bump("slo_ok", int(c[RT.N_SLO_OK]), w)
+        self.bump("in_pool", int(c[RT.N_IN_POOL]), w, float(sums[RT.S_POOL_WAIT]))
+        self.bump("waited", int(c[RT.N_WAITED]), w)
+        self.bump("egress", 0, w, float(sums[RT.S_EGRESS]))
+        self.bump("sensitive_left_site", int(c[RT.N_SENSITIVE_LEFT]), 0.0)
 
     def figures(self) -> dict[str, float]:
         """The request figures, flat, with unit-bearing dotted names (``summary.summarise``
@@ -319,14 +277,19 @@ class Tally:
         return self.weight["slo_ok"] / total_w
 
 
-def decode_tokens_per_s(
-    output_tokens: np.ndarray, latency_ms: np.ndarray, ttft_ms: np.ndarray
-) -> np.ndarray:
-    """Per-request streaming speed after the first token: (output - 1) tokens over the time
-    from first token to done (infinite for one-token answers and non-LLM work)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        speed = (output_tokens - 1) * 1000 / (latency_ms - ttft_ms)
-    return np.where((output_tokens > 1) & (latency_ms > ttft_ms), speed, np.inf)
+def slo_targets(s: Scenario) -> np.ndarray:
+    """The SLO's targets as ``records_tally.tally_requests`` reads them (nan: none): a
+    completed request meets them when its latency and time to first token are at most theirs
+    and its decode speed after the first token is at least the minimum (within 1e-9)."""
+    slo, llm = s.slo, s.workload.is_llm
+    t = np.full(3, math.nan)
+    if slo.latency_target_ms is not None:
+        t[RT.T_LATENCY_MS] = slo.latency_target_ms
+    if slo.ttft_p95_ms is not None and llm:
+        t[RT.T_TTFT_MS] = slo.ttft_p95_ms
+    if slo.min_tokens_per_s is not None and llm:
+        t[RT.T_MIN_TPS] = slo.min_tokens_per_s * (1 - 1e-9)
+    return t
 
 
 def tally_segments(

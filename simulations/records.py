@@ -6,8 +6,9 @@ minute; it draws no conclusions. Times are seconds from the segment start.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict, TypeVar, cast, overload
 
 import numpy as np
 
@@ -40,6 +41,48 @@ SERIES = (
     "links_down",
     "devices_down",
 )
+
+
+T = TypeVar("T", bound=tuple[float, ...])
+
+
+class Rows(Sequence[T]):
+    """The rows of a 2-D float array, read as tuples of floats (a list of tuples to its
+    readers); ``np.array(rows)`` takes the array itself. The compiled engine's lives come as
+    arrays: made into tuples only where a reader iterates them."""
+
+    def __init__(self, a: np.ndarray) -> None:
+        self.a = a
+
+    def __len__(self) -> int:
+        return int(self.a.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if isinstance(i, slice):
+            return [cast(T, tuple(row)) for row in self.a[i].tolist()]
+        return cast(T, tuple(self.a[i].tolist()))
+
+    def __iter__(self) -> Iterator[T]:
+        return (cast(T, tuple(row)) for row in self.a.tolist())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if not self.a.shape[0]:  # as numpy reads an empty list
+            return np.empty(0, dtype=self.a.dtype if dtype is None else dtype)
+        a = self.a if dtype is None else self.a.astype(dtype, copy=False)
+        return a.copy() if copy and a is self.a else a
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 class RequestColumns(TypedDict):
@@ -83,11 +126,11 @@ class SegmentRecords:
     warmup_s: float
     end_s: float
     series: dict[str, np.ndarray]
-    scaling_log: list[tuple[float, int, int, str]]
+    scaling_log: Sequence[tuple[float, int, int, str]]
     """(time s, replicas before, replicas after, reason)."""
-    instances: list[tuple[float, float, float]]
+    instances: Sequence[tuple[float, float, float]]
     """Per replica: (requested s, ready s or nan, terminated s)."""
-    nodes: list[tuple[float, float]] = field(default_factory=list)
+    nodes: Sequence[tuple[float, float]] = field(default_factory=list)
     """Per GPU node: (requested s, removed s or end of run): what the provider bills."""
     links: int = 0
     device_busy_s: float = 0.0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations.inputs import ClassInput, TrafficInput
+from simulations.traffic_draws import arrival_times, rounded_gammas, standard_normals
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class Requests:
     """Uniform(0,1) per request: the request suffers a loss when below the link's loss rate."""
     e_gpu: np.ndarray
     """Exp(1) per request for an exponential GPU service time (empty where not drawn)."""
+    streams: Sequence[np.random.Generator] = ()
+    """The generators the requests were drawn from: the compiled engine's set-up draws its
+    own numbers (cold starts, balancer) from the same segment's streams without seeding them
+    again (``simulations.streams.LazyStreams``)."""
 
     def __len__(self) -> int:
         return int(self.arrival_s.size)
@@ -50,20 +55,13 @@ def generate_arrivals(
     site). Every site has the same rate, so the sites' Poisson processes together are one of
     ``sites`` times the rate, each arrival at a site drawn uniformly: per bin a Poisson count,
     then the count's arrival instants already in order, as the order statistics of uniforms
-    (the running sums of count + 1 exponential gaps over their total), with no sort."""
+    (the running sums of count + 1 exponential gaps over their total), with no sort (the
+    sums in a compiled loop: ``traffic_kernels.arrival_times``)."""
     counts = rng.poisson(rates * (bin_s * sites))
     n = int(counts.sum())
     gaps = rng.standard_exponential(n + counts.size)  # each bin's arrivals' gaps, then closings
-    t = np.cumsum(gaps[:n])
-    running = np.concatenate(([0.0], t))
-    ends = np.cumsum(counts)
-    before = running[ends - counts]
-    span = running[ends] - before + gaps[n:]
     # each arrival's sum over its bin's span is at most 1 (rounding included): sorted across bins
-    t -= np.repeat(before, counts)
-    t /= np.repeat(span, counts)
-    t += np.repeat(np.arange(counts.size, dtype=float), counts)
-    t *= bin_s
+    t = arrival_times(gaps, counts, bin_s, n)
     return t, rng.integers(0, sites, n) if sites > 0 else np.zeros(0, dtype=np.int64)
 
 
@@ -89,6 +87,8 @@ def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.
     if cv <= 0 or n == 0:
         return np.full(n, max(1, round(mean)), dtype=np.int64)
     shape = 1.0 / (cv * cv)
+    if shape > 1.0:  # numpy's numbers, drawn and rounded in one compiled loop
+        return rounded_gammas(rng, shape, mean / shape, n)
     sizes = rng.gamma(shape, mean / shape, n)
     np.rint(sizes, out=sizes)
     np.maximum(sizes, 1.0, out=sizes)
@@ -126,6 +126,15 @@ def class_columns(
     return prompt, output, req_kb, resp_kb
 
 
+def sensitive_flags(share: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Whether each request is sensitive (a uniform below the share). The stream serves this
+    draw alone, so at a share of 0 or 1 the answer needs no draw: a uniform is in [0, 1)."""
+    if share <= 0.0 or share >= 1.0:
+        return np.full(n, share >= 1.0)
+    flags: np.ndarray = rng.random(n) < share
+    return flags
+
+
 def generate(
     traffic: TrafficInput, streams: Sequence[np.random.Generator], gpu_draws: bool = True
 ) -> Requests:
@@ -146,9 +155,10 @@ def generate(
         output_tokens=output,
         request_kb=req_kb,
         response_kb=resp_kb,
-        sensitive=streams[3].random(n) < traffic.sensitive_share,
-        z_service=streams[4].standard_normal(n) if vision else np.empty(0),
-        z_rtt=streams[5].standard_normal(n),
+        sensitive=sensitive_flags(traffic.sensitive_share, n, streams[3]),
+        z_service=standard_normals(streams[4], n) if vision else np.empty(0),
+        z_rtt=standard_normals(streams[5], n),
         u_loss=streams[6].random(n),
         e_gpu=streams[7].exponential(1.0, n) if gpu_draws else np.empty(0),
+        streams=streams,
     )

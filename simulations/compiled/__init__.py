@@ -166,8 +166,10 @@ def loads_without_refresh() -> Iterator[None]:
 
 
 def warm() -> None:
-    """Compile or load every kernel by running a tiny segment."""
+    """Compile or load every kernel by running a tiny segment, and the records' tally."""
+    from simulations import records_tally
     from simulations.compiled.warmup import tiny_segment
 
     inp, eligible = tiny_segment()
     run_segment(inp, eligible)
+    records_tally.warm()

@@ -5,7 +5,8 @@ Scaling-log reasons are rebuilt from the kernel's integer codes with the SimPy m
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from simulations.compiled import knodes
 from simulations.compiled import layout as L
 from simulations.compiled.kloop import measures
 from simulations.inputs import SegmentInput
-from simulations.records import SERIES, SegmentRecords
+from simulations.records import SERIES, Rows, SegmentRecords
 from simulations.traffic import Requests
 
 FLAG_TEXT = (
@@ -89,7 +90,7 @@ def in_system(st: Any) -> int:
     gi = st.GI
     n_live = int(gi[L.GI_N_LIVE])
     on_devices = int(st.DI[:, L.DI_QLEN].sum() + st.DI[:, L.DI_NSVC].sum())
-    in_queues = int(st.QL[0]) + int(sum(int(st.QL[r + 1]) for r in st.LIVE[:n_live]))
+    in_queues = int(st.QL[0]) + int(st.QL[st.LIVE[:n_live] + 1].sum())
     return on_devices + int(gi[L.GI_IN_TRANSIT]) + in_queues + int(gi[L.GI_IN_SERVICE])
 
 
@@ -102,14 +103,12 @@ def window(inp: SegmentInput, st: Any, ref: Any) -> dict[str, Any]:
     n_rep, n_nodes = int(st.GI[L.GI_N_REP]), int(st.GI[L.GI_N_NODES])
     rf, ri, nf, ni = st.RF[:n_rep], st.RI[:n_rep], st.NF[:n_nodes], st.NI[:n_nodes]
     rep_end = np.where(ri[:, L.RI_STATE] == L.GONE, rf[:, L.RF_END], end_s)
-    instances = list(
-        zip(rf[:, L.RF_REQ].tolist(), rf[:, L.RF_READY].tolist(), rep_end.tolist(), strict=True)
-    )
+    instances = np.column_stack((rf[:, L.RF_REQ], rf[:, L.RF_READY], rep_end))
     node_end = np.where(ni[:, L.NI_STATE] == L.N_GONE, nf[:, L.NF_END], end_s)
     return {
         "end": end,
-        "instances": instances,
-        "nodes": list(zip(nf[:, L.NF_REQ].tolist(), node_end.tolist(), strict=True)),
+        "instances": Rows[tuple[float, float, float]](instances),
+        "nodes": Rows[tuple[float, float]](np.column_stack((nf[:, L.NF_REQ], node_end))),
         "n_log": int(st.GI[L.GI_NLOG]),
         "alerts": float(st.GI[L.GI_ALERTS]),
         "billed": float(knodes.spent_usd(ref, end_s)),
@@ -127,23 +126,7 @@ def records(
     snap = st.SNAP if st.SNAPPED[0] else np.zeros(L.N_M)
     delta = win["end"] - snap
     n_log = win["n_log"]
-    logf, logi = st.LOGF[:n_log], st.LOGI[:n_log]
-    reasons = reason_texts(
-        inp,
-        logi[:, L.LOGI_CODE].tolist(),
-        logi[:, L.LOGI_FLAGS].tolist(),
-        logi[:, L.LOGI_WIN].tolist(),
-        logf[:, 1].tolist(),
-    )
-    log = list(
-        zip(
-            logf[:, 0].tolist(),
-            logi[:, L.LOGI_BEFORE].tolist(),
-            logi[:, L.LOGI_AFTER].tolist(),
-            reasons,
-            strict=True,
-        )
-    )
+    log = ScalingLog(inp, st.LOGF[:n_log].copy(), st.LOGI[:n_log].copy())
     n_devices = sum(inp.edge.devices_per_site)
     span = end_s - inp.warmup_s
     qf, qi = st.QF, st.QI
@@ -188,3 +171,54 @@ def records(
             "uplink_busy_s": win["uplink_busy_s"],
         },
     )
+
+
+class ScalingLog(Sequence[tuple[float, int, int, str]]):
+    """The scaling log's rows (time s, replicas before, after, reason), the reasons worded when
+    a row is first read: only the charts read them, and wording them was a third of turning a
+    segment's arrays into records."""
+
+    def __init__(self, inp: SegmentInput, logf: np.ndarray, logi: np.ndarray) -> None:
+        self.inp, self.logf, self.logi = inp, logf, logi
+        self._rows: list[tuple[float, int, int, str]] | None = None
+
+    def rows(self) -> list[tuple[float, int, int, str]]:
+        if self._rows is None:
+            logf, logi = self.logf, self.logi
+            reasons = reason_texts(
+                self.inp,
+                logi[:, L.LOGI_CODE].tolist(),
+                logi[:, L.LOGI_FLAGS].tolist(),
+                logi[:, L.LOGI_WIN].tolist(),
+                logf[:, 1].tolist(),
+            )
+            rows = zip(
+                logf[:, 0].tolist(),
+                logi[:, L.LOGI_BEFORE].tolist(),
+                logi[:, L.LOGI_AFTER].tolist(),
+                reasons,
+                strict=True,
+            )
+            self._rows = list(rows)
+        return self._rows
+
+    def __len__(self) -> int:
+        return int(self.logf.shape[0])
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[float, int, int, str]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[float, int, int, str]]: ...
+
+    def __getitem__(
+        self, i: int | slice
+    ) -> tuple[float, int, int, str] | list[tuple[float, int, int, str]]:
+        return self.rows()[i]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return self.rows() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]

@@ -21,8 +21,9 @@ from simulations.compiled import layout as L
 from simulations.compiled import scipy_left_out
 from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
-from simulations.streams import LazyStreams, entity_draws
+from simulations.streams import LazyStreams
 from simulations.traffic import Requests, generate
+from simulations.traffic_draws import entity_draws, standard_normals
 
 MINUTE_S = 60.0
 POLICY = {"edge_only": L.POL_EDGE, "cloud_only": L.POL_CLOUD, "local_first": L.POL_LOCAL}
@@ -130,7 +131,11 @@ def requests(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-request floats QF and ints QI (what arrived, and the book to fill in)."""
     n = len(req)
-    service, first = edge_service(inp.edge, inp.traffic.classes, req)
+    speeds = llm_speeds(inp)
+    service, first = np.empty(0), np.empty(0)
+    if speeds is None:  # a vision class: its lognormal work is numpy's
+        service, first = edge_service(inp.edge, inp.traffic.classes, req)
+        speeds = np.zeros((0, 4))
     qf = np.empty((n, L.N_QF))
     qi = np.empty((n, L.N_QI), dtype=np.int32)
     f_row = np.full(L.N_QF, math.nan)
@@ -143,9 +148,23 @@ def requests(
             req.arrival_s, service, first, req.z_rtt, req.u_loss, req.request_kb,
             req.response_kb, req.e_gpu, req.prompt_tokens, req.output_tokens, req.site,
             req.sensitive, req.cls, np.asarray(eligible_by_class, dtype=np.bool_),
-            float(inp.edge.max_context_tokens),
+            float(inp.edge.max_context_tokens), speeds,
         )  # fmt: skip
     return qf, qi
+
+
+def llm_speeds(inp: SegmentInput) -> np.ndarray | None:
+    """Per class (prefill tokens/s, decode tokens/s, overhead s, 1 if the device serves it)
+    for ``fill_requests`` to work out ``edge_service``'s device work row by row (the same
+    arithmetic); None where a class is not an LLM's."""
+    classes, by_class = inp.traffic.classes, inp.edge.llm_by_class
+    if not all(c.is_llm for c in classes):
+        return None
+    out = np.zeros((len(classes), 4))
+    for k in range(min(len(classes), len(by_class))):
+        if by_class[k] is not None:
+            out[k, :3], out[k, 3] = by_class[k], 1.0
+    return out
 
 
 @njit(cache=True)
@@ -154,17 +173,26 @@ def fill_requests(
     arrival: np.ndarray, service: np.ndarray, first: np.ndarray, z_rtt: np.ndarray,
     u_loss: np.ndarray, request_kb: np.ndarray, response_kb: np.ndarray, e_gpu: np.ndarray,
     prompt: np.ndarray, output: np.ndarray, site: np.ndarray, sensitive: np.ndarray,
-    cls: np.ndarray, eligible_by_class: np.ndarray, max_context: float,
+    cls: np.ndarray, eligible_by_class: np.ndarray, max_context: float, speeds: np.ndarray,
 ) -> None:  # fmt: skip
     """Row by row (QF is row-major: 200 bytes a request; writing it column by column walked
     all of its memory once per column): the template rows, then the request's columns. A
     request may go to the edge when its class may, its device can serve it (finite work) and
-    its tokens fit the device's context."""
+    its tokens fit the device's context. Where ``service`` is empty, the device work is
+    ``edge_service``'s for LLM classes, from ``speeds`` (``llm_speeds``)."""
     n_f, n_i = qf.shape[1], qi.shape[1]
     for r in range(qf.shape[0]):
         for c in range(n_f):
             qf[r, c] = f_row[c]
-        qf[r, L.QF_ARR], qf[r, L.QF_ESVC], qf[r, L.QF_EFIRST] = arrival[r], service[r], first[r]
+        if service.size:
+            svc, fst = service[r], first[r]
+        elif speeds[cls[r], 3]:
+            k = cls[r]
+            fst = speeds[k, 2] + prompt[r] / speeds[k, 0]
+            svc = fst + output[r] / speeds[k, 1]
+        else:
+            svc = fst = np.inf
+        qf[r, L.QF_ARR], qf[r, L.QF_ESVC], qf[r, L.QF_EFIRST] = arrival[r], svc, fst
         qf[r, L.QF_ZRTT], qf[r, L.QF_ULOSS] = z_rtt[r], u_loss[r]
         if e_gpu.size:  # drawn only for an exponential service time (the only reader)
             qf[r, L.QF_EGPU] = e_gpu[r]
@@ -174,7 +202,7 @@ def fill_requests(
             qi[r, c] = i_row[c]
         qi[r, L.QI_SITE], qi[r, L.QI_SENS] = site[r], sensitive[r]
         fits = prompt[r] + output[r] <= max_context
-        qi[r, L.QI_ELIG] = eligible_by_class[cls[r]] and np.isfinite(service[r]) and fits
+        qi[r, L.QI_ELIG] = eligible_by_class[cls[r]] and np.isfinite(svc) and fits
 
 
 def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow: int) -> Any:
@@ -186,7 +214,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
     n_rep = pool.max_replicas + pool.initial_replicas + 64
     n_dev, n_links = sum(edge.devices_per_site), len(inp.links)
     conc, seq = max(edge.concurrency, 1), max(pool.max_sequences, 1)
-    streams = LazyStreams(inp)
+    streams = set_up_streams(inp, req)
     tick = float(c[L.C_TICK])
     sc = pool.scaler
     horizon = max(sc.hpa.scale_up_stabilization_s, sc.hpa.scale_down_stabilization_s)
@@ -238,7 +266,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         LS=_link_specs(inp), LF=_links_f(n_links), LI=_links_i(n_links),
         ODRAW=entity_draws(inp, 9, n_links, out_k * grow),
         STAGES=np.array(pool.cold_start, dtype=f64).reshape(-1, 2),
-        COLD=streams[10].standard_normal(4096 * grow * max(len(pool.cold_start), 1)),
+        COLD=standard_normals(streams[10], 4096 * grow * max(len(pool.cold_start), 1)),
         LBU=streams[11].random(lb_k),
         AREAS=np.zeros(4 * int(ci[L.CI_STABLE_N]) + 2 + max(int(ci[L.CI_PANIC_N]), 0)),
         REC=np.zeros((ring(sc.kpa.scale_down_delay_s), 2)),
@@ -250,6 +278,16 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         SER=np.zeros((7, int(ci[L.CI_N_MINUTES]))), SNAP=np.zeros(L.N_M),
         SNAPPED=np.zeros(1, dtype=i64),
     )  # fmt: skip
+
+
+def set_up_streams(inp: SegmentInput, req: Requests) -> LazyStreams:
+    """The segment's streams for the set-up's draws (cold starts 10, balancer 11): those the
+    traffic was drawn from, seeded once, while neither of those two has drawn yet (a second
+    ``build`` of the same requests seeds them again, so it draws the same numbers)."""
+    streams = req.streams
+    if isinstance(streams, LazyStreams) and not {10, 11} & streams.made.keys():
+        return streams
+    return LazyStreams(inp)
 
 
 def init_globals(st: Any, inp: SegmentInput) -> None:
@@ -282,9 +320,9 @@ def _devices_i(n: int) -> np.ndarray:
 
 
 def _link_specs(inp: SegmentInput) -> np.ndarray:
-    ls = np.zeros((len(inp.links), L.N_LS))
-    for k, x in enumerate(inp.links):
-        ls[k] = (
+    """One row per link (one array from the rows: filling it row by row cost 3 us a link)."""
+    rows = [
+        (
             x.rtt_median_s,
             x.rtt_p95_s,
             x.rtt_p99_s,
@@ -295,7 +333,9 @@ def _link_specs(inp: SegmentInput) -> np.ndarray:
             x.outage_mean_s,
             float(x.ideal),
         )
-    return ls
+        for x in inp.links
+    ]
+    return np.array(rows, dtype=np.float64).reshape(-1, L.N_LS)
 
 
 def _links_f(n: int) -> np.ndarray:

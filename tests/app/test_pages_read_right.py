@@ -54,10 +54,6 @@ def test_overview_explains_the_residency_drops_beside_the_drop_rate() -> None:
     at = app_for({"v": "1", "preset": "local_first_hybrid", **FAST}, "overview")
     no_errors(at)
     assert any("Residency has a price here" in i.value for i in at.info)
-    # the source article's three hybrid patterns, the scenario's own marked
-    patterns = next(t.value for t in at.table if "in the planner" in t.value.columns)
-    assert patterns.loc["Local-first with cloud fallback", "this scenario"].startswith("yes")
-    assert "not simulated" in patterns.loc["Federated and private aggregation", "in the planner"]
 
 
 def test_overview_says_which_option_a_point_against_the_winner_favours() -> None:

@@ -168,7 +168,14 @@ def test_ten_quick_decisions_follow_the_scenario() -> None:
     from planner.compliance import quick_decisions
 
     s = apply_overrides(neutral(), {"slo.p99_ms": 40, "compliance.fleet_ops_capacity": False})
-    rows = quick_decisions(s, {"requests_per_month.arrived": 1000.0, "cloud.gpu_hours": 5.0})
+    rows = quick_decisions(
+        s,
+        {
+            "requests_per_month.arrived": 1000.0,
+            "cloud.gpu_hours": 5.0,
+            "cloud.gpu_hours_billed": 6.0,
+        },
+    )
     assert len(rows) == 10
     assert rows[0]["answer"].startswith("yes")
     assert rows[3]["answer"].startswith("no")
@@ -176,6 +183,8 @@ def test_ten_quick_decisions_follow_the_scenario() -> None:
     # whose GPU hours: the scenario's routing, not cloud-only's (the article's hybrid: 388 h
     # beside cloud-only's 719 h read as the cloud TCO's hours)
     assert "5.0 GPU hours a month as this scenario routes them" in rows[4]["answer"]
+    # the cloud TCO the question asks for is paid on billed hours (each start's minimum too)
+    assert "6.0 billed" in rows[4]["answer"]
 
 
 def test_a_dominated_hybrid_is_never_recommended() -> None:

@@ -27,19 +27,21 @@ SHAPE = [1.0] * 24
 SHAPE[PEAK_HOUR] = 3.0
 
 
-def overloaded_hour(queue_limit: int = 1000) -> Scenario:
-    """Off-peak hours at 0.5 of the devices' capacity, the peak hour at 1.5."""
+def overloaded_hour(
+    queue_limit: int = 1000, shape: list[float] = SHAPE, off_peak: float = 0.5
+) -> Scenario:
+    """Off-peak hours at ``off_peak`` of the devices' capacity, the peak hour at 3 times that."""
     over: dict[str, object] = {
         "policy.routing.kind": "edge_only",
         "edge.sites": 10,
         "edge.device_count": 10,
         "edge.queue_limit": queue_limit,
         "edge.mtbf_hours": 1e7,  # no failure strata: one segment per part
-        "workload.daily_profile": SHAPE,
+        "workload.daily_profile": shape,
         "workload.weekly_profile": "flat",
     }
     mu = capacities(load("article_1m_chat", over)).edge_per_site
-    volume = 0.5 * mu * 30 * 3600 * sum(SHAPE) * 10
+    volume = off_peak * mu * 30 * 3600 * sum(shape) * 10
     return load("article_1m_chat", {**over, "workload.requests_per_month": volume})
 
 
@@ -135,3 +137,13 @@ def test_every_routing_gets_an_answer_from_the_fluid_model(kind: str) -> None:
     s = load("article_1m_chat", {"policy.routing.kind": kind, "workload.requests_per_month": 1e7})
     need = hours_needing_time(s, hourly_rates(s, *_first_day(s)), 66.0, 760.0)
     assert need.dtype == bool and need.shape == (24,)
+
+
+def test_a_day_over_capacity_every_hour_is_not_lengthened_but_said() -> None:
+    """A backlog that grows all day needs the whole day at the full run's length: that would only
+    raise the budget, so the preview keeps its hours and says the tail depends on the run's
+    length."""
+    s = overloaded_hour(queue_limit=100_000, shape=[1.0] * 24, off_peak=1.5)
+    plan = preview_plan(s)
+    assert len({g.bin_s for g in plan.segments}) == 1
+    assert any("(every hour)" in n for n in plan.notes)

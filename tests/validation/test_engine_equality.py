@@ -138,6 +138,8 @@ def scalers(draw: st.DrawFn) -> ScalerInput:
         scale_to_zero_grace_s=draw(st.sampled_from([0.0, 30.0])),
         scale_down_delay_s=draw(st.sampled_from([0.0, 0.0, 20.0])),
         max_scale_down_rate=draw(st.sampled_from([2.0, 1000.0])),
+        # below the panic threshold too: Knative tests the threshold before the rate clamp
+        max_scale_up_rate=draw(st.sampled_from([1000.0, 1000.0, 1.5])),
     )
     hpa = HpaInput(
         target_inflight_per_replica=draw(st.sampled_from([1.0, 4.0])),

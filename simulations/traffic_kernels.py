@@ -1,0 +1,196 @@
+"""The compiled loops of ``simulations.traffic_draws``: numpy's standard normal (ziggurat) and
+gamma (Marsaglia and Tsang, shape above 1) over a block of the generator's 64-bit words, step for
+step as numpy's ``distributions.c`` takes them. Each returns the words it used, or -1 when the
+block ran short (the caller draws a longer one). Imported only under ``scipy_left_out``: numba's
+import looks for scipy."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+from numba.np.random._constants import (
+    fe_double,
+    fi_double,
+    ke_double,
+    ki_double,
+    we_double,
+    wi_double,
+    ziggurat_exp_r,
+    ziggurat_nor_inv_r,
+    ziggurat_nor_r,
+)
+
+KI = np.asarray(ki_double, dtype=np.uint64)
+WI = np.asarray(wi_double, dtype=np.float64)
+FI = np.asarray(fi_double, dtype=np.float64)
+"""numpy's ziggurat tables for the standard normal (``ziggurat_constants.h``; numba carries
+them for its own port of numpy's generators)."""
+KE = np.asarray(ke_double, dtype=np.uint64)
+WE = np.asarray(we_double, dtype=np.float64)
+FE = np.asarray(fe_double, dtype=np.float64)
+"""numpy's ziggurat tables for the standard exponential."""
+EXP_R = float(ziggurat_exp_r)
+NOR_R = float(ziggurat_nor_r)
+NOR_INV_R = float(ziggurat_nor_inv_r)
+TO_DOUBLE = 1.0 / 9007199254740992.0
+U53 = np.uint64(11)
+"""numpy's ``next_double``: the word's top 53 bits (shifted down by 11) times 2^-53."""
+
+
+@njit(cache=True)
+def fill(
+    raw: np.ndarray, gamma: bool, shape: float, scale: float, ki: np.ndarray, wi: np.ndarray,
+    fi: np.ndarray, normals: np.ndarray, sizes: np.ndarray,
+) -> int:  # fmt: skip
+    """Standard normals into ``normals`` (``gamma`` False), or (``gamma`` True, shape above 1)
+    max(1, rint(scale x standard gamma(shape))) into ``sizes`` (int64), drawn from ``raw`` as
+    numpy's ``random_standard_normal`` and ``random_standard_gamma`` take their words: the
+    words used, or -1 when ``raw`` ran short. (One loop for both: numba compiled the normal
+    as a function of its own, returning the draw and the position, ten times slower.)"""
+    b = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9 * b) if gamma else 0.0
+    j = 0
+    m = raw.size
+    for i in range(normals.size if not gamma else sizes.size):
+        while True:
+            # numpy's ziggurat normal
+            if j >= m:
+                return -1
+            r = raw[j]
+            j += 1
+            idx = np.int64(r & np.uint64(0xFF))
+            r >>= np.uint64(8)
+            rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+            x = float(rabs) * wi[idx]
+            if r & np.uint64(1):
+                x = -x
+            if rabs >= ki[idx]:  # 0.7 % of the draws
+                if idx == 0:  # the tail, from two uniforms at a time
+                    while True:
+                        if j + 2 > m:
+                            return -1
+                        xx = -NOR_INV_R * math.log1p(-float(raw[j] >> U53) * TO_DOUBLE)
+                        yy = -math.log1p(-float(raw[j + 1] >> U53) * TO_DOUBLE)
+                        j += 2
+                        if yy + yy > xx * xx:
+                            break
+                    x = -(NOR_R + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else NOR_R + xx
+                else:
+                    if j >= m:
+                        return -1
+                    u = float(raw[j] >> U53) * TO_DOUBLE
+                    j += 1
+                    if not (fi[idx - 1] - fi[idx]) * u + fi[idx] < math.exp(-0.5 * x * x):
+                        continue
+            if not gamma:
+                normals[i] = x
+                break
+            # Marsaglia and Tsang: accept b v^3 (or draw again)
+            v = 1.0 + c * x
+            if v <= 0.0:
+                continue
+            v = v * v * v
+            if j >= m:
+                return -1
+            u = float(raw[j] >> U53) * TO_DOUBLE
+            j += 1
+            if u < 1.0 - 0.0331 * (x * x) * (x * x) or math.log(u) < 0.5 * x * x + b * (
+                1.0 - v + math.log(v)
+            ):
+                sizes[i] = np.int64(max(np.rint(scale * (b * v)), 1.0))
+                break
+    return j
+
+
+M32 = np.uint64(0xFFFFFFFF)
+PCG_MULT_HI = np.uint64(0x2360ED051FC65DA4)
+PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
+"""PCG64's 128-bit multiplier, in two words."""
+
+
+@njit(cache=True, inline="always")
+def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
+    """The high word of the 128-bit product of two words."""
+    s32 = np.uint64(32)
+    a_lo, a_hi, b_lo, b_hi = a & M32, a >> s32, b & M32, b >> s32
+    p1, p2 = a_lo * b_hi, a_hi * b_lo
+    mid = ((a_lo * b_lo) >> s32) + (p1 & M32) + (p2 & M32)
+    return a_hi * b_hi + (p1 >> s32) + (p2 >> s32) + (mid >> s32)
+
+
+@njit(cache=True)
+def entity_fill(
+    seed: np.ndarray, ke: np.ndarray, we: np.ndarray, fe: np.ndarray, out: np.ndarray
+) -> None:  # fmt: skip
+    """Row e of ``out``: one ``random()`` then standard exponentials, drawn as numpy's PCG64
+    seeded with the words ``seed[:, e]`` (SeedSequence's generate_state(4, uint64): state
+    high, low, increment high, low) and its ``random_standard_exponential`` (ziggurat) draw
+    them. PCG64 seeds as numpy's ``pcg_setseq_128_srandom_r``: increment 2 i + 1, state 0
+    stepped, plus the seed's state, stepped; per step the state becomes state x multiplier +
+    increment (mod 2^128), and a word is the state's halves xor-ed and rotated right by its
+    top six bits."""
+    s1, s3, s8, s11 = np.uint64(1), np.uint64(3), np.uint64(8), np.uint64(11)
+    s58, s63 = np.uint64(58), np.uint64(63)
+    for e in range(out.shape[0]):
+        ihi = (seed[2, e] << s1) | (seed[3, e] >> s63)
+        ilo = (seed[3, e] << s1) | s1
+        lo = ilo + seed[1, e]  # from state 0 one step gives the increment; then the seed
+        hi = ihi + seed[0, e] + np.uint64(lo < ilo)
+        col, pend, pend_x = -1, -1, 0.0  # pend: the layer of an exponential awaiting a uniform
+        while col < out.shape[1]:
+            # one PCG64 step (and its word)
+            new_lo = lo * PCG_MULT_LO
+            hi = _mulhi(lo, PCG_MULT_LO) + hi * PCG_MULT_LO + lo * PCG_MULT_HI
+            lo = new_lo + ilo
+            hi += ihi + np.uint64(lo < new_lo)
+            x, rot = hi ^ lo, hi >> s58
+            word = (x >> rot) | (x << ((np.uint64(64) - rot) & s63))
+            if col == -1:  # the seeding's last step: no word
+                col = 0
+                continue
+            if col == 0:  # random()
+                out[e, 0] = float(word >> s11) * TO_DOUBLE
+                col = 1
+                continue
+            if pend >= 0:  # the exponential's second word, for a rare case
+                u = float(word >> s11) * TO_DOUBLE
+                if pend == 0:
+                    out[e, col] = EXP_R - math.log1p(-u)
+                    col += 1
+                elif (fe[pend - 1] - fe[pend]) * u + fe[pend] < math.exp(-pend_x):
+                    out[e, col] = pend_x
+                    col += 1
+                pend = -1
+                continue  # else: draw again, from the next word
+            ri = word >> s3
+            idx = int(np.int64(ri & np.uint64(0xFF)))
+            ri >>= s8
+            xe = float(ri) * we[idx]
+            if ri < ke[idx]:
+                out[e, col] = xe
+                col += 1
+            else:
+                pend, pend_x = idx, xe
+
+
+@njit(cache=True)
+def arrival_times(gaps: np.ndarray, counts: np.ndarray, bin_s: float, out: np.ndarray) -> None:
+    """``traffic.generate_arrivals``' instants: bin b's arrivals are the running sums of the
+    first n gaps (n: the arrivals in all bins) taken from the bin's start, over the bin's
+    span (its arrivals' gaps and its own closing gap ``gaps[n + b]``), plus b, times the bin's
+    length -- numpy's steps (cumsum, -, /, +, *) in the same order, one bin at a time."""
+    n = out.size
+    total = 0.0
+    i = 0
+    for b in range(counts.size):
+        before = total
+        start = i
+        for _ in range(counts[b]):
+            total += gaps[i]
+            out[i] = total
+            i += 1
+        span = total - before + gaps[n + b]
+        for j in range(start, i):
+            out[j] = ((out[j] - before) / span + float(b)) * bin_s
