@@ -149,6 +149,12 @@ def pick_device(st, rid: int) -> int:  # type: ignore[no-untyped-def]
 @jit
 def admit(st, d: int, rid: int, work: float, first_work: float) -> None:  # type: ignore[no-untyped-def]
     """Take a request (first_work < 0: its first token comes with its end)."""
+    admit_inline(st, d, rid, work, first_work)
+
+
+@inline
+def admit_inline(st, d: int, rid: int, work: float, first_work: float) -> None:  # type: ignore[no-untyped-def]
+    """``admit``'s body, inlined on the arrivals' path alone."""
     st.GI[GI_EDGE_IN_SYS] += 1
     df, di = st.DF, st.DI
     df[d, DF_BACKLOG] += work
@@ -252,6 +258,12 @@ def catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
     """``settle``'s events, each at its time, with the router's edge callbacks of a request
     with no split stage (``krouter.edge_first``/``edge_done``): its TTFT, end, service and
     wait."""
+    _catch_up(st, d, now)
+
+
+@inline
+def _catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
+    """``catch_up``'s body (inlined where most devices are settled: ``settle_all``)."""
     g, qf, conc, di, df, scr = st.G, st.QF, st.CI[CI_CONC], st.DI, st.DF, st.SCR
     while di[d, DI_PEND] and df[d, DF_PT] < now:
         t = df[d, DF_PT]
@@ -272,10 +284,12 @@ def catch_up(st, d: int, now: float) -> None:  # type: ignore[no-untyped-def]
 
 @jit
 def settle_all(st, now: float) -> None:  # type: ignore[no-untyped-def]
+    """Every device's pending events due before now. Most edge requests end here: the
+    monitor settles the fleet once a minute, more often than a device's next arrival."""
     di, df = st.DI, st.DF
     for d in range(di.shape[0]):
         if di[d, DI_PEND] and df[d, DF_PT] < now:  # settle
-            catch_up(st, d, now)
+            _catch_up(st, d, now)
 
 
 @inline

@@ -164,6 +164,13 @@ def edge(st, rid: int, d: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @inline
+def _edge_hot(st, rid: int, d: int) -> None:  # type: ignore[no-untyped-def]
+    """``edge`` with the admission inlined, for the arrivals' path alone."""
+    st.QI[rid, QI_PATH] = PATH_EDGE
+    kedge.admit_inline(st, d, rid, st.QF[rid, QF_ESVC], st.QF[rid, QF_EFIRST])
+
+
+@inline
 def _arrive_local_first(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     if not st.QI[rid, QI_ELIG]:
         if may_leave(st, rid):
@@ -183,7 +190,7 @@ def _arrive_local_first(st, rid: int) -> None:  # type: ignore[no-untyped-def]
     if busy and try_fallback(st, rid):
         return
     if d >= 0 and kedge.can_queue(st, d):
-        edge(st, rid, d)
+        _edge_hot(st, rid, d)
     elif d < 0:
         drop(st, rid, DEVICE_FAILED)
     elif may_leave(st, rid) and budget_exhausted(st):
