@@ -506,7 +506,9 @@ class Cloud(Model):
     reserved_discount_pct, the overflow bills it in full (enter the list price, not your
     reserved rate, or the discount is taken twice)."""
     reserved_replicas: int = Field(default=0, ge=0, le=10_000)
-    """With pricing 'reserved': GPUs paid all month whether used or not."""
+    """With pricing 'reserved': GPUs (not replicas: a replica of a tensor-parallel model holds
+    several) paid all month whether used or not; at least cloud.min_replicas x the GPUs of
+    one replica."""
     reserved_discount_pct: float = Field(default=35, ge=0, le=95)
     """With pricing 'reserved': discount on the on-demand price (assumption: set yours)."""
     min_replicas: int = Field(default=1, ge=0, le=10_000)
@@ -817,11 +819,7 @@ class Scenario(Model):
             raise ValueError(f"network.site_links sites {bad_sites} not in 0..{edge.sites - 1}")
         if cloud.autoscaler.kind == "hpa" and cloud.min_replicas < 1:
             raise ValueError("cloud.min_replicas must be >= 1 with the HPA (it cannot scale to 0)")
-        if cloud.pricing == "reserved" and cloud.reserved_replicas < cloud.min_replicas:
-            raise ValueError(
-                f"cloud.reserved_replicas ({cloud.reserved_replicas}) must be >= "
-                f"cloud.min_replicas ({cloud.min_replicas}) with reserved pricing"
-            )
+        _check_reserved_floor(self)
         sims = self.simulation
         if sims.sites_simulated is not None and sims.sites_simulated > edge.sites:
             raise ValueError(
@@ -899,6 +897,24 @@ def floor_cost_usd(s: Scenario) -> float:
     if s.cloud.pricing == "reserved":
         held = max(held, s.cloud.reserved_replicas)
     return held * HOURS_PER_MONTH * gpu_hourly_usd(s)
+
+
+def _check_reserved_floor(s: Scenario) -> None:
+    """Reserved pricing commits GPUs (cloud.reserved_replicas counts GPUs, as billed), while
+    cloud.min_replicas counts replicas of replica_gpus(s) GPUs each: the commitment must cover
+    the floor's GPUs, not its replica count."""
+    cloud = s.cloud
+    if cloud.pricing != "reserved":
+        return
+    gpus = replica_gpus(s)
+    floor_gpus = cloud.min_replicas * gpus
+    if cloud.reserved_replicas < floor_gpus:
+        each = f" of {gpus} GPUs each" if gpus > 1 else ""
+        raise ValueError(
+            f"cloud.reserved_replicas ({cloud.reserved_replicas} GPUs) must be >= the GPUs of "
+            f"cloud.min_replicas ({cloud.min_replicas} replicas{each} = {floor_gpus} GPUs) "
+            "with reserved pricing"
+        )
 
 
 def _check_budget_floor(s: Scenario) -> None:
