@@ -544,10 +544,16 @@ class Cloud(Model):
     """How long an emptied GPU node is kept (and billed) before removal, so a replica started
     within it skips node provisioning and the image pull: Cluster Autoscaler's
     --scale-down-unneeded-time, 10 min by default. Serverless pricing has no nodes of yours."""
-    queue_timeout_s: float | None = Field(default=None, gt=0, le=86_400)
-    """A request still waiting in the pool (not started) after this long is dropped with reason
-    cloud_timeout (Triton's queue policy timeout; Knative's revision timeoutSeconds, 300 s by
-    default, bounds the whole request); None = wait indefinitely."""
+    queue_timeout_s: float | None = Field(default=300, gt=0, le=86_400)
+    """Knative's revision timeout: a request not started this long after it reached the pool
+    (buffered by the activator while no replica is ready, or queued at a replica) is dropped
+    with reason cloud_timeout, as the activator answers 504 "activator request timeout".
+    Default 300 s: Knative's config-defaults revision-timeout-seconds (timeoutSeconds of a
+    revision; max-revision-timeout-seconds 600 unless raised; knative.dev docs, Configuring the
+    Defaults ConfigMap). A request already in service when the deadline passes runs to the end
+    and counts with its full latency (Knative's queue-proxy would cut it at the deadline; here
+    it is a late completion, not a drop). None = wait indefinitely (Triton's own queue policy
+    default: no timeout)."""
     request_overhead_ms: float = Field(default=5, ge=0, le=60_000)
     """Gateway/ingress overhead per cloud request (serverless warm overhead is 100-500 ms)."""
     llm_overhead_ms: float | None = Field(default=None, ge=0, le=600_000)

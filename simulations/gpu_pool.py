@@ -283,7 +283,8 @@ class Pool(Service):
         self.queued_in[rid] = q
 
     def _expire(self, rid: int) -> None:
-        """The pool queue timeout: a request still waiting is dropped (reason cloud_timeout)."""
+        """The pool's request timeout (Knative's revision timeout): a request still waiting
+        is dropped (reason cloud_timeout); one already started runs to the end."""
         q = self.queued_in.pop(rid, None)
         if q is None:
             return  # started, finished or handed back already

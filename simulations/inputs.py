@@ -181,7 +181,10 @@ class PoolInput:
     """How requests are assigned to replicas (see simulations.balancer)."""
     queue_limit: int | None = None
     queue_timeout_s: float | None = None
-    """A request not started after this long in the pool is dropped (reason cloud_timeout)."""
+    """A request not started after this long in the pool is dropped (reason cloud_timeout);
+    one started by then runs to the end. The scenario's default is Knative's revision timeout,
+    300 s (planner.scenario Cloud.queue_timeout_s); None here (engine-level tests) waits
+    indefinitely."""
     variability: Literal["profile", "deterministic", "exponential"] = "profile"
     overhead_s: float = 0.0
     price_per_replica_s: float = 0.0
