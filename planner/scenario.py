@@ -522,14 +522,21 @@ class Cloud(Model):
     the GPUs per replica (tensor parallel 1/2/4/8) and the bandwidth-bound decode speed."""
     load_balancer: Literal[
         "least_outstanding", "round_robin", "random", "power_of_two", "shared_queue"
-    ] = "least_outstanding"
-    """How requests are assigned to replicas, each with its own queue: least_outstanding (join
-    the least loaded replica: Knative's least-connections policy when chosen), round_robin
-    (Envoy default; Knative's activator default for containerConcurrency > 3), random
-    (kube-proxy iptables), power_of_two (Envoy LEAST_REQUEST, choice_count 2; Knative's
-    activator default, random-choice-2, for containerConcurrency 0); shared_queue: one pool
-    queue, the first free slot takes the oldest (the M/M/c best case, used by the theory
-    checks)."""
+    ] = "power_of_two"
+    """How requests are assigned to replicas, each with its own queue. Default power_of_two:
+    Knative's activator with containerConcurrency 0 (the config-defaults default, unlimited),
+    random-choice-2: two distinct random pods, the one with fewer requests in flight from the
+    activator wins, ties at random (knative/serving pkg/activator/net lb_policy.go,
+    throttler.go). The activator is in the path while ready pods x the concurrency target are
+    under target-burst-capacity (200) plus the requests in flight, so at every pool size up to
+    two replicas, which covers a scaled-to-zero or small GPU pool. With more replicas it leaves
+    the path and the ingress balances: Kourier's Envoy clusters set no policy, so Envoy's
+    ROUND_ROBIN (knative-extensions/net-kourier pkg/envoy/api/cluster.go): choose round_robin
+    for a large pool behind Kourier. The others: round_robin (also Knative's activator with
+    containerConcurrency > 0, first-available for 1-3 in older releases), least_outstanding
+    (join the least loaded replica: Knative's optional least-connections policy), random
+    (kube-proxy iptables), shared_queue (one pool queue, the first free slot takes the oldest:
+    the M/M/c best case the theory checks use)."""
     autoscaler: Autoscaler = KpaScaler()
     """How the pool scales."""
     cold_start: ColdStart = ColdStart()

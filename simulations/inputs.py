@@ -178,7 +178,8 @@ class PoolInput:
     """KV-cache capacity of a replica in tokens (GPU memory left after the weights); a sequence
     reserves its prompt + output tokens while it runs."""
     load_balancer: Balancer = "least_outstanding"
-    """How requests are assigned to replicas (see simulations.balancer)."""
+    """How requests are assigned to replicas (see simulations.balancer). The scenario's default
+    is power_of_two (Knative's activator); this engine-level default serves direct tests."""
     queue_limit: int | None = None
     queue_timeout_s: float | None = None
     """A request not started after this long in the pool is dropped (reason cloud_timeout);
