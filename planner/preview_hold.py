@@ -41,8 +41,8 @@ class Hold:
     per_replica: float
     """Concurrency one replica is sized for (KPA: target x utilization; HPA: in-flight target)."""
     hold_s: float
-    """Seconds a replica's node stays after the replica was last needed: the scale-down window
-    (and the scale-to-zero grace where the pool may reach zero), then the node keep-alive."""
+    """Seconds a replica's node stays after the replica was last needed: the scale-down window,
+    then the node keep-alive."""
     min_replicas: int
     max_replicas: int
 
@@ -55,8 +55,9 @@ def hold_of(s: Scenario) -> Hold | None:
         return None
     if a.kind == "kpa":
         per = a.container_concurrency_target * a.target_utilization_pct / 100
+        # to zero, the grace runs beside the stable window (Knative's fast path: the activator
+        # is in the path once the pods' excess burst capacity is negative), not after it
         down = a.stable_window_s + a.scale_down_delay_s
-        down += a.scale_to_zero_grace_s if c.min_replicas == 0 else 0.0
     elif a.kind == "hpa":
         per = a.target_inflight_per_replica
         down = a.scale_down_stabilization_s + a.sync_period_s
@@ -78,32 +79,59 @@ def pool_demand(g: Segment, r: SegmentRecords) -> tuple[np.ndarray, np.ndarray]:
     return arrivals, concurrency
 
 
-def replicas(h: Hold, arrivals: np.ndarray, concurrency: np.ndarray) -> np.ndarray:
-    """A fluid pool's replicas per bin: as many as the concurrency needs at the scaler's target,
-    the first one only as likely as a request arrives within the hold (sparse traffic keeps a
-    node part of the time), between the pool's floor and ceiling."""
-    first = 1.0 - np.exp(-arrivals * h.hold_s)
-    extra = np.maximum(np.ceil(concurrency / h.per_replica) - 1.0, 0.0)
-    out: np.ndarray = np.clip(extra + first, h.min_replicas, h.max_replicas)
+def extra_replicas(h: Hold, concurrency: np.ndarray) -> np.ndarray:
+    """Replicas beyond the first that each bin's concurrency needs at the scaler's target."""
+    out: np.ndarray = np.maximum(np.ceil(concurrency / h.per_replica) - 1.0, 0.0)
     return out
 
 
-def held_s(level: np.ndarray, bin_s: float, hold_s: float, first_bin: int) -> float:
-    """Replica-seconds from bin ``first_bin`` to the end of a pool holding each bin's
-    ``level`` (bins of ``bin_s``) for ``hold_s`` after it: the integral of the running maximum
-    over the last ``hold_s``, exact for a step function (before bin 0, bin 0's level)."""
-    n = level.size
+def held_s(h: Hold, arrivals: np.ndarray, extra: np.ndarray, bin_s: float, first_bin: int) -> float:
+    """Replica-seconds from bin ``first_bin`` to the end of a fluid pool whose bins of ``bin_s``
+    see ``arrivals`` a second and need ``extra`` replicas beyond the first, each kept
+    ``h.hold_s`` after it was last needed (before bin 0, bin 0's). The extra replicas are the
+    running maximum over the last ``hold_s``; the first one, where the pool may reach zero and
+    nothing more is needed, is there while a request arrived within the last ``hold_s``:
+    1 - exp(-arrivals over that window) for Poisson arrivals. Exact for these step inputs: on
+    each piece between the bins' edges and the edges plus ``hold_s``, the window's arrivals
+    move linearly."""
+    n, hold = extra.size, h.hold_s
     edges = np.arange(n + 1) * bin_s
     start, end = first_bin * bin_s, n * bin_s
-    points = np.unique(np.concatenate([edges, edges + hold_s]))
+    points = np.unique(np.concatenate([edges, edges + hold]))
     points = points[(points >= start) & (points <= end)]
     if points.size < 2:
         return 0.0
     mids = (points[:-1] + points[1:]) / 2
     last = np.minimum((mids // bin_s).astype(np.int64), n - 1)
-    first = np.maximum(((mids - hold_s) // bin_s).astype(np.int64), 0)
-    highest = np.array([level[a : b + 1].max() for a, b in zip(first, last, strict=True)])
-    return float((highest * np.diff(points)).sum())
+    first = np.maximum(((mids - hold) // bin_s).astype(np.int64), 0)
+    more = np.array([extra[a : b + 1].max() for a, b in zip(first, last, strict=True)])
+    width = np.diff(points)
+    floor = np.minimum(np.maximum(1.0 + more, h.min_replicas), h.max_replicas) * width
+    if h.min_replicas >= 1:
+        return float(floor.sum())
+    seen_a, seen_b = window_arrivals(arrivals, bin_s, hold, points[:-1], points[1:])
+    gone = np.where(
+        np.isclose(seen_a, seen_b),
+        np.exp(-seen_a),
+        (np.exp(-seen_a) - np.exp(-seen_b)) / np.where(seen_a == seen_b, 1.0, seen_b - seen_a),
+    )
+    one = width * (1.0 - gone) * min(h.max_replicas, 1)
+    return float(np.where(more >= 1, floor, one).sum())
+
+
+def window_arrivals(
+    arrivals: np.ndarray, bin_s: float, hold_s: float, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected arrivals in the ``hold_s`` before each start ``a`` and end ``b`` of a piece."""
+    cum = np.concatenate([[0.0], np.cumsum(arrivals * bin_s)])
+
+    def total(t: np.ndarray) -> np.ndarray:
+        """Arrivals from 0 to t (before 0, at bin 0's rate: negative)."""
+        i = np.clip((t // bin_s).astype(np.int64), 0, arrivals.size - 1)
+        out: np.ndarray = cum[i] + (t - i * bin_s) * arrivals[i]
+        return out
+
+    return total(a) - total(a - hold_s), total(b) - total(b - hold_s)
 
 
 def excess_s(h: Hold, g: Segment, r: SegmentRecords) -> float:
@@ -113,10 +141,12 @@ def excess_s(h: Hold, g: Segment, r: SegmentRecords) -> float:
     weight / time_scale days). 0 for a segment at real speed."""
     if g.time_scale <= 1.0 or r.arrival_s.size == 0:
         return 0.0
-    level = replicas(h, *pool_demand(g, r))
+    arrivals, concurrency = pool_demand(g, r)
+    extra = extra_replicas(h, concurrency)
     first = round(g.warmup_s / g.bin_s)
-    compressed = held_s(level, g.bin_s, h.hold_s, first) * g.weight
-    real = held_s(level, g.bin_s * g.time_scale, h.hold_s, first) * g.weight / g.time_scale
+    compressed = held_s(h, arrivals, extra, g.bin_s, first) * g.weight
+    real_s = g.bin_s * g.time_scale
+    real = held_s(h, arrivals, extra, real_s, first) * g.weight / g.time_scale
     return compressed - real
 
 
