@@ -23,11 +23,11 @@ seconds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from planner.plan import Plan, Segment
+from planner.plan import Plan, Segment, scaled_bound
 from planner.scenario import Scenario
 from simulations.records import PATH_CLOUD, PATH_FALLBACK, PATH_SPLIT, SegmentRecords
 
@@ -154,7 +154,15 @@ class HoldTally:
     """The excess of one replication's segments, taken off its GPU figures at the end."""
 
     def __init__(self, s: Scenario, plan: Plan, gpus: float) -> None:
-        self.hold = hold_of(s) if plan.horizon == "preview" else None
+        hold = hold_of(s) if plan.horizon == "preview" else None
+        if hold is not None:  # the simulated pool's bounds, where sites are sampled
+            share = plan.sites_simulated / s.edge.sites
+            lo, hi = (
+                scaled_bound(hold.min_replicas, share, 0),
+                scaled_bound(hold.max_replicas, share, 1),
+            )
+            hold = replace(hold, min_replicas=lo, max_replicas=hi)
+        self.hold = hold
         self.scale = plan.hour_scale * plan.pool_scale * gpus
         self.reserved = s.cloud.pricing == "reserved"
         self.excess_s = 0.0
