@@ -15,7 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations.inputs import ClassInput, TrafficInput
-from simulations.traffic_draws import arrival_times, rounded_gammas, standard_normals
+from simulations.traffic_draws import (
+    arrival_times,
+    rounded_gammas,
+    rounded_gammas_in_turn,
+    standard_normals,
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,19 @@ def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.
     return sizes.astype(np.int64)
 
 
+def token_sizes(c: ClassInput, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A class's prompt then output token counts (``gamma_sizes`` of each, in that order):
+    where both go through the compiled loop, from one block of the stream's words."""
+    sizes = ((c.prompt_mean, c.prompt_cv), (c.output_mean, c.output_cv))
+    shapes = [1.0 / (cv * cv) if cv > 0 else 0.0 for _, cv in sizes]
+    if n == 0 or not all(shape > 1.0 for shape in shapes):  # as gamma_sizes draws them
+        prompt, output = (gamma_sizes(mean, cv, n, rng) for mean, cv in sizes)
+        return prompt, output
+    params = [(shape, mean / shape) for (mean, _), shape in zip(sizes, shapes, strict=True)]
+    prompt, output = rounded_gammas_in_turn(rng, params, n)
+    return prompt, output
+
+
 def assign_classes(classes: tuple[ClassInput, ...], n: int, rng: np.random.Generator) -> np.ndarray:
     if len(classes) == 1:  # the stream serves this draw alone: nothing to draw
         return np.zeros(n, dtype=np.int64)
@@ -111,16 +129,14 @@ def class_columns(
         c = classes[0]
         prompt, output = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         if c.is_llm:
-            prompt = gamma_sizes(c.prompt_mean, c.prompt_cv, n, rng)
-            output = gamma_sizes(c.output_mean, c.output_cv, n, rng)
+            prompt, output = token_sizes(c, n, rng)
         return prompt, output, np.full(n, c.request_kb), np.full(n, c.response_kb)
     prompt, output = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     req_kb, resp_kb = np.zeros(n), np.zeros(n)
     for k, c in enumerate(classes):
         idx = np.flatnonzero(cls == k)
         if c.is_llm:
-            prompt[idx] = gamma_sizes(c.prompt_mean, c.prompt_cv, idx.size, rng)
-            output[idx] = gamma_sizes(c.output_mean, c.output_cv, idx.size, rng)
+            prompt[idx], output[idx] = token_sizes(c, idx.size, rng)
         req_kb[idx] = c.request_kb
         resp_kb[idx] = c.response_kb
     return prompt, output, req_kb, resp_kb
@@ -135,6 +151,13 @@ def sensitive_flags(share: float, n: int, rng: np.random.Generator) -> np.ndarra
     return flags
 
 
+def sensitive(share: float, n: int, streams: Sequence[np.random.Generator]) -> np.ndarray:
+    """``sensitive_flags`` from stream 3, which is not made where the share needs no draw."""
+    if share <= 0.0 or share >= 1.0:
+        return np.full(n, share >= 1.0)
+    return sensitive_flags(share, n, streams[3])
+
+
 def generate(
     traffic: TrafficInput, streams: Sequence[np.random.Generator], gpu_draws: bool = True
 ) -> Requests:
@@ -144,7 +167,9 @@ def generate(
     arrive = periodic_arrivals if traffic.periodic else generate_arrivals
     arrival, site = arrive(traffic.rate_per_site, traffic.bin_s, traffic.sites, streams[0])
     n = arrival.size
-    cls = assign_classes(traffic.classes, n, streams[1])
+    # a stream that would not draw is not made (``LazyStreams``): one class, no share to draw
+    one = len(traffic.classes) == 1
+    cls = np.zeros(n, dtype=np.int64) if one else assign_classes(traffic.classes, n, streams[1])
     prompt, output, req_kb, resp_kb = class_columns(traffic.classes, cls, streams[2])
     vision = any(not c.is_llm for c in traffic.classes)
     return Requests(
@@ -155,7 +180,7 @@ def generate(
         output_tokens=output,
         request_kb=req_kb,
         response_kb=resp_kb,
-        sensitive=sensitive_flags(traffic.sensitive_share, n, streams[3]),
+        sensitive=sensitive(traffic.sensitive_share, n, streams),
         z_service=standard_normals(streams[4], n) if vision else np.empty(0),
         z_rtt=standard_normals(streams[5], n),
         u_loss=streams[6].random(n),

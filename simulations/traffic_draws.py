@@ -38,6 +38,36 @@ def rounded_gammas(rng: np.random.Generator, shape: float, scale: float, n: int)
     return out
 
 
+def rounded_gammas_in_turn(
+    rng: np.random.Generator, params: list[tuple[float, float]], n: int, words: int = 0
+) -> list[np.ndarray]:
+    """``[rounded_gammas(rng, shape, scale, n) for shape, scale in params]`` (every shape
+    above 1): the same draws one after another, from one block of the stream's words (one
+    block, one compiled call's set-up and one advance back, instead of one per column).
+    ``words``: the first block's length (0: enough but for rare runs of rejections)."""
+    if not all(shape > 1.0 for shape, _ in params):
+        raise ValueError(f"shapes must be above 1 (numpy's other gamma method below): {params}")
+    out = [np.empty(n, dtype=np.int64) for _ in params]
+    words = words or len(params) * (GAMMA_WORDS * n + n // 5) + 64
+    with scipy_left_out():  # numba's import looks for scipy
+        from simulations import traffic_kernels as K
+    bit_gen, empty = rng.bit_generator, np.empty(0)
+    while True:
+        raw = bit_gen.random_raw(words)
+        used = 0
+        with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
+            for (shape, scale), sizes in zip(params, out, strict=True):
+                got = K.fill(raw[used:], True, shape, scale, K.KI, K.WI, K.FI, empty, sizes)
+                if got < 0:
+                    break
+                used += got
+            else:
+                bit_gen.advance(used - words)  # type: ignore[attr-defined]
+                return out
+        bit_gen.advance(-words)  # type: ignore[attr-defined]
+        words *= 2
+
+
 def standard_normals(rng: np.random.Generator, n: int) -> np.ndarray:
     """``rng.standard_normal(n)``."""
     out = np.empty(n)

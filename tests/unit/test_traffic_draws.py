@@ -64,6 +64,41 @@ def test_a_block_that_runs_short_is_drawn_again_longer_from_the_same_place() -> 
     assert ours.random() == theirs.random()
 
 
+@pytest.mark.parametrize("cvs", [(0.5, 0.8), (0.2, 1.0), (1.3, 0.5), (0.0, 0.6), (0.99, 0.01)])
+@pytest.mark.parametrize("n", [0, 1, 2000])
+def test_a_class_token_counts_are_numpys_prompts_then_outputs(
+    cvs: tuple[float, float], n: int
+) -> None:
+    """Prompt and output counts drawn from one block are numpy's draws, one column after the
+    other (a cv of 1 or more, or 0, takes numpy's path for both)."""
+    from simulations.inputs import ClassInput
+    from simulations.traffic import token_sizes
+
+    c = ClassInput(
+        share=1.0, is_llm=True, prompt_mean=300.0, prompt_cv=cvs[0],
+        output_mean=120.0, output_cv=cvs[1], request_kb=2.0, response_kb=1.0,
+    )  # fmt: skip
+    for seed in range(3):
+        ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+        prompt, output = token_sizes(c, n, ours)
+        want_prompt = gamma_sizes(300.0, cvs[0], n, theirs)
+        np.testing.assert_array_equal(prompt, want_prompt)
+        np.testing.assert_array_equal(output, gamma_sizes(120.0, cvs[1], n, theirs))
+        assert ours.random() == theirs.random()
+
+
+def test_columns_from_a_block_that_runs_short_are_drawn_again_from_the_same_place() -> None:
+    from simulations.traffic_draws import rounded_gammas_in_turn
+
+    for words in (3, 1500, 2056, 2057):  # short in the first column, the second; just enough
+        ours, theirs = np.random.default_rng(5), np.random.default_rng(5)
+        got = rounded_gammas_in_turn(ours, [(2.5, 10.0), (1.7, 30.0)], 500, words)
+        for sizes, (shape, scale) in zip(got, [(2.5, 10.0), (1.7, 30.0)], strict=True):
+            want = np.maximum(np.rint(theirs.gamma(shape, scale, 500)), 1.0).astype(np.int64)
+            np.testing.assert_array_equal(sizes, want)
+        assert ours.random() == theirs.random()
+
+
 @pytest.mark.parametrize(("index", "count", "k"), [(9, 50, 8), (8, 7, 300), (9, 1, 0), (8, 0, 4)])
 def test_entity_draws_are_the_entity_streams_numbers(index: int, count: int, k: int) -> None:
     """Per device or link: its own generator's random() then k standard exponentials (the
