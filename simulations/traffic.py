@@ -17,9 +17,12 @@ import numpy as np
 from simulations.inputs import ClassInput, TrafficInput
 from simulations.traffic_draws import (
     arrival_times,
+    bounded_integers,
     rounded_gammas,
     rounded_gammas_in_turn,
+    standard_exponentials,
     standard_normals,
+    uniforms,
 )
 
 
@@ -64,10 +67,10 @@ def generate_arrivals(
     sums in a compiled loop: ``traffic_kernels.arrival_times``)."""
     counts = rng.poisson(rates * (bin_s * sites))
     n = int(counts.sum())
-    gaps = rng.standard_exponential(n + counts.size)  # each bin's arrivals' gaps, then closings
+    gaps = standard_exponentials(rng, n + counts.size)  # each bin's arrivals' gaps, closings
     # each arrival's sum over its bin's span is at most 1 (rounding included): sorted across bins
     t = arrival_times(gaps, counts, bin_s, n)
-    return t, rng.integers(0, sites, n) if sites > 0 else np.zeros(0, dtype=np.int64)
+    return t, bounded_integers(rng, sites, n) if sites > 0 else np.zeros(0, dtype=np.int64)
 
 
 def periodic_arrivals(
@@ -183,7 +186,7 @@ def generate(
         sensitive=sensitive(traffic.sensitive_share, n, streams),
         z_service=standard_normals(streams[4], n) if vision else np.empty(0),
         z_rtt=standard_normals(streams[5], n),
-        u_loss=streams[6].random(n),
-        e_gpu=streams[7].exponential(1.0, n) if gpu_draws else np.empty(0),
+        u_loss=uniforms(streams[6], n),
+        e_gpu=standard_exponentials(streams[7], n) if gpu_draws else np.empty(0),
         streams=streams,
     )

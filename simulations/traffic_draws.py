@@ -3,14 +3,22 @@
 Like copying a recipe word for word but cooking in one pot: numpy's ``Generator.gamma`` (for a
 shape above 1: Marsaglia and Tsang's method) and ``Generator.standard_normal`` (its 256-layer
 ziggurat) read 64-bit words from the generator one at a time through a function pointer; here
-the words are taken in one block (``bit_generator.random_raw``) and the same steps, with numpy's
-ziggurat tables, run over them in a compiled loop, so every draw is the number numpy would have
-drawn and the generator ends where numpy would have left it (``advance`` back over the words
-not used). The token counts' rounding is done in the same loop. Nothing here changes what is
+a compiled loop steps the generator's PCG64 state itself (``traffic_kernels``: the 128-bit
+multiply and add and the output function of numpy's ``pcg64.h``, with a machine multiply) and
+runs the same steps, with numpy's ziggurat tables, over the words as it makes them; the state
+is put back into the generator after, so every draw is the number numpy would have drawn and
+the generator ends where numpy would have left it. (A block of words from
+``bit_generator.random_raw`` cost more than the draws: numpy makes a word through a function
+pointer, and a block had to be longer than the draws need and stepped back.) The token counts'
+rounding is done in the same loop. Nothing here changes what is
 drawn (tests hold it to numpy's numbers); it changes what a draw costs.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
@@ -25,81 +33,96 @@ from simulations.streams import (
     uint32_words,
 )
 
-GAMMA_WORDS = 2
-"""Words a gamma draw takes at least: a normal's and a uniform's."""
+MASK64 = (1 << 64) - 1
 
 
 def rounded_gammas(rng: np.random.Generator, shape: float, scale: float, n: int) -> np.ndarray:
     """``max(1, rint(rng.gamma(shape, scale, n)))`` as int64, for a shape above 1."""
-    if not shape > 1.0:
-        raise ValueError(f"shape must be above 1 (numpy's other gamma method below), got {shape}")
-    out = np.empty(n, dtype=np.int64)
-    _drawn(rng, GAMMA_WORDS * n + n // 5 + 64, True, shape, scale, np.empty(0), out)
-    return out
+    return rounded_gammas_in_turn(rng, [(shape, scale)], n)[0]
 
 
 def rounded_gammas_in_turn(
-    rng: np.random.Generator, params: list[tuple[float, float]], n: int, words: int = 0
+    rng: np.random.Generator, params: list[tuple[float, float]], n: int
 ) -> list[np.ndarray]:
     """``[rounded_gammas(rng, shape, scale, n) for shape, scale in params]`` (every shape
-    above 1): the same draws one after another, from one block of the stream's words (one
-    block, one compiled call's set-up and one advance back, instead of one per column).
-    ``words``: the first block's length (0: enough but for rare runs of rejections)."""
+    above 1): the same draws one after another, the generator's state read and put back
+    once."""
     if not all(shape > 1.0 for shape, _ in params):
         raise ValueError(f"shapes must be above 1 (numpy's other gamma method below): {params}")
+    if not pcg64(rng):
+        return [np.maximum(np.rint(rng.gamma(a, b, n)), 1.0).astype(np.int64) for a, b in params]
     out = [np.empty(n, dtype=np.int64) for _ in params]
-    words = words or len(params) * (GAMMA_WORDS * n + n // 5) + 64
-    with scipy_left_out():  # numba's import looks for scipy
-        from simulations import traffic_kernels as K
-    bit_gen, empty = rng.bit_generator, np.empty(0)
-    while True:
-        raw = bit_gen.random_raw(words)
-        used = 0
-        with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
-            for (shape, scale), sizes in zip(params, out, strict=True):
-                got = K.fill(raw[used:], True, shape, scale, K.KI, K.WI, K.FI, empty, sizes)
-                if got < 0:
-                    break
-                used += got
-            else:
-                bit_gen.advance(used - words)  # type: ignore[attr-defined]
-                return out
-        bit_gen.advance(-words)  # type: ignore[attr-defined]
-        words *= 2
+    empty = np.empty(0)
+    with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
+        for (shape, scale), sizes in zip(params, out, strict=True):
+            K.fill(state, True, shape, scale, K.KI, K.WI, K.FI, empty, sizes)
+    return out
 
 
 def standard_normals(rng: np.random.Generator, n: int) -> np.ndarray:
     """``rng.standard_normal(n)``."""
+    if not pcg64(rng):
+        return rng.standard_normal(n)
     out = np.empty(n)
-    _drawn(rng, n + n // 16 + 64, False, 1.0, 1.0, out, np.empty(0, dtype=np.int64))
+    with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
+        K.fill(state, False, 1.0, 1.0, K.KI, K.WI, K.FI, out, np.empty(0, dtype=np.int64))
     return out
 
 
-def _drawn(
-    rng: np.random.Generator,
-    words: int,
-    gamma: bool,
-    shape: float,
-    scale: float,
-    normals: np.ndarray,
-    sizes: np.ndarray,
-) -> None:
-    """Run ``traffic_kernels.fill`` over a block of ``words`` of the stream (twice as many
-    while it runs short: each word of a block is the next one numpy would take), then put the
-    stream back to just after the words it used."""
+def uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``rng.random(n)``."""
+    return _simple(rng, 0, 0, n)[0] if pcg64(rng) else rng.random(n)
+
+
+def standard_exponentials(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``rng.standard_exponential(n)`` (and ``rng.exponential(1.0, n)``: the same numbers)."""
+    return _simple(rng, 1, 0, n)[0] if pcg64(rng) else rng.standard_exponential(n)
+
+
+def bounded_integers(rng: np.random.Generator, high: int, n: int) -> np.ndarray:
+    """``rng.integers(0, high, n)`` (int64), for 1 <= high <= 2^32 - 1."""
+    if not 1 <= high < 1 << 32:
+        raise ValueError(f"high must be in [1, 2^32 - 1], got {high}")
+    if high == 1:  # numpy draws nothing for a range of one value
+        return np.zeros(n, dtype=np.int64)
+    return _simple(rng, 2, high, n)[1] if pcg64(rng) else rng.integers(0, high, n)
+
+
+def _simple(rng: np.random.Generator, kind: int, high: int, n: int) -> tuple[np.ndarray, ...]:
+    floats = np.empty(n if kind != 2 else 0)
+    ints = np.empty(n if kind == 2 else 0, dtype=np.int64)
+    with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
+        K.draw_fill(state, kind, high, K.KE, K.WE, K.FE, floats, ints)
+    return floats, ints
+
+
+def pcg64(rng: np.random.Generator) -> bool:
+    """Whether the compiled loops can step ``rng``'s bit generator (numpy's PCG64, which every
+    stream of the engines is); the others draw with numpy's own methods."""
+    return type(rng.bit_generator) is np.random.PCG64
+
+
+@contextmanager
+def stepped(rng: np.random.Generator) -> Iterator[tuple[Any, np.ndarray]]:
+    """The kernels' module and ``rng``'s PCG64 state as six words (``traffic_kernels``'
+    ``S_HI`` .. ``S_U32``) for them to step; the state is put back into ``rng`` after, so its
+    next draw is the one numpy would make after theirs."""
     with scipy_left_out():  # numba's import looks for scipy
         from simulations import traffic_kernels as K
-
     bit_gen = rng.bit_generator
-    while True:
-        raw = bit_gen.random_raw(words)
-        with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
-            used = K.fill(raw, gamma, shape, scale, K.KI, K.WI, K.FI, normals, sizes)
-        if used >= 0:
-            bit_gen.advance(used - words)  # type: ignore[attr-defined]
-            return
-        bit_gen.advance(-words)  # type: ignore[attr-defined]
-        words *= 2
+    full = bit_gen.state
+    st, inc = full["state"]["state"], full["state"]["inc"]
+    words = [st >> 64, st & MASK64, inc >> 64, inc & MASK64, full["has_uint32"], full["uinteger"]]
+    state = np.array(words, dtype=np.uint64)
+    with scipy_left_out():
+        yield K, state
+    hi, lo, _, _, has_uint32, uinteger = state.tolist()
+    bit_gen.state = {
+        "bit_generator": "PCG64",
+        "state": {"state": (hi << 64) | lo, "inc": inc},
+        "has_uint32": has_uint32,
+        "uinteger": uinteger,
+    }
 
 
 def entity_draws(inp: SegmentInput, index: int, count: int, k: int) -> np.ndarray:

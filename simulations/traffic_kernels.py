@@ -1,15 +1,19 @@
 """The compiled loops of ``simulations.traffic_draws``: numpy's standard normal (ziggurat) and
-gamma (Marsaglia and Tsang, shape above 1) over a block of the generator's 64-bit words, step for
-step as numpy's ``distributions.c`` takes them. Each returns the words it used, or -1 when the
-block ran short (the caller draws a longer one). Imported only under ``scipy_left_out``: numba's
-import looks for scipy."""
+gamma (Marsaglia and Tsang, shape above 1) from the generator's 64-bit words, step for step as
+numpy's ``distributions.c`` takes them, the words made here by PCG64's own steps (as numpy's
+``pcg64.h``: a 128-bit multiply and add, the XSL-RR output) from the generator's state, which
+the caller puts back. Imported only under ``scipy_left_out``: numba's import looks for scipy."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 from numba.np.random._constants import (
     fe_double,
     fi_double,
@@ -39,26 +43,65 @@ U53 = np.uint64(11)
 """numpy's ``next_double``: the word's top 53 bits (shifted down by 11) times 2^-53."""
 
 
+PCG_MULT_HI = np.uint64(0x2360ED051FC65DA4)
+PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
+"""PCG64's 128-bit multiplier, in two words."""
+S_HI, S_LO, S_INC_HI, S_INC_LO, S_HAS32, S_U32 = range(6)
+"""A PCG64 state as the kernels hold it (``traffic_draws.stepped``): the 128-bit state and
+increment in two words each, then numpy's pending half word (``has_uint32``, ``uinteger``)."""
+UNIFORMS, EXPONENTIALS, BOUNDED = range(3)
+"""What ``draw_fill`` draws."""
+
+
+@intrinsic
+def _mulhi_ir(typingctx: object, a: object, b: object) -> object:
+    """The high word of the 128-bit product of two words (one machine multiply)."""
+    sig = types.uint64(types.uint64, types.uint64)
+
+    def codegen(context: object, builder: ir.IRBuilder, signature: object, args: Any) -> Any:
+        wide = ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+
+    return sig, codegen
+
+
+_mulhi = cast(Callable[[np.uint64, np.uint64], np.uint64], _mulhi_ir)
+
+
+@njit(cache=True, inline="always")
+def _next_word(s: np.ndarray) -> np.uint64:
+    """numpy's ``pcg64_next64``: the state ``s`` stepped (state x multiplier + increment, mod
+    2^128), then its halves xor-ed and rotated right by its top six bits."""
+    lo, hi = s[S_LO], s[S_HI]
+    new_lo = lo * PCG_MULT_LO
+    hi = _mulhi(lo, PCG_MULT_LO) + hi * PCG_MULT_LO + lo * PCG_MULT_HI
+    lo = new_lo + s[S_INC_LO]
+    hi += s[S_INC_HI] + np.uint64(lo < new_lo)
+    s[S_HI], s[S_LO] = hi, lo
+    x, rot = hi ^ lo, hi >> np.uint64(58)
+    word: np.uint64 = (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+    return word
+
+
 @njit(cache=True)
 def fill(
-    raw: np.ndarray, gamma: bool, shape: float, scale: float, ki: np.ndarray, wi: np.ndarray,
+    s: np.ndarray, gamma: bool, shape: float, scale: float, ki: np.ndarray, wi: np.ndarray,
     fi: np.ndarray, normals: np.ndarray, sizes: np.ndarray,
 ) -> int:  # fmt: skip
     """Standard normals into ``normals`` (``gamma`` False), or (``gamma`` True, shape above 1)
-    max(1, rint(scale x standard gamma(shape))) into ``sizes`` (int64), drawn from ``raw`` as
-    numpy's ``random_standard_normal`` and ``random_standard_gamma`` take their words: the
-    words used, or -1 when ``raw`` ran short. (One loop for both: numba compiled the normal
-    as a function of its own, returning the draw and the position, ten times slower.)"""
+    max(1, rint(scale x standard gamma(shape))) into ``sizes`` (int64), drawn from the PCG64
+    state ``s`` (stepped here) as numpy's ``random_standard_normal`` and
+    ``random_standard_gamma`` take their words: the words used. (One loop for both: numba
+    compiled the normal as a function of its own, returning the draw and the position, ten
+    times slower.)"""
     b = shape - 1.0 / 3.0
     c = 1.0 / math.sqrt(9 * b) if gamma else 0.0
     j = 0
-    m = raw.size
     for i in range(normals.size if not gamma else sizes.size):
         while True:
             # numpy's ziggurat normal
-            if j >= m:
-                return -1
-            r = raw[j]
+            r = _next_word(s)
             j += 1
             idx = np.int64(r & np.uint64(0xFF))
             r >>= np.uint64(8)
@@ -69,18 +112,14 @@ def fill(
             if rabs >= ki[idx]:  # 0.7 % of the draws
                 if idx == 0:  # the tail, from two uniforms at a time
                     while True:
-                        if j + 2 > m:
-                            return -1
-                        xx = -NOR_INV_R * math.log1p(-float(raw[j] >> U53) * TO_DOUBLE)
-                        yy = -math.log1p(-float(raw[j + 1] >> U53) * TO_DOUBLE)
+                        xx = -NOR_INV_R * math.log1p(-float(_next_word(s) >> U53) * TO_DOUBLE)
+                        yy = -math.log1p(-float(_next_word(s) >> U53) * TO_DOUBLE)
                         j += 2
                         if yy + yy > xx * xx:
                             break
                     x = -(NOR_R + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else NOR_R + xx
                 else:
-                    if j >= m:
-                        return -1
-                    u = float(raw[j] >> U53) * TO_DOUBLE
+                    u = float(_next_word(s) >> U53) * TO_DOUBLE
                     j += 1
                     if not (fi[idx - 1] - fi[idx]) * u + fi[idx] < math.exp(-0.5 * x * x):
                         continue
@@ -92,9 +131,7 @@ def fill(
             if v <= 0.0:
                 continue
             v = v * v * v
-            if j >= m:
-                return -1
-            u = float(raw[j] >> U53) * TO_DOUBLE
+            u = float(_next_word(s) >> U53) * TO_DOUBLE
             j += 1
             if u < 1.0 - 0.0331 * (x * x) * (x * x) or math.log(u) < 0.5 * x * x + b * (
                 1.0 - v + math.log(v)
@@ -104,20 +141,61 @@ def fill(
     return j
 
 
-M32 = np.uint64(0xFFFFFFFF)
-PCG_MULT_HI = np.uint64(0x2360ED051FC65DA4)
-PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
-"""PCG64's 128-bit multiplier, in two words."""
-
-
 @njit(cache=True, inline="always")
-def _mulhi(a: np.uint64, b: np.uint64) -> np.uint64:
-    """The high word of the 128-bit product of two words."""
-    s32 = np.uint64(32)
-    a_lo, a_hi, b_lo, b_hi = a & M32, a >> s32, b & M32, b >> s32
-    p1, p2 = a_lo * b_hi, a_hi * b_lo
-    mid = ((a_lo * b_lo) >> s32) + (p1 & M32) + (p2 & M32)
-    return a_hi * b_hi + (p1 >> s32) + (p2 >> s32) + (mid >> s32)
+def _next_uint32(s: np.ndarray) -> np.uint64:
+    """numpy's ``pcg64_next32``: the pending upper half of the last word, else the lower half
+    of a new word (its upper half left pending)."""
+    if s[S_HAS32]:
+        s[S_HAS32] = 0
+        half: np.uint64 = s[S_U32]
+        return half
+    word = _next_word(s)
+    s[S_HAS32], s[S_U32] = 1, word >> np.uint64(32)
+    low: np.uint64 = word & np.uint64(0xFFFFFFFF)
+    return low
+
+
+@njit(cache=True)
+def draw_fill(
+    s: np.ndarray, kind: int, high: int, ke: np.ndarray, we: np.ndarray, fe: np.ndarray,
+    floats: np.ndarray, ints: np.ndarray,
+) -> None:  # fmt: skip
+    """From the PCG64 state ``s`` (stepped here), as numpy draws them: ``UNIFORMS`` into
+    ``floats`` (``Generator.random``: a word's top 53 bits times 2^-53); ``EXPONENTIALS``
+    into ``floats`` (``standard_exponential``: numpy's ziggurat, ``random_standard_exponential``);
+    ``BOUNDED`` into ``ints``, integers in [0, high) for 1 < high <= 2^32 (``integers(0,
+    high)``: ``buffered_bounded_lemire_uint32``, Lemire's multiply and reject on 32-bit halves
+    of words)."""
+    if kind == UNIFORMS:
+        for i in range(floats.size):
+            floats[i] = float(_next_word(s) >> U53) * TO_DOUBLE
+    elif kind == EXPONENTIALS:
+        s3, s8 = np.uint64(3), np.uint64(8)
+        for i in range(floats.size):
+            while True:
+                ri = _next_word(s) >> s3
+                idx = int(np.int64(ri & np.uint64(0xFF)))
+                ri >>= s8
+                x = float(ri) * we[idx]
+                if ri < ke[idx]:  # 98.9 % of the draws
+                    break
+                u = float(_next_word(s) >> U53) * TO_DOUBLE
+                if idx == 0:
+                    x = EXP_R - math.log1p(-u)
+                    break
+                if (fe[idx - 1] - fe[idx]) * u + fe[idx] < math.exp(-x):
+                    break
+            floats[i] = x
+    else:
+        excl = np.uint64(high)
+        mask = np.uint64(0xFFFFFFFF)
+        threshold = (mask - (excl - np.uint64(1))) % excl
+        for i in range(ints.size):
+            m = _next_uint32(s) * excl
+            if (m & mask) < excl:
+                while (m & mask) < threshold:
+                    m = _next_uint32(s) * excl
+            ints[i] = np.int64(m >> np.uint64(32))
 
 
 @njit(cache=True)

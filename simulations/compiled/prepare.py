@@ -23,7 +23,7 @@ from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
 from simulations.streams import LazyStreams
 from simulations.traffic import Requests, generate
-from simulations.traffic_draws import entity_draws, standard_normals
+from simulations.traffic_draws import entity_draws, standard_normals, uniforms
 
 MINUTE_S = 60.0
 POLICY = {"edge_only": L.POL_EDGE, "cloud_only": L.POL_CLOUD, "local_first": L.POL_LOCAL}
@@ -267,7 +267,7 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         ODRAW=entity_draws(inp, 9, n_links, out_k * grow),
         STAGES=np.array(pool.cold_start, dtype=f64).reshape(-1, 2),
         COLD=standard_normals(streams[10], 4096 * grow * max(len(pool.cold_start), 1)),
-        LBU=streams[11].random(lb_k),
+        LBU=uniforms(streams[11], lb_k),
         AREAS=np.zeros(4 * int(ci[L.CI_STABLE_N]) + 2 + max(int(ci[L.CI_PANIC_N]), 0)),
         REC=np.zeros((ring(sc.kpa.scale_down_delay_s), 2)),
         HH=np.zeros((ring(horizon), 2)),
