@@ -52,10 +52,9 @@ def rounded_gammas_in_turn(
     if not pcg64(rng):
         return [np.maximum(np.rint(rng.gamma(a, b, n)), 1.0).astype(np.int64) for a, b in params]
     out = [np.empty(n, dtype=np.int64) for _ in params]
-    empty = np.empty(0)
     with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
         for (shape, scale), sizes in zip(params, out, strict=True):
-            K.fill(state, True, shape, scale, K.KI, K.WI, K.FI, empty, sizes)
+            _fill(K, state, K.GAMMAS, np.empty(0), sizes, shape, scale)
     return out
 
 
@@ -65,18 +64,18 @@ def standard_normals(rng: np.random.Generator, n: int) -> np.ndarray:
         return rng.standard_normal(n)
     out = np.empty(n)
     with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
-        K.fill(state, False, 1.0, 1.0, K.KI, K.WI, K.FI, out, np.empty(0, dtype=np.int64))
+        _fill(K, state, K.NORMALS, out, np.empty(0, dtype=np.int64))
     return out
 
 
 def uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
     """``rng.random(n)``."""
-    return _simple(rng, 0, 0, n)[0] if pcg64(rng) else rng.random(n)
+    return _simple(rng, 2, 0, n)[0] if pcg64(rng) else rng.random(n)
 
 
 def standard_exponentials(rng: np.random.Generator, n: int) -> np.ndarray:
     """``rng.standard_exponential(n)`` (and ``rng.exponential(1.0, n)``: the same numbers)."""
-    return _simple(rng, 1, 0, n)[0] if pcg64(rng) else rng.standard_exponential(n)
+    return _simple(rng, 3, 0, n)[0] if pcg64(rng) else rng.standard_exponential(n)
 
 
 def bounded_integers(rng: np.random.Generator, high: int, n: int) -> np.ndarray:
@@ -85,15 +84,23 @@ def bounded_integers(rng: np.random.Generator, high: int, n: int) -> np.ndarray:
         raise ValueError(f"high must be in [1, 2^32 - 1], got {high}")
     if high == 1:  # numpy draws nothing for a range of one value
         return np.zeros(n, dtype=np.int64)
-    return _simple(rng, 2, high, n)[1] if pcg64(rng) else rng.integers(0, high, n)
+    return _simple(rng, 4, high, n)[1] if pcg64(rng) else rng.integers(0, high, n)
 
 
 def _simple(rng: np.random.Generator, kind: int, high: int, n: int) -> tuple[np.ndarray, ...]:
-    floats = np.empty(n if kind != 2 else 0)
-    ints = np.empty(n if kind == 2 else 0, dtype=np.int64)
+    """``traffic_kernels.fill`` of kind 2 (uniforms), 3 (exponentials) or 4 (bounded)."""
+    floats = np.empty(n if kind != 4 else 0)
+    ints = np.empty(n if kind == 4 else 0, dtype=np.int64)
     with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
-        K.draw_fill(state, kind, high, K.KE, K.WE, K.FE, floats, ints)
+        _fill(K, state, kind, floats, ints, high=high)
     return floats, ints
+
+
+def _fill(
+    K: Any, state: np.ndarray, kind: int, floats: np.ndarray, ints: np.ndarray,
+    shape: float = 1.0, scale: float = 1.0, high: int = 0,
+) -> None:  # fmt: skip
+    K.fill(state, kind, shape, scale, high, K.KI, K.WI, K.FI, K.KE, K.WE, K.FE, floats, ints)
 
 
 def pcg64(rng: np.random.Generator) -> bool:

@@ -49,8 +49,8 @@ PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
 S_HI, S_LO, S_INC_HI, S_INC_LO, S_HAS32, S_U32 = range(6)
 """A PCG64 state as the kernels hold it (``traffic_draws.stepped``): the 128-bit state and
 increment in two words each, then numpy's pending half word (``has_uint32``, ``uinteger``)."""
-UNIFORMS, EXPONENTIALS, BOUNDED = range(3)
-"""What ``draw_fill`` draws."""
+NORMALS, GAMMAS, UNIFORMS, EXPONENTIALS, BOUNDED = range(5)
+"""What ``fill`` draws."""
 
 
 @intrinsic
@@ -84,63 +84,6 @@ def _next_word(s: np.ndarray) -> np.uint64:
     return word
 
 
-@njit(cache=True)
-def fill(
-    s: np.ndarray, gamma: bool, shape: float, scale: float, ki: np.ndarray, wi: np.ndarray,
-    fi: np.ndarray, normals: np.ndarray, sizes: np.ndarray,
-) -> int:  # fmt: skip
-    """Standard normals into ``normals`` (``gamma`` False), or (``gamma`` True, shape above 1)
-    max(1, rint(scale x standard gamma(shape))) into ``sizes`` (int64), drawn from the PCG64
-    state ``s`` (stepped here) as numpy's ``random_standard_normal`` and
-    ``random_standard_gamma`` take their words: the words used. (One loop for both: numba
-    compiled the normal as a function of its own, returning the draw and the position, ten
-    times slower.)"""
-    b = shape - 1.0 / 3.0
-    c = 1.0 / math.sqrt(9 * b) if gamma else 0.0
-    j = 0
-    for i in range(normals.size if not gamma else sizes.size):
-        while True:
-            # numpy's ziggurat normal
-            r = _next_word(s)
-            j += 1
-            idx = np.int64(r & np.uint64(0xFF))
-            r >>= np.uint64(8)
-            rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
-            x = float(rabs) * wi[idx]
-            if r & np.uint64(1):
-                x = -x
-            if rabs >= ki[idx]:  # 0.7 % of the draws
-                if idx == 0:  # the tail, from two uniforms at a time
-                    while True:
-                        xx = -NOR_INV_R * math.log1p(-float(_next_word(s) >> U53) * TO_DOUBLE)
-                        yy = -math.log1p(-float(_next_word(s) >> U53) * TO_DOUBLE)
-                        j += 2
-                        if yy + yy > xx * xx:
-                            break
-                    x = -(NOR_R + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else NOR_R + xx
-                else:
-                    u = float(_next_word(s) >> U53) * TO_DOUBLE
-                    j += 1
-                    if not (fi[idx - 1] - fi[idx]) * u + fi[idx] < math.exp(-0.5 * x * x):
-                        continue
-            if not gamma:
-                normals[i] = x
-                break
-            # Marsaglia and Tsang: accept b v^3 (or draw again)
-            v = 1.0 + c * x
-            if v <= 0.0:
-                continue
-            v = v * v * v
-            u = float(_next_word(s) >> U53) * TO_DOUBLE
-            j += 1
-            if u < 1.0 - 0.0331 * (x * x) * (x * x) or math.log(u) < 0.5 * x * x + b * (
-                1.0 - v + math.log(v)
-            ):
-                sizes[i] = np.int64(max(np.rint(scale * (b * v)), 1.0))
-                break
-    return j
-
-
 @njit(cache=True, inline="always")
 def _next_uint32(s: np.ndarray) -> np.uint64:
     """numpy's ``pcg64_next32``: the pending upper half of the last word, else the lower half
@@ -156,37 +99,45 @@ def _next_uint32(s: np.ndarray) -> np.uint64:
 
 
 @njit(cache=True)
-def draw_fill(
-    s: np.ndarray, kind: int, high: int, ke: np.ndarray, we: np.ndarray, fe: np.ndarray,
+def fill(
+    s: np.ndarray, kind: int, shape: float, scale: float, high: int, ki: np.ndarray,
+    wi: np.ndarray, fi: np.ndarray, ke: np.ndarray, we: np.ndarray, fe: np.ndarray,
     floats: np.ndarray, ints: np.ndarray,
 ) -> None:  # fmt: skip
-    """From the PCG64 state ``s`` (stepped here), as numpy draws them: ``UNIFORMS`` into
-    ``floats`` (``Generator.random``: a word's top 53 bits times 2^-53); ``EXPONENTIALS``
-    into ``floats`` (``standard_exponential``: numpy's ziggurat, ``random_standard_exponential``);
-    ``BOUNDED`` into ``ints``, integers in [0, high) for 1 < high <= 2^32 (``integers(0,
-    high)``: ``buffered_bounded_lemire_uint32``, Lemire's multiply and reject on 32-bit halves
-    of words)."""
+    """Draws from the PCG64 state ``s`` (stepped here) as numpy makes them, by ``kind``:
+    ``NORMALS`` into ``floats`` (``random_standard_normal``: the ziggurat with tables ki, wi,
+    fi); ``GAMMAS``, max(1, rint(scale x standard gamma(shape))) for a shape above 1 into
+    ``ints`` (``random_standard_gamma``: Marsaglia and Tsang on those normals);
+    ``UNIFORMS`` into ``floats`` (``Generator.random``: a word's top 53 bits times 2^-53);
+    ``EXPONENTIALS`` into ``floats`` (``random_standard_exponential``: the ziggurat with
+    tables ke, we, fe); ``BOUNDED``, integers in [0, high) for 1 < high < 2^32 into ``ints``
+    (``integers(0, high)``: ``buffered_bounded_lemire_uint32``, Lemire's multiply and reject
+    on 32-bit halves of words). One kernel for every kind: one to load in a fresh process.
+    (One loop for the normal and the gamma: numba compiled the normal as a function of its
+    own, returning the draw and the position, ten times slower.)"""
     if kind == UNIFORMS:
         for i in range(floats.size):
             floats[i] = float(_next_word(s) >> U53) * TO_DOUBLE
-    elif kind == EXPONENTIALS:
+        return
+    if kind == EXPONENTIALS:
         s3, s8 = np.uint64(3), np.uint64(8)
         for i in range(floats.size):
             while True:
                 ri = _next_word(s) >> s3
-                idx = int(np.int64(ri & np.uint64(0xFF)))
+                layer = int(np.int64(ri & np.uint64(0xFF)))
                 ri >>= s8
-                x = float(ri) * we[idx]
-                if ri < ke[idx]:  # 98.9 % of the draws
+                xe = float(ri) * we[layer]
+                if ri < ke[layer]:  # 98.9 % of the draws
                     break
-                u = float(_next_word(s) >> U53) * TO_DOUBLE
-                if idx == 0:
-                    x = EXP_R - math.log1p(-u)
+                ue = float(_next_word(s) >> U53) * TO_DOUBLE
+                if layer == 0:
+                    xe = EXP_R - math.log1p(-ue)
                     break
-                if (fe[idx - 1] - fe[idx]) * u + fe[idx] < math.exp(-x):
+                if (fe[layer - 1] - fe[layer]) * ue + fe[layer] < math.exp(-xe):
                     break
-            floats[i] = x
-    else:
+            floats[i] = xe
+        return
+    if kind == BOUNDED:
         excl = np.uint64(high)
         mask = np.uint64(0xFFFFFFFF)
         threshold = (mask - (excl - np.uint64(1))) % excl
@@ -196,6 +147,47 @@ def draw_fill(
                 while (m & mask) < threshold:
                     m = _next_uint32(s) * excl
             ints[i] = np.int64(m >> np.uint64(32))
+        return
+    gamma = kind == GAMMAS
+    normals, sizes = floats, ints
+    b = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9 * b) if gamma else 0.0
+    for i in range(normals.size if not gamma else sizes.size):
+        while True:
+            # numpy's ziggurat normal
+            r = _next_word(s)
+            idx = np.int64(r & np.uint64(0xFF))
+            r >>= np.uint64(8)
+            rabs = (r >> np.uint64(1)) & np.uint64(0x000FFFFFFFFFFFFF)
+            x = float(rabs) * wi[idx]
+            if r & np.uint64(1):
+                x = -x
+            if rabs >= ki[idx]:  # 0.7 % of the draws
+                if idx == 0:  # the tail, from two uniforms at a time
+                    while True:
+                        xx = -NOR_INV_R * math.log1p(-float(_next_word(s) >> U53) * TO_DOUBLE)
+                        yy = -math.log1p(-float(_next_word(s) >> U53) * TO_DOUBLE)
+                        if yy + yy > xx * xx:
+                            break
+                    x = -(NOR_R + xx) if (rabs >> np.uint64(8)) & np.uint64(1) else NOR_R + xx
+                else:
+                    u = float(_next_word(s) >> U53) * TO_DOUBLE
+                    if not (fi[idx - 1] - fi[idx]) * u + fi[idx] < math.exp(-0.5 * x * x):
+                        continue
+            if not gamma:
+                normals[i] = x
+                break
+            # Marsaglia and Tsang: accept b v^3 (or draw again)
+            v = 1.0 + c * x
+            if v <= 0.0:
+                continue
+            v = v * v * v
+            u = float(_next_word(s) >> U53) * TO_DOUBLE
+            if u < 1.0 - 0.0331 * (x * x) * (x * x) or math.log(u) < 0.5 * x * x + b * (
+                1.0 - v + math.log(v)
+            ):
+                sizes[i] = np.int64(max(np.rint(scale * (b * v)), 1.0))
+                break
 
 
 @njit(cache=True)
