@@ -200,12 +200,14 @@ def pick(
     if slot is None and sheet.slots > 1:  # the slots' runs merged: by value, then part
         order = np.lexsort((k, v))
         v, k = v[order], k[order]
-    w = sheet.w[k]
-    cum = t.below + np.cumsum(w)
+    cum = t.below + np.cumsum(sheet.w[k])
     j = min(int(np.searchsorted(cum, t.q_weight, side="left")), v.size - 1)
     x = v[j]
-    below = t.below + float(w[v < x].sum())
-    upto = t.below + float(w[v <= x].sum())
+    # the weight below x and up to it (v is sorted): running sums, within the margin's
+    # roundings of exact as the others
+    a, b = int(np.searchsorted(v, x, side="left")), int(np.searchsorted(v, x, side="right"))
+    below = float(cum[a - 1]) if a else t.below
+    upto = float(cum[b - 1])
     if below < t.q_weight - t.margin and upto >= t.q_weight + t.margin:
         return float(x)
     return None
