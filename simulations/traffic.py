@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations.inputs import ClassInput, TrafficInput
+from simulations.streams import LazyStreams
 from simulations.traffic_draws import (
+    Source,
     arrival_times,
     bounded_integers,
     rounded_gammas,
@@ -90,20 +92,30 @@ def periodic_arrivals(
     return t[order], site_of[order]
 
 
-def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Positive integer sizes with the given mean and coefficient of variation."""
+def gamma_sizes(mean: float, cv: float, n: int, rng: Source) -> np.ndarray:
+    """Positive integer sizes with the given mean and coefficient of variation (a cv of 1 or
+    more draws with numpy's gamma: ``rng`` a generator then)."""
     if cv <= 0 or n == 0:
         return np.full(n, max(1, round(mean)), dtype=np.int64)
     shape = 1.0 / (cv * cv)
     if shape > 1.0:  # numpy's numbers, drawn and rounded in one compiled loop
         return rounded_gammas(rng, shape, mean / shape, n)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("a gamma shape of 1 or below draws with numpy's generator")
     sizes = rng.gamma(shape, mean / shape, n)
     np.rint(sizes, out=sizes)
     np.maximum(sizes, 1.0, out=sizes)
     return sizes.astype(np.int64)
 
 
-def token_sizes(c: ClassInput, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def numpy_gamma(c: ClassInput) -> bool:
+    """Whether a class's token counts draw with numpy's gamma (a cv of 1 or more)."""
+    return c.is_llm and any(
+        cv > 0 and not 1.0 / (cv * cv) > 1.0 for cv in (c.prompt_cv, c.output_cv)
+    )
+
+
+def token_sizes(c: ClassInput, n: int, rng: Source) -> tuple[np.ndarray, np.ndarray]:
     """A class's prompt then output token counts (``gamma_sizes`` of each, in that order):
     where both go through the compiled loop, from one block of the stream's words."""
     sizes = ((c.prompt_mean, c.prompt_cv), (c.output_mean, c.output_cv))
@@ -124,7 +136,7 @@ def assign_classes(classes: tuple[ClassInput, ...], n: int, rng: np.random.Gener
 
 
 def class_columns(
-    classes: tuple[ClassInput, ...], cls: np.ndarray, rng: np.random.Generator
+    classes: tuple[ClassInput, ...], cls: np.ndarray, rng: Source
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Prompt and output tokens (drawn class by class) and request and response kB."""
     n = cls.size
@@ -145,12 +157,12 @@ def class_columns(
     return prompt, output, req_kb, resp_kb
 
 
-def sensitive_flags(share: float, n: int, rng: np.random.Generator) -> np.ndarray:
+def sensitive_flags(share: float, n: int, rng: Source) -> np.ndarray:
     """Whether each request is sensitive (a uniform below the share). The stream serves this
     draw alone, so at a share of 0 or 1 the answer needs no draw: a uniform is in [0, 1)."""
     if share <= 0.0 or share >= 1.0:
         return np.full(n, share >= 1.0)
-    flags: np.ndarray = rng.random(n) < share
+    flags: np.ndarray = uniforms(rng, n) < share
     return flags
 
 
@@ -158,7 +170,13 @@ def sensitive(share: float, n: int, streams: Sequence[np.random.Generator]) -> n
     """``sensitive_flags`` from stream 3, which is not made where the share needs no draw."""
     if share <= 0.0 or share >= 1.0:
         return np.full(n, share >= 1.0)
-    return sensitive_flags(share, n, streams[3])
+    return sensitive_flags(share, n, stream(streams, 3))
+
+
+def stream(streams: Sequence[np.random.Generator], i: int) -> Source:
+    """Stream ``i`` for draws the compiled loops make: its state words where ``streams`` are
+    a segment's ``LazyStreams`` (no numpy generator made for it), else its generator."""
+    return streams.words(i) if isinstance(streams, LazyStreams) else streams[i]
 
 
 def generate(
@@ -173,7 +191,9 @@ def generate(
     # a stream that would not draw is not made (``LazyStreams``): one class, no share to draw
     one = len(traffic.classes) == 1
     cls = np.zeros(n, dtype=np.int64) if one else assign_classes(traffic.classes, n, streams[1])
-    prompt, output, req_kb, resp_kb = class_columns(traffic.classes, cls, streams[2])
+    numpy_tokens = any(numpy_gamma(c) for c in traffic.classes)
+    tokens = streams[2] if numpy_tokens else stream(streams, 2)
+    prompt, output, req_kb, resp_kb = class_columns(traffic.classes, cls, tokens)
     vision = any(not c.is_llm for c in traffic.classes)
     return Requests(
         arrival_s=arrival,
@@ -184,9 +204,9 @@ def generate(
         request_kb=req_kb,
         response_kb=resp_kb,
         sensitive=sensitive(traffic.sensitive_share, n, streams),
-        z_service=standard_normals(streams[4], n) if vision else np.empty(0),
-        z_rtt=standard_normals(streams[5], n),
-        u_loss=uniforms(streams[6], n),
-        e_gpu=standard_exponentials(streams[7], n) if gpu_draws else np.empty(0),
+        z_service=standard_normals(stream(streams, 4), n) if vision else np.empty(0),
+        z_rtt=standard_normals(stream(streams, 5), n),
+        u_loss=uniforms(stream(streams, 6), n),
+        e_gpu=standard_exponentials(stream(streams, 7), n) if gpu_draws else np.empty(0),
         streams=streams,
     )

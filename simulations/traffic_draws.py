@@ -34,23 +34,26 @@ from simulations.streams import (
 )
 
 MASK64 = (1 << 64) - 1
+Source = np.random.Generator | np.ndarray
+"""What the draws read: a numpy generator, or a stream's PCG64 state words that they step in
+place (``streams.LazyStreams.words``: a stream only they draw from needs no generator)."""
 
 
-def rounded_gammas(rng: np.random.Generator, shape: float, scale: float, n: int) -> np.ndarray:
+def rounded_gammas(rng: Source, shape: float, scale: float, n: int) -> np.ndarray:
     """``max(1, rint(rng.gamma(shape, scale, n)))`` as int64, for a shape above 1."""
     return rounded_gammas_in_turn(rng, [(shape, scale)], n)[0]
 
 
 def rounded_gammas_in_turn(
-    rng: np.random.Generator, params: list[tuple[float, float]], n: int
+    rng: Source, params: list[tuple[float, float]], n: int
 ) -> list[np.ndarray]:
     """``[rounded_gammas(rng, shape, scale, n) for shape, scale in params]`` (every shape
     above 1): the same draws one after another, the generator's state read and put back
     once."""
     if not all(shape > 1.0 for shape, _ in params):
         raise ValueError(f"shapes must be above 1 (numpy's other gamma method below): {params}")
-    if not pcg64(rng):
-        return [np.maximum(np.rint(rng.gamma(a, b, n)), 1.0).astype(np.int64) for a, b in params]
+    if (g := numpy_only(rng)) is not None:
+        return [np.maximum(np.rint(g.gamma(a, b, n)), 1.0).astype(np.int64) for a, b in params]
     out = [np.empty(n, dtype=np.int64) for _ in params]
     with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
         for (shape, scale), sizes in zip(params, out, strict=True):
@@ -58,36 +61,39 @@ def rounded_gammas_in_turn(
     return out
 
 
-def standard_normals(rng: np.random.Generator, n: int) -> np.ndarray:
+def standard_normals(rng: Source, n: int) -> np.ndarray:
     """``rng.standard_normal(n)``."""
-    if not pcg64(rng):
-        return rng.standard_normal(n)
+    if (g := numpy_only(rng)) is not None:
+        return g.standard_normal(n)
     out = np.empty(n)
     with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
         _fill(K, state, K.NORMALS, out, np.empty(0, dtype=np.int64))
     return out
 
 
-def uniforms(rng: np.random.Generator, n: int) -> np.ndarray:
+def uniforms(rng: Source, n: int) -> np.ndarray:
     """``rng.random(n)``."""
-    return _simple(rng, 2, 0, n)[0] if pcg64(rng) else rng.random(n)
+    g = numpy_only(rng)
+    return _simple(rng, 2, 0, n)[0] if g is None else g.random(n)
 
 
-def standard_exponentials(rng: np.random.Generator, n: int) -> np.ndarray:
+def standard_exponentials(rng: Source, n: int) -> np.ndarray:
     """``rng.standard_exponential(n)`` (and ``rng.exponential(1.0, n)``: the same numbers)."""
-    return _simple(rng, 3, 0, n)[0] if pcg64(rng) else rng.standard_exponential(n)
+    g = numpy_only(rng)
+    return _simple(rng, 3, 0, n)[0] if g is None else g.standard_exponential(n)
 
 
-def bounded_integers(rng: np.random.Generator, high: int, n: int) -> np.ndarray:
+def bounded_integers(rng: Source, high: int, n: int) -> np.ndarray:
     """``rng.integers(0, high, n)`` (int64), for 1 <= high <= 2^32 - 1."""
     if not 1 <= high < 1 << 32:
         raise ValueError(f"high must be in [1, 2^32 - 1], got {high}")
     if high == 1:  # numpy draws nothing for a range of one value
         return np.zeros(n, dtype=np.int64)
-    return _simple(rng, 4, high, n)[1] if pcg64(rng) else rng.integers(0, high, n)
+    g = numpy_only(rng)
+    return _simple(rng, 4, high, n)[1] if g is None else g.integers(0, high, n)
 
 
-def _simple(rng: np.random.Generator, kind: int, high: int, n: int) -> tuple[np.ndarray, ...]:
+def _simple(rng: Source, kind: int, high: int, n: int) -> tuple[np.ndarray, ...]:
     """``traffic_kernels.fill`` of kind 2 (uniforms), 3 (exponentials) or 4 (bounded)."""
     floats = np.empty(n if kind != 4 else 0)
     ints = np.empty(n if kind == 4 else 0, dtype=np.int64)
@@ -103,19 +109,26 @@ def _fill(
     K.fill(state, kind, shape, scale, high, K.KI, K.WI, K.FI, K.KE, K.WE, K.FE, floats, ints)
 
 
-def pcg64(rng: np.random.Generator) -> bool:
-    """Whether the compiled loops can step ``rng``'s bit generator (numpy's PCG64, which every
-    stream of the engines is); the others draw with numpy's own methods."""
-    return type(rng.bit_generator) is np.random.PCG64
+def numpy_only(rng: Source) -> np.random.Generator | None:
+    """``rng`` where the compiled loops cannot step it (a generator whose bit generator is not
+    numpy's PCG64, which every stream of the engines is): it draws with numpy's own methods;
+    else None."""
+    if isinstance(rng, np.ndarray) or type(rng.bit_generator) is np.random.PCG64:
+        return None
+    return rng
 
 
 @contextmanager
-def stepped(rng: np.random.Generator) -> Iterator[tuple[Any, np.ndarray]]:
+def stepped(rng: Source) -> Iterator[tuple[Any, np.ndarray]]:
     """The kernels' module and ``rng``'s PCG64 state as six words (``traffic_kernels``'
     ``S_HI`` .. ``S_U32``) for them to step; the state is put back into ``rng`` after, so its
     next draw is the one numpy would make after theirs."""
     with scipy_left_out():  # numba's import looks for scipy
         from simulations import traffic_kernels as K
+    if isinstance(rng, np.ndarray):  # the words themselves
+        with scipy_left_out():
+            yield K, rng
+        return
     bit_gen = rng.bit_generator
     full = bit_gen.state
     st, inc = full["state"]["state"], full["state"]["inc"]
