@@ -24,14 +24,7 @@ import numpy as np
 
 from simulations.compiled import loads_without_refresh, scipy_left_out
 from simulations.inputs import SegmentInput
-from simulations.streams import (
-    INIT_B,
-    MULT_B,
-    POOL_SIZE,
-    XSHIFT,
-    child_pools,
-    uint32_words,
-)
+from simulations.streams import INIT_B, MULT_A, MULT_B, POOL_SIZE, ChildSeeds, uint32_words
 
 MASK64 = (1 << 64) - 1
 Source = np.random.Generator | np.ndarray
@@ -152,22 +145,29 @@ def entity_draws(inp: SegmentInput, index: int, count: int, k: int) -> np.ndarra
     out = np.zeros((count, k + 1))
     if count == 0:
         return out
-    pool = child_pools(uint32_words(inp.seed), [index], count)
-    seed = np.empty((4, count), dtype=np.uint64)
-    h = INIT_B  # SeedSequence.generate_state(4, uint64) of every child at once
-    words = []
-    for i in range(2 * POOL_SIZE):
-        v = pool[i % POOL_SIZE] ^ np.uint32(h)
-        h = (h * MULT_B) & 0xFFFFFFFF
-        v = v * np.uint32(h)
-        words.append((v ^ (v >> np.uint32(XSHIFT))).astype(np.uint64))
-    for k in range(POOL_SIZE):
-        seed[k] = words[2 * k] | (words[2 * k + 1] << np.uint64(32))
+    parent = ChildSeeds(uint32_words(inp.seed), [index])
+    index_hash, h = np.zeros((POOL_SIZE, 2), dtype=np.uint64), parent.hash
+    for d in range(POOL_SIZE):  # the hash constants as each child's index is mixed in
+        index_hash[d, 0], h = h, (h * MULT_A) & 0xFFFFFFFF
+        index_hash[d, 1] = h
     with scipy_left_out():  # numba's import looks for scipy
         from simulations import traffic_kernels as K
     with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
-        K.entity_fill(seed, K.KE, K.WE, K.FE, out)
+        K.entity_fill(
+            np.array(parent.pool, dtype=np.uint64), index_hash, STATE_HASH, K.KE, K.WE, K.FE, out
+        )
     return out
+
+
+def _state_hash() -> np.ndarray:
+    """generate_state's hash constants: INIT_B, then each times MULT_B (mod 2^32)."""
+    h = [INIT_B]
+    for _ in range(2 * POOL_SIZE):
+        h.append((h[-1] * MULT_B) & 0xFFFFFFFF)
+    return np.array(h, dtype=np.uint64)
+
+
+STATE_HASH = _state_hash()
 
 
 def arrival_times(gaps: np.ndarray, counts: np.ndarray, bin_s: float, n: int) -> np.ndarray:

@@ -43,6 +43,8 @@ U53 = np.uint64(11)
 """numpy's ``next_double``: the word's top 53 bits (shifted down by 11) times 2^-53."""
 
 
+MIX_MULT_L, MIX_MULT_R = np.uint64(0xCA01F9DD), np.uint64(0x4973F715)
+"""numpy's SeedSequence ``mix`` multipliers (``streams.MIX_MULT_L``, ``MIX_MULT_R``)."""
 PCG_MULT_HI = np.uint64(0x2360ED051FC65DA4)
 PCG_MULT_LO = np.uint64(0x4385DF649FCCF645)
 """PCG64's 128-bit multiplier, in two words."""
@@ -192,22 +194,38 @@ def fill(
 
 @njit(cache=True)
 def entity_fill(
-    seed: np.ndarray, ke: np.ndarray, we: np.ndarray, fe: np.ndarray, out: np.ndarray
+    pool: np.ndarray, index_hash: np.ndarray, state_hash: np.ndarray, ke: np.ndarray,
+    we: np.ndarray, fe: np.ndarray, out: np.ndarray,
 ) -> None:  # fmt: skip
     """Row e of ``out``: one ``random()`` then standard exponentials, drawn as numpy's PCG64
-    seeded with the words ``seed[:, e]`` (SeedSequence's generate_state(4, uint64): state
-    high, low, increment high, low) and its ``random_standard_exponential`` (ziggurat) draw
-    them. PCG64 seeds as numpy's ``pcg_setseq_128_srandom_r``: increment 2 i + 1, state 0
-    stepped, plus the seed's state, stepped; per step the state becomes state x multiplier +
+    seeded by child e of a SeedSequence and its ``random_standard_exponential`` (ziggurat)
+    draw them. The child's pool is the parent's ``pool`` (4 words) with e mixed into each word
+    (numpy's ``hashmix`` with the hash constants ``index_hash``, before and after each step,
+    then ``mix``); its generate_state(4, uint64) hashes the pool cyclically with
+    ``state_hash`` (state high, low, increment high, low: two 32-bit words each, low first).
+    PCG64 seeds as numpy's ``pcg_setseq_128_srandom_r``: increment 2 i + 1, state 0 stepped,
+    plus the seed's state, stepped; per step the state becomes state x multiplier +
     increment (mod 2^128), and a word is the state's halves xor-ed and rotated right by its
     top six bits."""
     s1, s3, s8, s11 = np.uint64(1), np.uint64(3), np.uint64(8), np.uint64(11)
     s58, s63 = np.uint64(58), np.uint64(63)
+    m32, s16, s32 = np.uint64(0xFFFFFFFF), np.uint64(16), np.uint64(32)
+    child = np.zeros(4, dtype=np.uint64)
+    seed = np.zeros(4, dtype=np.uint64)
     for e in range(out.shape[0]):
-        ihi = (seed[2, e] << s1) | (seed[3, e] >> s63)
-        ilo = (seed[3, e] << s1) | s1
-        lo = ilo + seed[1, e]  # from state 0 one step gives the increment; then the seed
-        hi = ihi + seed[0, e] + np.uint64(lo < ilo)
+        for d in range(4):  # the child's index mixed into each pool word
+            v = ((np.uint64(e) ^ index_hash[d, 0]) * index_hash[d, 1]) & m32
+            v ^= v >> s16
+            r = (MIX_MULT_L * pool[d] - MIX_MULT_R * v) & m32
+            child[d] = r ^ (r >> s16)
+        for d in range(8):  # generate_state: 32-bit words, two to a seed word
+            v = ((child[d % 4] ^ state_hash[d]) * state_hash[d + 1]) & m32
+            v ^= v >> s16
+            seed[d // 2] = v if d % 2 == 0 else seed[d // 2] | (v << s32)
+        ihi = (seed[2] << s1) | (seed[3] >> s63)
+        ilo = (seed[3] << s1) | s1
+        lo = ilo + seed[1]  # from state 0 one step gives the increment; then the seed
+        hi = ihi + seed[0] + np.uint64(lo < ilo)
         col, pend, pend_x = -1, -1, 0.0  # pend: the layer of an exponential awaiting a uniform
         while col < out.shape[1]:
             # one PCG64 step (and its word)
