@@ -18,8 +18,7 @@ from simulations.inputs import ClassInput, TrafficInput
 from simulations.streams import LazyStreams
 from simulations.traffic_draws import (
     Source,
-    arrival_times,
-    bounded_integers,
+    arrivals,
     rounded_gammas,
     rounded_gammas_in_turn,
     standard_exponentials,
@@ -68,11 +67,8 @@ def generate_arrivals(
     (the running sums of count + 1 exponential gaps over their total), with no sort (the
     sums in a compiled loop: ``traffic_kernels.arrival_times``)."""
     counts = rng.poisson(rates * (bin_s * sites))
-    n = int(counts.sum())
-    gaps = standard_exponentials(rng, n + counts.size)  # each bin's arrivals' gaps, closings
     # each arrival's sum over its bin's span is at most 1 (rounding included): sorted across bins
-    t = arrival_times(gaps, counts, bin_s, n)
-    return t, bounded_integers(rng, sites, n) if sites > 0 else np.zeros(0, dtype=np.int64)
+    return arrivals(rng, counts, bin_s, sites)
 
 
 def periodic_arrivals(

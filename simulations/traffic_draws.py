@@ -170,12 +170,38 @@ def _state_hash() -> np.ndarray:
 STATE_HASH = _state_hash()
 
 
-def arrival_times(gaps: np.ndarray, counts: np.ndarray, bin_s: float, n: int) -> np.ndarray:
-    """``traffic_kernels.arrival_times``: the ``n`` arrival instants of the bins' ``counts``
-    from the exponential ``gaps`` (n, then one closing gap per bin)."""
-    with scipy_left_out():  # numba's import looks for scipy
-        from simulations import traffic_kernels as K
-    out = np.empty(n)
-    with scipy_left_out(), loads_without_refresh():  # a fresh process: from the cache
-        K.arrival_times(gaps, counts, float(bin_s), out)
-    return out
+def arrivals(
+    rng: Source, counts: np.ndarray, bin_s: float, sites: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``traffic_kernels.arrival_times``: the arrival instants of the bins' Poisson
+    ``counts`` (n + bins standard exponentials: each bin's arrivals' gaps, then a closing gap
+    per bin) and each arrival's site (``integers(0, sites)``), drawn from ``rng`` in that
+    order as numpy draws them."""
+    n = int(counts.sum())
+    if (g := numpy_only(rng)) is not None:
+        gaps = g.standard_exponential(n + counts.size)
+        t, site = np.empty(n), np.zeros(n, dtype=np.int64)
+        _arrival_instants(gaps, counts, bin_s, t)
+        return t, g.integers(0, sites, n) if sites > 1 else site
+    if not 0 <= sites < 1 << 32:
+        raise ValueError(f"sites must be in [0, 2^32 - 1], got {sites}")
+    t, site = np.empty(n), np.zeros(n, dtype=np.int64)
+    with stepped(rng) as (K, state), loads_without_refresh():  # a fresh process: the cache
+        K.arrival_times(
+            state, np.ascontiguousarray(counts, dtype=np.int64), float(bin_s), sites, K.KE,
+            K.WE, K.FE, t, site,
+        )  # fmt: skip
+    return t, site
+
+
+def _arrival_instants(gaps: np.ndarray, counts: np.ndarray, bin_s: float, out: np.ndarray) -> None:
+    """The kernel's instants from drawn ``gaps``, in numpy's steps (other bit generators)."""
+    n, total, i = out.size, 0.0, 0
+    for b in range(counts.size):
+        before, start = total, i
+        for _ in range(int(counts[b])):
+            total += float(gaps[i])
+            out[i] = total
+            i += 1
+        span = total - before + float(gaps[n + b])
+        out[start:i] = ((out[start:i] - before) / span + float(b)) * bin_s

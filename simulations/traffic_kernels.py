@@ -100,6 +100,38 @@ def _next_uint32(s: np.ndarray) -> np.uint64:
     return low
 
 
+@njit(cache=True, inline="always")
+def _exponential(s: np.ndarray, ke: np.ndarray, we: np.ndarray, fe: np.ndarray) -> float:
+    """numpy's ``random_standard_exponential`` (its ziggurat; 98.9 % of draws one word)."""
+    while True:
+        ri = _next_word(s) >> np.uint64(3)
+        layer = int(np.int64(ri & np.uint64(0xFF)))
+        ri >>= np.uint64(8)
+        x: float = float(ri) * we[layer]
+        if ri < ke[layer]:
+            return x
+        u = float(_next_word(s) >> U53) * TO_DOUBLE
+        if layer == 0:
+            return EXP_R - math.log1p(-u)
+        if (fe[layer - 1] - fe[layer]) * u + fe[layer] < math.exp(-x):
+            return x
+
+
+@njit(cache=True, inline="always")
+def _bounded(s: np.ndarray, high: int, ints: np.ndarray) -> None:
+    """``ints`` from numpy's ``buffered_bounded_lemire_uint32``: integers in [0, high) for
+    1 < high < 2^32, Lemire's multiply and reject on 32-bit halves of words."""
+    excl = np.uint64(high)
+    mask = np.uint64(0xFFFFFFFF)
+    threshold = (mask - (excl - np.uint64(1))) % excl
+    for i in range(ints.size):
+        m = _next_uint32(s) * excl
+        if (m & mask) < excl:
+            while (m & mask) < threshold:
+                m = _next_uint32(s) * excl
+        ints[i] = np.int64(m >> np.uint64(32))
+
+
 @njit(cache=True)
 def fill(
     s: np.ndarray, kind: int, shape: float, scale: float, high: int, ki: np.ndarray,
@@ -122,33 +154,11 @@ def fill(
             floats[i] = float(_next_word(s) >> U53) * TO_DOUBLE
         return
     if kind == EXPONENTIALS:
-        s3, s8 = np.uint64(3), np.uint64(8)
         for i in range(floats.size):
-            while True:
-                ri = _next_word(s) >> s3
-                layer = int(np.int64(ri & np.uint64(0xFF)))
-                ri >>= s8
-                xe = float(ri) * we[layer]
-                if ri < ke[layer]:  # 98.9 % of the draws
-                    break
-                ue = float(_next_word(s) >> U53) * TO_DOUBLE
-                if layer == 0:
-                    xe = EXP_R - math.log1p(-ue)
-                    break
-                if (fe[layer - 1] - fe[layer]) * ue + fe[layer] < math.exp(-xe):
-                    break
-            floats[i] = xe
+            floats[i] = _exponential(s, ke, we, fe)
         return
     if kind == BOUNDED:
-        excl = np.uint64(high)
-        mask = np.uint64(0xFFFFFFFF)
-        threshold = (mask - (excl - np.uint64(1))) % excl
-        for i in range(ints.size):
-            m = _next_uint32(s) * excl
-            if (m & mask) < excl:
-                while (m & mask) < threshold:
-                    m = _next_uint32(s) * excl
-            ints[i] = np.int64(m >> np.uint64(32))
+        _bounded(s, high, ints)
         return
     gamma = kind == GAMMAS
     normals, sizes = floats, ints
@@ -264,21 +274,32 @@ def entity_fill(
 
 
 @njit(cache=True)
-def arrival_times(gaps: np.ndarray, counts: np.ndarray, bin_s: float, out: np.ndarray) -> None:
-    """``traffic.generate_arrivals``' instants: bin b's arrivals are the running sums of the
-    first n gaps (n: the arrivals in all bins) taken from the bin's start, over the bin's
-    span (its arrivals' gaps and its own closing gap ``gaps[n + b]``), plus b, times the bin's
-    length -- numpy's steps (cumsum, -, /, +, *) in the same order, one bin at a time."""
+def arrival_times(
+    s: np.ndarray, counts: np.ndarray, bin_s: float, sites: int, ke: np.ndarray,
+    we: np.ndarray, fe: np.ndarray, out: np.ndarray, site: np.ndarray,
+) -> None:  # fmt: skip
+    """``traffic.generate_arrivals`` after its Poisson counts, from the PCG64 state ``s``:
+    n + bins standard exponentials (n: the arrivals in all bins), then (``sites`` > 1) each
+    arrival's site, ``integers(0, sites)``, into ``site``. Bin b's arrivals are the running
+    sums of the first n gaps taken from the bin's start, over the bin's span (its arrivals'
+    gaps and its own closing gap, the n + b-th), plus b, times the bin's length -- numpy's
+    steps (cumsum, -, /, +, *) in the same order, one bin at a time; the gaps are summed as
+    they are drawn (no array of them)."""
     n = out.size
+    total = 0.0
+    for i in range(n):
+        total += _exponential(s, ke, we, fe)
+        out[i] = total
     total = 0.0
     i = 0
     for b in range(counts.size):
         before = total
         start = i
-        for _ in range(counts[b]):
-            total += gaps[i]
-            out[i] = total
-            i += 1
-        span = total - before + gaps[n + b]
+        i += counts[b]
+        if i > start:
+            total = out[i - 1]
+        span = total - before + _exponential(s, ke, we, fe)
         for j in range(start, i):
             out[j] = ((out[j] - before) / span + float(b)) * bin_s
+    if sites > 1:
+        _bounded(s, sites, site)

@@ -188,6 +188,12 @@ def test_arrival_instants_are_the_numpy_steps_numbers(seed: int) -> None:
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
     assert bool(np.all(np.diff(got[0]) >= 0))
+    # another bit generator than PCG64: numpy draws them, the instants the same steps
+    philox = [np.random.Generator(np.random.Philox(seed)) for _ in range(2)]
+    want = numpy_arrivals(rates, bin_s, sites, philox[0])
+    got = generate_arrivals(rates, bin_s, sites, philox[1])
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
 
 
 def test_sensitive_flags_need_no_draw_at_a_share_of_0_or_1() -> None:
