@@ -24,6 +24,7 @@ import numpy as np
 import simpy
 
 from simulations.balancer import pick
+from simulations.deadlines import Deadlines
 from simulations.inputs import PoolInput
 from simulations.nodes import Node, NodePool
 from simulations.service import Replica, Service
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["Pool", "Replica"]
 
 
-class Pool(Service):
+class Pool(Service, Deadlines):
     """Replicas, the balancer, the queues and the billing clock."""
 
     def __init__(
@@ -75,7 +76,6 @@ class Pool(Service):
         self.queued_in: dict[int, deque[int]] = {}
         """Where each waiting request sits (the buffer, the shared queue or a replica's)."""
         self.deadlines: deque[int] = deque()
-        """Requests in pool-arrival order: one timeout for all, so their deadlines in order."""
         self.expiry_armed = False
         self._fit()
 
@@ -284,37 +284,6 @@ class Pool(Service):
     def _enqueue(self, rid: int, q: deque[int]) -> None:
         q.append(rid)
         self.queued_in[rid] = q
-
-    def _deadline(self, rid: int, timeout: float) -> None:
-        """The request joins the deadline list; one timeout event waits for the oldest (not one
-        per request: a heap of 300 s of arrivals slowed every event)."""
-        self.deadlines.append(rid)
-        if not self.expiry_armed:
-            self.expiry_armed = True
-            self.env.timeout(timeout).callbacks.append(self._expiry_callback(rid))
-
-    def _expiry_callback(self, target: int) -> Callable[[simpy.Event], None]:
-        return lambda _e: self._expire_due(target)
-
-    def _expire_due(self, target: int) -> None:
-        """Every request whose deadline has come (and ``target``, the one the event was set
-        for: its re-armed time may round a hair under its deadline) is dropped if still
-        waiting, left off the list if started; the event is re-armed for the next deadline."""
-        timeout, now = self.spec.queue_timeout_s or 0.0, self.env.now
-        self.expiry_armed = False
-        while self.deadlines:
-            rid = self.deadlines[0]
-            waiting = rid in self.queued_in
-            if waiting and rid != target and self.enqueued_s[rid] + timeout > now:
-                break
-            self.deadlines.popleft()
-            if waiting:
-                self._expire(rid)
-        if self.deadlines:
-            head = self.deadlines[0]
-            self.expiry_armed = True
-            delay = (self.enqueued_s[head] + timeout) - now
-            self.env.timeout(delay).callbacks.append(self._expiry_callback(head))
 
     def _expire(self, rid: int) -> None:
         """The pool's request timeout (Knative's revision timeout): a request still waiting

@@ -25,7 +25,9 @@ DROP_MEANING = {
     "pool_queue_full": "the GPU pool's queue was full",
     "link_timeout": "waited on a backed-up uplink past the cloud timeout",
     "circuit_open": "bound for the cloud while its site's circuit breaker was open",
-    "cloud_timeout": "the GPU pool did not answer within the cloud timeout",
+    "cloud_timeout": "waited in the GPU pool past its request timeout without starting "
+    "(cloud.queue_timeout_s: Knative's revision timeout, 300 s by default; the activator "
+    "answers 504)",
 }
 GPU_BUSY_HELP = (
     "Share of the time GPU replicas were ready that they served at least one request (the "
