@@ -6,7 +6,6 @@ into ``ui`` (for the PDF memo command); the rest of ``planner`` never imports ``
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 
@@ -15,14 +14,16 @@ import sys
 # - OpenBLAS starts a thread per core when numpy is imported (0.05 s CPU, 0.03 s wall of a
 #   fresh process); no command multiplies large matrices, and replications run in one
 #   process per core (an explicit OPENBLAS_NUM_THREADS is kept);
-# - the cyclic garbage collector is off while the modules are imported: they create many
-#   long-lived objects and no garbage, and collections during imports found nothing to free.
+# - the collector is paused while the modules (and later numba and the kernels) load, and what
+#   they leave is frozen out of its sight (``simulations.collector``): a process's imports
+#   are kept to its end.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-gc.disable()
-try:
+
+from simulations import collector  # after the environment is set
+
+collector.FREEZE = True
+with collector.paused():
     import ui.memo_cli  # noqa: F401  (registers the memo command)
     from planner.cli import main
-finally:
-    gc.enable()
 
 sys.exit(main())
