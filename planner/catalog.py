@@ -14,6 +14,10 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from planner import model_docs
+
+model_docs.register(__name__)  # before the models: their field descriptions
+
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "presets" / "catalog.yaml"
 GRADE_TYPES = ("M", "VM", "VC", "L", "D")
 GRADE_CONFS = ("H", "M", "L", "M-H", "L-M")
