@@ -21,7 +21,7 @@ from planner.run import run
 s = load("article_1m_chat", {"workload.requests_per_month": 20000,
     "simulation.replications": 1, "simulation.processes": 1})
 r = run(s)
-before = {m: m in sys.modules for m in ("pandas", "scipy")}
+before = {m: m in sys.modules for m in ("pandas", "scipy", "multiprocessing")}
 frames = len(r.sample), len(r.series)
 import scipy.linalg  # imports as usual afterwards
 print(json.dumps({"before": before, "after": "pandas" in sys.modules, "frames": frames,
@@ -30,9 +30,10 @@ print(json.dumps({"before": before, "after": "pandas" in sys.modules, "frames": 
 
 
 def test_a_small_run_imports_neither_pandas_nor_scipy_until_its_frames_are_read() -> None:
+    """Nor multiprocessing: a run small enough for one process forks no workers."""
     out = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True, check=True)
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got["before"] == {"pandas": False, "scipy": False}
+    assert got["before"] == {"pandas": False, "scipy": False, "multiprocessing": False}
     assert got["after"] is True  # reading the sample built the frames
     assert got["frames"][0] > 0 and got["frames"][1] > 0
     assert got["p95"] > 0
