@@ -63,10 +63,11 @@ def _parse(module: str) -> dict[str, dict[str, str]]:
     from pydantic._internal._docs_extraction import DocstringVisitor
 
     path = getattr(sys.modules.get(module), "__file__", None)
-    if path is None:
+    try:  # no source (bytecode only, say): pydantic reads each class as it can
+        with open(str(path), encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
         return {}
-    with open(path, encoding="utf-8") as fh:
-        tree = ast.parse(fh.read())
     found: dict[str, dict[str, str]] = {}
     twice: set[str] = set()
     for node in tree.body:

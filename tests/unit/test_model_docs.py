@@ -6,14 +6,17 @@ import inspect
 import json
 import subprocess
 import sys
+import types
 
 import pydantic
+import pytest
 
 from planner import catalog, model_docs, scenario
 
 DESCRIPTIONS = """
 import inspect, json, sys
 import pydantic
+import pytest
 from planner import model_docs
 if sys.argv[1] == "pydantic":
     model_docs.register = lambda module: None  # pydantic reads every docstring itself
@@ -55,3 +58,11 @@ def test_other_classes_are_left_to_pydantic() -> None:
         """A local model's field."""
 
     assert Local.model_fields["x"].description == "A local model's field."
+
+
+def test_a_module_without_source_is_left_to_pydantic(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("compiled_only")
+    module.__file__ = "/nonexistent/compiled_only.pyc"
+    monkeypatch.setitem(sys.modules, "compiled_only", module)
+    monkeypatch.setitem(model_docs._CLASSES, "compiled_only", None)
+    assert model_docs._classes("compiled_only") == {}  # so each class falls back to pydantic
