@@ -31,9 +31,17 @@ SYMBOL = struct.Struct("<IBBHQQ")
 
 def defined_symbols(obj: bytes) -> set[str] | None:
     """The names an ELF64 little-endian object file defines (functions and data, local or
-    global; what numba collects from the bitcode's definitions); None for any other format."""
+    global; what numba collects from the bitcode's definitions); None for any other format
+    (or a damaged file: numba then loads it its own way)."""
     if obj[:4] != b"\x7fELF" or obj[4:6] != b"\x02\x01":
         return None
+    try:
+        return _elf_symbols(obj)
+    except (struct.error, IndexError, ValueError):
+        return None
+
+
+def _elf_symbols(obj: bytes) -> set[str] | None:
     (shoff,) = struct.unpack_from("<Q", obj, 0x28)
     shentsize, shnum = struct.unpack_from("<HH", obj, 0x3A)
     if shentsize != SECTION.size:

@@ -94,3 +94,11 @@ def test_a_library_loaded_lazily_still_links() -> None:
 
     module = codegen.ll.parse_bitcode(bitcode)
     assert got["functions"] == sorted(f.name for f in module.functions if not f.is_declaration)
+
+
+def test_a_damaged_object_is_left_to_numba() -> None:
+    from simulations.compiled import knodes
+
+    (_, _, (obj, _)), *_ = cached_payload(knodes.spent_usd)
+    assert defined_symbols(obj[:200]) is None
+    assert defined_symbols(obj[:0x40] + b"\xff" * 64) is None
