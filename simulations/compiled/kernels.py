@@ -131,22 +131,25 @@ def compile_all() -> None:
     entry points are loaded (each holds the code of everything it calls)."""
     if _DONE:
         return
-    with collector.paused():  # not while compiling: numba's compiler makes cyclic garbage
+    # paused while modules import, not while loading or compiling (a load that fails compiles,
+    # and numba's compiler makes cyclic garbage)
+    with collector.paused():
         from simulations.compiled import finish, kloop, knodes, layout, stateref
 
         drop_stale_cache()
         state = state_type()
         entries: list[Any] = [kloop.run, kloop.measures, kloop.grown, knodes.spent_usd]
         sigs = [signature(d, state) for d in entries]
-        if all(_cached(d, sig) for d, sig in zip(entries, sigs, strict=True)):
-            for d, sig in zip(entries, sigs, strict=True):
-                d.compile(sig)
-                # closed like every compiled kernel: a call with a C-contiguous array then uses
-                # the 'A' version instead of loading (or compiling) a second one
-                d.disable_compile()
-                _DONE.add(id(d))
-            del finish, stateref
-            return
+        cached = all(_cached(d, sig) for d, sig in zip(entries, sigs, strict=True))
+    if cached:
+        for d, sig in zip(entries, sigs, strict=True):
+            d.compile(sig)
+            # closed like every compiled kernel: a call with a C-contiguous array then uses
+            # the 'A' version instead of loading (or compiling) a second one
+            d.disable_compile()
+            _DONE.add(id(d))
+        del finish, stateref
+        return
     active: set[int] = set()
 
     def visit(d: Any) -> None:
