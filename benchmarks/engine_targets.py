@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from planner.engine_inputs import eligible_by_class, segment_inputs
 from planner.engines import compile_bytecode, simulate, warm
@@ -289,40 +290,70 @@ def full_answer_in_child(overrides: dict[str, object]) -> None:
     )
 
 
-def fresh_process() -> None:
+FRESH_ARGS = [
+    "-m",
+    "planner",
+    "simulate",
+    "--json",
+    "--no-timings",
+    "--replications",
+    "2",
+    "--set",
+    "workload.requests_per_month=100000",
+    "--set",
+    "simulation.horizon=representative_days",
+]
+FRESH_REPEATS = 5
+
+
+def fresh_run(checkout: Path) -> tuple[float, float, bytes]:
+    """One fresh process answering the small scenario from ``checkout``: wall and CPU seconds
+    (the child's), and its output."""
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, *FRESH_ARGS], cwd=checkout, capture_output=True, check=True
+    ).stdout
+    wall = time.perf_counter() - started
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
+    return wall, cpu, out
+
+
+def fresh_process(against: Path | None = None) -> None:
     """A new process answering a small scenario, compiled kernels from the on-disk cache and
-    bytecode written (``make warm``: ``planner warm``)."""
+    bytecode written (``make warm``: ``planner warm``). With ``against`` (another checkout,
+    warmed the same way: ``cd DIR && PYTHON -m planner warm``), its runs alternate with this
+    checkout's, so both are timed under the same load, and the outputs are compared."""
     seconds = warm()
     compile_bytecode()
-    args = [
-        "-m",
-        "planner",
-        "simulate",
-        "--json",
-        "--no-timings",
-        "--replications",
-        "2",
-        "--set",
-        "workload.requests_per_month=100000",
-        "--set",
-        "simulation.horizon=representative_days",
-    ]
-    rows = []
-    for _ in range(3):
-        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, *args], capture_output=True, check=True)
-        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = kids.ru_utime + kids.ru_stime - kids0.ru_utime - kids0.ru_stime
-        rows.append((time.perf_counter() - started, cpu))
-    wall, cpu = sorted(rows)[1]
+    here = Path(__file__).resolve().parent.parent
+    checkouts = {"this checkout": here, **({f"{against}": against} if against else {})}
+    rows: dict[str, list[tuple[float, float]]] = {name: [] for name in checkouts}
+    outputs: dict[str, bytes] = {}
+    loads = []
+    for _ in range(FRESH_REPEATS):
+        for name, checkout in checkouts.items():
+            wall, cpu, out = fresh_run(checkout)
+            rows[name].append((wall, cpu))
+            outputs.setdefault(name, out)
+        loads.append(os.getloadavg()[0])
     why = refusal(VOLUME_PRESET, {"workload.requests_per_month": 1e5})
     note = f" (SimPy only: {why})" if why else ""
     print(
-        f"compile once: warm {seconds:.2f} s; a fresh process answers a small scenario in "
-        f"{wall:.2f} s wall ({load_average()}), {cpu:.2f} s CPU with its workers, median of 3 "
-        f"(target < 1 s){note}"
+        f"compile once: warm {seconds:.2f} s; a fresh process answers a small scenario "
+        f"(load {min(loads):.1f}-{max(loads):.1f}; median of {FRESH_REPEATS}, target < 1 s){note}:"
     )
+    for name, got in rows.items():
+        wall = statistics.median(w for w, _ in got)
+        cpu = statistics.median(c for _, c in got)
+        print(
+            f"  {name}: {wall:.2f} s wall (fastest {min(w for w, _ in got):.2f}), "
+            f"{cpu:.2f} s CPU with its workers"
+        )
+    if against:
+        same = len(set(outputs.values())) == 1
+        print(f"  same JSON from both: {'yes' if same else 'NO'}")
 
 
 def report_all(repeats: int) -> None:
@@ -348,13 +379,22 @@ PARTS = {
 def main() -> None:
     """``engine_targets.py [fresh|engines|volume|accuracy|presets ...]``: only those parts (all
     but presets, and planner.run per preset, when none is named: what engine_speed.py prints).
+    ``fresh --against DIR``: the fresh process of another checkout timed alongside this one's.
     ``presets``: the accuracy of a preview on every preset at its default volume and at 10x;
     ``holds``: a preview's GPU-hours where the pool's holds are long against its hours."""
     parts = sys.argv[1:]
     if not parts:
         report_all(3)
+    against = None
+    if "--against" in parts:  # fresh --against DIR: time another checkout alongside
+        at = parts.index("--against")
+        against = Path(parts[at + 1]).resolve()
+        del parts[at : at + 2]
     for name in parts:
-        PARTS[name]()
+        if name == "fresh":
+            fresh_process(against)
+        else:
+            PARTS[name]()
 
 
 if __name__ == "__main__":

@@ -376,9 +376,15 @@ def register(sub: Any) -> None:
 
 
 def cmd_warm(args: argparse.Namespace) -> int:
-    """Compile the compiled engine's kernels into numba's on-disk cache (make run does this)."""
+    """Compile the compiled engine's kernels into numba's on-disk cache (make run does this),
+    write the bytecode, and keep the catalog and the presets parsed (``planner.parse_cache``)."""
+    from planner.catalog import load_catalog
+    from planner.presets import list_presets
+
     seconds = warm()
     print(f"compiled engine warm ({seconds:.2f} s); bytecode written ({compile_bytecode():.2f} s)")
+    load_catalog()
+    list_presets()
     return 0
 
 

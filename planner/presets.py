@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from planner import parse_cache
 from planner.errors import ScenarioError, describe_validation_error, excerpt
 from planner.safe_input import InputError, check_name, parse_yaml, read_text_file
 from planner.scenario import Scenario, set_dotted
@@ -38,7 +39,12 @@ def list_presets() -> list[tuple[str, str]]:
 
 
 def _read_raw(path: Path) -> dict[str, Any]:
-    data = parse_yaml(read_text_file(path), excerpt(path.name, 80, quote=False))
+    name = excerpt(path.name, 80, quote=False)
+    text = read_text_file(path)
+    if path.parent == PRESET_DIR:  # the installation's presets: kept parsed (parse_cache)
+        data = parse_cache.parsed(path, "preset", text, lambda t: parse_yaml(t, name))
+    else:
+        data = parse_yaml(text, name)
     if not isinstance(data, dict):
         raise ScenarioError(
             f"{excerpt(path.name, 80, quote=False)}: must hold a mapping of scenario sections"

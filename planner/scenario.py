@@ -26,8 +26,10 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from planner import model_docs
 from planner.catalog import load_catalog
 
+model_docs.register(__name__)  # before the models: their field descriptions
 DAYS_PER_MONTH = 30
 HOURS_PER_MONTH = DAYS_PER_MONTH * 24
 DailyProfileName = Literal["flat", "office_hours", "evening_peak", "industrial_24x7"]

@@ -159,8 +159,10 @@ _PATCH: list[Any] = []
 def _load_without_refresh(self: Any, sig: Any, target_context: Any) -> Any:
     from numba.core.runtime.nrt import rtsys
 
+    from simulations.compiled.cacheload import bitcode_on_demand
+
     rtsys.initialize(target_context)
-    with self._guard_against_spurious_io_errors():
+    with self._guard_against_spurious_io_errors(), bitcode_on_demand(target_context.codegen()):
         return self._load_overload(sig, target_context)
     return None  # the guard swallowed an I/O error: compile instead
 

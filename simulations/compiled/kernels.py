@@ -10,24 +10,37 @@ closed to further compilation, so callers bind to that one version. The call gra
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
 import inspect
 import types as pytypes
 from pathlib import Path
 from typing import Any
 
-from numba import types
+from simulations import collector
 
-from simulations.compiled import layout
-
-SCALARS = {"int": types.int64, "float": types.float64, "bool": types.boolean}
-ARRAYS = {
-    "F1": types.Array(types.float64, 1, "A"),
-    "F2": types.Array(types.float64, 2, "A"),
-    "I1": types.Array(types.int64, 1, "A"),
-    "I2": types.Array(types.int64, 2, "A"),
-}
 _DONE: set[int] = set()
+
+
+with collector.paused():  # numba itself: the largest import of a fresh process
+    importlib.import_module("numba.core.caching")
+
+
+@functools.cache
+def annotation_types() -> dict[str, Any]:
+    """numba's type for each annotation a kernel parameter may carry."""
+    from numba import types
+
+    return {
+        "int": types.int64,
+        "float": types.float64,
+        "bool": types.boolean,
+        "F1": types.Array(types.float64, 1, "A"),
+        "F2": types.Array(types.float64, 2, "A"),
+        "I1": types.Array(types.int64, 1, "A"),
+        "I2": types.Array(types.int64, 2, "A"),
+    }
 
 
 def state_type() -> Any:
@@ -39,15 +52,14 @@ def state_type() -> Any:
 
 def signature(dispatcher: Any, state: Any) -> tuple[Any, ...]:
     params = inspect.signature(dispatcher.py_func).parameters.values()
+    known = annotation_types()
     out = []
     for p in params:
         ann = p.annotation
         if p.name in state:
             out.append(state[p.name])
-        elif ann in SCALARS:
-            out.append(SCALARS[ann])
-        elif ann in ARRAYS:
-            out.append(ARRAYS[ann])
+        elif ann in known:
+            out.append(known[ann])
         else:
             raise TypeError(f"kernel {dispatcher.py_func.__qualname__}: no type for {p.name}")
     return tuple(out)
@@ -55,6 +67,8 @@ def signature(dispatcher: Any, state: Any) -> tuple[Any, ...]:
 
 def callees(dispatcher: Any) -> list[Any]:
     """Kernels the function may call: globals and attributes of imported kernel modules."""
+    from simulations.compiled import layout
+
     py = dispatcher.py_func
     names, found = py.__code__.co_names, []
     known = {id(k) for k in layout.KERNELS}
@@ -115,15 +129,19 @@ def _cached(d: Any, sig: tuple[Any, ...]) -> bool:
 def compile_all() -> None:
     """Compile (or load from the cache) every kernel, callees first. With a warm cache only the
     entry points are loaded (each holds the code of everything it calls)."""
-    from simulations.compiled import finish, kloop, knodes, stateref
-
     if _DONE:
         return
-    drop_stale_cache()
-    state = state_type()
-    entries: list[Any] = [kloop.run, kloop.measures, kloop.grown, knodes.spent_usd]
-    sigs = [signature(d, state) for d in entries]
-    if all(_cached(d, sig) for d, sig in zip(entries, sigs, strict=True)):
+    # paused while modules import, not while loading or compiling (a load that fails compiles,
+    # and numba's compiler makes cyclic garbage)
+    with collector.paused():
+        from simulations.compiled import finish, kloop, knodes, layout, stateref
+
+        drop_stale_cache()
+        state = state_type()
+        entries: list[Any] = [kloop.run, kloop.measures, kloop.grown, knodes.spent_usd]
+        sigs = [signature(d, state) for d in entries]
+        cached = all(_cached(d, sig) for d, sig in zip(entries, sigs, strict=True))
+    if cached:
         for d, sig in zip(entries, sigs, strict=True):
             d.compile(sig)
             # closed like every compiled kernel: a call with a C-contiguous array then uses
