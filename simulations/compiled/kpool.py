@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from simulations.compiled import kservice
+from simulations.compiled import kservice, kticks
 from simulations.compiled.kbase import (
     drop,
     grown_f2,
@@ -114,6 +114,8 @@ def outstanding(st, r: int) -> int:  # type: ignore[no-untyped-def]
 
 @jit
 def track(st) -> None:  # type: ignore[no-untyped-def]
+    """The in-flight area to now: every change of the count in flight calls it first."""
+    kticks.before_change(st)
     now = st.G[G_NOW]
     inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
     st.G[G_IN_AREA] += inflight * (now - st.G[G_IN_T])
@@ -122,6 +124,7 @@ def track(st) -> None:  # type: ignore[no-untyped-def]
 
 @jit
 def set_state(st, r: int, state: int) -> None:  # type: ignore[no-untyped-def]
+    kticks.before_change(st)
     st.GI[GI_CNT0 + st.RI[r, RI_STATE]] -= 1
     st.GI[GI_CNT0 + state] += 1
     st.RI[r, RI_STATE] = state
@@ -153,6 +156,7 @@ def _grow_replicas(st, n: int) -> None:  # type: ignore[no-untyped-def]
 
 @jit
 def new_replica(st, state: int) -> int:  # type: ignore[no-untyped-def]
+    kticks.before_change(st)
     r = st.GI[GI_N_REP]
     if r >= st.RF.shape[0]:
         _grow_replicas(st, 2 * r)
@@ -328,6 +332,7 @@ def _unlive(st, r: int) -> None:  # type: ignore[no-untyped-def]
 @jit
 def cap_at(st, floor: int, code: int) -> None:  # type: ignore[no-untyped-def]
     """Release every node above ``floor`` now (their requests are evicted); stay capped."""
+    kticks.before_change(st)
     st.G[G_CAP] = floor
     before = active(st)
     n = st.GI[GI_N_LIVE]
