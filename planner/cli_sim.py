@@ -18,13 +18,14 @@ from planner.cli import (
     scenario_from_args,
 )
 from planner.engines import compile_bytecode, describe, warm
-from planner.formatting import cell, count, interval, label, number
+from planner.formatting import cell, count, interval, label, number, peak_range
 from planner.plan import estimate_seconds
 from planner.prepare import prepare
 from planner.preview import PREVIEW_REQUESTS
 from planner.report import result_json
 from planner.run import RunResult, run
 from planner.scenario import Scenario
+from planner.stats import MAXIMA
 
 
 def text_report(r: RunResult) -> str:
@@ -48,6 +49,8 @@ def text_report(r: RunResult) -> str:
         shown = figure(kind, f[key])
         ci = r.ci95.get(key)
         ci_txt = interval(ci, partial(figure, kind)) if ci else ""
+        if key in MAXIMA:  # a maximum has no interval: say which replication's it is
+            ci_txt = peak_range(f, int(r.engine.get("replications", 1)))
         lines.append(f"{name:34} {shown:>16}  {ci_txt}")
     drops = {
         label(k.rsplit(".", 1)[1]): v
@@ -108,7 +111,7 @@ ROWS = [
     ("cloud.gpu_hours_busy", "GPU-hours busy / month", "hours"),
     ("cloud.gpu_hours", "GPU-hours held / month", "hours"),
     ("cloud.gpu_hours_billed", "GPU-hours billed / month", "hours"),
-    ("cloud.peak_replicas", "peak GPU replicas", "count"),
+    ("cloud.peak_replicas", "peak GPU replicas (max)", "count"),
     ("cloud.mean_batch_size", "mean batch size", "x"),
     ("cloud.utilization", "GPU utilisation", "pct"),
     ("cloud.cold_starts_per_day", "GPU cold starts / day", "x"),

@@ -165,6 +165,15 @@ def interval(ci: tuple[float, float] | None, fmt: Callable[[float], str]) -> str
     return f"{fmt(ci[0])} – {fmt(ci[1])}"
 
 
+def peak_range(figures: dict[str, float], replications: int) -> str:
+    """How the peak GPU replicas figure was read: the highest peak of the replications, and
+    the lowest beside it (the dashboard, the memo and the CLI all say it this way)."""
+    low = figures.get("cloud.peak_replicas_min")
+    if replications < 2 or low is None or missing(low):
+        return "peak of the one replication"
+    return f"highest of {replications} replications' peaks (lowest {number(low, 0)})"
+
+
 def cell(kind: str, x: float | None, is_llm: bool = True) -> str:
     """One table cell by the kind of figure: ms, ttft, pct, usd, hours, count, score."""
     if kind == "ttft" and missing(x):

@@ -35,7 +35,7 @@ from planner.precision import (
 )
 from planner.preview import COUNTERPART_REPLICATIONS
 from planner.scenario import Scenario
-from planner.stats import mean_ci, proportion_ci
+from planner.stats import across_replications, lowest_of, proportion_ci
 from planner.summary import summarise_segments
 
 Progress = Callable[[int, int], None]
@@ -288,18 +288,20 @@ def longest_first(jobs: list[Job], processes: int, progress: Progress | None) ->
 def combine(
     per_rep: list[dict[str, float]],
 ) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
-    """Means across replications and their 95 % intervals (rates: t and Wilson combined)."""
+    """Means across replications and their 95 % intervals (rates: t and Wilson combined); a
+    peak is the largest replication's, with the lowest as ``<key>_min`` (``stats.MAXIMA``)."""
     figures: dict[str, float] = {}
     ci95: dict[str, tuple[float, float]] = {}
     n = float(sum(rep["requests.arrived"] for rep in per_rep))
     for key in per_rep[0]:
         samples = [rep[key] for rep in per_rep]
-        mean, lo, hi = mean_ci(samples)
+        mean, lo, hi = across_replications(key, samples)
         figures[key] = mean
         if is_rate(key) and len(per_rep) > 1:
             lo, hi = proportion_ci(samples, n)
         if not math.isnan(lo):
             ci95[key] = (lo, hi)
+    figures.update(lowest_of(per_rep))
     return figures, ci95
 
 

@@ -33,7 +33,7 @@ from planner.replicate import is_rate as is_rate
 from planner.sampled_hours import queue_notes
 from planner.scenario import Scenario
 from planner.sizing_ahead import sizing_ahead
-from planner.stats import mean_ci
+from planner.stats import across_replications
 from planner.verdict import Verdict
 from simulations.records import DROP_REASONS
 
@@ -166,7 +166,7 @@ def finish(
     for key in variants:
         if key != "main":
             reps = [o.summary for o in done.outcomes if o.key == key]
-            stats = {f: mean_ci([r[f] for r in reps]) for f in reps[0]}
+            stats = {f: across_replications(f, [r[f] for r in reps]) for f in reps[0]}
             others[key] = {f: m for f, (m, _, _) in stats.items()}
             others_ci[key] = {f: (lo, hi) for f, (_, lo, hi) in stats.items() if not math.isnan(lo)}
     result.engine["notes"].extend(queue_notes(plans, {"main": result.figures, **others}))

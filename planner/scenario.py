@@ -506,7 +506,9 @@ class Cloud(Model):
     reserved_discount_pct, the overflow bills it in full (enter the list price, not your
     reserved rate, or the discount is taken twice)."""
     reserved_replicas: int = Field(default=0, ge=0, le=10_000)
-    """With pricing 'reserved': GPUs paid all month whether used or not."""
+    """With pricing 'reserved': GPUs (not replicas: a replica of a tensor-parallel model holds
+    several) paid all month whether used or not; at least cloud.min_replicas x the GPUs of
+    one replica."""
     reserved_discount_pct: float = Field(default=35, ge=0, le=95)
     """With pricing 'reserved': discount on the on-demand price (assumption: set yours)."""
     min_replicas: int = Field(default=1, ge=0, le=10_000)
@@ -520,14 +522,21 @@ class Cloud(Model):
     the GPUs per replica (tensor parallel 1/2/4/8) and the bandwidth-bound decode speed."""
     load_balancer: Literal[
         "least_outstanding", "round_robin", "random", "power_of_two", "shared_queue"
-    ] = "least_outstanding"
-    """How requests are assigned to replicas, each with its own queue: least_outstanding (join
-    the least loaded replica: Knative's least-connections policy when chosen), round_robin
-    (Envoy default; Knative's activator default for containerConcurrency > 3), random
-    (kube-proxy iptables), power_of_two (Envoy LEAST_REQUEST, choice_count 2; Knative's
-    activator default, random-choice-2, for containerConcurrency 0); shared_queue: one pool
-    queue, the first free slot takes the oldest (the M/M/c best case, used by the theory
-    checks)."""
+    ] = "power_of_two"
+    """How requests are assigned to replicas, each with its own queue. Default power_of_two:
+    Knative's activator with containerConcurrency 0 (the config-defaults default, unlimited),
+    random-choice-2: two distinct random pods, the one with fewer requests in flight from the
+    activator wins, ties at random (knative/serving pkg/activator/net lb_policy.go,
+    throttler.go). The activator is in the path while ready pods x the concurrency target are
+    under target-burst-capacity (200) plus the requests in flight, so at every pool size up to
+    two replicas, which covers a scaled-to-zero or small GPU pool. With more replicas it leaves
+    the path and the ingress balances: Kourier's Envoy clusters set no policy, so Envoy's
+    ROUND_ROBIN (knative-extensions/net-kourier pkg/envoy/api/cluster.go): choose round_robin
+    for a large pool behind Kourier. The others: round_robin (also Knative's activator with
+    containerConcurrency > 0, first-available for 1-3 in older releases), least_outstanding
+    (join the least loaded replica: Knative's optional least-connections policy), random
+    (kube-proxy iptables), shared_queue (one pool queue, the first free slot takes the oldest:
+    the M/M/c best case the theory checks use)."""
     autoscaler: Autoscaler = KpaScaler()
     """How the pool scales."""
     cold_start: ColdStart = ColdStart()
@@ -542,10 +551,16 @@ class Cloud(Model):
     """How long an emptied GPU node is kept (and billed) before removal, so a replica started
     within it skips node provisioning and the image pull: Cluster Autoscaler's
     --scale-down-unneeded-time, 10 min by default. Serverless pricing has no nodes of yours."""
-    queue_timeout_s: float | None = Field(default=None, gt=0, le=86_400)
-    """A request still waiting in the pool (not started) after this long is dropped with reason
-    cloud_timeout (Triton's queue policy timeout; Knative's revision timeoutSeconds, 300 s by
-    default, bounds the whole request); None = wait indefinitely."""
+    queue_timeout_s: float | None = Field(default=300, gt=0, le=86_400)
+    """Knative's revision timeout: a request not started this long after it reached the pool
+    (buffered by the activator while no replica is ready, or queued at a replica) is dropped
+    with reason cloud_timeout, as the activator answers 504 "activator request timeout".
+    Default 300 s: Knative's config-defaults revision-timeout-seconds (timeoutSeconds of a
+    revision; max-revision-timeout-seconds 600 unless raised; knative.dev docs, Configuring the
+    Defaults ConfigMap). A request already in service when the deadline passes runs to the end
+    and counts with its full latency (Knative's queue-proxy would cut it at the deadline; here
+    it is a late completion, not a drop). None = wait indefinitely (Triton's own queue policy
+    default: no timeout)."""
     request_overhead_ms: float = Field(default=5, ge=0, le=60_000)
     """Gateway/ingress overhead per cloud request (serverless warm overhead is 100-500 ms)."""
     llm_overhead_ms: float | None = Field(default=None, ge=0, le=600_000)
@@ -817,11 +832,7 @@ class Scenario(Model):
             raise ValueError(f"network.site_links sites {bad_sites} not in 0..{edge.sites - 1}")
         if cloud.autoscaler.kind == "hpa" and cloud.min_replicas < 1:
             raise ValueError("cloud.min_replicas must be >= 1 with the HPA (it cannot scale to 0)")
-        if cloud.pricing == "reserved" and cloud.reserved_replicas < cloud.min_replicas:
-            raise ValueError(
-                f"cloud.reserved_replicas ({cloud.reserved_replicas}) must be >= "
-                f"cloud.min_replicas ({cloud.min_replicas}) with reserved pricing"
-            )
+        _check_reserved_floor(self)
         sims = self.simulation
         if sims.sites_simulated is not None and sims.sites_simulated > edge.sites:
             raise ValueError(
@@ -899,6 +910,24 @@ def floor_cost_usd(s: Scenario) -> float:
     if s.cloud.pricing == "reserved":
         held = max(held, s.cloud.reserved_replicas)
     return held * HOURS_PER_MONTH * gpu_hourly_usd(s)
+
+
+def _check_reserved_floor(s: Scenario) -> None:
+    """Reserved pricing commits GPUs (cloud.reserved_replicas counts GPUs, as billed), while
+    cloud.min_replicas counts replicas of replica_gpus(s) GPUs each: the commitment must cover
+    the floor's GPUs, not its replica count."""
+    cloud = s.cloud
+    if cloud.pricing != "reserved":
+        return
+    gpus = replica_gpus(s)
+    floor_gpus = cloud.min_replicas * gpus
+    if cloud.reserved_replicas < floor_gpus:
+        each = f" of {gpus} GPUs each" if gpus > 1 else ""
+        raise ValueError(
+            f"cloud.reserved_replicas ({cloud.reserved_replicas} GPUs) must be >= the GPUs of "
+            f"cloud.min_replicas ({cloud.min_replicas} replicas{each} = {floor_gpus} GPUs) "
+            "with reserved pricing"
+        )
 
 
 def _check_budget_floor(s: Scenario) -> None:

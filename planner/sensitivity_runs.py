@@ -27,7 +27,7 @@ from planner.errors import ScenarioError
 from planner.plan import build_plan
 from planner.run import PROBE_SETTINGS, RunResult, attach_decision, counterparts, run
 from planner.scenario import Scenario
-from planner.stats import mean_ci
+from planner.stats import across_replications
 
 Summaries = list[dict[str, float]]
 Replays = dict[str, dict[str, Any]]
@@ -81,7 +81,7 @@ def decide(s: Scenario, replays: Replays | None, record: Replays) -> RunResult:
             skipped.append(f"the {key.replace('_', '-')} counterpart was not simulated: {e}")
             continue
         record[key] = {"digest": digest, "reps": reps}
-        others[key] = {f: mean_ci([r[f] for r in reps])[0] for f in reps[0]}
+        others[key] = {f: across_replications(f, [r[f] for r in reps])[0] for f in reps[0]}
     token = PROBE_SETTINGS.set((DEFAULT_ENGINE, "full"))  # as run() sizes its counterparts
     try:
         return attach_decision(main, others, fair=True, skipped=skipped)

@@ -156,6 +156,31 @@ def mean_ci(samples: list[float], level: float = 0.95) -> tuple[float, float, fl
     return mean, mean - half, mean + half
 
 
+MAXIMA = frozenset({"cloud.peak_replicas"})
+"""Figures that are a maximum over the simulated time: across replications they are the
+largest replication's value, not the mean (a mean of peaks is a peak no replication reached)."""
+
+
+def across_replications(key: str, samples: list[float]) -> tuple[float, float, float]:
+    """One figure across replications: the mean and its 95 % t interval; for a maximum
+    (``MAXIMA``) the largest value, with no interval (its range: ``lowest_of``)."""
+    if key in MAXIMA:
+        kept = [x for x in samples if not math.isnan(x)]
+        return (max(kept) if kept else math.nan), math.nan, math.nan
+    return mean_ci(samples)
+
+
+def lowest_of(per_rep: list[dict[str, float]]) -> dict[str, float]:
+    """The lowest replication's value of each maximum, as ``<key>_min``: with the maximum, the
+    range the replications' peaks spanned."""
+    out = {}
+    for key in MAXIMA:
+        kept = [rep[key] for rep in per_rep if key in rep and not math.isnan(rep[key])]
+        if kept:
+            out[f"{key}_min"] = min(kept)
+    return out
+
+
 def wilson(successes: float, n: float, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval of a proportion: always inside [0, 1], sensible at 0 and n."""
     if n <= 0:

@@ -3,13 +3,15 @@
 Each replica keeps its own queue and slots; the balancer picks the replica a request joins when it
 reaches the pool. Policies, as the real proxies implement them:
 
-* ``least_outstanding`` (default): the replica with the fewest requests queued or in service, as
-  Knative's activator and Envoy's least-request balancer do when every host is considered.
+* ``least_outstanding``: the replica with the fewest requests queued or in service (Knative's
+  optional least-connections policy; Envoy's least-request balancer considering every host).
 * ``round_robin``: the next ready replica after the last one picked, in replica-id order
   (Envoy's default, a Kubernetes Service in IPVS round-robin mode).
 * ``random``: a uniformly random ready replica (kube-proxy iptables mode); with Poisson arrivals
   every replica is an independent M/G/1 queue at load lambda/N.
-* ``power_of_two``: two distinct random replicas, the less loaded wins (Envoy LEAST_REQUEST with
+* ``power_of_two`` (the scenario's default): two distinct random replicas, the less loaded wins
+  (Knative's activator default for containerConcurrency 0, random-choice-2, which breaks a tie
+  at random: the first draw winning it is the same distribution; Envoy LEAST_REQUEST with
   ``choice_count`` 2).
 * ``shared_queue``: no per-replica queue; requests wait in one pool queue and a replica takes the
   oldest when a slot frees (the M/M/c best case; Knative's activator holding requests until a

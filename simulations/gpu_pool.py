@@ -74,6 +74,9 @@ class Pool(Service):
         self.on_timeout: Callable[[int], None] = lambda _rid: None
         self.queued_in: dict[int, deque[int]] = {}
         """Where each waiting request sits (the buffer, the shared queue or a replica's)."""
+        self.deadlines: deque[int] = deque()
+        """Requests in pool-arrival order: one timeout for all, so their deadlines in order."""
+        self.expiry_armed = False
         self._fit()
 
     # ------------------------------------------------------------------ counts
@@ -270,7 +273,7 @@ class Pool(Service):
         self.on_activity()
         timeout = self.spec.queue_timeout_s
         if timeout is not None:
-            self.env.timeout(timeout).callbacks.append(lambda _e: self._expire(rid))
+            self._deadline(rid, timeout)
         if self.shared:
             self._enqueue(rid, self.queue)
             self._dispatch()
@@ -282,8 +285,40 @@ class Pool(Service):
         q.append(rid)
         self.queued_in[rid] = q
 
+    def _deadline(self, rid: int, timeout: float) -> None:
+        """The request joins the deadline list; one timeout event waits for the oldest (not one
+        per request: a heap of 300 s of arrivals slowed every event)."""
+        self.deadlines.append(rid)
+        if not self.expiry_armed:
+            self.expiry_armed = True
+            self.env.timeout(timeout).callbacks.append(self._expiry_callback(rid))
+
+    def _expiry_callback(self, target: int) -> Callable[[simpy.Event], None]:
+        return lambda _e: self._expire_due(target)
+
+    def _expire_due(self, target: int) -> None:
+        """Every request whose deadline has come (and ``target``, the one the event was set
+        for: its re-armed time may round a hair under its deadline) is dropped if still
+        waiting, left off the list if started; the event is re-armed for the next deadline."""
+        timeout, now = self.spec.queue_timeout_s or 0.0, self.env.now
+        self.expiry_armed = False
+        while self.deadlines:
+            rid = self.deadlines[0]
+            waiting = rid in self.queued_in
+            if waiting and rid != target and self.enqueued_s[rid] + timeout > now:
+                break
+            self.deadlines.popleft()
+            if waiting:
+                self._expire(rid)
+        if self.deadlines:
+            head = self.deadlines[0]
+            self.expiry_armed = True
+            delay = (self.enqueued_s[head] + timeout) - now
+            self.env.timeout(delay).callbacks.append(self._expiry_callback(head))
+
     def _expire(self, rid: int) -> None:
-        """The pool queue timeout: a request still waiting is dropped (reason cloud_timeout)."""
+        """The pool's request timeout (Knative's revision timeout): a request still waiting
+        is dropped (reason cloud_timeout); one already started runs to the end."""
         q = self.queued_in.pop(rid, None)
         if q is None:
             return  # started, finished or handed back already

@@ -178,10 +178,14 @@ class PoolInput:
     """KV-cache capacity of a replica in tokens (GPU memory left after the weights); a sequence
     reserves its prompt + output tokens while it runs."""
     load_balancer: Balancer = "least_outstanding"
-    """How requests are assigned to replicas (see simulations.balancer)."""
+    """How requests are assigned to replicas (see simulations.balancer). The scenario's default
+    is power_of_two (Knative's activator); this engine-level default serves direct tests."""
     queue_limit: int | None = None
     queue_timeout_s: float | None = None
-    """A request not started after this long in the pool is dropped (reason cloud_timeout)."""
+    """A request not started after this long in the pool is dropped (reason cloud_timeout);
+    one started by then runs to the end. The scenario's default is Knative's revision timeout,
+    300 s (planner.scenario Cloud.queue_timeout_s); None here (engine-level tests) waits
+    indefinitely."""
     variability: Literal["profile", "deterministic", "exponential"] = "profile"
     overhead_s: float = 0.0
     price_per_replica_s: float = 0.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from planner.formatting import count, label, number, pct
+from planner.formatting import count, label, number, pct, peak_range
 from planner.run import RunResult
 from ui import capacity_chart
 from ui.common import result
@@ -79,6 +79,14 @@ LOG_PX = 420
 820 px window, three at 1400 px."""
 
 
+def peak_help(r: RunResult) -> str:
+    """What the peak is: the most replicas at any minute, read as the CLI and the memo read it."""
+    return (
+        "The most GPU replicas ready or starting at any minute of the measured time: the "
+        f"{peak_range(r.figures, int(r.engine.get('replications', 1)))}, not their mean."
+    )
+
+
 def kpis(r: RunResult) -> list[Kpi]:
     """The figures under the chart that apply to this scenario: GPU figures when a request
     reached the pool, device figures when one reached a device, fallback figures when the
@@ -92,7 +100,7 @@ def kpis(r: RunResult) -> list[Kpi]:
         out += [
             ("GPU hours / month", number(f["cloud.gpu_hours"], 1, " h"), None),
             ("GPU busy (of ready time)", pct(f["cloud.utilization"]), GPU_BUSY_HELP),
-            ("peak replicas", number(f["cloud.peak_replicas"], 0), None),
+            ("peak replicas", number(f["cloud.peak_replicas"], 0), peak_help(r)),
             (
                 "mean batch size",
                 "n/a (LLM)" if llm else number(f["cloud.mean_batch_size"], 1),

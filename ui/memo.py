@@ -30,7 +30,7 @@ from planner.compliance import (
     routing_check_text,
 )
 from planner.cost import gpu_bill_rows
-from planner.formatting import interval, label, ms, number, pct, usd, usd_rate
+from planner.formatting import interval, label, ms, number, pct, peak_range, usd, usd_rate
 from planner.run import RunResult
 from planner.verdict import Verdict, recommended_text
 from ui import capacity_chart, charts, tool_charts
@@ -79,6 +79,13 @@ def kpi_rows(r: RunResult) -> list[list[str]]:
                 "GPU-hours billed / month",
                 number(f["cloud.gpu_hours_billed"], 1, " h"),
                 fmt_ci(r, "cloud.gpu_hours_billed", lambda v: number(v, 1, " h")),
+            ]
+        )
+        rows.append(
+            [
+                "peak GPU replicas",
+                number(f["cloud.peak_replicas"], 0),
+                peak_range(f, int(r.engine.get("replications", 1))),
             ]
         )
     if own is not None and own.cost.monthly_usd["cloud_gpu"] > 0:

@@ -43,6 +43,9 @@ from simulations.compiled.layout import (
     G_NOW,
     GI_CNT0,
     GI_COLD_IDX,
+    GI_EXP_ARMED,
+    GI_EXP_HEAD,
+    GI_EXP_TAIL,
     GI_IN_SERVICE,
     GI_LAST_RID,
     GI_LB_IDX,
@@ -71,6 +74,7 @@ from simulations.compiled.layout import (
     NI_WAIT,
     PROV,
     QF_ENQ,
+    QI_ENEXT,
     QI_QID,
     R_ACTIVATOR,
     READY,
@@ -427,7 +431,7 @@ def submit(st, rid: int) -> bool:  # type: ignore[no-untyped-def]
     st.QF[rid, QF_ENQ] = st.G[G_NOW]
     activity(st)
     if st.CI[CI_HAS_QTIMEOUT]:
-        push(st, st.G[G_NOW] + st.C[C_QTIMEOUT], E_EXPIRE, rid, 0, 0.0)
+        _deadline(st, rid)
     if st.CI[CI_SHARED]:
         q_append(st, 0, rid)
         kservice.dispatch(st)
@@ -437,14 +441,43 @@ def submit(st, rid: int) -> bool:  # type: ignore[no-untyped-def]
 
 
 @jit
-def expire(st, rid: int) -> None:  # type: ignore[no-untyped-def]
-    q = st.QI[rid, QI_QID]
-    if q < 0:
-        return
-    track(st)
-    q_remove(st, q, rid)
-    st.GI[GI_WAITING] -= 1
-    drop(st, rid, REASON_CLOUD_TIMEOUT)
+def _deadline(st, rid: int) -> None:  # type: ignore[no-untyped-def]
+    """The request joins the deadline list (pool-arrival order, so deadlines in order: one
+    timeout for all); the one timeout event waits for the oldest (gpu_pool.Pool._deadline)."""
+    tail = st.GI[GI_EXP_TAIL]
+    if tail:
+        st.QI[tail - 1, QI_ENEXT] = rid + 1
+    else:
+        st.GI[GI_EXP_HEAD] = rid + 1
+    st.GI[GI_EXP_TAIL] = rid + 1
+    if not st.GI[GI_EXP_ARMED]:
+        st.GI[GI_EXP_ARMED] = 1
+        push(st, st.G[G_NOW] + st.C[C_QTIMEOUT], E_EXPIRE, rid, 0, 0.0)
+
+
+@jit
+def expire(st, target: int) -> None:  # type: ignore[no-untyped-def]
+    """The timeout event: every request on the list whose deadline has come (and the one the
+    event was set for) is dropped if still waiting, left off if started; re-armed for the next."""
+    now, timeout = st.G[G_NOW], st.C[C_QTIMEOUT]
+    st.GI[GI_EXP_ARMED] = 0
+    while st.GI[GI_EXP_HEAD]:
+        rid = st.GI[GI_EXP_HEAD] - 1
+        q = st.QI[rid, QI_QID]
+        if q >= 0 and rid != target and st.QF[rid, QF_ENQ] + timeout > now:
+            break
+        st.GI[GI_EXP_HEAD] = st.QI[rid, QI_ENEXT]
+        if not st.GI[GI_EXP_HEAD]:
+            st.GI[GI_EXP_TAIL] = 0
+        if q >= 0:
+            track(st)
+            q_remove(st, q, rid)
+            st.GI[GI_WAITING] -= 1
+            drop(st, rid, REASON_CLOUD_TIMEOUT)
+    if st.GI[GI_EXP_HEAD]:
+        head = st.GI[GI_EXP_HEAD] - 1
+        st.GI[GI_EXP_ARMED] = 1
+        push(st, now + ((st.QF[head, QF_ENQ] + timeout) - now), E_EXPIRE, head, 0, 0.0)
 
 
 @jit

@@ -227,6 +227,9 @@ N_G = G_REG + 4
     GI_HE_LEN,
     GI_EVENTS,
     GI_NWAIT,
+    GI_EXP_HEAD,  # the pool's deadline list (request id + 1, 0 = empty): oldest, newest
+    GI_EXP_TAIL,
+    GI_EXP_ARMED,  # 1 while the one timeout event waits for the oldest deadline
     GI_VOK,  # 1: the autoscaler's quiet ticks may be skipped (``kticks``)
     GI_VJUMP,  # 1: ticks after G_VT are being skipped
     GI_VDIRTY,  # 1: a skipped tick's input may have changed in this event
@@ -235,7 +238,7 @@ N_G = G_REG + 4
     GI_VPROV,
     GI_VTODO,  # skipped ticks not yet caught up before the register's tick
     GI_REGSEQ,  # sequence numbers of the register events, -1 when empty (N_REG slots)
-) = range(52)
+) = range(55)
 GI_KIND = GI_REGSEQ + 4
 """Events run, by kind (N_KINDS slots from here): what a replication's loop time went to."""
 N_KINDS = E_GUARD + 1
@@ -299,8 +302,9 @@ every event at the same instant."""
     QI_WDONE,
     QI_SPLIT,
     QI_DNEXT,
+    QI_ENEXT,  # the next request on the pool's deadline list (id + 1, 0 = none)
     N_QI,
-) = range(14)
+) = range(15)
 
 # ---------------------------------------------------------------- replicas RF / RI
 RF_REQ, RF_READY, RF_END, RF_BSINCE, RF_BUSY_S, RF_TAT, RF_V, RF_LAST_T, RF_KVU, N_RF = range(10)

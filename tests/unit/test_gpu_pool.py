@@ -193,6 +193,21 @@ def test_pool_queue_timeout_drops_waiting_requests() -> None:
     assert pool.n_waiting == 0
 
 
+def test_each_waiting_request_times_out_at_its_own_deadline_from_one_timer() -> None:
+    # one timeout event at a time walks the deadline list: each request is still cut exactly
+    # its timeout after it reached the pool, a started one is left off the list
+    log: list[tuple[str, float]] = []
+    env, pool = make_pool(log, max_batch=1, queue_timeout_s=0.015)
+    pool.on_timeout = lambda rid: log.append((f"timeout{rid}", env.now))
+    for rid, t in enumerate((0.0, 0.001, 0.002, 0.003)):
+        submit_at(env, pool, rid, t)
+    env.run(until=1)
+    d = dict(log)
+    assert d["start0"] == 0.0 and d["start1"] == pytest.approx(0.010)  # before 0.016
+    assert d["timeout2"] == pytest.approx(0.017) and d["timeout3"] == pytest.approx(0.018)
+    assert "timeout1" not in d and not pool.deadlines and pool.n_waiting == 0
+
+
 def node_pool(log: list[tuple[str, float]]) -> tuple[simpy.Environment, Pool]:
     # node provisioning 100 s, image pull 50 s, weights 20 s, warm-up 10 s; 10 min keep-alive
     stages = ((100.0, 100.0), (50.0, 50.0), (20.0, 20.0), (10.0, 10.0))

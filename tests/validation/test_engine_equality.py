@@ -181,7 +181,7 @@ def pools(draw: st.DrawFn, llm: bool) -> PoolInput:
             )
         ),
         queue_limit=draw(st.sampled_from([None, None, 0, 5])),
-        queue_timeout_s=draw(st.sampled_from([None, None, 10.0])),
+        queue_timeout_s=draw(st.sampled_from([None, None, 10.0, 0.5])),  # 0.5: a busy deadline list
         variability=draw(st.sampled_from(["profile", "deterministic", "exponential"])),
         overhead_s=draw(st.sampled_from([0.0, 0.05])),
         price_per_replica_s=draw(st.sampled_from([0.0002, 0.01])),
