@@ -20,8 +20,10 @@ Which ticks are quiet, without running them:
   the next on are quiet up to the first that is not, found by bisection;
 * requests in flight: a window's average is the mean of its ticks' own averages (in flight per
   tick interval), so it lies between the least and the largest of them over the last stable
-  window, the next tick's (exact) and the count in flight now; where the decision is the same at
-  both ends (with a margin for rounding), every tick of the next four stable windows is quiet.
+  window, the next tick's (exact) and the count in flight now, and it is at least its last
+  interval's average over the window's length; the decision depends on each average one way, so
+  where it is the same at both ends (with a margin for rounding), every tick of the next four
+  stable windows is quiet.
 
 Only the KPA without a scale-down delay skips ticks, and only where no cold-start stage takes a
 fixed time: a fixed stage could put a replica's start exactly on a tick's instant, and the tick
@@ -299,7 +301,8 @@ def _quiet_in_flight(st, inflight: int, last: float) -> int:  # type: ignore[no-
     i = gi[GI_AREA_COUNT] - 1
     i = i + size if i < 0 else i
     newer = areas[i]
-    lo = hi = g[G_IN_AREA] + inflight * (last + tick - g[G_IN_T]) - newer
+    first = g[G_IN_AREA] + inflight * (last + tick - g[G_IN_T]) - newer  # the next interval
+    lo = hi = first
     for _ in range(min(n, gi[GI_AREA_LEN] - 1)):  # the ring backwards from its last area
         i = i - 1 + size if i == 0 else i - 1
         older = areas[i]
@@ -310,7 +313,14 @@ def _quiet_in_flight(st, inflight: int, last: float) -> int:  # type: ignore[no-
     top = abs(g[G_IN_AREA]) + inflight * (last + (horizon + 2) * tick - g[G_IN_T])
     err = 16 * EPS64 * top / tick + 1e-12 * hi  # rounding of areas and of the averages
     lo, hi = lo - err, hi + err
-    if quiet(st, lo, lo, inflight) and quiet(st, hi, hi, inflight):
+    # Every window ahead ends with a tick interval of its own, in flight all along (the next
+    # one: ``first``; the later ones: ``inflight``), and no interval adds less than nothing: a
+    # window of w ticks averages at least that interval's average / w (after an idle stretch,
+    # where the least interval is empty, this is what keeps the decision off zero).
+    least = min(first / tick, inflight - err) * (1 - 1e-12)
+    lo_stable = max(lo, least / n)
+    lo_panic = max(lo, least / st.CI[CI_PANIC_N])
+    if quiet(st, lo_stable, lo_panic, inflight) and quiet(st, hi, hi, inflight):
         return int(horizon + 1)
     return 1
 
