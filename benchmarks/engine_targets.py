@@ -141,6 +141,40 @@ def preset_accuracy(presets: list[str] | None = None, factors: tuple[float, ...]
             )
 
 
+HOLD_PRESETS = ("local_first_hybrid", "seasonal_burst_app")
+HOLD_PARTS = ("busy", "ready_idle", "starting", "keep_alive")
+
+
+def hold_accuracy(seeds: tuple[int, ...] = (0, 1, 2, 3)) -> None:
+    """A preview's GPU-hours against the full answer where the pool holds nodes long against a
+    compressed hour (``planner.preview_hold``), at 10x each preset's volume, over seeds: the
+    total and its parts (busy, ready idle, starting, keep-alive), so a bias shows apart from
+    the noise."""
+    for preset in HOLD_PRESETS:
+        base = load(preset).workload.requests_per_month
+        offs = []
+        for seed in seeds:
+            s = load(preset, {"workload.requests_per_month": base * 10, "simulation.seed": seed})
+            quick = run(s, decide_too=False, mode="preview")
+            full = run(s, decide_too=False)
+            text, _ = off_by(
+                "cloud.gpu_hours", quick.get("cloud.gpu_hours"), full.get("cloud.gpu_hours")
+            )
+            offs.append(quick.get("cloud.gpu_hours") / full.get("cloud.gpu_hours") - 1)
+            parts = ", ".join(
+                f"{k} {quick.get(key):,.0f}/{full.get(key):,.0f}"
+                for k in HOLD_PARTS
+                for key in [f"cloud.gpu_hours_{k}"]
+            )
+            print(
+                f"GPU-hours, preview vs full, {preset} x10 seed {seed}: "
+                f"{quick.get('cloud.gpu_hours'):,.0f} vs {full.get('cloud.gpu_hours'):,.0f} "
+                f"({text}); preview/full {parts}",
+                flush=True,
+            )
+        print(f"  mean over seeds {statistics.mean(offs) * 100:+.1f} %", flush=True)
+
+
 def run_medians(repeats: int) -> None:
     print(
         f"planner.run per preset, default settings, decision included, median of {repeats} "
@@ -307,13 +341,15 @@ PARTS = {
     "volume": preview_and_volume,
     "accuracy": preview_accuracy,
     "presets": preset_accuracy,
+    "holds": hold_accuracy,
 }
 
 
 def main() -> None:
     """``engine_targets.py [fresh|engines|volume|accuracy|presets ...]``: only those parts (all
     but presets, and planner.run per preset, when none is named: what engine_speed.py prints).
-    ``presets``: the accuracy of a preview on every preset at its default volume and at 10x."""
+    ``presets``: the accuracy of a preview on every preset at its default volume and at 10x;
+    ``holds``: a preview's GPU-hours where the pool's holds are long against its hours."""
     parts = sys.argv[1:]
     if not parts:
         report_all(3)

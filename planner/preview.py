@@ -25,6 +25,7 @@ from planner.plan import (
     day_types,
     pool_scale_for,
 )
+from planner.preview_hold import hold_of
 from planner.preview_parts import WARM_HOURS, day_part, preview_days
 from planner.scenario import Scenario
 from planner.shortcuts import identical_sites, rare_failures, sites_to_simulate
@@ -190,6 +191,14 @@ def preview_notes(s: Scenario, slice_s: float, expected: float, parts: bool) -> 
         f"(x{3600 / slice_s:,.3g}), about {expected:,.0f} requests a replication; the full run "
         "measures hour-to-hour transitions, cold starts and bursts at their real length"
     ]
+    hold = hold_of(s)
+    if hold is not None and hold.hold_s > 0:
+        notes.append(
+            f"preview: GPU-hours: the pool keeps replicas and nodes {hold.hold_s:,.0f} s after "
+            "they were last needed (scale-down window, node keep-alive) in a compressed hour as "
+            "in a real one; the excess this adds at each fall in traffic, as a fluid model of the "
+            "pool predicts, is taken off (approximate: the full run measures it)"
+        )
     if s.cloud.autoscaler.kind == "schedule":
         notes.append("preview: the scaler's schedule runs on the compressed clock (approximate)")
     if s.policy.routing.kind == "local_first" and s.policy.routing.monthly_budget_usd is not None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from planner.chart_tally import ChartData
-from planner.engine_inputs import eligible_by_class, segment_inputs
+from planner.engine_inputs import eligible_by_class, gpus_per_replica, segment_inputs
 from planner.engines import EngineName, simulate, warm
 from planner.plan import Plan
 from planner.precision import (
@@ -34,6 +34,7 @@ from planner.precision import (
     replications_needed,
 )
 from planner.preview import COUNTERPART_REPLICATIONS
+from planner.preview_hold import HoldTally
 from planner.scenario import Scenario
 from planner.stats import across_replications, lowest_of, proportion_ci
 from planner.summary import summarise_segments
@@ -80,8 +81,13 @@ def run_job(job: Job) -> Outcome:
     eligible = eligible_by_class(job.scenario)
     inputs = segment_inputs(job.scenario, job.plan, job.replication)
     # one segment at a time: each is tallied and its requests dropped before the next runs
-    segments = (simulate(i, eligible, e) for i, e in zip(inputs, job.engines, strict=True))
+    holds = HoldTally(job.scenario, job.plan, gpus_per_replica(job.scenario))
+    segments = (
+        holds.seen(g, simulate(i, eligible, e))
+        for g, i, e in zip(job.plan.segments, inputs, job.engines, strict=True)
+    )
     summary, charts, simulated = summarise_segments(job.scenario, job.plan, segments, job.keep)
+    holds.correct(summary)  # a preview's pool holds at their real length (planner.preview_hold)
     return Outcome(
         job.key, job.replication, summary, charts, time.perf_counter() - started, simulated
     )

@@ -148,7 +148,8 @@ def by_selection(
             rows = range(sheet.slots) if slot is None else (slot,)
             needed[[t.bucket * sheet.slots + r for r in rows]] = True
     vals, cells, part = sheet.candidates(needed)
-    cand = (vals, cells // sheet.slots, cells % sheet.slots, part)
+    order = np.lexsort((part, vals, cells))  # by cell, then value, then part
+    cand = (vals[order], cells[order], part[order])
     out: list[list[float]] = []
     for slot, ts in targets:
         got = [pick(sheet, t, slot, cand) for t in ts]
@@ -183,27 +184,30 @@ def targets_of(sheet: Sheet, cum: np.ndarray, n: int, qs: list[float]) -> list[T
 
 
 def pick(
-    sheet: Sheet,
-    t: Target,
-    slot: int | None,
-    cand: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    sheet: Sheet, t: Target, slot: int | None, cand: tuple[np.ndarray, np.ndarray, np.ndarray]
 ) -> float | None:
     """The value where the cumulative weight reaches ``t``, or None if rounding could move it
-    to a neighbouring distinct value. ``cand``: the candidates' values, buckets, slots, parts."""
-    vals, bucket, slots, part = cand
-    sel = bucket == t.bucket
-    if slot is not None:
-        sel &= slots == slot
-    v, k = vals[sel], part[sel]
-    if v.size == 0:
+    to a neighbouring distinct value. ``cand``: the candidates' values, cells and parts, in
+    the order of cell, value, part (a slot's values in a bucket are one run of it, in the
+    order of value and part; a bucket's, of every slot, are ``slots`` runs side by side)."""
+    vals, cells, part = cand
+    first = t.bucket * sheet.slots
+    lo, hi = (first + slot, first + slot + 1) if slot is not None else (first, first + sheet.slots)
+    a, b = np.searchsorted(cells, [lo, hi], side="left").tolist()
+    if a == b:
         return None
-    order = np.lexsort((k, v))
-    v, w = v[order], sheet.w[k[order]]
-    cum = t.below + np.cumsum(w)
+    v, k = vals[a:b], part[a:b]
+    if slot is None and sheet.slots > 1:  # the slots' runs merged: by value, then part
+        order = np.lexsort((k, v))
+        v, k = v[order], k[order]
+    cum = t.below + np.cumsum(sheet.w[k])
     j = min(int(np.searchsorted(cum, t.q_weight, side="left")), v.size - 1)
     x = v[j]
-    below = t.below + float(w[v < x].sum())
-    upto = t.below + float(w[v <= x].sum())
+    # the weight below x and up to it (v is sorted): running sums, within the margin's
+    # roundings of exact as the others
+    a, b = int(np.searchsorted(v, x, side="left")), int(np.searchsorted(v, x, side="right"))
+    below = float(cum[a - 1]) if a else t.below
+    upto = float(cum[b - 1])
     if below < t.q_weight - t.margin and upto >= t.q_weight + t.margin:
         return float(x)
     return None

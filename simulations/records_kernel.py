@@ -115,18 +115,3 @@ def _tally_requests(
 
 
 tally_requests = cast(Callable[..., int], njit(cache=True)(_tally_requests))
-
-
-def _sorted_from(arrival: np.ndarray, warmup_s: float) -> int:
-    """The index of the first arrival at or after ``warmup_s`` (numpy's searchsorted, left)
-    when the arrivals are in ascending order; -1 when they are not."""
-    first = -1
-    for i in range(arrival.size):
-        if i and not arrival[i] >= arrival[i - 1]:  # (nan: not sorted)
-            return -1
-        if first < 0 and arrival[i] >= warmup_s:
-            first = i
-    return arrival.size if first < 0 else first
-
-
-sorted_from = cast(Callable[..., int], njit(cache=True)(_sorted_from))

@@ -24,13 +24,22 @@ def spawn_streams(inp: SegmentInput) -> list[np.random.Generator]:
 
 
 class LazyStreams(Sequence[np.random.Generator]):
-    """``spawn_streams(inp)``'s generators, each built when first asked for, from the 12
-    children's PCG64 states computed at once: the same numbers, without the SeedSequences and
-    without the generators a segment does not draw from."""
+    """``spawn_streams(inp)``'s generators, each built when first asked for, from its child's
+    PCG64 state worked out alone (``child_state``): the same numbers, without the
+    SeedSequences and without the generators a segment does not draw from. The compiled draws
+    (``traffic_draws``) step a stream's state words themselves (``words``), so a stream only
+    they draw from never becomes a numpy generator."""
 
     def __init__(self, inp: SegmentInput) -> None:
-        self.states = pcg64_states(child_pools(uint32_words(inp.seed), [], N_STREAMS))
+        self.seed = ChildSeeds(uint32_words(inp.seed), [])
         self.made: dict[int, np.random.Generator] = {}
+        self.stepped: dict[int, np.ndarray] = {}
+        """Streams drawn through their state words so far (and those words, stepped)."""
+
+    @property
+    def touched(self) -> set[int]:
+        """The streams drawn from (or handed out) so far."""
+        return self.made.keys() | self.stepped.keys()
 
     def __len__(self) -> int:
         return N_STREAMS
@@ -46,18 +55,74 @@ class LazyStreams(Sequence[np.random.Generator]):
             return [self[k] for k in range(N_STREAMS)[i]]
         i = range(N_STREAMS)[i]
         if i not in self.made:
-            self.made[i] = generator_at(*self.states[i])
+            words = self.stepped.pop(i, None)
+            if words is None:
+                self.made[i] = generator_at(*self.seed.state(i))
+            else:  # where its words were stepped to (the next draw is the generator's)
+                hi, lo, inc_hi, inc_lo, has_uint32, uinteger = words.tolist()
+                state, inc = (hi << 64) | lo, (inc_hi << 64) | inc_lo
+                self.made[i] = generator_at(state, inc, has_uint32, uinteger)
         return self.made[i]
 
+    def words(self, i: int) -> np.random.Generator | np.ndarray:
+        """Stream ``i`` for the compiled draws: its PCG64 state as six words (state and
+        increment high and low, numpy's pending half word: ``traffic_kernels.S_HI`` ..),
+        which they step in place; its generator once one was made."""
+        i = range(N_STREAMS)[i]
+        if i in self.made:
+            return self.made[i]
+        if i not in self.stepped:
+            state, inc = self.seed.state(i)
+            words = [state >> 64, state & MASK64, inc >> 64, inc & MASK64, 0, 0]
+            self.stepped[i] = np.array(words, dtype=np.uint64)
+        return self.stepped[i]
 
-def generator_at(state: int, inc: int) -> np.random.Generator:
-    """A PCG64 generator in the given state."""
+
+class ChildSeeds:
+    """The PCG64 states of ``SeedSequence(entropy, spawn_key=key).spawn(n)``'s children's
+    generators, one child at a time in plain integers: the parent's pool is mixed once, each
+    child's index is mixed into a copy of it (``child_pools`` for one child), then its
+    generate_state(4, uint64) and PCG's set-seq seeding (``pcg64_states`` for one)."""
+
+    def __init__(self, entropy: list[int], key: list[int]) -> None:
+        words = entropy + [0] * max(POOL_SIZE - len(entropy), 0) + key
+        h = _Hash(INIT_A)
+        pool = [h.mix(words[i]) for i in range(POOL_SIZE)]
+        for i_src in range(POOL_SIZE):
+            for i_dst in range(POOL_SIZE):
+                if i_src != i_dst:
+                    pool[i_dst] = _mix(pool[i_dst], h.mix(pool[i_src]))
+        for i_src in range(POOL_SIZE, len(words)):
+            for i_dst in range(POOL_SIZE):
+                pool[i_dst] = _mix(pool[i_dst], h.mix(words[i_src]))
+        self.pool, self.hash = pool, h.value
+
+    def state(self, index: int) -> tuple[int, int]:
+        """(state, increment) of child ``index``'s ``PCG64``."""
+        h = _Hash(self.hash)
+        pool = [_mix(p, h.mix(index)) for p in self.pool]
+        hb, out = INIT_B, []
+        for i in range(2 * POOL_SIZE):
+            v = pool[i % POOL_SIZE] ^ hb
+            hb = (hb * MULT_B) & 0xFFFFFFFF
+            v = (v * hb) & 0xFFFFFFFF
+            out.append(v ^ (v >> XSHIFT))
+        s0, s1, i0, i1 = (out[2 * k] | (out[2 * k + 1] << 32) for k in range(POOL_SIZE))
+        inc = ((((i0 << 64) | i1) << 1) | 1) & MASK128
+        state = (inc + ((s0 << 64) | s1)) & MASK128  # from state 0: one step gives inc
+        return (state * PCG_MULT + inc) & MASK128, inc
+
+
+def generator_at(
+    state: int, inc: int, has_uint32: int = 0, uinteger: int = 0
+) -> np.random.Generator:
+    """A PCG64 generator in the given state (and numpy's pending half word)."""
     bit_gen = np.random.PCG64(0)
     bit_gen.state = {
         "bit_generator": "PCG64",
         "state": {"state": state, "inc": inc},
-        "has_uint32": 0,
-        "uinteger": 0,
+        "has_uint32": has_uint32,
+        "uinteger": uinteger,
     }
     return np.random.Generator(bit_gen)
 
@@ -76,6 +141,7 @@ INIT_A, MULT_A, INIT_B, MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
 MIX_MULT_L, MIX_MULT_R, XSHIFT = 0xCA01F9DD, 0x4973F715, 16
 PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645
 MASK128 = (1 << 128) - 1
+MASK64 = (1 << 64) - 1
 
 
 def uint32_words(x: int | tuple[int, ...]) -> list[int]:

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulations.inputs import ClassInput, TrafficInput
-from simulations.traffic_draws import arrival_times, rounded_gammas, standard_normals
+from simulations.streams import LazyStreams
+from simulations.traffic_draws import (
+    Source,
+    arrivals,
+    rounded_gammas,
+    rounded_gammas_in_turn,
+    standard_exponentials,
+    standard_normals,
+    uniforms,
+)
 
 
 @dataclass(frozen=True)
@@ -58,11 +67,8 @@ def generate_arrivals(
     (the running sums of count + 1 exponential gaps over their total), with no sort (the
     sums in a compiled loop: ``traffic_kernels.arrival_times``)."""
     counts = rng.poisson(rates * (bin_s * sites))
-    n = int(counts.sum())
-    gaps = rng.standard_exponential(n + counts.size)  # each bin's arrivals' gaps, then closings
     # each arrival's sum over its bin's span is at most 1 (rounding included): sorted across bins
-    t = arrival_times(gaps, counts, bin_s, n)
-    return t, rng.integers(0, sites, n) if sites > 0 else np.zeros(0, dtype=np.int64)
+    return arrivals(rng, counts, bin_s, sites)
 
 
 def periodic_arrivals(
@@ -82,17 +88,40 @@ def periodic_arrivals(
     return t[order], site_of[order]
 
 
-def gamma_sizes(mean: float, cv: float, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Positive integer sizes with the given mean and coefficient of variation."""
+def gamma_sizes(mean: float, cv: float, n: int, rng: Source) -> np.ndarray:
+    """Positive integer sizes with the given mean and coefficient of variation (a cv of 1 or
+    more draws with numpy's gamma: ``rng`` a generator then)."""
     if cv <= 0 or n == 0:
         return np.full(n, max(1, round(mean)), dtype=np.int64)
     shape = 1.0 / (cv * cv)
     if shape > 1.0:  # numpy's numbers, drawn and rounded in one compiled loop
         return rounded_gammas(rng, shape, mean / shape, n)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("a gamma shape of 1 or below draws with numpy's generator")
     sizes = rng.gamma(shape, mean / shape, n)
     np.rint(sizes, out=sizes)
     np.maximum(sizes, 1.0, out=sizes)
     return sizes.astype(np.int64)
+
+
+def numpy_gamma(c: ClassInput) -> bool:
+    """Whether a class's token counts draw with numpy's gamma (a cv of 1 or more)."""
+    return c.is_llm and any(
+        cv > 0 and not 1.0 / (cv * cv) > 1.0 for cv in (c.prompt_cv, c.output_cv)
+    )
+
+
+def token_sizes(c: ClassInput, n: int, rng: Source) -> tuple[np.ndarray, np.ndarray]:
+    """A class's prompt then output token counts (``gamma_sizes`` of each, in that order):
+    where both go through the compiled loop, from one block of the stream's words."""
+    sizes = ((c.prompt_mean, c.prompt_cv), (c.output_mean, c.output_cv))
+    shapes = [1.0 / (cv * cv) if cv > 0 else 0.0 for _, cv in sizes]
+    if n == 0 or not all(shape > 1.0 for shape in shapes):  # as gamma_sizes draws them
+        prompt, output = (gamma_sizes(mean, cv, n, rng) for mean, cv in sizes)
+        return prompt, output
+    params = [(shape, mean / shape) for (mean, _), shape in zip(sizes, shapes, strict=True)]
+    prompt, output = rounded_gammas_in_turn(rng, params, n)
+    return prompt, output
 
 
 def assign_classes(classes: tuple[ClassInput, ...], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -103,7 +132,7 @@ def assign_classes(classes: tuple[ClassInput, ...], n: int, rng: np.random.Gener
 
 
 def class_columns(
-    classes: tuple[ClassInput, ...], cls: np.ndarray, rng: np.random.Generator
+    classes: tuple[ClassInput, ...], cls: np.ndarray, rng: Source
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Prompt and output tokens (drawn class by class) and request and response kB."""
     n = cls.size
@@ -111,28 +140,39 @@ def class_columns(
         c = classes[0]
         prompt, output = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         if c.is_llm:
-            prompt = gamma_sizes(c.prompt_mean, c.prompt_cv, n, rng)
-            output = gamma_sizes(c.output_mean, c.output_cv, n, rng)
+            prompt, output = token_sizes(c, n, rng)
         return prompt, output, np.full(n, c.request_kb), np.full(n, c.response_kb)
     prompt, output = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     req_kb, resp_kb = np.zeros(n), np.zeros(n)
     for k, c in enumerate(classes):
         idx = np.flatnonzero(cls == k)
         if c.is_llm:
-            prompt[idx] = gamma_sizes(c.prompt_mean, c.prompt_cv, idx.size, rng)
-            output[idx] = gamma_sizes(c.output_mean, c.output_cv, idx.size, rng)
+            prompt[idx], output[idx] = token_sizes(c, idx.size, rng)
         req_kb[idx] = c.request_kb
         resp_kb[idx] = c.response_kb
     return prompt, output, req_kb, resp_kb
 
 
-def sensitive_flags(share: float, n: int, rng: np.random.Generator) -> np.ndarray:
+def sensitive_flags(share: float, n: int, rng: Source) -> np.ndarray:
     """Whether each request is sensitive (a uniform below the share). The stream serves this
     draw alone, so at a share of 0 or 1 the answer needs no draw: a uniform is in [0, 1)."""
     if share <= 0.0 or share >= 1.0:
         return np.full(n, share >= 1.0)
-    flags: np.ndarray = rng.random(n) < share
+    flags: np.ndarray = uniforms(rng, n) < share
     return flags
+
+
+def sensitive(share: float, n: int, streams: Sequence[np.random.Generator]) -> np.ndarray:
+    """``sensitive_flags`` from stream 3, which is not made where the share needs no draw."""
+    if share <= 0.0 or share >= 1.0:
+        return np.full(n, share >= 1.0)
+    return sensitive_flags(share, n, stream(streams, 3))
+
+
+def stream(streams: Sequence[np.random.Generator], i: int) -> Source:
+    """Stream ``i`` for draws the compiled loops make: its state words where ``streams`` are
+    a segment's ``LazyStreams`` (no numpy generator made for it), else its generator."""
+    return streams.words(i) if isinstance(streams, LazyStreams) else streams[i]
 
 
 def generate(
@@ -144,8 +184,12 @@ def generate(
     arrive = periodic_arrivals if traffic.periodic else generate_arrivals
     arrival, site = arrive(traffic.rate_per_site, traffic.bin_s, traffic.sites, streams[0])
     n = arrival.size
-    cls = assign_classes(traffic.classes, n, streams[1])
-    prompt, output, req_kb, resp_kb = class_columns(traffic.classes, cls, streams[2])
+    # a stream that would not draw is not made (``LazyStreams``): one class, no share to draw
+    one = len(traffic.classes) == 1
+    cls = np.zeros(n, dtype=np.int64) if one else assign_classes(traffic.classes, n, streams[1])
+    numpy_tokens = any(numpy_gamma(c) for c in traffic.classes)
+    tokens = streams[2] if numpy_tokens else stream(streams, 2)
+    prompt, output, req_kb, resp_kb = class_columns(traffic.classes, cls, tokens)
     vision = any(not c.is_llm for c in traffic.classes)
     return Requests(
         arrival_s=arrival,
@@ -155,10 +199,10 @@ def generate(
         output_tokens=output,
         request_kb=req_kb,
         response_kb=resp_kb,
-        sensitive=sensitive_flags(traffic.sensitive_share, n, streams[3]),
-        z_service=standard_normals(streams[4], n) if vision else np.empty(0),
-        z_rtt=standard_normals(streams[5], n),
-        u_loss=streams[6].random(n),
-        e_gpu=streams[7].exponential(1.0, n) if gpu_draws else np.empty(0),
+        sensitive=sensitive(traffic.sensitive_share, n, streams),
+        z_service=standard_normals(stream(streams, 4), n) if vision else np.empty(0),
+        z_rtt=standard_normals(stream(streams, 5), n),
+        u_loss=uniforms(stream(streams, 6), n),
+        e_gpu=standard_exponentials(stream(streams, 7), n) if gpu_draws else np.empty(0),
         streams=streams,
     )

@@ -23,7 +23,7 @@ from simulations.device_work import aggregate_speedup, edge_service
 from simulations.inputs import SegmentInput
 from simulations.streams import LazyStreams
 from simulations.traffic import Requests, generate
-from simulations.traffic_draws import entity_draws, standard_normals
+from simulations.traffic_draws import entity_draws, standard_normals, uniforms
 
 MINUTE_S = 60.0
 POLICY = {"edge_only": L.POL_EDGE, "cloud_only": L.POL_CLOUD, "local_first": L.POL_LOCAL}
@@ -266,8 +266,8 @@ def build(inp: SegmentInput, req: Requests, qf: np.ndarray, qi: np.ndarray, grow
         LS=_link_specs(inp), LF=_links_f(n_links), LI=_links_i(n_links),
         ODRAW=entity_draws(inp, 9, n_links, out_k * grow),
         STAGES=np.array(pool.cold_start, dtype=f64).reshape(-1, 2),
-        COLD=standard_normals(streams[10], 4096 * grow * max(len(pool.cold_start), 1)),
-        LBU=streams[11].random(lb_k),
+        COLD=standard_normals(streams.words(10), 4096 * grow * max(len(pool.cold_start), 1)),
+        LBU=uniforms(streams.words(11), lb_k),
         AREAS=np.zeros(4 * int(ci[L.CI_STABLE_N]) + 2 + max(int(ci[L.CI_PANIC_N]), 0)),
         REC=np.zeros((ring(sc.kpa.scale_down_delay_s), 2)),
         HH=np.zeros((ring(horizon), 2)),
@@ -285,7 +285,7 @@ def set_up_streams(inp: SegmentInput, req: Requests) -> LazyStreams:
     traffic was drawn from, seeded once, while neither of those two has drawn yet (a second
     ``build`` of the same requests seeds them again, so it draws the same numbers)."""
     streams = req.streams
-    if isinstance(streams, LazyStreams) and not {10, 11} & streams.made.keys():
+    if isinstance(streams, LazyStreams) and not {10, 11} & streams.touched:
         return streams
     return LazyStreams(inp)
 

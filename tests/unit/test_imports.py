@@ -47,8 +47,9 @@ def test_ui_charts_and_memo_import_no_streamlit() -> None:
 
 
 def test_simulations_import_only_numpy_simpy_numba_and_the_stdlib() -> None:
-    """The engines' dependencies: numpy, SimPy (the reference) and numba (the compiled one)."""
-    allowed = {"numpy", "simpy", "numba", "simulations"} | set(sys.stdlib_module_names)
+    """The engines' dependencies: numpy, SimPy (the reference) and numba (the compiled one),
+    with llvmlite, numba's own code generator (numba pins its version), for an intrinsic."""
+    allowed = {"numpy", "simpy", "numba", "llvmlite", "simulations"} | set(sys.stdlib_module_names)
     found: dict[str, set[str]] = {}
     for f in sorted((ROOT / "simulations").rglob("*.py")):
         extra = imported_roots(f) - allowed

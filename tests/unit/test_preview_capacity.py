@@ -17,7 +17,7 @@ import pytest
 from planner.plan import Plan, build_plan
 from planner.presets import load
 from planner.preview import hourly_rates, preview_plan
-from planner.preview_load import capacities, hours_needing_time, pool_capacity
+from planner.preview_load import capacities, flow, hours_needing_time, pool_capacity
 from planner.run import run
 from planner.sampled_hours import fixed_pool_capacity_per_s
 from planner.scenario import Scenario
@@ -84,6 +84,29 @@ def test_a_backlog_pinned_at_its_queue_limit_needs_no_more_time() -> None:
     s = overloaded_hour(queue_limit=20)
     hours = hourly_rates(s, *_first_day(s))
     assert not hours_needing_time(s, hours, slice_s=1800.0, full_hour_s=3600.0).any()
+
+
+def test_a_bounded_backlog_drains_over_more_compressed_hours() -> None:
+    """Four hours at 1.5 times the devices' capacity fill their queues (210 places over the ten
+    sites) in 536 s, and the next hour, at half of it, drains them in 536 s again whatever the
+    hour's length: an eighth of a full hour, nearly two 300 s hours. A compressed drain hour's
+    mean backlog (210 / 2 x 536 / 300 = 94 requests at 300 s hours, 60 at 600 s) is over the
+    full hour's (16) by more than a fifth of the 210: that hour needs its full length. At 1,800 s
+    hours (31 against 16) it does not; at the full run's, nothing does."""
+    shape = [1.0] * 24
+    shape[10:14] = [3.0] * 4
+    s = overloaded_hour(queue_limit=20, shape=shape)
+    hours = hourly_rates(s, *_first_day(s))
+    c = capacities(s)
+    peak, drain = flow(s, c, float(hours[12])), flow(s, c, float(hours[14]))
+    drain_s = peak.hold / -drain.net
+    assert drain_s == pytest.approx(536, rel=0.01)
+    for slice_s in (300.0, 600.0):
+        need = hours_needing_time(s, hours, slice_s=slice_s, full_hour_s=3600.0)
+        assert need[14] and not need[15:].any() and not need[:10].any()
+        assert not need[11:14].any()  # at the limit in both: the same hours
+    assert not hours_needing_time(s, hours, slice_s=1800.0, full_hour_s=3600.0)[14]
+    assert not hours_needing_time(s, hours, slice_s=3600.0, full_hour_s=3600.0).any()
 
 
 def test_the_pools_capacity_is_the_engines_batch_model() -> None:

@@ -55,3 +55,20 @@ def test_lazy_streams_are_spawn_streams(seed: tuple[int, ...]) -> None:
         np.testing.assert_array_equal(lazy[i].random(5), want.random(5))
         np.testing.assert_array_equal(lazy[i].standard_normal(5), want.standard_normal(5))
     assert lazy[-1] is lazy[11] and len(lazy[2:5]) == 3
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_stream_stepped_as_words_hands_its_state_to_its_generator(seed: tuple[int, ...]) -> None:
+    """The compiled draws step a stream's state words without a generator; a generator made
+    afterwards (and its words asked again) starts where they left it, pending half word too."""
+    from simulations.traffic_draws import bounded_integers, standard_normals
+
+    inp = replace(tiny_segment()[0], seed=seed)
+    lazy, want = LazyStreams(inp), spawn_streams(inp)
+    for i in (5, 10, 11):
+        words = lazy.words(i)
+        assert lazy.words(i) is words and i in lazy.touched and i not in lazy.made
+        np.testing.assert_array_equal(standard_normals(words, 9), want[i].standard_normal(9))
+        np.testing.assert_array_equal(bounded_integers(words, 7, 3), want[i].integers(0, 7, 3))
+        assert lazy[i].bit_generator.state == want[i].bit_generator.state
+        assert lazy.words(i) is lazy[i] and lazy[i].random() == want[i].random()

@@ -155,3 +155,29 @@ def test_the_sample_is_bounded_and_drawn_the_same_in_any_segmenting() -> None:
         charts.add_sample(0, sub, sub_m, 1.0, arrival)
     got = charts.rows["arrival_s"][np.argsort(charts.rows["arrival_s"], kind="stable")]
     np.testing.assert_array_equal(got, sample["arrival_s"])
+
+
+def test_the_measured_part_starts_at_the_first_arrival_after_the_warm_up() -> None:
+    """``records_tally.sorted_from``: the first arrival at or after the warm-up where arrivals
+    ascend (every one after it, where none is), -1 where they do not (a nan among them)."""
+    from simulations.records_tally import sorted_from
+
+    def one_pass(a: np.ndarray, w: float) -> int:
+        first = -1
+        for i in range(a.size):
+            if i and not a[i] >= a[i - 1]:
+                return -1
+            if first < 0 and a[i] >= w:
+                first = i
+        return a.size if first < 0 else first
+
+    rng = np.random.default_rng(0)
+    cases = [np.array([]), np.array([math.nan]), np.array([5.0]), np.array([1.0, math.nan])]
+    for _ in range(200):
+        a = np.sort(rng.integers(0, 10, int(rng.integers(0, 8))).astype(float))
+        if a.size and rng.random() < 0.3:
+            a[rng.integers(0, a.size)] = rng.choice([math.nan, -1.0, 100.0])
+        cases.append(a)
+    for a in cases:
+        for w in (0.0, 3.0, 4.5, 100.0, math.nan, -math.inf, math.inf):
+            assert sorted_from(a, w) == one_pass(a, w), (a.tolist(), w)
