@@ -35,11 +35,13 @@ DEFAULT = ("article_1m_chat", "seasonal_burst_app")
 
 
 PARTS = ("traffic", "arrays", "loop", "records", "summary")
-OFF_HEAP = ("first token run ahead", "device event settled")
-"""Device work the loop does without an event (``layout.GI_DEV_AHEAD``, ``GI_DEV_SETTLED``, just
-after the kinds' counters): printed beside the events, not counted in them."""
+OFF_HEAP = ("first token run ahead", "device event settled", "autoscaler tick skipped")
+"""Work the loop does without an event (``layout.GI_DEV_AHEAD``, ``GI_DEV_SETTLED``,
+``GI_TICKS_SKIPPED``, just after the kinds' counters): printed beside the events, not counted in
+them."""
 assert layout.GI_DEV_AHEAD == layout.GI_KIND + layout.N_KINDS
 assert layout.GI_DEV_SETTLED == layout.GI_DEV_AHEAD + 1
+assert layout.GI_TICKS_SKIPPED == layout.GI_DEV_SETTLED + 1
 
 
 def measure(name: str, repeat: int) -> tuple[int, float, float, dict[str, float], np.ndarray]:
@@ -148,7 +150,7 @@ def main() -> None:
             for i in range(len(OFF_HEAP))
         )
         print(f"{'':32s} events/request by kind: {by_kind}")
-        print(f"{'':32s} device work per request without an event: {off}")
+        print(f"{'':32s} work per request without an event: {off}")
 
 
 if __name__ == "__main__":

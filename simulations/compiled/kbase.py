@@ -79,16 +79,20 @@ PATH_DROPPED = -1
 # ---------------------------------------------------------------- growing arrays
 # A capacity that runs out doubles in place (the StructRef's field is reassigned), so a run never
 # restarts for it. Callers re-read ``st.X`` after any call that may grow X (no local aliases).
+# The rows beyond the old ones are left unwritten: every grown 2-D array's row is written before
+# it is read (a replica's, a node's, a log line's, a heap entry's, a waiting frame's), and the
+# per-sequence rows of the replicas (128 wide on the article) cost most of a segment's growth
+# when zeroed: the pages of a large allocation are only touched where rows are used.
 @jit
 def grown_f2(a: F2, rows: int) -> F2:
-    out = np.zeros((rows, a.shape[1]))
+    out = np.empty((rows, a.shape[1]))
     out[: a.shape[0]] = a
     return out
 
 
 @jit
 def grown_i2(a: I2, rows: int) -> I2:
-    out = np.zeros((rows, a.shape[1]), dtype=np.int64)
+    out = np.empty((rows, a.shape[1]), dtype=np.int64)
     out[: a.shape[0]] = a
     return out
 

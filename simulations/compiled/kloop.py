@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from simulations.compiled import kedge, knodes, kpool, krouter, kscaler, kservice
+from simulations.compiled import kedge, knodes, kpool, krouter, kscaler, kservice, kticks
 from simulations.compiled.kbase import pop, push, push_register
 from simulations.compiled.layout import (
     C_MTBF,
@@ -68,6 +68,8 @@ from simulations.compiled.layout import (
     GI_OVERFLOW,
     GI_REGSEQ,
     GI_SEQ,
+    GI_VDIRTY,
+    GI_VOK,
     GI_WAITING,
     GONE,
     LF_DOWN_S,
@@ -240,8 +242,9 @@ def _start(st) -> None:  # type: ignore[no-untyped-def]
     _arrivals(st, False, -math.inf)
     push(st, 0.0, E_MON, 0, 0, 0.0)
     push(st, st.C[C_WARMUP], E_SNAP, 0, 0, 0.0)
+    st.GI[GI_VOK] = kticks.may_skip(st)
     if st.CI[CI_SCALER] != SC_FIXED:
-        kscaler.area_append(st, 0.0)
+        kticks.area_append(st, 0.0)
         push(st, st.C[C_TICK], E_TICK, 0, 0, 0.0)
     if st.CI[CI_HAS_FAIL]:
         mtbf, mttr = st.C[C_MTBF], st.C[C_MTTR]
@@ -444,6 +447,8 @@ def run(ref, until: float, drain: bool) -> int:  # type: ignore[no-untyped-def]
         events += 1
         gi[GI_KIND + kind] += 1
         events += _handle(st, kind, a, b, x, direct_until)  # one call site: it is inlined
+        if gi[GI_VDIRTY]:  # the event changed what the skipped ticks read, or may have
+            kticks.recheck(st)
     kedge.settle_all(st, until)
     if drain:  # the clock stops: first tokens run ahead to the cap or later never came
         kedge.unfire(st, until)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from simulations.compiled import kservice
+from simulations.compiled import kservice, kticks
 from simulations.compiled.kbase import (
     drop,
     grown_f2,
@@ -36,6 +36,7 @@ from simulations.compiled.layout import (
     E_EXPIRE,
     E_RREADY,
     E_WAKE,
+    F2,
     FL_HELD,
     G_CAP,
     G_IN_AREA,
@@ -118,6 +119,8 @@ def outstanding(st, r: int) -> int:  # type: ignore[no-untyped-def]
 
 @jit
 def track(st) -> None:  # type: ignore[no-untyped-def]
+    """The in-flight area to now: every change of the count in flight calls it first."""
+    kticks.before_change(st)
     now = st.G[G_NOW]
     inflight = st.GI[GI_WAITING] + st.GI[GI_IN_SERVICE]
     st.G[G_IN_AREA] += inflight * (now - st.G[G_IN_T])
@@ -126,6 +129,7 @@ def track(st) -> None:  # type: ignore[no-untyped-def]
 
 @jit
 def set_state(st, r: int, state: int) -> None:  # type: ignore[no-untyped-def]
+    kticks.before_change(st)
     st.GI[GI_CNT0 + st.RI[r, RI_STATE]] -= 1
     st.GI[GI_CNT0 + state] += 1
     st.RI[r, RI_STATE] = state
@@ -150,13 +154,34 @@ def _grow_replicas(st, n: int) -> None:  # type: ignore[no-untyped-def]
     st.QH, st.QT = grown_i1(st.QH, n + 1, -1), grown_i1(st.QT, n + 1, -1)
     st.QL, st.LIVE = grown_i1(st.QL, n + 1, 0), grown_i1(st.LIVE, n, 0)
     st.CAND = grown_i1(st.CAND, n, 0)
-    st.EV, st.ER = grown_f2(st.EV, n), grown_i2(st.ER, n)
-    st.PR, st.PT, st.PO = grown_i2(st.PR, n), grown_f2(st.PT, n), grown_f2(st.PO, n)
-    st.BT = grown_i2(st.BT, n)
+    st.EV, st.ER = _live_rows_f2(st, st.EV, n), _live_rows_i2(st, st.ER, n)
+    st.PR, st.PT = _live_rows_i2(st, st.PR, n), _live_rows_f2(st, st.PT, n)
+    st.PO, st.BT = _live_rows_f2(st, st.PO, n), _live_rows_i2(st, st.BT, n)
+
+
+# A replica's sequences and batch (EV, ER, PR, PT, PO, BT: max_sequences or max_batch wide, 128
+# on the article) are read only while it is live: a gone replica has nothing in service and no
+# pending event that reads them (its step, batch and timer events carry its generation). So a
+# growth copies the live replicas' rows alone; copying every row was most of a segment's growth.
+@jit
+def _live_rows_f2(st, a: F2, n: int) -> F2:  # type: ignore[no-untyped-def]
+    out = np.empty((n, a.shape[1]))
+    for i in range(st.GI[GI_N_LIVE]):
+        out[st.LIVE[i]] = a[st.LIVE[i]]
+    return out
+
+
+@jit
+def _live_rows_i2(st, a: I2, n: int) -> I2:  # type: ignore[no-untyped-def]
+    out = np.empty((n, a.shape[1]), dtype=np.int64)
+    for i in range(st.GI[GI_N_LIVE]):
+        out[st.LIVE[i]] = a[st.LIVE[i]]
+    return out
 
 
 @jit
 def new_replica(st, state: int) -> int:  # type: ignore[no-untyped-def]
+    kticks.before_change(st)
     r = st.GI[GI_N_REP]
     if r >= st.RF.shape[0]:
         _grow_replicas(st, 2 * r)
@@ -332,6 +357,7 @@ def _unlive(st, r: int) -> None:  # type: ignore[no-untyped-def]
 @jit
 def cap_at(st, floor: int, code: int) -> None:  # type: ignore[no-untyped-def]
     """Release every node above ``floor`` now (their requests are evicted); stay capped."""
+    kticks.before_change(st)
     st.G[G_CAP] = floor
     before = active(st)
     n = st.GI[GI_N_LIVE]

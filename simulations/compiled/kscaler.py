@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
-from simulations.compiled import kpool
+from simulations.compiled import kpool, kticks
 from simulations.compiled.kbase import push_register, unrolled_ring
+from simulations.compiled.kticks import area_append, inflight_area_now, window_avg
 from simulations.compiled.layout import (
     C_DAY_OFFSET,
     C_GRACE,
@@ -45,13 +46,10 @@ from simulations.compiled.layout import (
     FL_STAB,
     FL_UP_LIMIT,
     G_CAP,
-    G_IN_AREA,
-    G_IN_T,
     G_NOW,
     G_PANIC_SINCE,
     G_PROXY_SINCE,
     G_ZERO_SINCE,
-    GI_AREA_COUNT,
     GI_AREA_LEN,
     GI_CNT0,
     GI_HE_HEAD,
@@ -83,39 +81,6 @@ from simulations.compiled.layout import (
 )
 
 DAY_S = 86_400.0
-
-
-@inline
-def inflight_area_now(st) -> float:  # type: ignore[no-untyped-def]
-    g, gi = st.G, st.GI
-    inflight = gi[GI_WAITING] + gi[GI_IN_SERVICE]
-    return g[G_IN_AREA] + inflight * (g[G_NOW] - g[G_IN_T])
-
-
-@inline
-def _area_back(st, back: int) -> float:  # type: ignore[no-untyped-def]
-    """The area ``back`` ticks before the last. GI_AREA_COUNT is the ring's next slot (kept
-    below the ring's length, with no integer division: a tick is on the loop's hot path), and
-    ``back`` < the ring's length (at most 4 stable windows are kept)."""
-    i = st.GI[GI_AREA_COUNT] - 1 - back
-    return st.AREAS[i + st.AREAS.shape[0] if i < 0 else i]
-
-
-@inline
-def window_avg(st, n: int) -> float:  # type: ignore[no-untyped-def]
-    back = min(n, st.GI[GI_AREA_LEN] - 1)
-    if not back:
-        return 0.0
-    return (_area_back(st, 0) - _area_back(st, back)) / (back * st.C[C_TICK])
-
-
-@inline
-def area_append(st, value: float) -> None:  # type: ignore[no-untyped-def]
-    gi, areas = st.GI, st.AREAS
-    i = gi[GI_AREA_COUNT]
-    areas[i] = value
-    gi[GI_AREA_COUNT] = 0 if i + 1 == areas.shape[0] else i + 1
-    gi[GI_AREA_LEN] += 1
 
 
 # ---------------------------------------------------------------- KPA
@@ -301,11 +266,10 @@ def _activator_in_path(st, ready: int, panic: float) -> None:  # type: ignore[no
 def tick(st) -> None:  # type: ignore[no-untyped-def]
     """One autoscaler tick (the body of ``Segment.autoscale``'s loop after its timeout)."""
     g, gi, ci = st.G, st.GI, st.CI
+    kticks.tick_starts(st)
     now = g[G_NOW]
     stable_n = ci[CI_STABLE_N]
-    area_append(st, inflight_area_now(st))
-    if gi[GI_AREA_LEN] > 4 * stable_n:
-        gi[GI_AREA_LEN] -= 2 * stable_n
+    kticks.area_tick(st, inflight_area_now(st))
     stable = window_avg(st, stable_n)
     panic = window_avg(st, ci[CI_PANIC_N])
     ready, prov = gi[GI_CNT0 + READY], gi[GI_CNT0 + PROV]
@@ -347,7 +311,7 @@ def tick(st) -> None:  # type: ignore[no-untyped-def]
     if kind == SC_KPA and idle and kpool.active(st) == ci[CI_MIN_REP]:
         gi[GI_WAKE] = 1
         return
-    push_register(st, now + st.C[C_TICK], E_TICK)
+    kticks.next_tick(st)  # or the first of the ticks ahead that may act
 
 
 @jit

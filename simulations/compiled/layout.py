@@ -177,8 +177,10 @@ SEL_MAX, SEL_MIN, SEL_DISABLED = range(3)
     G_PANIC_SINCE,
     G_ZERO_SINCE,
     G_PROXY_SINCE,
+    G_VT,  # the last autoscaler tick run or skipped (``kticks``)
+    G_VCAP,  # G_CAP when the ticks were skipped
     G_REG,  # times of the register events (N_REG slots from here)
-) = range(14)
+) = range(16)
 N_G = G_REG + 4
 (
     GI_HN,
@@ -228,8 +230,15 @@ N_G = G_REG + 4
     GI_EXP_HEAD,  # the pool's deadline list (request id + 1, 0 = empty): oldest, newest
     GI_EXP_TAIL,
     GI_EXP_ARMED,  # 1 while the one timeout event waits for the oldest deadline
+    GI_VOK,  # 1: the autoscaler's quiet ticks may be skipped (``kticks``)
+    GI_VJUMP,  # 1: ticks after G_VT are being skipped
+    GI_VDIRTY,  # 1: a skipped tick's input may have changed in this event
+    GI_VC,  # in flight, ready and provisioning replicas when the ticks were skipped
+    GI_VREADY,
+    GI_VPROV,
+    GI_VTODO,  # skipped ticks not yet caught up before the register's tick
     GI_REGSEQ,  # sequence numbers of the register events, -1 when empty (N_REG slots)
-) = range(48)
+) = range(55)
 GI_KIND = GI_REGSEQ + 4
 """Events run, by kind (N_KINDS slots from here): what a replication's loop time went to."""
 N_KINDS = E_GUARD + 1
@@ -244,7 +253,12 @@ GI_DEV_AHEAD = GI_KIND + N_KINDS
 """Device events run without the heap (``kedge``): first tokens run ahead of time, then events
 settled on the device. Not events of the loop: benchmarks print them beside the kinds."""
 GI_DEV_SETTLED = GI_DEV_AHEAD + 1
-N_GI = GI_DEV_SETTLED + 1
+GI_TICKS_SKIPPED = GI_DEV_SETTLED + 1
+"""Autoscaler ticks skipped (``kticks``): not events of the loop either."""
+N_GI = GI_TICKS_SKIPPED + 1
+LATE_SEQ = 1 << 62
+"""The sequence number of a tick register set after skipped ticks (``kticks``): it comes after
+every event at the same instant."""
 
 # ---------------------------------------------------------------- requests QF / QI
 (
