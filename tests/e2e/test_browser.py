@@ -16,9 +16,21 @@ def settle(page: Page) -> None:
 
 
 def kpis(page: Page) -> list[str]:
-    page.get_by_test_id("stMetricValue").first.wait_for(timeout=180_000)
-    settle(page)
-    return page.get_by_test_id("stMetricValue").all_inner_texts()
+    """The metrics once the page has settled: no script running and the same values on two
+    reads a second apart. A link's first script run can end and hand over to the next (the
+    link applied, a preview replaced) with the old run's elements still on the page, and the
+    status widget gone for a moment: CI once read 13 of the 21 tiles' values there."""
+    values = page.get_by_test_id("stMetricValue")
+    values.first.wait_for(timeout=180_000)
+    before: list[str] = []
+    for _ in range(180):
+        settle(page)
+        now = values.all_inner_texts()
+        if now and now == before:
+            return now
+        before = now
+        page.wait_for_timeout(1000)
+    raise AssertionError(f"the page's metrics never settled: {before}")
 
 
 def screenshot(page: Page, name: str, folder: Path) -> None:
